@@ -1,0 +1,89 @@
+# Roombook — make run · make test · make bench · make clean
+# MODE=release (default) or MODE=asan (AddressSanitizer + UBSan) picks build/$(MODE).
+
+MODE     ?= release
+BUILD    := build/$(MODE)
+BIN      := $(BUILD)/bin
+ALL_SERVICES := rooms reservations payments tickets messages mypage
+SERVICES := $(filter $(ALL_SERVICES),$(basename $(notdir $(wildcard cgi-bin/*.c))))
+
+CC       ?= cc
+CXX      ?= g++
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -pthread -Icgi-bin/lib -Icgi-bin
+CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icgi-bin/lib
+LDLIBS   := -lfcgi -lsqlite3 -ljansson -lcurl -lctemplate -lstdc++ -pthread
+ifeq ($(MODE),asan)
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS   := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN)
+CXXFLAGS := $(filter-out -O2,$(CXXFLAGS)) -O1 $(SAN)
+LDFLAGS  += $(SAN)
+endif
+
+# Debian packages the build, the run and the tests need.
+PACKAGES := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
+            libcurl4-openssl-dev nginx supervisor curl sqlite3 python3 wrk
+
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
+LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
+SVC_OBJ  := $(SERVICES:%=$(BUILD)/cgi-bin/%.o)
+PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/worker)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps build run test test-asan unit blackbox bench clean
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+build: $(PROGRAMS) $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c $(wildcard cgi-bin/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/cgi-bin/lib/view.o: cgi-bin/lib/view.cc cgi-bin/lib/view.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/main/%.o: cgi-bin/lib/fcgi_main.c $(wildcard cgi-bin/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DSERVICE=$*_service -c -o $@ $<
+
+$(BIN)/worker: $(BUILD)/cgi-bin/worker.o $(SVC_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/main/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(SVC_OBJ) $(LIB_OBJ) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(SVC_OBJ) $(LIB_OBJ) $(LDLIBS)
+
+run: deps
+	$(MAKE) build
+	BIN=$(CURDIR)/$(BIN) scripts/stack run
+
+test: deps
+	$(MAKE) build
+	BIN=$(CURDIR)/$(BIN) python3 tests/run.py
+
+# The whole suite again with AddressSanitizer and UBSan in every program.
+test-asan: deps
+	$(MAKE) MODE=asan build
+	BIN=$(CURDIR)/build/asan/bin SANITIZED=1 python3 tests/run.py
+
+bench: deps
+	$(MAKE) build
+	BIN=$(CURDIR)/$(BIN) tests/bench/run
+
+clean:
+	rm -rf build tests/out
+.SECONDARY:

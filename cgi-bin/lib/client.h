@@ -1,0 +1,25 @@
+/* client.h — synchronous calls to another service through the internal gateway
+ * listener, with a short timeout, the request id forwarded, and a circuit breaker
+ * per target service. */
+#ifndef RB_CLIENT_H
+#define RB_CLIENT_H
+#include <jansson.h>
+
+struct call_result {
+	int status;       /* HTTP status, 0 when no answer */
+	json_t *body;     /* parsed JSON body or NULL; owned by the caller */
+	int unavailable;  /* transport error, timeout, 5xx, or circuit open */
+	int retry_after;  /* seconds, when unavailable */
+};
+
+/* Calls <TARGET>_URL (default http://127.0.0.1:$INTERNAL_PORT) + path. body may be NULL
+ * (borrowed). Returns 0 when an answer below 500 came, -1 when unavailable. */
+int client_call(const char *target, const char *method, const char *path, json_t *body,
+                struct call_result *out);
+/* Once per process, before any thread calls. */
+void client_init(void);
+/* Frees this thread's connection handle; call before a calling thread exits. */
+void client_thread_done(void);
+/* Releases out->body. */
+void call_result_free(struct call_result *out);
+#endif

@@ -1,0 +1,103 @@
+/* config.c — environment-driven configuration. */
+#include "config.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *config_str(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+long config_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return def;
+	char *end;
+	long n = strtol(v, &end, 10);
+	return *end ? def : n;
+}
+
+static char root_path[PATH_MAX];
+static char var_path[PATH_MAX + 8];
+static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
+
+static void paths_init(void)
+{
+	const char *r = getenv("ROOMBOOK_ROOT");
+	if (r && *r) {
+		snprintf(root_path, sizeof root_path, "%s", r);
+	} else {
+		char exe[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		for (int i = 0; i < 2; i++) { /* strip /bin/<name> */
+			char *slash = strrchr(exe, '/');
+			if (slash)
+				*slash = '\0';
+		}
+		snprintf(root_path, sizeof root_path, "%s", exe[0] ? exe : ".");
+	}
+	const char *v = getenv("ROOMBOOK_VAR");
+	if (v && *v)
+		snprintf(var_path, sizeof var_path, "%s", v);
+	else
+		snprintf(var_path, sizeof var_path, "%s/var", root_path);
+}
+
+const char *config_root(void)
+{
+	pthread_once(&paths_once, paths_init);
+	return root_path;
+}
+
+const char *config_var(void)
+{
+	pthread_once(&paths_once, paths_init);
+	return var_path;
+}
+
+void config_db_path(const char *service, char *out, unsigned long size)
+{
+	snprintf(out, size, "%s/db/%s.db", config_var(), service);
+}
+
+const char *config_currency(void) { return config_str("CURRENCY", "EUR"); }
+
+void config_today(char out[11])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm); /* TZ from the environment; unset means UTC here */
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+void config_now(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	int ms = (int)(ts.tv_nsec / 1000000);
+	out[n++] = '.';
+	out[n++] = (char)('0' + ms / 100);
+	out[n++] = (char)('0' + ms / 10 % 10);
+	out[n++] = (char)('0' + ms % 10);
+	out[n++] = 'Z';
+	out[n] = '\0';
+}
+
+long long config_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

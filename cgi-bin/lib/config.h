@@ -1,0 +1,25 @@
+/* config.h — settings from environment variables with safe defaults.
+ * Every variable is listed in docs/configuration.md. */
+#ifndef RB_CONFIG_H
+#define RB_CONFIG_H
+
+/* Returns getenv(name) or def when unset or empty. */
+const char *config_str(const char *name, const char *def);
+/* Returns the integer value of name, or def when unset, empty or not a number. */
+long config_long(const char *name, long def);
+/* The project root (ROOMBOOK_ROOT, else the parent of the binary's folder). */
+const char *config_root(void);
+/* The runtime folder (ROOMBOOK_VAR, else <root>/var). */
+const char *config_var(void);
+/* Path of the SQLite file of a service: <var>/db/<service>.db (static buffer per call site is
+ * not used: result is written into out). */
+void config_db_path(const char *service, char *out, unsigned long size);
+/* The currency code (CURRENCY, default "EUR"). */
+const char *config_currency(void);
+/* Today's date as YYYY-MM-DD in the configured time zone (TZ, default UTC). */
+void config_today(char out[11]);
+/* Current time as RFC 3339 UTC with milliseconds. */
+void config_now(char out[32]);
+/* Monotonic milliseconds. */
+long long config_mono_ms(void);
+#endif

@@ -1,0 +1,315 @@
+/* db.c — SQLite connections, migrations, cached prepared statements. */
+#include "db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "log.h"
+
+static int db_exec(struct db *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("db %s: %s: %s", db->service, err ? err : "?", sql);
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(tmp, 0755);
+			*p = '/';
+		}
+	}
+	mkdir(tmp, 0755);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists the *.sql files of dir, sorted; returns the count (0 when the folder is absent). */
+static int list_sql(const char *dir, char ***out)
+{
+	DIR *d = opendir(dir);
+	int n = 0, cap = 0;
+	char **names = NULL;
+	if (!d) {
+		*out = NULL;
+		return 0;
+	}
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".sql"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = realloc(names, sizeof *names * (size_t)cap);
+			if (!names)
+				abort();
+		}
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof *names, name_cmp);
+	*out = names;
+	return n;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *s = malloc((size_t)size + 1);
+	if (!s || fread(s, 1, (size_t)size, f) != (size_t)size) {
+		free(s);
+		fclose(f);
+		return NULL;
+	}
+	s[size] = '\0';
+	fclose(f);
+	return s;
+}
+
+static int migration_applied(struct db *db, const char *name)
+{
+	long long n = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM schema_migration WHERE name = ?");
+	db_bind_text(st, 1, name);
+	db_scalar_int(st, &n);
+	return n > 0;
+}
+
+/* Applies one migration file inside its own BEGIN IMMEDIATE transaction, unless
+ * another process did it first. Returns 0 on success. */
+static int apply_migration(struct db *db, const char *dir, const char *name, const char *key)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (db_begin(db))
+		return -1;
+	if (migration_applied(db, key)) {
+		db_rollback(db);
+		return 0;
+	}
+	char *sql = slurp(path);
+	if (!sql || db_exec(db, sql)) {
+		log_error("migration %s failed", path);
+		free(sql);
+		db_rollback(db);
+		return -1;
+	}
+	free(sql);
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO schema_migration(name, applied_at) "
+	                               "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	db_bind_text(st, 1, key);
+	db_run(st);
+	long long count = 0;
+	db_scalar_int(db_prep(db, "SELECT count(*) FROM schema_migration"), &count);
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %lld", count);
+	db_exec(db, pragma);
+	return db_commit(db);
+}
+
+/* Calls fn for every migration of db's service (common first, then its own).
+ * Stops at the first nonzero return and returns it. */
+static int each_migration(struct db *db, int (*fn)(struct db *, const char *, const char *,
+                                                   const char *))
+{
+	const char *groups[2] = {"common", db->service};
+	for (int g = 0; g < 2; g++) {
+		char dir[PATH_MAX];
+		char **names;
+		snprintf(dir, sizeof dir, "%s/schema/%s", config_root(), groups[g]);
+		int n = list_sql(dir, &names), rc = 0;
+		for (int i = 0; i < n; i++) {
+			char key[300];
+			snprintf(key, sizeof key, "%s/%s", groups[g], names[i]);
+			if (!rc)
+				rc = fn(db, dir, names[i], key);
+			free(names[i]);
+		}
+		free(names);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int check_applied(struct db *db, const char *dir, const char *name, const char *key)
+{
+	(void)dir;
+	(void)name;
+	return migration_applied(db, key) ? 0 : 1;
+}
+
+int db_is_migrated(struct db *db) { return each_migration(db, check_applied) == 0; }
+
+struct db *db_open(const char *service)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/db", config_var());
+	mkdir_p(dir);
+	config_db_path(service, path, sizeof path);
+	struct db *db = calloc(1, sizeof *db);
+	if (!db)
+		abort();
+	snprintf(db->service, sizeof db->service, "%s", service);
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		log_error("cannot open %s: %s", path, sqlite3_errmsg(db->h));
+		db_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db->h, (int)config_long("DB_BUSY_TIMEOUT_MS", 10000));
+	const char *sync = config_str("DB_SYNCHRONOUS", "NORMAL");
+	char pragmas[256];
+	snprintf(pragmas, sizeof pragmas,
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+	         strcmp(sync, "FULL") == 0 ? "FULL" : "NORMAL");
+	if (db_exec(db, pragmas) ||
+	    db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migration(name TEXT PRIMARY KEY, "
+	                "applied_at TEXT NOT NULL)") ||
+	    each_migration(db, apply_migration)) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < DB_STMT_CACHE; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3_stmt *db_prep(struct db *db, const char *sql)
+{
+	size_t h = ((uintptr_t)sql >> 3) % DB_STMT_CACHE;
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		size_t k = (h + i) % DB_STMT_CACHE;
+		if (db->cache[k].sql == sql) {
+			sqlite3_reset(db->cache[k].st);
+			sqlite3_clear_bindings(db->cache[k].st);
+			return db->cache[k].st;
+		}
+		if (!db->cache[k].sql) {
+			sqlite3_stmt *st;
+			if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+			    SQLITE_OK) {
+				log_error("prepare failed: %s: %s", sqlite3_errmsg(db->h), sql);
+				abort();
+			}
+			db->cache[k].sql = sql;
+			db->cache[k].st = st;
+			return st;
+		}
+	}
+	log_error("statement cache full (raise DB_STMT_CACHE)");
+	abort();
+}
+
+int db_done(sqlite3_stmt *st) { return sqlite3_reset(st); }
+
+int db_begin(struct db *db) { return db_exec(db, "BEGIN IMMEDIATE"); }
+
+int db_commit(struct db *db)
+{
+	if (db_exec(db, "COMMIT")) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+json_t *db_row_json(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	int n = sqlite3_column_count(st);
+	for (int i = 0; i < n; i++) {
+		const char *name = sqlite3_column_name(st, i);
+		json_t *v;
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, i)); break;
+		case SQLITE_FLOAT: v = json_real(sqlite3_column_double(st, i)); break;
+		case SQLITE_NULL: v = json_null(); break;
+		default: v = json_string((const char *)sqlite3_column_text(st, i)); break;
+		}
+		json_object_set_new(o, name, v ? v : json_null());
+	}
+	return o;
+}
+
+json_t *db_rows_json(sqlite3_stmt *st)
+{
+	json_t *a = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(a, db_row_json(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+int db_run(sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int db_scalar_int(sqlite3_stmt *st, long long *out)
+{
+	int rc = sqlite3_step(st), r;
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		r = 1;
+	} else {
+		r = rc == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_reset(st);
+	return r;
+}

@@ -1,0 +1,54 @@
+/* db.h — one SQLite connection with its cache of prepared statements.
+ * A struct db belongs to one thread. Write transactions are always BEGIN IMMEDIATE. */
+#ifndef RB_DB_H
+#define RB_DB_H
+#include <jansson.h>
+#include <sqlite3.h>
+
+#define DB_STMT_CACHE 128
+
+struct db {
+	sqlite3 *h;
+	char service[32];
+	struct {
+		const char *sql; /* key: the address of the SQL literal */
+		sqlite3_stmt *st;
+	} cache[DB_STMT_CACHE];
+};
+
+/* Opens <var>/db/<service>.db (creating folders), sets WAL, busy_timeout and
+ * synchronous, and applies pending migrations from schema/common and
+ * schema/<service>. Returns NULL (and logs why) on failure; free with db_close. */
+struct db *db_open(const char *service);
+void db_close(struct db *db);
+/* True when every migration file on disk has been applied. */
+int db_is_migrated(struct db *db);
+
+/* Returns the cached statement for sql (a string literal: cached by address),
+ * reset and with bindings cleared. Never NULL: a bad SQL text is a bug and aborts
+ * after logging the SQL. Call sqlite3_reset (or db_done) after the last step. */
+sqlite3_stmt *db_prep(struct db *db, const char *sql);
+/* Resets st so it holds no read snapshot. Returns SQLITE_OK or the step error. */
+int db_done(sqlite3_stmt *st);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 on success, -1 on failure (logged). */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* Binds a C string or NULL (as SQL NULL) at 1-based index i. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Converts the current row into a JSON object keyed by column names (use SQL aliases
+ * for camelCase). Integers stay integers, NULL becomes null. New reference. */
+json_t *db_row_json(sqlite3_stmt *st);
+/* Steps st to the end, collecting rows as db_row_json; resets st. New reference.
+ * On a step error returns NULL. */
+json_t *db_rows_json(sqlite3_stmt *st);
+/* Runs st to completion and resets it. Returns the final sqlite3_step code
+ * (SQLITE_DONE on success). */
+int db_run(sqlite3_stmt *st);
+/* Steps once: 1 and the first column as integer in *out when a row came, 0 when none,
+ * -1 on error. Resets st. */
+int db_scalar_int(sqlite3_stmt *st, long long *out);
+#endif

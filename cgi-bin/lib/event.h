@@ -1,0 +1,39 @@
+/* event.h — domain events: the outbox writer and the shape consumers receive. */
+#ifndef RB_EVENT_H
+#define RB_EVENT_H
+#include <jansson.h>
+#include <stddef.h>
+
+struct db;
+
+struct event {
+	long long pos;             /* outbox row id in the source database */
+	const char *source;        /* the service that recorded it */
+	const char *event_id;
+	const char *type;
+	const char *aggregate_type;
+	long long aggregate_id;
+	long long seq;
+	const char *occurred_at;
+	const char *correlation_id;
+	const char *causation_id;
+	json_t *data;              /* borrowed */
+};
+
+/* A consumer's policy: apply ev to db inside the caller's open write transaction.
+ * Returns 0 when applied (or deliberately ignored), nonzero on failure with a reason
+ * in err; the caller rolls back and retries later. */
+typedef int (*policy_fn)(struct db *db, const struct event *ev, char *err, size_t errlen);
+
+/* Sets this thread's causation id (the event being handled; NULL for a request). */
+void event_set_cause(const char *event_id);
+/* Records an event in db's outbox; must run inside the caller's write transaction.
+ * data is stolen. Correlation is this thread's request id, causation the event set by
+ * event_set_cause. Returns 0 or -1. */
+int event_record(struct db *db, const char *aggregate_type, long long aggregate_id,
+                 const char *type, json_t *data);
+/* Writes a random RFC 4122 version-4 uuid (37 bytes with the NUL). */
+void event_uuid(char out[37]);
+/* The event as its JSON document (new reference). */
+json_t *event_json(const struct event *ev);
+#endif

@@ -1,0 +1,250 @@
+/* fcgi_main.c — the FastCGI program around one service: a pool of threads, each with
+ * its own SQLite connection, accepting on the socket the supervisor hands over as
+ * fd 0 (or --socket PATH). SIGTERM/SIGINT finish the requests in flight, then exit.
+ * Compiled once per service with -DSERVICE=<name>_service. */
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "render.h"
+#include "service.h"
+#include "view.h"
+
+#ifndef SERVICE
+#error "compile with -DSERVICE=<name>_service"
+#endif
+
+#define MAX_BODY (1L << 20)
+
+static int listen_fd;
+static volatile sig_atomic_t stopping;
+static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cv = PTHREAD_COND_INITIALIZER;
+
+int service_stopping(void) { return stopping; }
+
+int service_sleep_ms(long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&stop_mu);
+	while (!stopping && pthread_cond_timedwait(&stop_cv, &stop_mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&stop_mu);
+	return stopping;
+}
+
+static char *param_dup(FCGX_Request *fr, const char *name)
+{
+	const char *v = FCGX_GetParam(name, fr->envp);
+	return v && *v ? strdup(v) : NULL;
+}
+
+/* Reads the body; returns 0, or 413 when it is larger than MAX_BODY. */
+static int read_body(FCGX_Request *fr, struct request *r)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	long len = cl ? atol(cl) : 0;
+	if (len <= 0)
+		return 0;
+	if (len > MAX_BODY)
+		return 413;
+	r->body = malloc((size_t)len + 1);
+	if (!r->body)
+		abort();
+	int got = FCGX_GetStr(r->body, (int)len, fr->in);
+	r->body_len = got > 0 ? (size_t)got : 0;
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+static int health(struct ctx *c, const char *what)
+{
+	if (strcmp(what, "live") == 0) {
+		c->res->model = json_pack("{s:s, s:s}", "service", SERVICE.name, "status", "up");
+		return 200;
+	}
+	if (!db_is_migrated(c->db))
+		return problem_unavailable(c, 1, "the database is not migrated");
+	c->res->model = json_pack("{s:s, s:s}", "service", SERVICE.name, "status", "ready");
+	return 200;
+}
+
+/* Returns "live"/"ready" when path is /health/live|ready or /health/<this service>/live|ready. */
+static const char *health_path(const char *path)
+{
+	char own[64];
+	snprintf(own, sizeof own, "/health/%s/", SERVICE.name);
+	if (strncmp(path, own, strlen(own)) == 0)
+		path += strlen(own);
+	else if (strncmp(path, "/health/", 8) == 0)
+		path += 8;
+	else
+		return NULL;
+	return strcmp(path, "live") == 0 || strcmp(path, "ready") == 0 ? path : NULL;
+}
+
+static int handle(struct ctx *c, FCGX_Request *fr)
+{
+	struct request *r = c->req;
+	char err[256] = "";
+	snprintf(r->method, sizeof r->method, "%s", FCGX_GetParam("REQUEST_METHOD", fr->envp) ? FCGX_GetParam("REQUEST_METHOD", fr->envp) : "GET");
+	r->path = param_dup(fr, "DOCUMENT_URI");
+	if (!r->path)
+		r->path = strdup("/");
+	r->query = param_dup(fr, "QUERY_STRING");
+	r->content_type = param_dup(fr, "CONTENT_TYPE");
+	r->accept = param_dup(fr, "HTTP_ACCEPT");
+	r->idem_key = param_dup(fr, "HTTP_IDEMPOTENCY_KEY");
+	r->request_id = param_dup(fr, "REQUEST_ID");
+	r->cookie = param_dup(fr, "HTTP_COOKIE");
+	r->internal = FCGX_GetParam("ROOMBOOK_INTERNAL", fr->envp) != NULL;
+	log_set_request_id(r->request_id);
+	request_negotiate(r);
+	const char *h = health_path(r->path);
+	if (h)
+		return health(c, h);
+	if (read_body(fr, r))
+		return problem(c, 413, "the request body is larger than %ld bytes", MAX_BODY);
+	int rc = request_parse_query(r, err, sizeof err);
+	if (rc)
+		return problem(c, rc, "%s", err);
+	rc = request_parse_body(r, err, sizeof err);
+	if (rc)
+		return problem(c, rc, "%s", err);
+	return route_dispatch(&SERVICE, c);
+}
+
+static void serve(FCGX_Request *fr, struct db *db)
+{
+	struct request req = {0};
+	struct response res = {0};
+	struct ctx c = {&req, &res, db, &SERVICE};
+	struct buf out = {0};
+	long long t0 = config_mono_ms();
+	res.status = handle(&c, fr);
+	db_rollback(db); /* a handler never leaves a transaction open; this is the safety net */
+	if (res.status >= 500)
+		log_error("%s %s -> %d", req.method, req.path ? req.path : "?", res.status);
+	render(&c, &out);
+	FCGX_PutStr(buf_str(&out), (int)out.len, fr->out);
+	if (config_long("ACCESS_LOG", 0))
+		log_info("%s %s %d %lldms", req.method, req.path, res.status, config_mono_ms() - t0);
+	buf_free(&out);
+	request_free(&req);
+	response_free(&res);
+	log_set_request_id(NULL);
+}
+
+static void on_wake(int sig) { (void)sig; }
+
+static void *accept_loop(void *arg)
+{
+	(void)arg;
+	sigset_t wake;
+	sigemptyset(&wake);
+	sigaddset(&wake, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	struct db *db = db_open(SERVICE.name);
+	if (!db) {
+		log_error("thread cannot open its database");
+		return NULL;
+	}
+	FCGX_Request fr;
+	FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	while (!stopping) {
+		if (FCGX_Accept_r(&fr) < 0)
+			continue; /* interrupted by the stop signal, or a failed accept */
+		serve(&fr, db);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	client_thread_done();
+	db_close(db);
+	return NULL;
+}
+
+static void *background_loop(void *arg)
+{
+	(void)arg;
+	struct db *db = db_open(SERVICE.name);
+	if (db) {
+		SERVICE.background(db);
+		client_thread_done();
+		db_close(db);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	log_init(SERVICE.name);
+	if (argc > 1 && strcmp(argv[1], "--migrate") == 0) {
+		struct db *db = db_open(SERVICE.name);
+		db_close(db);
+		return db ? 0 : 1;
+	}
+	client_init();
+	if (FCGX_Init() != 0 || view_init() != 0)
+		return 1;
+	if (argc > 2 && strcmp(argv[1], "--socket") == 0)
+		listen_fd = FCGX_OpenSocket(argv[2], 128);
+	struct db *probe = db_open(SERVICE.name); /* migrate once before serving */
+	if (!probe || listen_fd < 0)
+		return 1;
+	db_close(probe);
+
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	struct sigaction sa = {0};
+	sa.sa_handler = on_wake; /* no SA_RESTART: accept() returns EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int nthreads = (int)config_long("THREADS", 4);
+	if (nthreads < 1 || nthreads > 256)
+		nthreads = 4;
+	pthread_t *threads = calloc((size_t)nthreads + 1, sizeof *threads);
+	for (int i = 0; i < nthreads; i++)
+		pthread_create(&threads[i], NULL, accept_loop, NULL);
+	if (SERVICE.background)
+		pthread_create(&threads[nthreads], NULL, background_loop, NULL);
+	log_info("serving with %d threads", nthreads);
+
+	sigdelset(&stop, SIGUSR1);
+	int sig;
+	sigwait(&stop, &sig);
+	pthread_mutex_lock(&stop_mu);
+	stopping = 1;
+	pthread_cond_broadcast(&stop_cv);
+	pthread_mutex_unlock(&stop_mu);
+	log_info("signal %d: finishing requests in flight", sig);
+	for (int i = 0; i < nthreads; i++) {
+		while (pthread_tryjoin_np(threads[i], NULL) != 0) {
+			pthread_kill(threads[i], SIGUSR1);
+			usleep(20000);
+		}
+	}
+	if (SERVICE.background)
+		pthread_join(threads[nthreads], NULL);
+	free(threads);
+	return 0;
+}

@@ -1,0 +1,532 @@
+/* http.c — request parsing, problem responses, input validation, pagination. */
+#include "http.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void request_free(struct request *r)
+{
+	free(r->path);
+	free(r->query);
+	for (int i = 0; i < r->nq; i++) {
+		free(r->q[i].key);
+		free(r->q[i].val);
+	}
+	free(r->q);
+	free(r->content_type);
+	free(r->accept);
+	free(r->idem_key);
+	free(r->request_id);
+	free(r->cookie);
+	free(r->body);
+	json_decref(r->json);
+	memset(r, 0, sizeof *r);
+}
+
+void response_free(struct response *r)
+{
+	json_decref(r->model);
+	buf_free(&r->headers);
+	memset(r, 0, sizeof *r);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes %XX and '+' of [s, s+n) into a new string; NULL when malformed or when it
+ * decodes to a NUL byte. */
+static char *url_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			*o++ = ' ';
+		} else if (s[i] != '%') {
+			*o++ = s[i];
+		} else {
+			int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
+			int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+			if (i + 2 >= n || hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+				free(out);
+				return NULL;
+			}
+			*o++ = (char)(hi * 16 + lo);
+			i += 2;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *url_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s);
+	char *out = malloc(3 * n + 1), *o = out;
+	if (!out)
+		abort();
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (isalnum(ch) || strchr("-._~", ch)) {
+			*o++ = (char)ch;
+		} else {
+			*o++ = '%';
+			*o++ = hex[ch >> 4];
+			*o++ = hex[ch & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Splits an x-www-form-urlencoded string into pairs. Returns 0 or 400. */
+static int parse_pairs(const char *s, struct param **out, int *nout, char *err, size_t errlen)
+{
+	struct param *ps = NULL;
+	int n = 0;
+	while (s && *s) {
+		size_t len = strcspn(s, "&");
+		const char *eq = memchr(s, '=', len);
+		if (len > 0) {
+			size_t klen = eq ? (size_t)(eq - s) : len;
+			char *k = url_decode(s, klen);
+			char *v = eq ? url_decode(eq + 1, len - klen - 1) : strdup("");
+			int bad = !k || !v || !*k;
+			for (int i = 0; !bad && i < n; i++)
+				if (strcmp(ps[i].key, k) == 0) {
+					snprintf(err, errlen, "parameter '%s' is given more than once", k);
+					bad = 2;
+				}
+			if (bad) {
+				if (bad == 1)
+					snprintf(err, errlen, "malformed parameter near '%.*s'", (int)(len > 40 ? 40 : len), s);
+				free(k);
+				free(v);
+				for (int i = 0; i < n; i++) {
+					free(ps[i].key);
+					free(ps[i].val);
+				}
+				free(ps);
+				return 400;
+			}
+			ps = realloc(ps, sizeof *ps * (size_t)(n + 1));
+			if (!ps)
+				abort();
+			ps[n].key = k;
+			ps[n].val = v;
+			n++;
+		}
+		s += len;
+		if (*s == '&')
+			s++;
+	}
+	*out = ps;
+	*nout = n;
+	return 0;
+}
+
+int request_parse_query(struct request *r, char *err, size_t errlen)
+{
+	struct param *ps;
+	int n, rc = parse_pairs(r->query, &ps, &n, err, errlen);
+	if (rc)
+		return rc;
+	r->q = NULL;
+	r->nq = 0;
+	for (int i = 0; i < n; i++) {
+		if (!*ps[i].val) { /* empty value: as if absent (blank form fields) */
+			free(ps[i].key);
+			free(ps[i].val);
+			continue;
+		}
+		ps[r->nq++] = ps[i];
+	}
+	r->q = ps;
+	return 0;
+}
+
+const char *query_get(const struct request *r, const char *key)
+{
+	for (int i = 0; i < r->nq; i++)
+		if (strcmp(r->q[i].key, key) == 0)
+			return r->q[i].val;
+	return NULL;
+}
+
+static int has_type(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+	while (ct && isspace((unsigned char)*ct))
+		ct++;
+	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || isspace((unsigned char)ct[n]));
+}
+
+static int parse_json_body(struct request *r, char *err, size_t errlen)
+{
+	json_error_t je;
+	r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!r->json) {
+		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
+		return 400;
+	}
+	if (!json_is_object(r->json)) {
+		json_decref(r->json);
+		r->json = NULL;
+		snprintf(err, errlen, "the request body must be a JSON object");
+		return 400;
+	}
+	return 0;
+}
+
+int request_parse_body(struct request *r, char *err, size_t errlen)
+{
+	const char *b = r->body ? r->body : "";
+	while (isspace((unsigned char)*b))
+		b++;
+	if (!*b) {
+		r->json = json_object();
+		return 0;
+	}
+	if (strlen(r->body) != r->body_len) {
+		snprintf(err, errlen, "the request body contains a NUL byte");
+		return 400;
+	}
+	const char *ct = r->content_type;
+	int json_ct = has_type(ct, "application/json") || (ct && strstr(ct, "+json"));
+	int form_ct = has_type(ct, "application/x-www-form-urlencoded");
+	/* curl -d sends JSON labelled as a form: accept it as what it plainly is. */
+	if (json_ct || (form_ct && *b == '{') || (!ct && *b == '{'))
+		return parse_json_body(r, err, errlen);
+	if (!form_ct) {
+		snprintf(err, errlen, "send application/json or application/x-www-form-urlencoded");
+		return 415;
+	}
+	struct param *ps;
+	int n, rc = parse_pairs(r->body, &ps, &n, err, errlen);
+	if (rc)
+		return rc;
+	r->json = json_object();
+	r->body_is_form = 1;
+	for (int i = 0; i < n; i++) {
+		json_object_set_new(r->json, ps[i].key, json_string(ps[i].val));
+		free(ps[i].key);
+		free(ps[i].val);
+	}
+	free(ps);
+	return 0;
+}
+
+/* q-value of the best match for type in an Accept header; -1 when not listed. */
+static double accept_q(const char *accept, const char *type)
+{
+	double best = -1;
+	size_t tn = strlen(type);
+	for (const char *p = accept; p && *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t len = strcspn(p, ",");
+		if (len >= tn && strncasecmp(p, type, tn) == 0 && (p[tn] == ';' || p[tn] == ',' || p[tn] == ' ' || p + tn == p + len)) {
+			double q = 1;
+			const char *qp = strstr(p, "q=");
+			if (qp && qp < p + len)
+				q = strtod(qp + 2, NULL);
+			if (q > best)
+				best = q;
+		}
+		p += len;
+	}
+	return best;
+}
+
+void request_negotiate(struct request *r)
+{
+	if (!r->accept) {
+		r->wants_html = 0;
+		return;
+	}
+	double html = accept_q(r->accept, "text/html");
+	double json = accept_q(r->accept, "application/json");
+	double any = accept_q(r->accept, "*/*");
+	if (json < 0)
+		json = accept_q(r->accept, "application/problem+json");
+	if (json < 0)
+		json = any;
+	r->wants_html = html > 0 && html > json;
+}
+
+void response_header(struct response *res, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	buf_printf(&res->headers, "%s: ", name);
+	va_start(ap, fmt);
+	buf_vprintf(&res->headers, fmt, ap);
+	va_end(ap);
+	buf_puts(&res->headers, "\r\n");
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 402: return "Payment Required";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Unknown";
+	}
+}
+
+static json_t *problem_json(int status, const char *detail)
+{
+	char type[64];
+	snprintf(type, sizeof type, "https://roombook.example/problems/%d", status);
+	return json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", http_reason(status), "status",
+	                 status, "detail", detail);
+}
+
+int problem(struct ctx *c, int status, const char *detail, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, detail);
+	vsnprintf(msg, sizeof msg, detail, ap);
+	va_end(ap);
+	json_decref(c->res->model);
+	c->res->model = problem_json(status, msg);
+	c->res->status = status;
+	return status;
+}
+
+int problem_validation(struct ctx *c, json_t *errors)
+{
+	problem(c, 422, "the request has invalid fields");
+	json_object_set_new(c->res->model, "errors", errors);
+	return 422;
+}
+
+int problem_unavailable(struct ctx *c, int retry_after, const char *detail)
+{
+	response_header(c->res, "Retry-After", "%d", retry_after > 0 ? retry_after : 1);
+	return problem(c, 503, "%s", detail);
+}
+
+void field_error(json_t *errors, const char *field, const char *message)
+{
+	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+}
+
+static int parse_ll(const char *s, long long *out)
+{
+	char *end;
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	long long v = strtoll(s, &end, 10);
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int body_int(struct ctx *c, json_t *errors, const char *field, long long min, long long max,
+             long long *out)
+{
+	json_t *v = json_object_get(c->req->json, field);
+	long long n;
+	char msg[128];
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		n = json_integer_value(v);
+	} else if (c->req->body_is_form && json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (!*s)
+			return 0;
+		if (parse_ll(s, &n)) {
+			field_error(errors, field, "must be a whole number");
+			return -1;
+		}
+	} else {
+		field_error(errors, field, "must be an integer");
+		return -1;
+	}
+	if (n < min || n > max) {
+		snprintf(msg, sizeof msg, "must be between %lld and %lld", min, max);
+		field_error(errors, field, msg);
+		return -1;
+	}
+	*out = n;
+	return 1;
+}
+
+int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out)
+{
+	json_t *v = json_object_get(c->req->json, field);
+	char msg[128];
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		field_error(errors, field, "must be a string");
+		return -1;
+	}
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+	if (strlen(s) != len) {
+		field_error(errors, field, "must not contain NUL characters");
+		return -1;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return 0;
+	if (len > maxlen) {
+		snprintf(msg, sizeof msg, "must be at most %zu characters", maxlen);
+		field_error(errors, field, msg);
+		return -1;
+	}
+	*out = s;
+	return 1;
+}
+
+int date_valid(const char *s)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return 0;
+	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return !(m == 2 && d == 29 && !leap);
+}
+
+static time_t date_epoch(const char *s)
+{
+	struct tm tm = {0};
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	tm.tm_hour = 12;
+	return timegm(&tm);
+}
+
+void date_add(const char *date, int days, char out[11])
+{
+	time_t t = date_epoch(date) + (time_t)days * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+long date_diff(const char *a, const char *b) { return (long)((date_epoch(b) - date_epoch(a)) / 86400); }
+
+int body_date(struct ctx *c, json_t *errors, const char *field, const char **out)
+{
+	const char *s = NULL;
+	int rc = body_str(c, errors, field, 10, &s);
+	if (rc == -1 && json_is_string(json_object_get(c->req->json, field))) {
+		json_array_remove(errors, json_array_size(errors) - 1);
+		field_error(errors, field, "must be a date as YYYY-MM-DD");
+		return -1;
+	}
+	if (rc != 1)
+		return rc;
+	if (!date_valid(s)) {
+		field_error(errors, field, "must be a date as YYYY-MM-DD");
+		return -1;
+	}
+	*out = s;
+	return 1;
+}
+
+int query_int(struct ctx *c, const char *key, long long min, long long max, long long *out)
+{
+	const char *s = query_get(c->req, key);
+	long long n;
+	if (!s)
+		return 0;
+	if (parse_ll(s, &n) || n < min || n > max)
+		return problem(c, 400, "parameter '%s' must be a whole number from %lld to %lld", key, min, max);
+	*out = n;
+	return 1;
+}
+
+int query_date(struct ctx *c, const char *key, const char **out)
+{
+	const char *s = query_get(c->req, key);
+	if (!s)
+		return 0;
+	if (!date_valid(s))
+		return problem(c, 400, "parameter '%s' must be a date as YYYY-MM-DD", key);
+	*out = s;
+	return 1;
+}
+
+int page_params(struct ctx *c, long long *limit, long long *cursor)
+{
+	*limit = 20;
+	*cursor = 0;
+	int rc = query_int(c, "limit", 1, 100, limit);
+	if (rc > 1)
+		return rc;
+	const char *cur = query_get(c->req, "cursor");
+	if (cur && (parse_ll(cur, cursor) || *cursor < 1))
+		return problem(c, 400, "parameter 'cursor' is not a cursor this server gave out");
+	return 0;
+}
+
+int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_field)
+{
+	json_t *next = json_null();
+	if ((long long)json_array_size(items) > limit) {
+		json_array_remove(items, (size_t)limit);
+		json_t *last = json_array_get(items, (size_t)limit - 1);
+		char cursor[32];
+		snprintf(cursor, sizeof cursor, "%lld", (long long)json_integer_value(json_object_get(last, id_field)));
+		next = json_string(cursor);
+		struct buf link = {0};
+		buf_printf(&link, "<%s?", c->req->path);
+		for (int i = 0; i < c->req->nq; i++) {
+			if (strcmp(c->req->q[i].key, "cursor") == 0)
+				continue;
+			char *k = url_encode(c->req->q[i].key), *v = url_encode(c->req->q[i].val);
+			buf_printf(&link, "%s=%s&", k, v);
+			free(k);
+			free(v);
+		}
+		buf_printf(&link, "cursor=%s>; rel=\"next\"", cursor);
+		response_header(c->res, "Link", "%s", buf_str(&link));
+		buf_free(&link);
+	}
+	json_decref(c->res->model);
+	c->res->model = json_pack("{s:o, s:o}", "items", items, "nextCursor", next);
+	c->res->status = 200;
+	return 200;
+}

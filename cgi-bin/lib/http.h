@@ -1,0 +1,114 @@
+/* http.h — the parsed request, the response model, and the helpers handlers use
+ * to read input and report errors. Handlers never see FastCGI types, so they can
+ * be driven from unit tests by filling a struct request by hand. */
+#ifndef RB_HTTP_H
+#define RB_HTTP_H
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct db;
+struct service;
+
+struct param {
+	char *key; /* owned, decoded */
+	char *val; /* owned, decoded */
+};
+
+struct request {
+	char method[8];
+	char *path;         /* owned, decoded (nginx DOCUMENT_URI) */
+	char *query;        /* owned, raw QUERY_STRING */
+	struct param *q;    /* decoded query parameters, owned */
+	int nq;
+	char *content_type; /* owned or NULL */
+	char *accept;       /* owned or NULL */
+	char *idem_key;     /* Idempotency-Key, owned or NULL */
+	char *request_id;   /* from the gateway, owned or NULL */
+	char *cookie;       /* owned or NULL */
+	char *body;         /* owned, NUL-terminated, may be NULL */
+	size_t body_len;
+	json_t *json;       /* body as an object (form bodies too: values are strings) */
+	int body_is_form;
+	int internal;       /* came through the internal listener */
+	int wants_html;
+	long long ids[2];   /* numeric path parameters, in order */
+	int nids;
+};
+
+struct response {
+	int status;
+	json_t *model;             /* owned */
+	const char *page;          /* template name for HTML, NULL for JSON only */
+	struct buf headers;        /* extra "Name: value\r\n" lines */
+	int raw_json;              /* model is the whole body (e.g. `true`) */
+};
+
+/* What a handler gets. */
+struct ctx {
+	struct request *req;
+	struct response *res;
+	struct db *db;
+	const struct service *svc;
+};
+
+/* Frees everything a request owns (not the struct itself). */
+void request_free(struct request *r);
+void response_free(struct response *r);
+
+/* Parses a query string into r->q; returns 0, or 400 when a key repeats or a pair is
+ * malformed (detail written to err). Empty values are dropped as if absent. */
+int request_parse_query(struct request *r, char *err, size_t errlen);
+/* Parses r->body by content type into r->json. Returns 0, or 400 (malformed, duplicate
+ * keys), 415 (unsupported type) with detail in err. An empty body yields {}. */
+int request_parse_body(struct request *r, char *err, size_t errlen);
+/* Sets r->wants_html from the Accept header (HTML only when preferred over JSON). */
+void request_negotiate(struct request *r);
+/* Returns the value of query parameter key or NULL. */
+const char *query_get(const struct request *r, const char *key);
+
+/* Sets an extra response header. */
+void response_header(struct response *res, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Sets res->model to an RFC 9457 problem and returns status. */
+int problem(struct ctx *c, int status, const char *detail, ...) __attribute__((format(printf, 3, 4)));
+/* 422 with the collected field errors (a JSON array, stolen). */
+int problem_validation(struct ctx *c, json_t *errors);
+/* 503 with Retry-After: seconds. */
+int problem_unavailable(struct ctx *c, int retry_after, const char *detail);
+/* Standard title for a status code. */
+const char *http_reason(int status);
+
+/* Appends {"field","message"} to errors. */
+void field_error(json_t *errors, const char *field, const char *message);
+
+/* Field readers for the body object. Each returns 1 when the field was present and
+ * valid, 0 when absent (out untouched), -1 when invalid (an error is appended). */
+int body_int(struct ctx *c, json_t *errors, const char *field, long long min, long long max,
+             long long *out);
+/* A string of 1..maxlen characters (trimmed). *out points into the request's JSON. */
+int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out);
+/* A YYYY-MM-DD calendar date. */
+int body_date(struct ctx *c, json_t *errors, const char *field, const char **out);
+
+/* Query readers: 1 present and valid, 0 absent, or an HTTP status (400) with c->res set. */
+int query_int(struct ctx *c, const char *key, long long min, long long max, long long *out);
+int query_date(struct ctx *c, const char *key, const char **out);
+
+/* Percent-encodes s for a URL query (new string, caller frees). */
+char *url_encode(const char *s);
+/* True when s is a valid YYYY-MM-DD date. */
+int date_valid(const char *s);
+/* Adds days to a YYYY-MM-DD date (out holds 11 bytes). */
+void date_add(const char *date, int days, char out[11]);
+/* Days from a to b (b - a). */
+long date_diff(const char *a, const char *b);
+
+/* Pagination: reads ?limit= (1..100, default 20) and ?cursor= (an id). Returns 0 or 400. */
+int page_params(struct ctx *c, long long *limit, long long *cursor);
+/* Wraps items (stolen; fetched with limit+1 rows) as {"items","nextCursor"}, trimming the
+ * extra row and adding a Link header when there is a next page. Sets c->res->model; returns 200. */
+int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_field);
+#endif

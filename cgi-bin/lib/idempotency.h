@@ -1,0 +1,13 @@
+/* idempotency.h — the Idempotency-Key header: the same key and body replay the first
+ * response; another body is 422; a first request still running is 409. */
+#ifndef RB_IDEMPOTENCY_H
+#define RB_IDEMPOTENCY_H
+#include "http.h"
+
+/* Claims c->req->idem_key for this request. Returns 0 when the handler should run;
+ * otherwise the status of a reply already written to c->res (a replay, 409 or 422). */
+int idempotency_begin(struct ctx *c);
+/* Stores the response of a claimed key (or frees the claim after a 5xx/503 so the client
+ * can retry). */
+void idempotency_finish(struct ctx *c);
+#endif

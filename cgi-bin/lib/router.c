@@ -1,0 +1,91 @@
+/* router.c — the one place where a request meets its route: path match, method,
+ * allowed query parameters, internal-only routes, idempotency keys. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "idempotency.h"
+#include "log.h"
+#include "service.h"
+
+/* Matches path against pattern, collecting {id} segments. Returns 1 on a match. */
+static int path_match(const char *pattern, const char *path, long long ids[2], int *nids)
+{
+	*nids = 0;
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			const char *p = path;
+			long long v = 0;
+			if (*p < '1' || *p > '9')
+				return 0;
+			for (; *p >= '0' && *p <= '9'; p++) {
+				if (v > (1LL << 53))
+					return 0;
+				v = v * 10 + (*p - '0');
+			}
+			if (*nids < 2)
+				ids[(*nids)++] = v;
+			path = p;
+			pattern += 4;
+		} else if (*pattern++ != *path++) {
+			return 0;
+		}
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static int param_allowed(const char *params, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = params; p && *p;) {
+		size_t len = strcspn(p, " ");
+		if (len == n && strncmp(p, key, n) == 0)
+			return 1;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+static int run_route(const struct route *r, struct ctx *c)
+{
+	for (int i = 0; i < c->req->nq; i++)
+		if (!param_allowed(r->params, c->req->q[i].key))
+			return problem(c, 400, "unknown query parameter '%s'", c->req->q[i].key);
+	if (!(r->flags & ROUTE_IDEMPOTENT) || !c->req->idem_key)
+		return c->res->status = r->handler(c);
+	int rc = idempotency_begin(c);
+	if (rc)
+		return c->res->status = rc;
+	c->res->status = r->handler(c);
+	idempotency_finish(c);
+	return c->res->status;
+}
+
+int route_dispatch(const struct service *svc, struct ctx *c)
+{
+	struct buf allow = {0};
+	const char *method = strcmp(c->req->method, "HEAD") == 0 ? "GET" : c->req->method;
+	for (size_t i = 0; i < svc->nroutes; i++) {
+		const struct route *r = &svc->routes[i];
+		if ((r->flags & ROUTE_INTERNAL) && !c->req->internal)
+			continue;
+		if (!path_match(r->pattern, c->req->path, c->req->ids, &c->req->nids))
+			continue;
+		if (strcmp(r->method, method) == 0) {
+			buf_free(&allow);
+			return run_route(r, c);
+		}
+		if (!strstr(buf_str(&allow), r->method))
+			buf_printf(&allow, "%s%s", allow.len ? ", " : "", r->method);
+	}
+	if (allow.len) {
+		if (strstr(buf_str(&allow), "GET"))
+			buf_puts(&allow, ", HEAD");
+		response_header(c->res, "Allow", "%s", buf_str(&allow));
+		buf_free(&allow);
+		return problem(c, 405, "%s is not allowed on %s", c->req->method, c->req->path);
+	}
+	return problem(c, 404, "no such resource: %s", c->req->path);
+}

@@ -1,0 +1,51 @@
+/* service.h — what a service is: its name, its route table, the events it reacts to
+ * and the policy that applies them. Each <service>.c defines one `struct service`;
+ * the FastCGI main serves its routes and the worker runs its policy. */
+#ifndef RB_SERVICE_H
+#define RB_SERVICE_H
+#include <stddef.h>
+
+#include "event.h"
+#include "http.h"
+
+enum route_flags {
+	ROUTE_INTERNAL = 1, /* only through the internal listener (service-to-service) */
+	ROUTE_IDEMPOTENT = 2 /* honours the Idempotency-Key header */
+};
+
+typedef int (*handler_fn)(struct ctx *c);
+
+struct route {
+	const char *method;  /* "GET", "POST", ... */
+	const char *pattern; /* "/rooms/{id}/reviews": {id} matches a positive integer */
+	handler_fn handler;
+	const char *params;  /* allowed query parameters, space-separated ("" for none) */
+	int flags;
+};
+
+struct subscription {
+	const char *source; /* the service whose outbox is read */
+	const char *types;  /* space-separated event types, or "*" */
+};
+
+struct service {
+	const char *name;
+	const struct route *routes;
+	size_t nroutes;
+	const struct subscription *subs; /* terminated by {NULL, NULL}; NULL when none */
+	policy_fn apply;                 /* applies one event inside the consumer's transaction */
+	void (*background)(struct db *db); /* optional loop run on its own thread */
+};
+
+extern const struct service rooms_service, reservations_service, payments_service,
+	tickets_service, messages_service, mypage_service;
+
+/* Finds the route for c->req, fills c->req->ids, checks the allowed query parameters and
+ * calls the handler. Answers 404, 405 (+ Allow) and 400 itself. Returns the status. */
+int route_dispatch(const struct service *svc, struct ctx *c);
+
+/* For background loops: true once the process is shutting down. */
+int service_stopping(void);
+/* Sleeps up to ms, returning early (1) when the process is shutting down. */
+int service_sleep_ms(long ms);
+#endif

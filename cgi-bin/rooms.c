@@ -1,0 +1,606 @@
+/* rooms.c — the rooms service: rooms, capacity per date, holds, reviews.
+ * Capacity is a row per (room, date); a hold takes `guests` units on every night it
+ * covers with a conditional UPDATE, all in one BEGIN IMMEDIATE transaction, so no
+ * interleaving of requests can overbook. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/db.h"
+#include "lib/service.h"
+
+#define MAX_NIGHTS 30
+#define MAX_AVAILABILITY_DAYS 366
+
+#define ROOM_COLUMNS \
+	"id, name, \"desc\", capacity, price, ?1 AS currency, 'available' AS status, " \
+	"review_cnt AS reviewCnt, " \
+	"CASE WHEN rated_cnt > 0 THEN round(rating_sum * 1.0 / rated_cnt, 2) END AS rating, " \
+	"created_at AS createdAt, updated_at AS updatedAt"
+
+/* The room as its JSON resource, or NULL when it does not exist (or was deleted). */
+static json_t *room_load(struct db *db, long long id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " ROOM_COLUMNS " FROM room WHERE id = ?2 AND deleted_at IS NULL");
+	db_bind_text(st, 1, config_currency());
+	sqlite3_bind_int64(st, 2, id);
+	json_t *room = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return room;
+}
+
+/* Records a Room* event whose data is the room as it now is. */
+static int room_event(struct db *db, long long id, const char *type)
+{
+	json_t *room = room_load(db, id);
+	if (!room)
+		room = json_pack("{s:I}", "id", (json_int_t)id);
+	json_object_set_new(room, "roomId", json_integer(id));
+	return event_record(db, "Room", id, type, room);
+}
+
+/* Commits and answers with the room (status 200 or 201), or 503 when the commit fails. */
+static int reply_room(struct ctx *c, long long id, int status)
+{
+	if (db_commit(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	c->res->model = room_load(c->db, id);
+	if (status == 201)
+		response_header(c->res, "Location", "/rooms/%lld", id);
+	c->res->page = "room";
+	return status;
+}
+
+static int rooms_list(struct ctx *c)
+{
+	long long limit, cursor;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " ROOM_COLUMNS " FROM room WHERE deleted_at IS NULL "
+	                                  "AND id > ?2 ORDER BY id LIMIT ?3");
+	db_bind_text(st, 1, config_currency());
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, limit + 1);
+	c->res->page = "rooms";
+	return page_reply(c, db_rows_json(st), limit, "id");
+}
+
+struct room_input {
+	const char *name, *desc;
+	long long capacity, price;
+	int has_name, has_desc, has_capacity, has_price;
+};
+
+/* Reads the room fields of the body; returns a JSON array of errors (empty when valid). */
+static json_t *room_read(struct ctx *c, struct room_input *in)
+{
+	json_t *errors = json_array();
+	in->has_name = body_str(c, errors, "name", 200, &in->name) == 1;
+	in->has_desc = body_str(c, errors, "desc", 4000, &in->desc) == 1;
+	in->has_capacity = body_int(c, errors, "capacity", 1, 10000, &in->capacity) == 1;
+	in->has_price = body_int(c, errors, "price", 0, 1000000000, &in->price) == 1;
+	return errors;
+}
+
+static int rooms_create(struct ctx *c)
+{
+	struct room_input in = {.name = "", .desc = "", .capacity = 1, .price = 0};
+	json_t *errors = room_read(c, &in);
+	if (!in.has_name && !in.has_desc && json_array_size(errors) == 0)
+		field_error(errors, "name", "give a name or a desc");
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO room(name, \"desc\", capacity, price, created_at, updated_at) "
+	                                  "VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+	                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	db_bind_text(st, 1, in.name);
+	db_bind_text(st, 2, in.desc);
+	sqlite3_bind_int64(st, 3, in.capacity);
+	sqlite3_bind_int64(st, 4, in.price);
+	if (db_run(st) != SQLITE_DONE)
+		return problem_unavailable(c, 1, "the room could not be stored; try again");
+	long long id = sqlite3_last_insert_rowid(c->db->h);
+	if (room_event(c->db, id, "RoomRegistered"))
+		return problem_unavailable(c, 1, "the room could not be stored; try again");
+	return reply_room(c, id, 201);
+}
+
+static int rooms_get(struct ctx *c)
+{
+	c->res->model = room_load(c->db, c->req->ids[0]);
+	if (!c->res->model)
+		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+	c->res->page = "room";
+	return 200;
+}
+
+static int rooms_update(struct ctx *c)
+{
+	long long id = c->req->ids[0];
+	struct room_input in = {0};
+	json_t *errors = room_read(c, &in);
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	sqlite3_stmt *st = db_prep(c->db,
+		"UPDATE room SET name = coalesce(?2, name), \"desc\" = coalesce(?3, \"desc\"), "
+		"capacity = coalesce(?4, capacity), price = coalesce(?5, price), "
+		"updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1 AND deleted_at IS NULL");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, in.has_name ? in.name : NULL);
+	db_bind_text(st, 3, in.has_desc ? in.desc : NULL);
+	if (in.has_capacity)
+		sqlite3_bind_int64(st, 4, in.capacity);
+	if (in.has_price)
+		sqlite3_bind_int64(st, 5, in.price);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the room could not be stored; try again");
+	}
+	if (sqlite3_changes(c->db->h) == 0) {
+		db_rollback(c->db);
+		return problem(c, 404, "room %lld does not exist", id);
+	}
+	if (in.has_capacity) {
+		char today[11];
+		config_today(today);
+		st = db_prep(c->db, "UPDATE capacity SET capacity = ? WHERE room_id = ? AND date >= ?");
+		sqlite3_bind_int64(st, 1, in.capacity);
+		sqlite3_bind_int64(st, 2, id);
+		db_bind_text(st, 3, today);
+		if (db_run(st) != SQLITE_DONE) { /* the CHECK held <= capacity failed */
+			db_rollback(c->db);
+			return problem(c, 409, "more than %lld units are already held on some date", in.capacity);
+		}
+	}
+	if (room_event(c->db, id, "RoomModified")) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the room could not be stored; try again");
+	}
+	return reply_room(c, id, 200);
+}
+
+static int rooms_delete(struct ctx *c)
+{
+	long long id = c->req->ids[0];
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE room SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+	                                  "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                                  "WHERE id = ? AND deleted_at IS NULL");
+	sqlite3_bind_int64(st, 1, id);
+	if (db_run(st) != SQLITE_DONE || sqlite3_changes(c->db->h) == 0) {
+		db_rollback(c->db);
+		return problem(c, 404, "room %lld does not exist", id);
+	}
+	if (event_record(c->db, "Room", id, "RoomDeleted", json_pack("{s:I}", "roomId", (json_int_t)id)) ||
+	    db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the room could not be deleted; try again");
+	}
+	return 204;
+}
+
+/* Capacity and units held on one date of a room whose capacity is room_capacity. */
+static void day_usage(struct db *db, long long room, long long room_capacity, const char *date,
+                      long long *capacity, long long *held)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT capacity, held FROM capacity WHERE room_id = ? AND date = ?");
+	sqlite3_bind_int64(st, 1, room);
+	db_bind_text(st, 2, date);
+	*capacity = room_capacity;
+	*held = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*capacity = sqlite3_column_int64(st, 0);
+		*held = sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+}
+
+static int rooms_availability(struct ctx *c)
+{
+	long long id = c->req->ids[0];
+	char today[11], to_default[11];
+	const char *from = today, *to = NULL;
+	config_today(today);
+	int rc = query_date(c, "from", &from);
+	if (rc > 1)
+		return rc;
+	date_add(from, 29, to_default);
+	to = to_default;
+	if ((rc = query_date(c, "to", &to)) > 1)
+		return rc;
+	long days = date_diff(from, to) + 1;
+	if (days < 1 || days > MAX_AVAILABILITY_DAYS)
+		return problem(c, 400, "'to' must be on or after 'from' and at most %d days later",
+		               MAX_AVAILABILITY_DAYS - 1);
+	json_t *room = room_load(c->db, id);
+	if (!room)
+		return problem(c, 404, "room %lld does not exist", id);
+	long long room_capacity = json_integer_value(json_object_get(room, "capacity"));
+	json_t *list = json_array();
+	for (long i = 0; i < days; i++) {
+		char date[11];
+		long long capacity, held;
+		date_add(from, (int)i, date);
+		day_usage(c->db, id, room_capacity, date, &capacity, &held);
+		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:I}", "date", date, "capacity",
+		                                      (json_int_t)capacity, "held", (json_int_t)held,
+		                                      "available", (json_int_t)(capacity - held)));
+	}
+	c->res->model = json_pack("{s:I, s:s, s:o, s:o}", "roomId", (json_int_t)id, "name",
+	                          json_string_value(json_object_get(room, "name")), "days", list, "room", room);
+	json_object_del(c->res->model, "name");
+	c->res->page = "availability";
+	return 200;
+}
+
+static int check_reserve(struct ctx *c)
+{
+	long long id = 0, capacity, held;
+	char today[11];
+	int rc = query_int(c, "roomId", 1, 1LL << 53, &id);
+	if (rc > 1)
+		return rc;
+	if (rc == 0)
+		return problem(c, 400, "parameter 'roomId' is required");
+	json_t *room = room_load(c->db, id);
+	if (!room)
+		return problem(c, 404, "room %lld does not exist", id);
+	config_today(today);
+	day_usage(c->db, id, json_integer_value(json_object_get(room, "capacity")), today, &capacity, &held);
+	json_decref(room);
+	c->res->model = json_boolean(held < capacity);
+	return 200;
+}
+
+/* ---- reviews ---- */
+
+#define REVIEW_COLUMNS "id, room_id AS roomId, rating, content, created_at AS createdAt"
+
+static json_t *review_load(struct db *db, long long id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " REVIEW_COLUMNS " FROM review WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	json_t *r = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return r;
+}
+
+/* Records ReviewCreated/ReviewDeleted on the room's stream with the room's new totals. */
+static int review_event(struct db *db, const char *type, json_t *review)
+{
+	long long room_id = json_integer_value(json_object_get(review, "roomId"));
+	json_t *room = room_load(db, room_id);
+	json_t *data = json_deep_copy(review);
+	json_object_set_new(data, "reviewId", json_integer(json_integer_value(json_object_get(review, "id"))));
+	json_object_set(data, "reviewCnt", json_object_get(room, "reviewCnt"));
+	json_object_set(data, "roomRating", json_object_get(room, "rating"));
+	json_decref(room);
+	return event_record(db, "Room", room_id, type, data);
+}
+
+static int review_create(struct ctx *c, long long room_id, int rating_required)
+{
+	json_t *errors = json_array();
+	const char *content = "";
+	long long rating = 0;
+	int has_rating = body_int(c, errors, "rating", 1, 5, &rating);
+	if (has_rating == 0 && rating_required)
+		field_error(errors, "rating", "give a rating from 1 to 5");
+	body_str(c, errors, "content", 4000, &content);
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE room SET review_cnt = review_cnt + 1, "
+	                                  "rated_cnt = rated_cnt + (?2 IS NOT NULL), "
+	                                  "rating_sum = rating_sum + coalesce(?2, 0) "
+	                                  "WHERE id = ?1 AND deleted_at IS NULL");
+	sqlite3_bind_int64(st, 1, room_id);
+	if (has_rating == 1)
+		sqlite3_bind_int64(st, 2, rating);
+	if (db_run(st) != SQLITE_DONE || sqlite3_changes(c->db->h) == 0) {
+		db_rollback(c->db);
+		return problem(c, rating_required ? 404 : 422, "room %lld does not exist", room_id);
+	}
+	st = db_prep(c->db, "INSERT INTO review(room_id, rating, content, created_at) "
+	                    "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	sqlite3_bind_int64(st, 1, room_id);
+	if (has_rating == 1)
+		sqlite3_bind_int64(st, 2, rating);
+	db_bind_text(st, 3, content);
+	db_run(st);
+	long long id = sqlite3_last_insert_rowid(c->db->h);
+	json_t *review = review_load(c->db, id);
+	if (review_event(c->db, "ReviewCreated", review) || db_commit(c->db)) {
+		db_rollback(c->db);
+		json_decref(review);
+		return problem_unavailable(c, 1, "the review could not be stored; try again");
+	}
+	c->res->model = review;
+	response_header(c->res, "Location", "/reviews/%lld", id);
+	return 201;
+}
+
+static int room_reviews_create(struct ctx *c) { return review_create(c, c->req->ids[0], 1); }
+
+static int reviews_create(struct ctx *c)
+{
+	long long room_id = 0;
+	json_t *errors = json_array();
+	if (body_int(c, errors, "roomId", 1, 1LL << 53, &room_id) == 0)
+		field_error(errors, "roomId", "is required");
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	return review_create(c, room_id, 0);
+}
+
+static int room_reviews_list(struct ctx *c)
+{
+	long long limit, cursor;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	json_t *room = room_load(c->db, c->req->ids[0]);
+	if (!room)
+		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+	json_decref(room);
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " REVIEW_COLUMNS " FROM review WHERE room_id = ?1 "
+	                                  "AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
+	sqlite3_bind_int64(st, 1, c->req->ids[0]);
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, limit + 1);
+	return page_reply(c, db_rows_json(st), limit, "id");
+}
+
+static int reviews_get(struct ctx *c)
+{
+	c->res->model = review_load(c->db, c->req->ids[0]);
+	return c->res->model ? 200 : problem(c, 404, "review %lld does not exist", c->req->ids[0]);
+}
+
+static int reviews_delete(struct ctx *c)
+{
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	json_t *review = review_load(c->db, c->req->ids[0]);
+	if (!review) {
+		db_rollback(c->db);
+		return problem(c, 404, "review %lld does not exist", c->req->ids[0]);
+	}
+	json_t *rating = json_object_get(review, "rating");
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE room SET review_cnt = review_cnt - 1, "
+	                                  "rated_cnt = rated_cnt - (?2 IS NOT NULL), "
+	                                  "rating_sum = rating_sum - coalesce(?2, 0) WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(review, "roomId")));
+	if (json_is_integer(rating))
+		sqlite3_bind_int64(st, 2, json_integer_value(rating));
+	db_run(st);
+	st = db_prep(c->db, "DELETE FROM review WHERE id = ?");
+	sqlite3_bind_int64(st, 1, c->req->ids[0]);
+	db_run(st);
+	int failed = review_event(c->db, "ReviewDeleted", review) || db_commit(c->db);
+	json_decref(review);
+	if (failed) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the review could not be deleted; try again");
+	}
+	return 204;
+}
+
+/* ---- holds (internal, called by reservations) ---- */
+
+/* Takes `guests` units on each of `nights` nights from check_in. Returns 0, or -1 when
+ * some night has not enough capacity left. Inside the caller's transaction. */
+static int take_capacity(struct db *db, long long room, long long room_capacity, const char *check_in,
+                         long long nights, long long guests)
+{
+	for (long long i = 0; i < nights; i++) {
+		char date[11];
+		date_add(check_in, (int)i, date);
+		sqlite3_stmt *st = db_prep(db, "INSERT OR IGNORE INTO capacity(room_id, date, capacity, held) "
+		                               "VALUES (?, ?, ?, 0)");
+		sqlite3_bind_int64(st, 1, room);
+		db_bind_text(st, 2, date);
+		sqlite3_bind_int64(st, 3, room_capacity);
+		db_run(st);
+		st = db_prep(db, "UPDATE capacity SET held = held + ?3 "
+		                 "WHERE room_id = ?1 AND date = ?2 AND held + ?3 <= capacity");
+		sqlite3_bind_int64(st, 1, room);
+		db_bind_text(st, 2, date);
+		sqlite3_bind_int64(st, 3, guests);
+		if (db_run(st) != SQLITE_DONE || sqlite3_changes(db->h) == 0)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *hold_load(struct db *db, long long reservation_id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT reservation_id AS reservationId, room_id AS roomId, "
+	                               "check_in AS checkIn, nights, guests, amount, status "
+	                               "FROM hold WHERE reservation_id = ?");
+	sqlite3_bind_int64(st, 1, reservation_id);
+	json_t *h = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return h;
+}
+
+/* Answers a hold request with the hold and the room's name and price. */
+static int reply_hold(struct ctx *c, json_t *hold, json_t *room, int status)
+{
+	json_object_set(hold, "roomName", json_object_get(room, "name"));
+	json_object_set(hold, "price", json_object_get(room, "price"));
+	json_object_set_new(hold, "currency", json_string(config_currency()));
+	c->res->model = hold;
+	json_decref(room);
+	return status;
+}
+
+static int holds_create(struct ctx *c)
+{
+	long long res_id = 0, room_id = 0, nights = 1, guests = 1;
+	const char *check_in = NULL;
+	json_t *errors = json_array();
+	body_int(c, errors, "reservationId", 1, 1LL << 53, &res_id);
+	body_int(c, errors, "roomId", 1, 1LL << 53, &room_id);
+	body_int(c, errors, "nights", 1, MAX_NIGHTS, &nights);
+	body_int(c, errors, "guests", 1, 10000, &guests);
+	body_date(c, errors, "checkIn", &check_in);
+	if (json_array_size(errors) || !res_id || !room_id || !check_in)
+		return problem_validation(c, errors);
+	json_decref(errors);
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	json_t *hold = hold_load(c->db, res_id);
+	if (hold) { /* a repeated call: same answer, or refused after a release */
+		int released = strcmp(json_string_value(json_object_get(hold, "status")), "released") == 0;
+		db_rollback(c->db);
+		if (released) {
+			json_decref(hold);
+			return problem(c, 409, "the hold of reservation %lld was already released", res_id);
+		}
+		return reply_hold(c, hold, room_load(c->db, room_id), 200);
+	}
+	json_t *room = room_load(c->db, room_id);
+	if (!room) {
+		db_rollback(c->db);
+		return problem(c, 404, "room %lld does not exist", room_id);
+	}
+	long long price = json_integer_value(json_object_get(room, "price"));
+	long long capacity = json_integer_value(json_object_get(room, "capacity"));
+	if (take_capacity(c->db, room_id, capacity, check_in, nights, guests)) {
+		db_rollback(c->db);
+		json_decref(room);
+		return problem(c, 409, "room %lld is sold out on some night of the stay", room_id);
+	}
+	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO hold(reservation_id, room_id, check_in, nights, guests, "
+	                                  "amount, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'held', "
+	                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	sqlite3_bind_int64(st, 1, res_id);
+	sqlite3_bind_int64(st, 2, room_id);
+	db_bind_text(st, 3, check_in);
+	sqlite3_bind_int64(st, 4, nights);
+	sqlite3_bind_int64(st, 5, guests);
+	sqlite3_bind_int64(st, 6, price * guests * nights);
+	db_run(st);
+	hold = hold_load(c->db, res_id);
+	if (event_record(c->db, "Room", room_id, "CapacityHeld", json_deep_copy(hold)) || db_commit(c->db)) {
+		db_rollback(c->db);
+		json_decref(hold);
+		json_decref(room);
+		return problem_unavailable(c, 1, "the hold could not be stored; try again");
+	}
+	return reply_hold(c, hold, room, 201);
+}
+
+/* Releases the hold of a reservation (or leaves a tombstone when there is none), giving
+ * the capacity back and recording CapacityReleased. Idempotent. Inside the caller's
+ * transaction. Returns 0 or -1. */
+static int release_hold(struct db *db, long long res_id)
+{
+	json_t *hold = hold_load(db, res_id);
+	if (!hold) {
+		sqlite3_stmt *st = db_prep(db, "INSERT INTO hold(reservation_id, room_id, check_in, nights, guests, "
+		                               "amount, status, created_at, updated_at) VALUES (?, 0, '', 0, 0, 0, "
+		                               "'released', strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+		                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+		sqlite3_bind_int64(st, 1, res_id);
+		return db_run(st) == SQLITE_DONE ? 0 : -1;
+	}
+	int rc = 0;
+	if (strcmp(json_string_value(json_object_get(hold, "status")), "held") == 0) {
+		const char *check_in = json_string_value(json_object_get(hold, "checkIn"));
+		long long room = json_integer_value(json_object_get(hold, "roomId"));
+		long long nights = json_integer_value(json_object_get(hold, "nights"));
+		long long guests = json_integer_value(json_object_get(hold, "guests"));
+		for (long long i = 0; i < nights && !rc; i++) {
+			char date[11];
+			date_add(check_in, (int)i, date);
+			sqlite3_stmt *st = db_prep(db, "UPDATE capacity SET held = held - ? WHERE room_id = ? AND date = ?");
+			sqlite3_bind_int64(st, 1, guests);
+			sqlite3_bind_int64(st, 2, room);
+			db_bind_text(st, 3, date);
+			rc = db_run(st) == SQLITE_DONE ? 0 : -1;
+		}
+		sqlite3_stmt *st = db_prep(db, "UPDATE hold SET status = 'released', "
+		                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE reservation_id = ?");
+		sqlite3_bind_int64(st, 1, res_id);
+		if (!rc && db_run(st) == SQLITE_DONE) {
+			json_object_set_new(hold, "status", json_string("released"));
+			return event_record(db, "Room", room, "CapacityReleased", hold);
+		}
+		rc = -1;
+	}
+	json_decref(hold);
+	return rc;
+}
+
+static int holds_release(struct ctx *c)
+{
+	long long res_id = c->req->ids[0];
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	if (release_hold(c->db, res_id) || db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the hold could not be released; try again");
+	}
+	c->res->model = hold_load(c->db, res_id);
+	return 200;
+}
+
+/* Policy: a cancelled or rejected reservation gives its capacity back. */
+static int rooms_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	json_t *id = json_object_get(ev->data, "reservationId");
+	if (!json_is_integer(id)) {
+		snprintf(err, errlen, "%s without reservationId", ev->type);
+		return -1;
+	}
+	if (release_hold(db, json_integer_value(id))) {
+		snprintf(err, errlen, "release failed: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	return 0;
+}
+
+static const struct route routes[] = {
+	{"GET", "/", rooms_list, "limit cursor", 0},
+	{"GET", "/rooms", rooms_list, "limit cursor", 0},
+	{"POST", "/rooms", rooms_create, "", ROUTE_IDEMPOTENT},
+	{"GET", "/rooms/{id}", rooms_get, "", 0},
+	{"PATCH", "/rooms/{id}", rooms_update, "", 0},
+	{"PUT", "/rooms/{id}", rooms_update, "", 0},
+	{"DELETE", "/rooms/{id}", rooms_delete, "", 0},
+	{"GET", "/rooms/{id}/availability", rooms_availability, "from to", 0},
+	{"GET", "/rooms/{id}/reviews", room_reviews_list, "limit cursor", 0},
+	{"POST", "/rooms/{id}/reviews", room_reviews_create, "", 0},
+	{"POST", "/reviews", reviews_create, "", 0},
+	{"GET", "/reviews/{id}", reviews_get, "", 0},
+	{"DELETE", "/reviews/{id}", reviews_delete, "", 0},
+	{"GET", "/check/chkAndReqReserve", check_reserve, "roomId", 0},
+	{"POST", "/internal/holds", holds_create, "", ROUTE_INTERNAL},
+	{"POST", "/internal/holds/{id}/release", holds_release, "", ROUTE_INTERNAL},
+};
+
+static const struct subscription subs[] = {
+	{"reservations", "ReservationCancelled ReservationRejected"},
+	{NULL, NULL},
+};
+
+const struct service rooms_service = {
+	.name = "rooms",
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof *routes,
+	.subs = subs,
+	.apply = rooms_apply,
+};
