@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/browser.h"
 #include "lib/config.h"
 #include "lib/db.h"
 #include "lib/service.h"
 
 #define MAX_NIGHTS 30
 #define MAX_AVAILABILITY_DAYS 366
+#define CALENDAR_WEEKS 5
+#define PAGE_REVIEWS 20
 
 #define ROOM_COLUMNS \
 	"id, name, \"desc\", capacity, price, ?1 AS currency, 'available' AS status, " \
@@ -63,7 +66,18 @@ static int rooms_list(struct ctx *c)
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
 	c->res->page = "rooms";
+	snprintf(c->res->title, sizeof c->res->title, "Rooms");
 	return page_reply(c, db_rows_json(st), limit, "id");
+}
+
+/* For a host form that comes back with errors: where it posts to. Returns status. */
+static int form_problem(struct ctx *c, int status, const char *action)
+{
+	json_object_set_new(c->res->model, "action", json_string(action));
+	json_object_set_new(c->res->model, "id", json_integer(c->req->nids ? c->req->ids[0] : 0));
+	if (!c->req->nids)
+		json_object_del(c->res->model, "id");
+	return status;
 }
 
 struct room_input {
@@ -86,14 +100,16 @@ static json_t *room_read(struct ctx *c, struct room_input *in)
 static int rooms_create(struct ctx *c)
 {
 	struct room_input in = {.name = "", .desc = "", .capacity = 1, .price = 0};
+	c->res->page = "room_form";
 	json_t *errors = room_read(c, &in);
 	if (!in.has_name && !in.has_desc && json_array_size(errors) == 0)
 		field_error(errors, "name", "give a name or a desc");
 	if (json_array_size(errors))
-		return problem_validation(c, errors);
+		return form_problem(c, problem_validation(c, errors), "/rooms");
 	json_decref(errors);
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
+	snprintf(c->res->flash, sizeof c->res->flash, "Your room is online.");
 	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO room(name, \"desc\", capacity, price, created_at, updated_at) "
 	                                  "VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
 	                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
@@ -109,22 +125,107 @@ static int rooms_create(struct ctx *c)
 	return reply_room(c, id, 201);
 }
 
+static void day_usage(struct db *db, long long room, long long room_capacity, const char *date,
+                      long long *capacity, long long *held);
+static json_t *reviews_latest(struct db *db, long long room_id, long long cursor, long long limit);
+
+/* Calendar weeks (Monday first) from this week on: each day with places left. */
+static json_t *calendar_weeks(struct db *db, long long room, long long room_capacity)
+{
+	char today[11], start[11];
+	config_today(today);
+	date_add(today, -(int)(((date_diff("1970-01-05", today) % 7) + 7) % 7), start); /* a Monday */
+	json_t *weeks = json_array();
+	for (int w = 0; w < CALENDAR_WEEKS; w++) {
+		json_t *days = json_array();
+		for (int d = 0; d < 7; d++) {
+			char date[11];
+			long long capacity, held;
+			date_add(start, w * 7 + d, date);
+			day_usage(db, room, room_capacity, date, &capacity, &held);
+			int past = strcmp(date, today) < 0;
+			json_array_append_new(days, json_pack("{s:s, s:s, s:I, s:b, s:s}", "date", date, "label", date + 5,
+			                                      "available", (json_int_t)(capacity - held), "soldOut",
+			                                      !past && held >= capacity, "state",
+			                                      past ? "past" : held >= capacity ? "sold-out" : "open"));
+		}
+		json_array_append_new(weeks, json_pack("{s:o}", "days", days));
+	}
+	return weeks;
+}
+
+/* The booking form's defaults and the quoted total for the room page. */
+static int room_page_extras(struct ctx *c, json_t *room)
+{
+	long long id = json_integer_value(json_object_get(room, "id"));
+	long long nights = 1, guests = 1, price = json_integer_value(json_object_get(room, "price"));
+	char today[11];
+	int rc;
+	if ((rc = query_int(c, "nights", 1, 30, &nights)) > 1 || (rc = query_int(c, "guests", 1, 10000, &guests)) > 1)
+		return rc;
+	config_today(today);
+	const char *who = identity_customer(c);
+	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, json_integer_value(json_object_get(room, "capacity"))));
+	json_object_set_new(room, "reviews", reviews_latest(c->db, id, 0, PAGE_REVIEWS));
+	json_object_set_new(room, "total", json_integer(price * nights * guests));
+	json_object_set_new(room, "form", json_pack("{s:I, s:s, s:I, s:I, s:s}", "roomId", (json_int_t)id, "checkIn", today,
+	                                            "nights", (json_int_t)nights, "guests", (json_int_t)guests,
+	                                            "customer", who ? who : ""));
+	return 0;
+}
+
 static int rooms_get(struct ctx *c)
 {
-	c->res->model = room_load(c->db, c->req->ids[0]);
-	if (!c->res->model)
+	json_t *room = room_load(c->db, c->req->ids[0]);
+	if (!room)
 		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+	c->res->model = room;
+	if (c->req->wants_html) {
+		int rc = room_page_extras(c, room);
+		if (rc)
+			return rc;
+		snprintf(c->res->title, sizeof c->res->title, "%s", json_string_value(json_object_get(room, "name")));
+	}
 	c->res->page = "room";
 	return 200;
 }
+
+/* GET /rooms/new: the empty host form. */
+static int rooms_new(struct ctx *c)
+{
+	c->res->model = json_pack("{s:s, s:{s:i, s:i}}", "action", "/rooms", "form", "capacity", 1, "price", 0);
+	c->res->page = "room_form";
+	snprintf(c->res->title, sizeof c->res->title, "Host a room");
+	return 200;
+}
+
+/* GET /rooms/{id}/edit and /rooms/{id}/delete: the room for a host form. */
+static int room_form_page(struct ctx *c, const char *page)
+{
+	json_t *room = room_load(c->db, c->req->ids[0]);
+	if (!room)
+		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+	json_object_set(room, "form", room);
+	json_object_set_new(room, "action", json_string(c->req->path));
+	c->res->model = room;
+	c->res->page = page;
+	snprintf(c->res->title, sizeof c->res->title, "%s", json_string_value(json_object_get(room, "name")));
+	return 200;
+}
+
+static int rooms_edit(struct ctx *c) { return room_form_page(c, "room_form"); }
+
+static int rooms_delete_confirm(struct ctx *c) { return room_form_page(c, "room_delete"); }
 
 static int rooms_update(struct ctx *c)
 {
 	long long id = c->req->ids[0];
 	struct room_input in = {0};
+	c->res->page = "room_form";
 	json_t *errors = room_read(c, &in);
 	if (json_array_size(errors))
-		return problem_validation(c, errors);
+		return form_problem(c, problem_validation(c, errors), c->req->path);
+	snprintf(c->res->flash, sizeof c->res->flash, "Changes saved.");
 	json_decref(errors);
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
@@ -156,7 +257,8 @@ static int rooms_update(struct ctx *c)
 		db_bind_text(st, 3, today);
 		if (db_run(st) != SQLITE_DONE) { /* the CHECK held <= capacity failed */
 			db_rollback(c->db);
-			return problem(c, 409, "more than %lld units are already held on some date", in.capacity);
+			return form_problem(c, problem(c, 409, "more than %lld places are already booked on some night",
+			                                   in.capacity), c->req->path);
 		}
 	}
 	if (room_event(c->db, id, "RoomModified")) {
@@ -183,6 +285,10 @@ static int rooms_delete(struct ctx *c)
 	    db_commit(c->db)) {
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the room could not be deleted; try again");
+	}
+	if (c->req->body_is_form) { /* the host's delete form: back to the listing */
+		response_header(c->res, "Location", "/rooms");
+		snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted; its guests are being refunded.");
 	}
 	return 204;
 }
@@ -234,9 +340,13 @@ static int rooms_availability(struct ctx *c)
 		                                      (json_int_t)capacity, "held", (json_int_t)held,
 		                                      "available", (json_int_t)(capacity - held)));
 	}
-	c->res->model = json_pack("{s:I, s:s, s:o, s:o}", "roomId", (json_int_t)id, "name",
-	                          json_string_value(json_object_get(room, "name")), "days", list, "room", room);
-	json_object_del(c->res->model, "name");
+	c->res->model = json_pack("{s:I, s:o}", "roomId", (json_int_t)id, "days", list);
+	if (c->req->wants_html) {
+		json_object_set_new(c->res->model, "room", room);
+		snprintf(c->res->title, sizeof c->res->title, "Availability");
+	} else {
+		json_decref(room);
+	}
 	c->res->page = "availability";
 	return 200;
 }
@@ -291,6 +401,8 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 	json_t *errors = json_array();
 	const char *content = "";
 	long long rating = 0;
+	c->res->page = "review";
+	snprintf(c->res->flash, sizeof c->res->flash, "Thank you for your review.");
 	int has_rating = body_int(c, errors, "rating", 1, 5, &rating);
 	if (has_rating == 0 && rating_required)
 		field_error(errors, "rating", "give a rating from 1 to 5");
@@ -344,6 +456,17 @@ static int reviews_create(struct ctx *c)
 	return review_create(c, room_id, 0);
 }
 
+/* Reviews of a room, newest first, below cursor (0: from the newest). */
+static json_t *reviews_latest(struct db *db, long long room_id, long long cursor, long long limit)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " REVIEW_COLUMNS " FROM review WHERE room_id = ?1 "
+	                               "AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
+	sqlite3_bind_int64(st, 1, room_id);
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, limit);
+	return db_rows_json(st);
+}
+
 static int room_reviews_list(struct ctx *c)
 {
 	long long limit, cursor;
@@ -354,12 +477,7 @@ static int room_reviews_list(struct ctx *c)
 	if (!room)
 		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
 	json_decref(room);
-	sqlite3_stmt *st = db_prep(c->db, "SELECT " REVIEW_COLUMNS " FROM review WHERE room_id = ?1 "
-	                                  "AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3");
-	sqlite3_bind_int64(st, 1, c->req->ids[0]);
-	sqlite3_bind_int64(st, 2, cursor);
-	sqlite3_bind_int64(st, 3, limit + 1);
-	return page_reply(c, db_rows_json(st), limit, "id");
+	return page_reply(c, reviews_latest(c->db, c->req->ids[0], cursor, limit + 1), limit, "id");
 }
 
 static int reviews_get(struct ctx *c)
@@ -577,7 +695,12 @@ static const struct route routes[] = {
 	{"GET", "/", rooms_list, "limit cursor", 0},
 	{"GET", "/rooms", rooms_list, "limit cursor", 0},
 	{"POST", "/rooms", rooms_create, "", ROUTE_IDEMPOTENT},
-	{"GET", "/rooms/{id}", rooms_get, "", 0},
+	{"GET", "/rooms/new", rooms_new, "", 0},
+	{"GET", "/rooms/{id}", rooms_get, "nights guests", 0},
+	{"GET", "/rooms/{id}/edit", rooms_edit, "", 0},
+	{"POST", "/rooms/{id}/edit", rooms_update, "", 0},
+	{"GET", "/rooms/{id}/delete", rooms_delete_confirm, "", 0},
+	{"POST", "/rooms/{id}/delete", rooms_delete, "", 0},
 	{"PATCH", "/rooms/{id}", rooms_update, "", 0},
 	{"PUT", "/rooms/{id}", rooms_update, "", 0},
 	{"DELETE", "/rooms/{id}", rooms_delete, "", 0},

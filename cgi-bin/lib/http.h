@@ -43,6 +43,8 @@ struct response {
 	const char *page;          /* template name for HTML, NULL for JSON only */
 	struct buf headers;        /* extra "Name: value\r\n" lines */
 	int raw_json;              /* model is the whole body (e.g. `true`) */
+	char title[160];           /* HTML page title ("" = the site name) */
+	char flash[200];           /* after a successful form post: shown on the next page */
 };
 
 /* What a handler gets. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "browser.h"
 #include "buf.h"
 #include "idempotency.h"
 #include "log.h"
@@ -48,14 +49,31 @@ static int param_allowed(const char *params, const char *key)
 	return 0;
 }
 
+/* Form posts come from our pages: they must carry the CSRF token, and a one-time form
+ * token stands in for the Idempotency-Key header (a double click books once). */
+static int check_form_post(const struct route *r, struct ctx *c)
+{
+	if (!c->req->body_is_form || strcmp(c->req->method, "GET") == 0 || strcmp(c->req->method, "HEAD") == 0)
+		return 0;
+	if (!csrf_valid(c->req))
+		return problem(c, 403, "this form has expired or did not come from Roombook; reload the page and try again");
+	json_t *once = json_object_get(c->req->json, FORM_TOKEN_FIELD);
+	if ((r->flags & ROUTE_IDEMPOTENT) && !c->req->idem_key && json_is_string(once))
+		c->req->idem_key = strdup(json_string_value(once));
+	return 0;
+}
+
 static int run_route(const struct route *r, struct ctx *c)
 {
 	for (int i = 0; i < c->req->nq; i++)
 		if (!param_allowed(r->params, c->req->q[i].key))
 			return problem(c, 400, "unknown query parameter '%s'", c->req->q[i].key);
+	int rc = check_form_post(r, c);
+	if (rc)
+		return rc;
 	if (!(r->flags & ROUTE_IDEMPOTENT) || !c->req->idem_key)
 		return c->res->status = r->handler(c);
-	int rc = idempotency_begin(c);
+	rc = idempotency_begin(c);
 	if (rc)
 		return c->res->status = rc;
 	c->res->status = r->handler(c);

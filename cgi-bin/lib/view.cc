@@ -9,9 +9,12 @@ extern "C" {
 #include <jansson.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 extern "C" {
+#include "browser.h"
 #include "config.h"
 #include "log.h"
 }
@@ -37,7 +40,7 @@ void set_value(ctemplate::TemplateDictionary *d, const std::string &name, json_t
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		d->SetValue(name, std::string(json_string_value(v), json_string_length(v)));
-		d->ShowSection("HAS_" + name);
+		d->ShowSection(json_string_length(v) ? "HAS_" + name : "NO_" + name);
 		break;
 	case JSON_INTEGER:
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
@@ -66,8 +69,7 @@ void set_value(ctemplate::TemplateDictionary *d, const std::string &name, json_t
 	case JSON_ARRAY: {
 		size_t i;
 		json_t *item;
-		if (json_array_size(v) == 0)
-			d->ShowSection("NO_" + name);
+		d->ShowSection(json_array_size(v) ? "HAS_" + name : "NO_" + name);
 		json_array_foreach(v, i, item)
 		{
 			ctemplate::TemplateDictionary *sub = d->AddSectionDictionary(name);
@@ -88,6 +90,104 @@ void fill(ctemplate::TemplateDictionary *d, json_t *obj)
 	json_object_foreach(obj, key, v) set_value(d, upper_name(key), v);
 }
 
+/* Values every page and its header/footer includes need (includes do not inherit). */
+struct Layout {
+	std::string title, flash, customer, csrf, form_token, path;
+};
+
+void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
+{
+	d->SetValue("TITLE", l.title);
+	if (!l.title.empty())
+		d->ShowSection("HAS_TITLE");
+	d->SetValue("CUSTOMER", l.customer);
+	if (!l.customer.empty())
+		d->ShowSection("HAS_CUSTOMER");
+	d->SetValue("FLASH", l.flash);
+	if (!l.flash.empty())
+		d->ShowSection("HAS_FLASH");
+	d->SetValue("CSRF_TOKEN", l.csrf);
+	d->SetValue("FORM_TOKEN", l.form_token);
+	d->SetValue("REQUEST_PATH", l.path);
+}
+
+/* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */
+void form_values(ctemplate::TemplateDictionary *d, struct ctx *c)
+{
+	const char *key;
+	json_t *v;
+	json_t *defaults = json_object_get(c->res->model, "form");
+	if (json_is_object(defaults))
+		json_object_foreach(defaults, key, v) set_value(d, "FORM_" + upper_name(key), v);
+	if (c->req->body_is_form && json_is_object(c->req->json))
+		json_object_foreach(c->req->json, key, v) set_value(d, "FORM_" + upper_name(key), v);
+	size_t i;
+	json_t *err;
+	json_array_foreach(json_object_get(c->res->model, "errors"), i, err)
+	{
+		json_t *field = json_object_get(err, "field");
+		if (json_is_string(field))
+			set_value(d, "ERR_" + upper_name(json_string_value(field)), json_object_get(err, "message"));
+	}
+}
+
+Layout layout_for(const char *page, struct ctx *c)
+{
+	Layout l;
+	char flash[256], token[33];
+	json_t *problem_title = json_object_get(c->res->model, "title");
+	if (c->res->title[0])
+		l.title = c->res->title;
+	else if (strcmp(page, "error") == 0 && json_is_string(problem_title))
+		l.title = json_string_value(problem_title);
+	if (flash_take(c, flash, sizeof flash))
+		l.flash = flash;
+	const char *who = identity_customer(c);
+	l.customer = who ? who : "";
+	l.csrf = csrf_token(c);
+	form_token(token);
+	l.form_token = token;
+	l.path = c->req->path ? c->req->path : "/";
+	return l;
+}
+
+/* {{AMOUNT:x-money}}: minor units as a decimal amount, "12050" -> "120.50". */
+class MoneyModifier : public ctemplate::TemplateModifier {
+	void Modify(const char *in, size_t inlen, const ctemplate::PerExpandData *, ctemplate::ExpandEmitter *out,
+	            const std::string &) const override
+	{
+		std::string digits(in, inlen);
+		char *end;
+		long long v = strtoll(digits.c_str(), &end, 10);
+		if (digits.empty() || *end) {
+			out->Emit(digits);
+			return;
+		}
+		char text[48];
+		snprintf(text, sizeof text, "%s%lld.%02lld", v < 0 ? "-" : "", llabs(v) / 100, llabs(v) % 100);
+		out->Emit(text);
+	}
+};
+
+/* The shared pieces a page may include with {{>NAME}}. */
+const char *const INCLUDES[][2] = {
+	{"HEADER", "_header.tpl"},
+	{"FOOTER", "_footer.tpl"},
+	{"ERROR_SUMMARY", "_error_summary.tpl"},
+	{"BOOKING_FORM", "_booking_form.tpl"},
+};
+
+void fill_page(ctemplate::TemplateDictionary *d, struct ctx *c, const Layout &l)
+{
+	if (json_is_object(c->res->model))
+		fill(d, c->res->model);
+	form_values(d, c);
+	layout_values(d, l);
+	char status[8];
+	snprintf(status, sizeof status, "%d", c->res->status);
+	d->SetValue("STATUS", status);
+}
+
 } // namespace
 
 extern "C" int view_init(void)
@@ -95,6 +195,8 @@ extern "C" int view_init(void)
 	try {
 		std::string dir = std::string(config_root()) + "/templates/";
 		ctemplate::mutable_default_template_cache()->SetTemplateRootDirectory(dir);
+		static MoneyModifier money;
+		ctemplate::AddModifier("x-money", &money);
 		return 0;
 	} catch (...) {
 		log_error("view: cannot set the template folder");
@@ -107,12 +209,13 @@ extern "C" int view_render(const char *page, struct ctx *c, struct buf *out)
 	try {
 		std::string file = std::string(page) + ".tpl";
 		ctemplate::TemplateDictionary dict("page");
-		if (json_is_object(c->res->model))
-			fill(&dict, c->res->model);
-		dict.SetValue("REQUEST_PATH", c->req->path ? c->req->path : "/");
-		char status[8];
-		snprintf(status, sizeof status, "%d", c->res->status);
-		dict.SetValue("STATUS", status);
+		Layout l = layout_for(page, c);
+		fill_page(&dict, c, l);
+		for (auto &part : INCLUDES) { /* includes do not inherit: fill each */
+			ctemplate::TemplateDictionary *inc = dict.AddIncludeDictionary(part[0]);
+			inc->SetFilename(part[1]);
+			fill_page(inc, c, l);
+		}
 		std::string html;
 		if (!ctemplate::ExpandTemplate(file, ctemplate::DO_NOT_STRIP, &dict, &html)) {
 			log_warn("view: cannot expand %s", file.c_str());

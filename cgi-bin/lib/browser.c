@@ -1,0 +1,122 @@
+/* browser.c — cookies, identity, CSRF double-submit tokens, flash messages. */
+#include "browser.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+int cookie_get(const struct request *r, const char *name, char *out, size_t size)
+{
+	size_t n = strlen(name);
+	for (const char *p = r->cookie; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		size_t len = strcspn(p, ";");
+		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			snprintf(out, size, "%.*s", (int)(len - n - 1), p + n + 1);
+			return out[0] != '\0';
+		}
+		p += len;
+	}
+	return 0;
+}
+
+static void random_hex(char out[33])
+{
+	unsigned char b[16];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		abort(); /* no entropy: refusing to mint guessable tokens */
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+void form_token(char out[33]) { random_hex(out); }
+
+/* Percent-decodes a cookie value into out (values are stored url-encoded). */
+static void cookie_decode(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const char *p = in; *p && o + 1 < size; p++) {
+		unsigned int ch;
+		if (*p == '%' && sscanf(p + 1, "%2x", &ch) == 1 && ch) {
+			out[o++] = (char)ch;
+			p += 2;
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+}
+
+const char *identity_customer(struct ctx *c)
+{
+	static _Thread_local char who[256];
+	const char *q = query_get(c->req, "customer");
+	if (q)
+		return q;
+	char raw[512];
+	if (!cookie_get(c->req, "customer", raw, sizeof raw))
+		return NULL;
+	cookie_decode(raw, who, sizeof who);
+	return who[0] ? who : NULL;
+}
+
+void identity_remember(struct ctx *c, const char *customer)
+{
+	char *v = url_encode(customer);
+	response_header(c->res, "Set-Cookie", "customer=%s; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", v);
+	free(v);
+}
+
+static int is_token(const char *s)
+{
+	if (strlen(s) != 32)
+		return 0;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdef", *s))
+			return 0;
+	return 1;
+}
+
+const char *csrf_token(struct ctx *c)
+{
+	static _Thread_local char token[64];
+	if (cookie_get(c->req, "csrf", token, sizeof token) && is_token(token))
+		return token;
+	random_hex(token);
+	response_header(c->res, "Set-Cookie", "csrf=%s; Path=/; SameSite=Strict; HttpOnly", token);
+	return token;
+}
+
+int csrf_valid(const struct request *r)
+{
+	char cookie[64];
+	json_t *field = json_object_get(r->json, CSRF_FIELD);
+	if (!cookie_get(r, "csrf", cookie, sizeof cookie) || !is_token(cookie) || !json_is_string(field))
+		return 0;
+	const char *sent = json_string_value(field);
+	if (strlen(sent) != 32)
+		return 0;
+	unsigned diff = 0; /* constant time */
+	for (int i = 0; i < 32; i++)
+		diff |= (unsigned)(sent[i] ^ cookie[i]);
+	return diff == 0;
+}
+
+void flash_set(struct ctx *c, const char *message)
+{
+	char *v = url_encode(message);
+	response_header(c->res, "Set-Cookie", "flash=%s; Path=/; Max-Age=60; SameSite=Lax; HttpOnly", v);
+	free(v);
+}
+
+int flash_take(struct ctx *c, char *out, size_t size)
+{
+	char raw[1024];
+	if (!cookie_get(c->req, "flash", raw, sizeof raw))
+		return 0;
+	cookie_decode(raw, out, size);
+	response_header(c->res, "Set-Cookie", "flash=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly");
+	return out[0] != '\0';
+}

@@ -1,0 +1,19 @@
+{{%AUTOESCAPE context="HTML"}}{{>HEADER}}
+<h1>Review your stay</h1>
+{{>ERROR_SUMMARY}}
+<form method="post" action="/rooms/{{FORM_ROOM_ID}}/reviews" novalidate>
+<input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
+<input type="hidden" name="_next" value="{{FORM__NEXT}}">
+<div class="field{{#HAS_ERR_RATING}} invalid{{/HAS_ERR_RATING}}">
+<label for="rating">Rating from 1 to 5</label>
+{{#HAS_ERR_RATING}}<p class="field-error">{{ERR_RATING}}</p>{{/HAS_ERR_RATING}}
+<input type="number" id="rating" name="rating" min="1" max="5" value="{{FORM_RATING}}">
+</div>
+<div class="field{{#HAS_ERR_CONTENT}} invalid{{/HAS_ERR_CONTENT}}">
+<label for="content">Your review</label>
+{{#HAS_ERR_CONTENT}}<p class="field-error">{{ERR_CONTENT}}</p>{{/HAS_ERR_CONTENT}}
+<textarea id="content" name="content" rows="4">{{FORM_CONTENT}}</textarea>
+</div>
+<button type="submit" class="primary">Send review</button>
+</form>
+{{>FOOTER}}

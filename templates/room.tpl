@@ -1,0 +1,43 @@
+{{%AUTOESCAPE context="HTML"}}{{>HEADER}}
+<p class="crumbs"><a href="/rooms">Rooms</a></p>
+<h1>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</h1>
+<p class="lead">{{DESC}}</p>
+<dl class="facts">
+<dt>Price</dt><dd>{{PRICE:x-money}} {{CURRENCY}} per guest per night</dd>
+<dt>Capacity</dt><dd>{{CAPACITY}} per night</dd>
+<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT}} reviews){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
+</dl>
+
+<section aria-labelledby="calendar-h">
+<h2 id="calendar-h">Availability</h2>
+<table class="calendar">
+<caption>Places left per night, the coming weeks</caption>
+<thead><tr><th scope="col">Mon</th><th scope="col">Tue</th><th scope="col">Wed</th><th scope="col">Thu</th><th scope="col">Fri</th><th scope="col">Sat</th><th scope="col">Sun</th></tr></thead>
+<tbody>
+{{#WEEKS}}<tr>{{#DAYS}}<td class="{{STATE}}">{{#HAS_DATE}}<span class="date">{{LABEL}}</span> <span class="left">{{#IF_SOLD_OUT}}Sold out{{/IF_SOLD_OUT}}{{#UNLESS_SOLD_OUT}}{{AVAILABLE}} left{{/UNLESS_SOLD_OUT}}</span>{{/HAS_DATE}}</td>{{/DAYS}}</tr>
+{{/WEEKS}}</tbody>
+</table>
+</section>
+
+<section aria-labelledby="book-h" class="panel">
+<h2 id="book-h">Book</h2>
+<form class="quote" method="get" action="/rooms/{{ID}}">
+<p>Total for {{FORM_GUESTS}} guest(s) × {{FORM_NIGHTS}} night(s): <strong class="total">{{TOTAL:x-money}} {{CURRENCY}}</strong></p>
+<label for="q-nights">Nights</label> <input type="number" id="q-nights" name="nights" min="1" max="30" value="{{FORM_NIGHTS}}">
+<label for="q-guests">Guests</label> <input type="number" id="q-guests" name="guests" min="1" value="{{FORM_GUESTS}}">
+<button type="submit">Update total</button>
+</form>
+{{>BOOKING_FORM}}
+</section>
+
+<section aria-labelledby="reviews-h">
+<h2 id="reviews-h">Reviews</h2>
+{{#NO_REVIEWS}}<p>No reviews yet.</p>{{/NO_REVIEWS}}
+<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT}}</small></li>{{/REVIEWS}}</ul>
+</section>
+
+<section aria-labelledby="host-h" class="host">
+<h2 id="host-h">For the host</h2>
+<p><a href="/rooms/{{ID}}/edit">Edit this room</a> · <a href="/reservations?roomId={{ID}}">Its reservations</a> · <a href="/rooms/{{ID}}/availability">Availability table</a> · <a href="/rooms/{{ID}}/delete">Delete it</a></p>
+</section>
+{{>FOOTER}}
