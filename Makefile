@@ -30,6 +30,7 @@ SVC_OBJ  := $(SERVICES:%=$(BUILD)/cgi-bin/%.o)
 PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/worker)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
 
 .PHONY: all deps build run test test-asan unit blackbox bench clean
 all: build
@@ -63,9 +64,9 @@ $(BIN)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/main/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(SVC_OBJ) $(LIB_OBJ) tests/unit/unit.h
+$(BUILD)/tests/%: tests/unit/%.c $(SVC_OBJ) $(LIB_OBJ) $(UNIT_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(SVC_OBJ) $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(SVC_OBJ) $(LIB_OBJ) $(UNIT_OBJ) $(LDLIBS)
 
 run: deps
 	$(MAKE) build

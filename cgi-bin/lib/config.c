@@ -29,6 +29,13 @@ static char root_path[PATH_MAX];
 static char var_path[PATH_MAX + 8];
 static pthread_once_t paths_once = PTHREAD_ONCE_INIT;
 
+static int has_schema(const char *dir)
+{
+	char probe[PATH_MAX + 8];
+	snprintf(probe, sizeof probe, "%s/schema", dir);
+	return access(probe, F_OK) == 0;
+}
+
 static void paths_init(void)
 {
 	const char *r = getenv("ROOMBOOK_ROOT");
@@ -44,6 +51,15 @@ static void paths_init(void)
 				*slash = '\0';
 		}
 		snprintf(root_path, sizeof root_path, "%s", exe[0] ? exe : ".");
+		/* build/<mode>/bin/<name>: the root is the folder above that holds schema/ */
+		for (int i = 0; i < 2 && !has_schema(root_path); i++) {
+			char *slash = strrchr(exe, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			if (exe[0] && has_schema(exe))
+				snprintf(root_path, sizeof root_path, "%s", exe);
+		}
 	}
 	const char *v = getenv("ROOMBOOK_VAR");
 	if (v && *v)

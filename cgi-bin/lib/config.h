@@ -7,7 +7,7 @@
 const char *config_str(const char *name, const char *def);
 /* Returns the integer value of name, or def when unset, empty or not a number. */
 long config_long(const char *name, long def);
-/* The project root (ROOMBOOK_ROOT, else the parent of the binary's folder). */
+/* The project root (ROOMBOOK_ROOT, else the nearest folder above the binary holding schema/). */
 const char *config_root(void);
 /* The runtime folder (ROOMBOOK_VAR, else <root>/var). */
 const char *config_var(void);

@@ -1,0 +1,265 @@
+/* payments.c — the payments service: one payment per reservation, charged by
+ * reservations over the internal listener through a simulated card processor, and
+ * refunded when the reservation is cancelled or rejected. Only the card's last four
+ * digits are ever stored. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "lib/config.h"
+#include "lib/db.h"
+#include "lib/service.h"
+
+#define MAX_ID (1LL << 53)
+#define MAX_AMOUNT 1000000000000LL
+#define DECLINED_CARD "4000000000000002"
+
+#define PAYMENT_COLUMNS \
+	"id, reservation_id AS reservationId, amount, currency, status, card_last4 AS cardLast4, " \
+	"created_at AS createdAt, updated_at AS updatedAt"
+
+static json_t *payment_load(struct db *db, long long id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " PAYMENT_COLUMNS " FROM payment WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	json_t *p = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return p;
+}
+
+/* The payment of a reservation, or NULL when it has none. */
+static json_t *payment_for(struct db *db, long long reservation_id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " PAYMENT_COLUMNS " FROM payment WHERE reservation_id = ?");
+	sqlite3_bind_int64(st, 1, reservation_id);
+	json_t *p = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return p;
+}
+
+static const char *payment_status(json_t *p)
+{
+	const char *s = json_string_value(json_object_get(p, "status"));
+	return s ? s : "";
+}
+
+/* Records a Payment* event whose data is the payment as it now is (inside the
+ * caller's transaction). Returns 0 or -1. */
+static int payment_event(struct db *db, long long id, const char *type)
+{
+	json_t *data = payment_load(db, id);
+	if (!data)
+		return -1;
+	json_object_set_new(data, "paymentId", json_integer(id));
+	return event_record(db, "Payment", id, type, data);
+}
+
+/* Answers with a stored payment (stolen): approved → ok_status, declined → 402
+ * problem with the payment, refunded → 409 (the reservation is closed). */
+static int reply_payment(struct ctx *c, json_t *p, int ok_status)
+{
+	const char *status = payment_status(p);
+	if (strcmp(status, "approved") == 0) {
+		c->res->model = p;
+		c->res->page = "payment";
+		return ok_status;
+	}
+	int rc = strcmp(status, "declined") == 0 ? problem(c, 402, "the payment was declined")
+	                                          : problem(c, 409, "the reservation is closed");
+	json_object_set_new(c->res->model, "payment", p);
+	return rc;
+}
+
+struct charge {
+	long long reservation_id, amount;
+	const char *currency;
+	char digits[20]; /* the card's digits (at most 19), "" when none; never stored */
+};
+
+/* Reads and validates a charge; returns the field errors (empty when valid). */
+static json_t *charge_read(struct ctx *c, struct charge *in)
+{
+	json_t *errors = json_array();
+	const char *card = "";
+	size_t n = 0;
+	memset(in, 0, sizeof *in);
+	in->currency = config_currency();
+	if (body_int(c, errors, "reservationId", 1, MAX_ID, &in->reservation_id) == 0)
+		field_error(errors, "reservationId", "is required");
+	if (body_int(c, errors, "amount", 0, MAX_AMOUNT, &in->amount) == 0)
+		field_error(errors, "amount", "is required");
+	body_str(c, errors, "currency", 8, &in->currency);
+	body_str(c, errors, "card", 64, &card);
+	for (; *card && n < sizeof in->digits - 1; card++)
+		if (*card >= '0' && *card <= '9')
+			in->digits[n++] = *card;
+	in->digits[n] = '\0';
+	return errors;
+}
+
+/* The simulated processor: the failure drill (PAYMENT_FAILURE_RATE percent of charges
+ * fail as if the processor were down) and its latency (PAYMENT_DELAY_MS). Returns 1
+ * when this charge must fail. */
+static int processor_down(void)
+{
+	long delay = config_long("PAYMENT_DELAY_MS", 0);
+	long rate = config_long("PAYMENT_FAILURE_RATE", 0);
+	unsigned short roll = 0;
+	if (delay > 0)
+		service_sleep_ms(delay);
+	if (rate <= 0)
+		return 0;
+	if (getrandom(&roll, sizeof roll, 0) != (ssize_t)sizeof roll)
+		return 1;
+	return roll % 100 < rate;
+}
+
+/* Stores a new payment for in (inside the caller's transaction) with its event.
+ * Returns the payment id or -1. */
+static long long charge_store(struct db *db, const struct charge *in, int approved)
+{
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO payment(reservation_id, amount, currency, status, card_last4, "
+	                               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, "
+	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	sqlite3_bind_int64(st, 1, in->reservation_id);
+	sqlite3_bind_int64(st, 2, in->amount);
+	db_bind_text(st, 3, in->currency);
+	db_bind_text(st, 4, approved ? "approved" : "declined");
+	size_t n = strlen(in->digits);
+	db_bind_text(st, 5, n >= 4 ? in->digits + n - 4 : NULL);
+	if (db_run(st) != SQLITE_DONE)
+		return -1;
+	long long id = sqlite3_last_insert_rowid(db->h);
+	return payment_event(db, id, approved ? "PaymentApproved" : "PaymentDeclined") ? -1 : id;
+}
+
+static int is_closed(struct db *db, long long reservation_id)
+{
+	long long n = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM closed_reservation WHERE reservation_id = ?");
+	sqlite3_bind_int64(st, 1, reservation_id);
+	db_scalar_int(st, &n);
+	return n > 0;
+}
+
+/* POST /internal/payments: charges a reservation once. A repeat answers the stored
+ * result (200 or 402); a closed reservation is 409. */
+static int payments_charge(struct ctx *c)
+{
+	struct charge in;
+	json_t *errors = charge_read(c, &in);
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	if (processor_down())
+		return problem_unavailable(c, 1, "the card processor is unavailable; try again");
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	json_t *p = payment_for(c->db, in.reservation_id);
+	if (p || is_closed(c->db, in.reservation_id)) {
+		db_rollback(c->db);
+		return p ? reply_payment(c, p, 200) : problem(c, 409, "reservation %lld is closed", in.reservation_id);
+	}
+	long long id = charge_store(c->db, &in, strcmp(in.digits, DECLINED_CARD) != 0);
+	if (id < 0 || db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the payment could not be stored; try again");
+	}
+	return reply_payment(c, payment_load(c->db, id), 201);
+}
+
+/* GET /internal/payments?reservationId=: the payment of a reservation, or 404. */
+static int payments_lookup(struct ctx *c)
+{
+	long long reservation_id = 0;
+	int rc = query_int(c, "reservationId", 1, MAX_ID, &reservation_id);
+	if (rc > 1)
+		return rc;
+	if (rc == 0)
+		return problem(c, 400, "parameter 'reservationId' is required");
+	c->res->model = payment_for(c->db, reservation_id);
+	if (!c->res->model)
+		return problem(c, 404, "reservation %lld has no payment", reservation_id);
+	return 200;
+}
+
+static int payments_list(struct ctx *c)
+{
+	long long limit, cursor, reservation_id = 0;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	if ((rc = query_int(c, "reservationId", 1, MAX_ID, &reservation_id)) > 1)
+		return rc;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " PAYMENT_COLUMNS " FROM payment "
+	                                  "WHERE (?1 = 0 OR reservation_id = ?1) AND (?2 = 0 OR id < ?2) "
+	                                  "ORDER BY id DESC LIMIT ?3");
+	sqlite3_bind_int64(st, 1, reservation_id);
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, limit + 1);
+	json_t *items = db_rows_json(st);
+	if (!items)
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	c->res->page = "payments";
+	return page_reply(c, items, limit, "id");
+}
+
+static int payments_get(struct ctx *c)
+{
+	c->res->model = payment_load(c->db, c->req->ids[0]);
+	if (!c->res->model)
+		return problem(c, 404, "payment %lld does not exist", c->req->ids[0]);
+	c->res->page = "payment";
+	return 200;
+}
+
+/* Policy: a cancelled or rejected reservation gets its approved payment refunded
+ * (once), or, with no payment yet, is closed so a late charge is refused. Inside the
+ * worker's transaction. */
+static int payments_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	json_t *id = json_object_get(ev->data, "reservationId");
+	if (!json_is_integer(id)) {
+		snprintf(err, errlen, "%s without reservationId", ev->type);
+		return -1;
+	}
+	json_t *p = payment_for(db, json_integer_value(id));
+	int rc = 0;
+	if (!p) {
+		sqlite3_stmt *st = db_prep(db, "INSERT OR IGNORE INTO closed_reservation(reservation_id, closed_at) "
+		                               "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+		sqlite3_bind_int64(st, 1, json_integer_value(id));
+		rc = db_run(st) == SQLITE_DONE ? 0 : -1;
+	} else if (strcmp(payment_status(p), "approved") == 0) {
+		long long pid = json_integer_value(json_object_get(p, "id"));
+		sqlite3_stmt *st = db_prep(db, "UPDATE payment SET status = 'refunded', "
+		                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+		                               "WHERE id = ? AND status = 'approved'");
+		sqlite3_bind_int64(st, 1, pid);
+		rc = db_run(st) == SQLITE_DONE && payment_event(db, pid, "PaymentRefunded") == 0 ? 0 : -1;
+	}
+	json_decref(p);
+	if (rc)
+		snprintf(err, errlen, "%s: %s", ev->type, sqlite3_errmsg(db->h));
+	return rc;
+}
+
+static const struct route routes[] = {
+	{"GET", "/payments", payments_list, "reservationId limit cursor", 0},
+	{"GET", "/payments/{id}", payments_get, "", 0},
+	{"POST", "/internal/payments", payments_charge, "", ROUTE_INTERNAL},
+	{"GET", "/internal/payments", payments_lookup, "reservationId", ROUTE_INTERNAL},
+};
+
+static const struct subscription subs[] = {
+	{"reservations", "ReservationCancelled ReservationRejected"},
+	{NULL, NULL},
+};
+
+const struct service payments_service = {
+	.name = "payments",
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof *routes,
+	.subs = subs,
+	.apply = payments_apply,
+};

@@ -1,0 +1,594 @@
+/* reservations.c — the reservations service: reservations and the booking saga.
+ * A booking is stored as `requested` first, then rooms holds capacity and payments
+ * charges over the internal listener, and one transaction confirms it with its event.
+ * Every way out of `requested` is a conditional UPDATE (... AND status = 'requested'),
+ * so the live saga, a recovery pass in any process, and a dead process never finish
+ * the same booking twice. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/client.h"
+#include "lib/config.h"
+#include "lib/db.h"
+#include "lib/log.h"
+#include "lib/service.h"
+
+#define MAX_NIGHTS 30
+#define MAX_GUESTS 10000
+#define MAX_ID (1LL << 53)
+#define RECOVERY_BATCH 100
+
+#define RES_COLUMNS \
+	"id, room_id AS roomId, check_in AS checkIn, check_out AS checkOut, nights, guests, " \
+	"customer, amount, currency, status, reason, payment_id AS paymentId, " \
+	"created_at AS createdAt, updated_at AS updatedAt"
+
+/* The reservation as its JSON resource, or NULL when it does not exist. */
+static json_t *reservation_load(struct db *db, long long id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " RES_COLUMNS " FROM reservation WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	json_t *r = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return r;
+}
+
+static const char *field_text(json_t *obj, const char *field)
+{
+	const char *s = json_string_value(json_object_get(obj, field));
+	return s ? s : "";
+}
+
+/* Records a Reservation* event whose data is the reservation as it now is. Inside the
+ * caller's transaction. Returns 0 or -1. */
+static int reservation_event(struct db *db, long long id, const char *type)
+{
+	json_t *data = reservation_load(db, id);
+	if (!data)
+		return -1;
+	json_object_set_new(data, "reservationId", json_integer(id));
+	return event_record(db, "Reservation", id, type, data);
+}
+
+/* ---- state transitions (each its own BEGIN IMMEDIATE transaction) ---- */
+
+/* Moves a `requested` reservation to status/reason (rejected or failed) with
+ * ReservationRejected. Returns 1 when this call made the change, 0 when the row had
+ * already left `requested`, -1 on a database error (rolled back). */
+static int saga_fail(struct db *db, long long id, const char *status, const char *reason,
+                     long long payment_id)
+{
+	if (db_begin(db))
+		return -1;
+	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET status = ?2, reason = ?3, "
+	                               "payment_id = coalesce(?4, payment_id), "
+	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                               "WHERE id = ?1 AND status = 'requested'");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, status);
+	db_bind_text(st, 3, reason);
+	if (payment_id > 0)
+		sqlite3_bind_int64(st, 4, payment_id);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(db);
+		return -1;
+	}
+	int changed = sqlite3_changes(db->h) > 0;
+	if (changed && reservation_event(db, id, "ReservationRejected")) {
+		db_rollback(db);
+		return -1;
+	}
+	if (!changed) {
+		db_rollback(db);
+		return 0;
+	}
+	return db_commit(db) ? -1 : 1;
+}
+
+/* Confirms a `requested` reservation with its payment and records ReservationConfirmed.
+ * amount < 0 keeps the stored amount. Returns 1 (done here), 0 (already left
+ * `requested`) or -1 (database error, rolled back). */
+static int saga_confirm(struct db *db, long long id, long long payment_id, long long amount)
+{
+	if (db_begin(db))
+		return -1;
+	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET status = 'confirmed', reason = NULL, "
+	                               "payment_id = ?2, amount = coalesce(?3, amount), "
+	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                               "WHERE id = ?1 AND status = 'requested'");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, payment_id);
+	if (amount >= 0)
+		sqlite3_bind_int64(st, 3, amount);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(db);
+		return -1;
+	}
+	if (sqlite3_changes(db->h) == 0) {
+		db_rollback(db);
+		return 0;
+	}
+	if (reservation_event(db, id, "ReservationConfirmed")) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) ? -1 : 1;
+}
+
+/* Stores the amount rooms computed for a held booking (still `requested`). */
+static int saga_set_amount(struct db *db, long long id, long long amount)
+{
+	if (db_begin(db))
+		return -1;
+	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET amount = ?2 WHERE id = ?1 AND status = 'requested'");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, amount);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db);
+}
+
+/* Forgets a booking whose room does not exist (nothing was held or charged). */
+static void saga_forget(struct db *db, long long id)
+{
+	if (db_begin(db))
+		return;
+	sqlite3_stmt *st = db_prep(db, "DELETE FROM reservation WHERE id = ? AND status = 'requested'");
+	sqlite3_bind_int64(st, 1, id);
+	if (db_run(st) != SQLITE_DONE)
+		db_rollback(db);
+	else
+		db_commit(db);
+}
+
+/* ---- answers ---- */
+
+/* Sets the model to a problem carrying the reservation (stolen) and returns status. */
+static int problem_with(struct ctx *c, int status, json_t *res, const char *detail)
+{
+	problem(c, status, "%s", detail);
+	json_object_set_new(c->res->model, "reservation", res);
+	return status;
+}
+
+/* Answers a booking request with whatever state reservation id is in now:
+ * confirmed 201, sold out 409, declined 402, failed 503 (retry_after seconds). */
+static int reply_booking(struct ctx *c, long long id, int retry_after)
+{
+	json_t *res = reservation_load(c->db, id);
+	if (!res)
+		return problem_unavailable(c, retry_after, "the booking could not be completed; try again");
+	const char *status = field_text(res, "status"), *reason = field_text(res, "reason");
+	if (strcmp(status, "confirmed") == 0) {
+		c->res->model = res;
+		c->res->page = "reservation";
+		response_header(c->res, "Location", "/reservations/%lld", id);
+		return 201;
+	}
+	if (strcmp(status, "rejected") == 0 && strcmp(reason, "sold_out") == 0)
+		return problem_with(c, 409, res, "the room is sold out on some night of the stay");
+	if (strcmp(status, "rejected") == 0)
+		return problem_with(c, 402, res, "the payment was declined");
+	if (strcmp(status, "failed") == 0 || strcmp(status, "requested") == 0) {
+		response_header(c->res, "Retry-After", "%d", retry_after > 0 ? retry_after : 1);
+		return problem_with(c, 503, res, "a service the booking needs is unavailable; try again");
+	}
+	c->res->model = res; /* cancelled meanwhile: it was confirmed */
+	c->res->page = "reservation";
+	return 200;
+}
+
+/* ---- input ---- */
+
+struct booking {
+	long long room_id, nights, guests;
+	char check_in[11], check_out[11];
+	const char *customer;
+	char card[20]; /* digits only, "" when none */
+};
+
+/* Reads card: a string of 12..19 digits once spaces and dashes are removed. */
+static void read_card(struct ctx *c, json_t *errors, struct booking *b)
+{
+	const char *s = NULL;
+	size_t n = 0;
+	if (body_str(c, errors, "card", 64, &s) != 1)
+		return;
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '-')
+			continue;
+		if (*s < '0' || *s > '9' || n >= sizeof b->card - 1) {
+			field_error(errors, "card", "must be 12 to 19 digits");
+			b->card[0] = '\0';
+			return;
+		}
+		b->card[n++] = *s;
+	}
+	b->card[n] = '\0';
+	if (n < 12) {
+		field_error(errors, "card", "must be 12 to 19 digits");
+		b->card[0] = '\0';
+	}
+}
+
+/* Fills the stay: checkIn (default today, not in the past), nights or checkOut. */
+static void read_stay(struct ctx *c, json_t *errors, struct booking *b)
+{
+	char today[11];
+	const char *check_in = NULL, *check_out = NULL;
+	config_today(today);
+	int has_in = body_date(c, errors, "checkIn", &check_in);
+	int has_nights = body_int(c, errors, "nights", 1, MAX_NIGHTS, &b->nights);
+	int has_out = body_date(c, errors, "checkOut", &check_out);
+	snprintf(b->check_in, sizeof b->check_in, "%s", has_in == 1 ? check_in : today);
+	if (has_in == 1 && strcmp(check_in, today) < 0)
+		field_error(errors, "checkIn", "must be today or later");
+	if (has_in == -1 || has_nights == -1 || has_out == -1)
+		return;
+	if (has_out == 1) {
+		long n = date_diff(b->check_in, check_out);
+		if (n < 1 || n > MAX_NIGHTS)
+			field_error(errors, "checkOut", "must be 1 to 30 nights after checkIn");
+		else if (has_nights == 1 && n != b->nights)
+			field_error(errors, "checkOut", "does not match nights");
+		else
+			b->nights = n;
+	}
+	date_add(b->check_in, (int)b->nights, b->check_out);
+}
+
+/* Reads and validates a booking request; returns the field errors (empty when valid). */
+static json_t *booking_read(struct ctx *c, struct booking *b)
+{
+	json_t *errors = json_array();
+	memset(b, 0, sizeof *b);
+	b->nights = 1;
+	b->guests = 1;
+	b->customer = "guest";
+	if (body_int(c, errors, "roomId", 1, MAX_ID, &b->room_id) == 0)
+		field_error(errors, "roomId", "is required");
+	read_stay(c, errors, b);
+	body_int(c, errors, "guests", 1, MAX_GUESTS, &b->guests);
+	body_str(c, errors, "customer", 200, &b->customer);
+	read_card(c, errors, b);
+	return errors;
+}
+
+/* Stores the booking as `requested` (committed) and returns its id, or -1. */
+static long long booking_insert(struct db *db, const struct booking *b)
+{
+	if (db_begin(db))
+		return -1;
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, "
+	                               "customer, currency, status, request_id, created_at, updated_at) "
+	                               "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', ?, "
+	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	sqlite3_bind_int64(st, 1, b->room_id);
+	db_bind_text(st, 2, b->check_in);
+	db_bind_text(st, 3, b->check_out);
+	sqlite3_bind_int64(st, 4, b->nights);
+	sqlite3_bind_int64(st, 5, b->guests);
+	db_bind_text(st, 6, b->customer);
+	db_bind_text(st, 7, config_currency());
+	db_bind_text(st, 8, log_request_id()[0] ? log_request_id() : NULL);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(db);
+		return -1;
+	}
+	long long id = sqlite3_last_insert_rowid(db->h);
+	return db_commit(db) ? -1 : id;
+}
+
+/* ---- the saga ---- */
+
+/* Asks rooms to give back the hold of reservation id; failures are left to the
+ * ReservationRejected consumer. */
+static void release_hold(long long id)
+{
+	char path[64];
+	struct call_result r;
+	snprintf(path, sizeof path, "/internal/holds/%lld/release", id);
+	client_call("rooms", "POST", path, NULL, &r);
+	call_result_free(&r);
+}
+
+/* Undoes a booking that cannot finish: releases the hold (when one may exist), marks
+ * it, and answers with the state it ends in. */
+static int saga_abort(struct ctx *c, long long id, int held, const char *status, const char *reason,
+                      long long payment_id, int retry_after)
+{
+	if (held)
+		release_hold(id);
+	if (saga_fail(c->db, id, status, reason, payment_id) < 0)
+		log_error("reservation %lld: could not record %s/%s; recovery will", id, status, reason);
+	return reply_booking(c, id, retry_after);
+}
+
+/* Step 3: charge amount; confirm on approval. */
+static int saga_charge(struct ctx *c, const struct booking *b, long long id, long long amount)
+{
+	struct call_result r;
+	json_t *body = json_pack("{s:I, s:I, s:s}", "reservationId", (json_int_t)id, "amount",
+	                         (json_int_t)amount, "currency", config_currency());
+	if (b->card[0])
+		json_object_set_new(body, "card", json_string(b->card));
+	client_call("payments", "POST", "/internal/payments", body, &r);
+	json_decref(body);
+	long long payment_id = json_integer_value(json_object_get(r.body, "id"));
+	if (r.status == 402)
+		payment_id = json_integer_value(json_object_get(json_object_get(r.body, "payment"), "id"));
+	call_result_free(&r);
+	if (r.unavailable)
+		return saga_abort(c, id, 1, "failed", "unavailable", 0, r.retry_after);
+	if (r.status == 402)
+		return saga_abort(c, id, 1, "rejected", "payment_declined", payment_id, 1);
+	if ((r.status != 200 && r.status != 201) || payment_id <= 0) /* 409: closed by recovery */
+		return saga_abort(c, id, 1, "failed", "unavailable", 0, 1);
+	if (saga_confirm(c->db, id, payment_id, amount) < 0)
+		log_error("reservation %lld: confirm failed; recovery will finish it", id);
+	return reply_booking(c, id, 1);
+}
+
+/* Step 2: hold capacity in rooms, then charge. */
+static int saga_hold(struct ctx *c, const struct booking *b, long long id)
+{
+	struct call_result r;
+	json_t *body = json_pack("{s:I, s:I, s:s, s:I, s:I}", "reservationId", (json_int_t)id, "roomId",
+	                         (json_int_t)b->room_id, "checkIn", b->check_in, "nights", (json_int_t)b->nights,
+	                         "guests", (json_int_t)b->guests);
+	client_call("rooms", "POST", "/internal/holds", body, &r);
+	json_decref(body);
+	json_t *amount = json_object_get(r.body, "amount");
+	long long amount_value = json_is_integer(amount) ? json_integer_value(amount) : -1;
+	call_result_free(&r);
+	if (r.unavailable)
+		return saga_abort(c, id, 1, "failed", "unavailable", 0, r.retry_after);
+	if (r.status == 404) {
+		saga_forget(c->db, id);
+		json_t *errors = json_array();
+		field_error(errors, "roomId", "no such room");
+		return problem_validation(c, errors);
+	}
+	if (r.status == 409)
+		return saga_abort(c, id, 0, "rejected", "sold_out", 0, 1);
+	if ((r.status != 200 && r.status != 201) || amount_value < 0)
+		return saga_abort(c, id, 1, "failed", "unavailable", 0, 1);
+	if (saga_set_amount(c->db, id, amount_value))
+		return saga_abort(c, id, 1, "failed", "unavailable", 0, 1);
+	return saga_charge(c, b, id, amount_value);
+}
+
+static int reservations_create(struct ctx *c)
+{
+	struct booking b;
+	json_t *errors = booking_read(c, &b);
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	long long id = booking_insert(c->db, &b);
+	if (id < 0)
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	return saga_hold(c, &b, id);
+}
+
+/* ---- reading ---- */
+
+static int reservations_get(struct ctx *c)
+{
+	c->res->model = reservation_load(c->db, c->req->ids[0]);
+	if (!c->res->model)
+		return problem(c, 404, "reservation %lld does not exist", c->req->ids[0]);
+	c->res->page = "reservation";
+	return 200;
+}
+
+static int reservations_list(struct ctx *c)
+{
+	long long limit, cursor, room_id = 0;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	if ((rc = query_int(c, "roomId", 1, MAX_ID, &room_id)) > 1)
+		return rc;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " RES_COLUMNS " FROM reservation "
+	                                  "WHERE (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR room_id = ?2) "
+	                                  "AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR id < ?4) "
+	                                  "ORDER BY id DESC LIMIT ?5");
+	db_bind_text(st, 1, query_get(c->req, "customer"));
+	sqlite3_bind_int64(st, 2, room_id);
+	db_bind_text(st, 3, query_get(c->req, "status"));
+	sqlite3_bind_int64(st, 4, cursor);
+	sqlite3_bind_int64(st, 5, limit + 1);
+	json_t *items = db_rows_json(st);
+	if (!items)
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	c->res->page = "reservations";
+	return page_reply(c, items, limit, "id");
+}
+
+/* ---- cancellation ---- */
+
+/* Cancels reservation id for its customer: confirmed → cancelled with
+ * ReservationCancelled (200); already cancelled → 200, nothing recorded; check-in in
+ * the past or not confirmed → 409. Every cancel route ends here. */
+static int reservation_cancel(struct ctx *c, long long id)
+{
+	char today[11];
+	config_today(today);
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	json_t *res = reservation_load(c->db, id);
+	if (!res) {
+		db_rollback(c->db);
+		return problem(c, 404, "reservation %lld does not exist", id);
+	}
+	const char *status = field_text(res, "status");
+	int done = strcmp(status, "cancelled") == 0 || strcmp(status, "force_cancelled") == 0;
+	int refused = !done && strcmp(status, "confirmed") != 0;
+	int past = !done && !refused && strcmp(field_text(res, "checkIn"), today) < 0;
+	if (done || refused || past) {
+		db_rollback(c->db);
+		if (done) {
+			c->res->model = res;
+			c->res->page = "reservation";
+			return 200;
+		}
+		int rc = past ? problem(c, 409, "the check-in date of reservation %lld has passed", id)
+		              : problem(c, 409, "a %s reservation cannot be cancelled", status);
+		json_decref(res);
+		return rc;
+	}
+	json_decref(res);
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE reservation SET status = 'cancelled', reason = 'customer', "
+	                                  "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                                  "WHERE id = ? AND status = 'confirmed'");
+	sqlite3_bind_int64(st, 1, id);
+	if (db_run(st) != SQLITE_DONE || reservation_event(c->db, id, "ReservationCancelled") || db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the reservation could not be cancelled; try again");
+	}
+	return reservations_get(c);
+}
+
+static int reservations_cancel(struct ctx *c) { return reservation_cancel(c, c->req->ids[0]); }
+
+/* PATCH/PUT with {"status": "reqCancel" | "CANCELED" | "cancelled"}: a cancel. */
+static int reservations_update(struct ctx *c)
+{
+	static const char *const cancel_words[] = {"reqCancel", "CANCELED", "cancelled"};
+	const char *status = NULL;
+	json_t *errors = json_array();
+	if (body_str(c, errors, "status", 32, &status) == 1) {
+		for (size_t i = 0; i < sizeof cancel_words / sizeof *cancel_words; i++)
+			if (strcmp(status, cancel_words[i]) == 0) {
+				json_decref(errors);
+				return reservation_cancel(c, c->req->ids[0]);
+			}
+	}
+	if (json_array_size(errors) == 0)
+		field_error(errors, "status", "must be reqCancel, CANCELED or cancelled");
+	return problem_validation(c, errors);
+}
+
+/* ---- policy ---- */
+
+/* RoomDeleted: every confirmed reservation of the room not yet over becomes
+ * force_cancelled (reason room_deleted) with ReservationCancelled. Runs inside the
+ * worker's transaction. */
+static int reservations_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	json_t *room = json_object_get(ev->data, "roomId");
+	char today[11];
+	if (strcmp(ev->type, "RoomDeleted") != 0)
+		return 0;
+	if (!json_is_integer(room)) {
+		snprintf(err, errlen, "RoomDeleted without roomId");
+		return -1;
+	}
+	config_today(today);
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM reservation WHERE room_id = ? AND status = 'confirmed' "
+	                               "AND check_out > ? ORDER BY id");
+	sqlite3_bind_int64(st, 1, json_integer_value(room));
+	db_bind_text(st, 2, today);
+	json_t *ids = db_rows_json(st);
+	size_t i;
+	json_t *row;
+	int rc = ids ? 0 : -1;
+	json_array_foreach(ids, i, row) {
+		long long id = json_integer_value(json_object_get(row, "id"));
+		st = db_prep(db, "UPDATE reservation SET status = 'force_cancelled', reason = 'room_deleted', "
+		                 "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND status = 'confirmed'");
+		sqlite3_bind_int64(st, 1, id);
+		if (rc == 0 && (db_run(st) != SQLITE_DONE || reservation_event(db, id, "ReservationCancelled")))
+			rc = -1;
+	}
+	json_decref(ids);
+	if (rc)
+		snprintf(err, errlen, "force-cancel failed: %s", sqlite3_errmsg(db->h));
+	return rc;
+}
+
+/* ---- recovery ---- */
+
+/* Finishes one booking whose saga stopped: confirms it when payments approved a
+ * charge, otherwise fails it (ReservationRejected releases the hold and refunds or
+ * closes the payment). Leaves it for the next pass when payments is unreachable. */
+static void recover_one(struct db *db, long long id)
+{
+	char path[64];
+	struct call_result r;
+	snprintf(path, sizeof path, "/internal/payments?reservationId=%lld", id);
+	if (client_call("payments", "GET", path, NULL, &r)) {
+		call_result_free(&r);
+		return;
+	}
+	const char *status = field_text(r.body, "status");
+	long long payment_id = json_integer_value(json_object_get(r.body, "id"));
+	json_t *amount = json_object_get(r.body, "amount");
+	int rc;
+	if (r.status == 200 && strcmp(status, "approved") == 0)
+		rc = saga_confirm(db, id, payment_id, json_is_integer(amount) ? json_integer_value(amount) : -1);
+	else if (r.status == 200 && strcmp(status, "declined") == 0)
+		rc = saga_fail(db, id, "rejected", "payment_declined", payment_id);
+	else
+		rc = saga_fail(db, id, "failed", "unavailable", 0);
+	if (rc == 1)
+		log_info("recovered reservation %lld (payment %s)", id, r.status == 200 ? status : "none");
+	call_result_free(&r);
+}
+
+/* One pass: every `requested` booking untouched for SAGA_TIMEOUT_MS. */
+static void recover_pass(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT id, request_id AS requestId FROM reservation "
+	                               "WHERE status = 'requested' "
+	                               "AND (julianday('now') - julianday(updated_at)) * 86400000.0 > ? "
+	                               "ORDER BY id LIMIT ?");
+	sqlite3_bind_int64(st, 1, config_long("SAGA_TIMEOUT_MS", 10000));
+	sqlite3_bind_int64(st, 2, RECOVERY_BATCH);
+	json_t *rows = db_rows_json(st);
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		if (service_stopping())
+			break;
+		log_set_request_id(json_string_value(json_object_get(row, "requestId")));
+		recover_one(db, json_integer_value(json_object_get(row, "id")));
+	}
+	log_set_request_id(NULL);
+	json_decref(rows);
+}
+
+/* Background loop: a recovery pass every RECOVERY_INTERVAL_MS until shutdown. */
+static void reservations_background(struct db *db)
+{
+	long interval = config_long("RECOVERY_INTERVAL_MS", 1000);
+	while (!service_sleep_ms(interval > 0 ? interval : 1000))
+		recover_pass(db);
+}
+
+static const struct route routes[] = {
+	{"GET", "/reservations", reservations_list, "customer roomId status limit cursor", 0},
+	{"POST", "/reservations", reservations_create, "", ROUTE_IDEMPOTENT},
+	{"GET", "/reservations/{id}", reservations_get, "", 0},
+	{"DELETE", "/reservations/{id}", reservations_cancel, "", 0},
+	{"PATCH", "/reservations/{id}", reservations_update, "", 0},
+	{"PUT", "/reservations/{id}", reservations_update, "", 0},
+	{"POST", "/reservations/{id}/cancel", reservations_cancel, "", 0},
+};
+
+static const struct subscription subs[] = {
+	{"rooms", "RoomDeleted"},
+	{NULL, NULL},
+};
+
+const struct service reservations_service = {
+	.name = "reservations",
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof *routes,
+	.subs = subs,
+	.apply = reservations_apply,
+	.background = reservations_background,
+};

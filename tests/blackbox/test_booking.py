@@ -1,0 +1,276 @@
+"""Booking: the saga's outcomes (201, 409, 402, 422), idempotency keys, every cancel
+form, cancellation rules, and the payments read API."""
+import datetime
+import os
+import sqlite3
+
+from stack import wait_until
+
+DECLINED = "4000000000000002"
+
+
+def day(offset):
+    return (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=offset)).isoformat()
+
+
+def new_room(stack, capacity=3, price=1000):
+    r = stack.post("/rooms", {"name": "Booking room", "capacity": capacity, "price": price})
+    assert r.status == 201, r
+    return r.json["id"]
+
+
+def book(stack, room, **fields):
+    body = {"roomId": room, "checkIn": day(10)}
+    body.update(fields)
+    return stack.post("/reservations", body)
+
+
+def available(stack, room, date):
+    r = stack.get("/rooms/%d/availability?from=%s&to=%s" % (room, date, date))
+    assert r.status == 200, r
+    return r.json["days"][0]["available"]
+
+
+def payments_of(stack, reservation_id):
+    r = stack.get("/payments?reservationId=%d" % reservation_id)
+    assert r.status == 200, r
+    return r.json["items"]
+
+
+def test_happy_path_confirms_and_charges(stack):
+    room = new_room(stack, capacity=4, price=1500)
+    r = book(stack, room, nights=3, guests=2, customer="ann@example.com", card="4242 4242 4242 4242")
+    assert r.status == 201, r
+    res = r.json
+    assert r.header("Location") == "/reservations/%d" % res["id"]
+    assert res["status"] == "confirmed" and res["reason"] is None
+    assert res["amount"] == 1500 * 2 * 3 and res["nights"] == 3 and res["checkOut"] == day(13)
+    assert res["paymentId"] and res["currency"]
+    assert stack.get(r.header("Location")).json == res
+    listed = stack.get("/reservations?customer=ann@example.com").json["items"]
+    assert [x["id"] for x in listed] == [res["id"]]
+    pays = payments_of(stack, res["id"])
+    assert len(pays) == 1 and pays[0]["status"] == "approved" and pays[0]["cardLast4"] == "4242"
+    assert pays[0]["amount"] == res["amount"] and pays[0]["id"] == res["paymentId"]
+    assert available(stack, room, day(10)) == 2
+
+
+def test_minimal_compatibility_body(stack):
+    room = new_room(stack)
+    r = stack.post("/reservations", {"roomId": room, "status": "reqReserve"})
+    assert r.status == 201, r
+    assert r.json["checkIn"] == day(0) and r.json["nights"] == 1 and r.json["guests"] == 1
+    assert r.json["customer"] == "guest"
+
+
+def test_check_out_sets_nights(stack):
+    room = new_room(stack)
+    r = book(stack, room, checkOut=day(12))
+    assert r.status == 201 and r.json["nights"] == 2, r
+
+
+def test_sold_out_is_409_and_charges_nothing(stack):
+    room = new_room(stack, capacity=1)
+    assert book(stack, room).status == 201
+    r = book(stack, room)
+    assert r.status == 409 and r.header("Content-Type") == "application/problem+json", r
+    res = r.json["reservation"]
+    assert res["status"] == "rejected" and res["reason"] == "sold_out"
+    assert payments_of(stack, res["id"]) == []
+    assert stack.get("/reservations/%d" % res["id"]).json["status"] == "rejected"
+
+
+def test_declined_card_is_402_and_gives_capacity_back(stack):
+    room = new_room(stack, capacity=2)
+    r = book(stack, room, guests=2, card=DECLINED)
+    assert r.status == 402 and r.header("Content-Type") == "application/problem+json", r
+    res = r.json["reservation"]
+    assert res["status"] == "rejected" and res["reason"] == "payment_declined"
+    assert available(stack, room, day(10)) == 2
+    pays = payments_of(stack, res["id"])
+    assert len(pays) == 1 and pays[0]["status"] == "declined" and pays[0]["cardLast4"] == "0002"
+
+
+def assert_invalid(stack, body, field):
+    before = len(stack.get("/reservations?limit=100").json["items"])
+    r = stack.post("/reservations", body)
+    assert r.status == 422, (body, r)
+    assert r.header("Content-Type") == "application/problem+json", r
+    assert field in [e["field"] for e in r.json["errors"]], (body, r.json)
+    assert len(stack.get("/reservations?limit=100").json["items"]) == before, "something was stored"
+
+
+def test_validation_errors_are_422(stack):
+    room = new_room(stack)
+    assert_invalid(stack, {"roomId": room, "nights": 0}, "nights")
+    assert_invalid(stack, {"roomId": room, "nights": 31}, "nights")
+    assert_invalid(stack, {"roomId": room, "checkIn": "2030-02-30"}, "checkIn")
+    assert_invalid(stack, {"roomId": room, "checkIn": "tomorrow"}, "checkIn")
+    assert_invalid(stack, {"roomId": room, "checkIn": day(-1)}, "checkIn")
+    assert_invalid(stack, {"roomId": room, "checkIn": day(5), "checkOut": day(5)}, "checkOut")
+    assert_invalid(stack, {"roomId": room, "checkIn": day(5), "checkOut": day(40)}, "checkOut")
+    assert_invalid(stack, {"roomId": room, "checkIn": day(5), "checkOut": day(7), "nights": 3}, "checkOut")
+    assert_invalid(stack, {"roomId": room, "guests": 0}, "guests")
+    assert_invalid(stack, {"roomId": str(room)}, "roomId")
+    assert_invalid(stack, {"roomId": room, "nights": "2"}, "nights")
+    assert_invalid(stack, {"roomId": room, "customer": 7}, "customer")
+    assert_invalid(stack, {"roomId": room, "card": "4242"}, "card")
+    assert_invalid(stack, {"roomId": room, "card": "4242-4242-4242-abcd"}, "card")
+    assert_invalid(stack, {"checkIn": day(1)}, "roomId")
+    assert_invalid(stack, {"roomId": 999999}, "roomId")
+
+
+def test_malformed_json_is_400(stack):
+    r = stack.request("POST", "/reservations", body='{"roomId": 1,',
+                      headers={"Content-Type": "application/json"})
+    assert r.status == 400 and r.header("Content-Type") == "application/problem+json", r
+
+
+def test_idempotency_key_replays_and_refuses_other_body(stack):
+    room = new_room(stack)
+    key = {"Idempotency-Key": "booking-key-1"}
+    first = stack.post("/reservations", {"roomId": room, "checkIn": day(3)}, headers=key)
+    assert first.status == 201, first
+    again = stack.post("/reservations", {"roomId": room, "checkIn": day(3)}, headers=key)
+    assert again.status == 201 and again.json["id"] == first.json["id"], again
+    assert again.json["status"] == first.json["status"]
+    assert again.header("Location") == first.header("Location")
+    assert available(stack, room, day(3)) == 2, "the replay must not book again"
+    other = stack.post("/reservations", {"roomId": room, "checkIn": day(4)}, headers=key)
+    assert other.status == 422, other
+
+
+def test_every_cancel_form_cancels(stack):
+    room = new_room(stack, capacity=5)
+    forms = [
+        lambda i: stack.post("/reservations/%d/cancel" % i),
+        lambda i: stack.request("DELETE", "/reservations/%d" % i),
+        lambda i: stack.request("PATCH", "/reservations/%d" % i, json={"status": "reqCancel"}),
+        lambda i: stack.request("PUT", "/reservations/%d" % i, json={"status": "CANCELED"}),
+        lambda i: stack.request("PATCH", "/reservations/%d" % i, json={"status": "cancelled"}),
+    ]
+    for form in forms:
+        booked = book(stack, room, checkIn=day(20))
+        assert booked.status == 201, booked
+        res = booked.json
+        r = form(res["id"])
+        assert r.status == 200, r
+        assert r.json["id"] == res["id"] and r.json["status"] == "cancelled" and r.json["reason"] == "customer"
+        assert stack.get("/reservations/%d" % res["id"]).json["status"] == "cancelled"
+
+
+def test_other_status_values_are_422(stack):
+    room = new_room(stack)
+    res = book(stack, room, checkIn=day(21)).json
+    for body in ({"status": "confirmed"}, {"status": 3}, {}):
+        r = stack.request("PATCH", "/reservations/%d" % res["id"], json=body)
+        assert r.status == 422 and r.json["errors"][0]["field"] == "status", (body, r)
+    assert stack.get("/reservations/%d" % res["id"]).json["status"] == "confirmed"
+
+
+def test_cancelling_twice_is_the_same_answer(stack):
+    room = new_room(stack)
+    res = book(stack, room, checkIn=day(22)).json
+    first = stack.post("/reservations/%d/cancel" % res["id"])
+    second = stack.request("DELETE", "/reservations/%d" % res["id"])
+    assert first.status == 200 and second.status == 200, (first, second)
+    assert first.json == second.json
+
+
+def test_cancel_unknown_is_404(stack):
+    r = stack.post("/reservations/987654/cancel")
+    assert r.status == 404 and r.header("Content-Type") == "application/problem+json", r
+
+
+def test_cancel_after_check_in_date_is_409(stack):
+    room = new_room(stack)
+    res = book(stack, room, checkIn=day(1)).json
+    db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
+    with db:
+        db.execute("UPDATE reservation SET check_in = ?, check_out = ? WHERE id = ?",
+                   (day(-2), day(-1), res["id"]))
+    db.close()
+    r = stack.post("/reservations/%d/cancel" % res["id"])
+    assert r.status == 409 and r.header("Content-Type") == "application/problem+json", r
+    assert stack.get("/reservations/%d" % res["id"]).json["status"] == "confirmed"
+
+
+def test_rejected_reservation_cannot_be_cancelled(stack):
+    room = new_room(stack)
+    r = book(stack, room, card=DECLINED)
+    assert r.status == 402, r
+    assert stack.post("/reservations/%d/cancel" % r.json["reservation"]["id"]).status == 409
+
+
+def test_list_filters_and_pages(stack):
+    room = new_room(stack, capacity=10)
+    ids = [book(stack, room, customer="pager@example.com").json["id"] for _ in range(3)]
+    first = stack.get("/reservations?customer=pager@example.com&limit=2")
+    assert first.status == 200 and [x["id"] for x in first.json["items"]] == ids[::-1][:2]
+    assert first.json["nextCursor"] and 'rel="next"' in first.header("Link")
+    second = stack.get("/reservations?customer=pager@example.com&limit=2&cursor=" + first.json["nextCursor"])
+    assert [x["id"] for x in second.json["items"]] == [ids[0]] and second.json["nextCursor"] is None
+    by_room = stack.get("/reservations?roomId=%d&status=confirmed" % room).json["items"]
+    assert sorted(x["id"] for x in by_room) == sorted(ids)
+    assert stack.get("/reservations?roomId=abc").status == 400
+    assert stack.get("/reservations?colour=red").status == 400
+
+
+def test_payments_read_api(stack):
+    room = new_room(stack)
+    res = book(stack, room, card="5555555555554444").json
+    listed = stack.get("/payments").json
+    assert res["paymentId"] in [p["id"] for p in listed["items"]]
+    one = stack.get("/payments/%d" % res["paymentId"])
+    assert one.status == 200 and one.json["reservationId"] == res["id"] and one.json["cardLast4"] == "4444"
+    assert "card" not in one.json
+    assert stack.get("/payments/99999999").status == 404
+    r = stack.post("/payments", {"reservationId": res["id"], "amount": 1})
+    assert r.status == 405 and "GET" in r.header("Allow"), r
+
+
+def test_internal_charge_is_idempotent_and_hidden(stack):
+    body = {"reservationId": 7700001, "amount": 500, "currency": "EUR", "card": "4111111111111111"}
+    assert stack.post("/internal/payments", body).status == 404
+    first = stack.post("/internal/payments", body, internal=True)
+    assert first.status == 201 and first.json["status"] == "approved", first
+    again = stack.post("/internal/payments", body, internal=True)
+    assert again.status == 200 and again.json["id"] == first.json["id"], again
+    found = stack.get("/internal/payments?reservationId=7700001", internal=True)
+    assert found.status == 200 and found.json["id"] == first.json["id"]
+    assert stack.get("/internal/payments?reservationId=7700002", internal=True).status == 404
+    declined = stack.post("/internal/payments", dict(body, reservationId=7700003, card=DECLINED), internal=True)
+    assert declined.status == 402 and declined.json["payment"]["status"] == "declined", declined
+
+
+def insert_stale_requested(stack, room, rid=None):
+    """A booking left `requested` by a process that died long ago; returns its id."""
+    db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
+    with db:
+        cur = db.execute("INSERT INTO reservation(id, room_id, check_in, check_out, nights, guests, customer, amount, "
+                         "currency, status, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, 'crash', 100, 'EUR', "
+                         "'requested', '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z')",
+                         (rid, room, day(30), day(31)))
+        rid = cur.lastrowid
+    db.close()
+    return rid
+
+
+def test_recovery_fails_a_stale_booking_without_payment(stack):
+    room = new_room(stack)
+    rid = insert_stale_requested(stack, room)
+    got = wait_until(lambda: stack.get("/reservations/%d" % rid).json["status"] != "requested" and
+                     stack.get("/reservations/%d" % rid).json, timeout=15, what="recovery")
+    assert got["status"] == "failed" and got["reason"] == "unavailable", got
+
+
+def test_recovery_confirms_a_stale_booking_that_was_charged(stack):
+    room = new_room(stack)
+    rid = 8800001  # charged before the process died, so before the row is seen
+    charge = stack.post("/internal/payments", {"reservationId": rid, "amount": 100, "currency": "EUR"},
+                        internal=True)
+    assert charge.status == 201, charge
+    insert_stale_requested(stack, room, rid)
+    got = wait_until(lambda: stack.get("/reservations/%d" % rid).json["status"] != "requested" and
+                     stack.get("/reservations/%d" % rid).json, timeout=15, what="recovery")
+    assert got["status"] == "confirmed" and got["paymentId"] == charge.json["id"], got

@@ -1,0 +1,394 @@
+"""HTTP conventions of SPEC §3 at the real gateway: problem+json for every error (ours
+and nginx's own), 400/404/405/413/415/422/429/503, request ids, HEAD, health, static
+files, content negotiation, and docs/api/openapi.yaml kept in step with the routes."""
+import os
+import re
+import time
+
+import stack as stacklib
+from stack import Stack, wait_until
+
+RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+GENERATED_RID = re.compile(r"^[0-9a-f]{32}$")  # nginx's $request_id
+
+
+def gateway_404(stack):
+    """The body of nginx's own 404 (a path its route table does not know)."""
+    r = stack.get("/no-route-here")
+    problem(r, 404)
+    return r.body
+
+
+def problem(r, status):
+    """Asserts r is an RFC 9457 problem with this status and a request id."""
+    assert r.status == status, r
+    assert r.header("Content-Type") == "application/problem+json", (r.header("Content-Type"), r)
+    body = r.json
+    assert body["status"] == status and body["title"] and body["type"].endswith("/%d" % status), body
+    assert isinstance(body["detail"], str) and body["detail"], body
+    assert RID.match(r.header("X-Request-Id") or ""), r.headers
+    return body
+
+
+def json_ok(r, status=200):
+    assert r.status == status, r
+    assert r.header("Content-Type") == "application/json", (r.header("Content-Type"), r)
+    assert RID.match(r.header("X-Request-Id") or ""), r.headers
+    return r.json
+
+
+def new_room(stack, **fields):
+    fields.setdefault("name", "HTTP test room")
+    return json_ok(stack.post("/rooms", fields), 201)
+
+
+# -- request bodies ---------------------------------------------------------
+
+def test_malformed_json_is_400(stack):
+    r = stack.post("/rooms", body='{"name": "Loft", ', headers={"Content-Type": "application/json"})
+    assert "malformed JSON" in problem(r, 400)["detail"]
+
+
+def test_duplicate_json_keys_are_400(stack):
+    r = stack.post("/rooms", body='{"name":"A","name":"B"}', headers={"Content-Type": "application/json"})
+    problem(r, 400)
+    assert json_ok(stack.get("/rooms?limit=100"))["items"] is not None
+
+
+def test_json_that_is_not_an_object_is_400(stack):
+    r = stack.post("/rooms", body='["name"]', headers={"Content-Type": "application/json"})
+    assert "object" in problem(r, 400)["detail"]
+
+
+def test_wrong_types_are_422_with_field_errors(stack):
+    r = stack.post("/rooms", {"name": 5, "capacity": "two", "price": 1.5})
+    body = problem(r, 422)
+    assert sorted(e["field"] for e in body["errors"]) == ["capacity", "name", "price"], body
+    assert all(isinstance(e["message"], str) and e["message"] for e in body["errors"]), body
+
+
+def test_out_of_range_is_422(stack):
+    body = problem(stack.post("/rooms", {"name": "Tiny", "capacity": 0}), 422)
+    assert [e["field"] for e in body["errors"]] == ["capacity"], body
+
+
+def test_unknown_fields_are_ignored(stack):
+    room = new_room(stack, name="Ignored extras", status="reqReserve", extra={"a": [1]})
+    assert room["name"] == "Ignored extras" and room["status"] == "available", room
+
+
+def test_json_sent_as_a_form_is_accepted(stack):
+    # what `curl -d '{"desc":"..."}' URL` sends
+    r = stack.post("/rooms", body='{"desc":"Beautiful House3"}',
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert json_ok(r, 201)["desc"] == "Beautiful House3"
+
+
+def test_unsupported_content_type_is_415(stack):
+    r = stack.post("/rooms", body="name=Loft", headers={"Content-Type": "text/plain"})
+    problem(r, 415)
+    r = stack.post("/rooms", body="<room/>", headers={"Content-Type": "application/xml"})
+    problem(r, 415)
+
+
+def test_huge_body_is_413_from_the_gateway(stack):
+    big = '{"name":"%s"}' % ("x" * 100000)  # > client_max_body_size 64k
+    r = stack.post("/rooms", body=big, headers={"Content-Type": "application/json"})
+    problem(r, 413)
+
+
+# -- routes, methods, parameters ---------------------------------------------
+
+def test_unknown_path_is_404_problem_from_nginx(stack):
+    for path in ("/nowhere", "/roomsx", "/rooms-list", "/internal/holds", "/health/nothing/live"):
+        r = stack.get(path)
+        problem(r, 404)
+        assert r.body == gateway_404(stack), (path, r)
+
+
+def test_unknown_path_inside_a_service_is_404_problem(stack):
+    r = stack.get("/rooms/1/nothing")
+    assert problem(r, 404)["detail"] == "no such resource: /rooms/1/nothing", r
+    assert r.body != gateway_404(stack)
+
+
+def test_missing_resource_is_404_problem(stack):
+    assert "999999" in problem(stack.get("/rooms/999999"), 404)["detail"]
+
+
+def test_malformed_id_is_404(stack):
+    for path in ("/rooms/0", "/rooms/abc", "/rooms/007"):
+        problem(stack.get(path), 404)
+
+
+def test_wrong_method_is_405_with_allow(stack):
+    room = new_room(stack)
+    r = stack.post("/rooms/%d" % room["id"], {"name": "x"})
+    problem(r, 405)
+    allow = [m.strip() for m in r.header("Allow").split(",")]
+    assert {"GET", "PATCH", "PUT", "DELETE", "HEAD"} <= set(allow) and "POST" not in allow, allow
+    r = stack.request("DELETE", "/rooms")
+    problem(r, 405)
+    assert [m.strip() for m in r.header("Allow").split(",")] == ["GET", "POST", "HEAD"], r.headers
+
+
+def test_unknown_query_parameter_is_400(stack):
+    assert "'color'" in problem(stack.get("/rooms?color=red"), 400)["detail"]
+    assert "'limit'" in problem(stack.get("/rooms/1?limit=5"), 400)["detail"]
+
+
+def test_malformed_query_is_400(stack):
+    problem(stack.get("/rooms?limit=1&limit=2"), 400)
+    problem(stack.get("/rooms?limit=%zz"), 400)
+
+
+def test_bad_limit_is_400(stack):
+    for bad in ("0", "101", "abc", "-1", "1.5", "10x"):
+        body = problem(stack.get("/rooms?limit=" + bad), 400)
+        assert "limit" in body["detail"], body
+    assert len(json_ok(stack.get("/rooms?limit=1"))["items"]) <= 1
+    assert len(json_ok(stack.get("/rooms?limit=100"))["items"]) <= 100
+
+
+def test_bad_cursor_is_400(stack):
+    for bad in ("abc", "0", "-5", "1e3"):
+        body = problem(stack.get("/rooms?cursor=" + bad), 400)
+        assert "cursor" in body["detail"], body
+
+
+def test_empty_query_values_count_as_absent(stack):
+    body = json_ok(stack.get("/rooms?limit=&cursor="))
+    assert "items" in body and "nextCursor" in body, body
+
+
+# -- request ids ----------------------------------------------------------------
+
+def test_valid_request_id_is_echoed_and_logged(stack):
+    rid = "client-%d.a_b" % int(time.time() * 1000)
+    r = stack.get("/rooms?limit=1", headers={"X-Request-Id": rid})
+    json_ok(r)
+    assert r.header("X-Request-Id") == rid, r.headers
+    wait_until(lambda: "rid=%s " % rid in stack.logs("access"), timeout=5, what="rid in access.log")
+    rid64 = "r" * 64
+    assert stack.get("/rooms?limit=1", headers={"X-Request-Id": rid64}).header("X-Request-Id") == rid64
+
+
+def test_invalid_request_id_is_replaced(stack):
+    for bad in ("bad id!", "x" * 65, "semi;colon", "ünïcode"):
+        r = stack.get("/rooms?limit=1", headers={"X-Request-Id": bad.encode("utf-8").decode("latin-1")})
+        json_ok(r)
+        assert GENERATED_RID.match(r.header("X-Request-Id")), (bad, r.headers)
+
+
+def test_generated_request_ids_differ(stack):
+    a = stack.get("/health/live").header("X-Request-Id")
+    b = stack.get("/health/live").header("X-Request-Id")
+    assert GENERATED_RID.match(a) and GENERATED_RID.match(b) and a != b
+
+
+def test_every_response_carries_a_request_id(stack):
+    room = new_room(stack)
+    cases = [
+        ("GET", "/rooms/%d" % room["id"], None, 200),
+        ("GET", "/nowhere", None, 404),
+        ("GET", "/rooms/999999", None, 404),
+        ("DELETE", "/rooms", None, 405),
+        ("GET", "/rooms?bad=1", None, 400),
+        ("POST", "/rooms", "x" * 70000, 413),
+        ("GET", "/health/live", None, 200),
+        ("GET", "/static/style.css", None, 200),
+        ("GET", "/static/nothing.css", None, 404),
+    ]
+    for method, path, body, status in cases:
+        r = stack.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        assert r.status == status, (method, path, r)
+        assert RID.match(r.header("X-Request-Id") or ""), (method, path, r.headers)
+        assert r.header("Content-Type") in ("application/json", "application/problem+json", "text/css"), \
+            (method, path, r.headers)
+
+
+# -- HEAD, health, static -------------------------------------------------------
+
+def test_head_answers_like_get_without_a_body(stack):
+    room = new_room(stack)
+    r = stack.request("HEAD", "/rooms/%d" % room["id"])
+    assert r.status == 200 and r.body == "", r
+    assert r.header("Content-Type") == "application/json", r.headers
+    r = stack.request("HEAD", "/rooms?limit=1")
+    assert r.status == 200 and r.body == "" and r.header("Content-Type") == "application/json", r
+    r = stack.request("HEAD", "/rooms/999999")
+    assert r.status == 404 and r.body == "" and r.header("Content-Type") == "application/problem+json", r
+    r = stack.request("HEAD", "/health/live")
+    assert r.status == 200 and r.body == "" and r.header("Content-Type") == "application/json", r
+
+
+def test_gateway_health(stack):
+    assert json_ok(stack.get("/health/live")) == {"service": "gateway", "status": "up"}
+    assert json_ok(stack.get("/health/ready")) == {"service": "gateway", "status": "ready"}
+
+
+def test_every_service_reports_its_health(stack):
+    assert "rooms" in stack.services
+    for svc in stack.services:
+        assert json_ok(stack.get("/health/%s/live" % svc)) == {"service": svc, "status": "up"}
+        assert json_ok(stack.get("/health/%s/ready" % svc)) == {"service": svc, "status": "ready"}
+        problem(stack.get("/health/%s/nothing" % svc), 404)
+
+
+def test_static_files_are_served_with_etag(stack):
+    r = stack.get("/static/style.css")
+    assert r.status == 200 and r.header("Content-Type") == "text/css", r.headers
+    with open(os.path.join(stacklib.ROOT, "static", "style.css")) as f:
+        assert r.body == f.read()
+    etag = r.header("ETag")
+    assert etag and etag.startswith('"'), r.headers
+    assert "max-age" in (r.header("Cache-Control") or ""), r.headers
+    again = stack.get("/static/style.css", headers={"If-None-Match": etag})
+    assert again.status == 304 and again.body == "", again
+    assert again.header("ETag") == etag
+
+
+def test_missing_static_file_is_404_problem(stack):
+    problem(stack.get("/static/nothing.css"), 404)
+    problem(stack.get("/static/../nginx.conf"), 404)
+
+
+# -- content negotiation -------------------------------------------------------
+
+def test_html_is_never_sent_to_a_json_client(stack):
+    room = new_room(stack)
+    paths = ["/", "/rooms", "/rooms/%d" % room["id"], "/rooms/%d/availability" % room["id"],
+             "/rooms/999999", "/nowhere", "/rooms?limit=0", "/static/nothing.css"]
+    for accept in ("application/json", "*/*", "application/problem+json", "application/json, */*;q=0.1"):
+        for path in paths:
+            r = stack.get(path, headers={"Accept": accept})
+            ctype = r.header("Content-Type") or ""
+            assert ctype in ("application/json", "application/problem+json"), (accept, path, r.headers)
+            assert r.json is not None and not r.body.lstrip().startswith("<"), (accept, path, r)
+        r = stack.post("/rooms", {"capacity": "x"}, headers={"Accept": accept})
+        problem(r, 422)
+
+
+def test_gateway_errors_follow_the_accept_header(stack):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    r = stack.get("/nowhere", headers={"Accept": browser})
+    assert r.status == 404 and r.header("Content-Type").startswith("text/html"), r
+    assert "<html" in r.body and RID.match(r.header("X-Request-Id") or ""), r
+    # A client that lists JSON at all is a JSON client, even if it also names HTML.
+    for accept in ("application/json, text/html;q=0.5", "text/html;q=0.1, application/problem+json",
+                   "*/*", "application/json"):
+        problem(stack.get("/nowhere", headers={"Accept": accept}), 404)
+        big = stack.post("/rooms", body="x" * 70000, headers={"Accept": accept, "Content-Type": "application/json"})
+        problem(big, 413)
+
+
+# -- failures at the gateway (own stacks) ---------------------------------------
+
+def test_stopped_service_is_503_problem_with_retry_after():
+    with Stack(name="http-stopped") as s:
+        json_ok(s.get("/rooms?limit=1"))
+        out = s.ctl("stop", "rooms:*")
+        assert "stopped" in out, out
+        for path in ("/rooms", "/rooms/1", "/health/rooms/ready"):
+            r = s.get(path)
+            problem(r, 503)
+            assert int(r.header("Retry-After")) >= 1, r.headers
+        r = s.post("/rooms", {"name": "while down"})
+        problem(r, 503)
+        assert int(r.header("Retry-After")) >= 1, r.headers
+        json_ok(s.get("/health/live"))  # the gateway itself is up
+        s.ctl("start", "rooms:*")
+        wait_until(lambda: s.get("/health/rooms/ready").status == 200, timeout=15, what="rooms back")
+        json_ok(s.post("/rooms", {"name": "after restart"}), 201)
+
+
+def test_rate_limit_is_429_problem_with_retry_after():
+    with Stack(name="http-ratelimit", env={"RATE": "1", "BURST": "1"}) as s:
+        statuses = []
+        limited = None
+        for _ in range(20):
+            r = s.get("/rooms?limit=1")
+            statuses.append(r.status)
+            if r.status == 429:
+                limited = r
+            else:
+                json_ok(r)
+        assert limited is not None and statuses.count(200) >= 1, statuses
+        problem(limited, 429)
+        assert int(limited.header("Retry-After")) >= 1, limited.headers
+        json_ok(s.get("/health/rooms/ready"))  # probes are never limited
+
+
+# -- the API description stays in step with the routes -----------------------------
+
+OPENAPI = os.path.join(stacklib.ROOT, "docs", "api", "openapi.yaml")
+METHODS = ("get", "post", "put", "patch", "delete", "head")
+
+
+def openapi_operations(path=OPENAPI):
+    """(path, METHOD) pairs under `paths:`, read by indentation (no YAML library)."""
+    ops, in_paths, current = [], False, None
+    with open(path) as f:
+        for line in f:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            text = line.strip()
+            if indent == 0:
+                in_paths = text == "paths:"
+                continue
+            if not in_paths:
+                continue
+            if indent == 2 and text.endswith(":"):
+                current = text[:-1].strip("'\"")
+            elif indent == 4 and current and text[:-1] in METHODS and text.endswith(":"):
+                ops.append((current, text[:-1].upper()))
+    return ops
+
+
+def service_of(path):
+    """The service nginx routes a public path to (mirrors the map in nginx.conf)."""
+    m = re.match(r"^/health/(\w+)/", path)
+    if m:
+        return m.group(1)
+    first = path.strip("/").split("/")[0]
+    return {"": "rooms", "rooms": "rooms", "reviews": "rooms", "check": "rooms",
+            "reservations": "reservations", "payments": "payments", "tickets": "tickets",
+            "messages": "messages", "mypage": "mypage", "roomviews": "mypage",
+            "health": "gateway"}.get(first)
+
+
+def test_openapi_lists_the_spec_resources():
+    ops = openapi_operations()
+    paths = {p for p, _ in ops}
+    for p in ("/rooms", "/rooms/{id}", "/rooms/{id}/availability", "/rooms/{id}/reviews", "/reviews",
+              "/reviews/{id}", "/check/chkAndReqReserve", "/reservations", "/reservations/{id}",
+              "/reservations/{id}/cancel", "/payments", "/payments/{id}", "/tickets", "/messages",
+              "/mypage", "/roomviews", "/health/live", "/health/ready"):
+        assert p in paths, p
+    assert ("/reservations", "POST") in ops and ("/rooms/{id}", "DELETE") in ops
+    assert len(ops) == len(set(ops)), "an operation is listed twice"
+
+
+def test_every_documented_operation_is_routed(stack):
+    checked, unrouted = 0, gateway_404(stack)
+    ops = []
+    for path, method in openapi_operations():  # /health/{service}/...: one per service
+        names = stack.services if "{service}" in path else [None]
+        ops += [(path.replace("{service}", n) if n else path, method) for n in names]
+    for path, method in ops:
+        svc = service_of(path)
+        assert svc, "%s is routed to no service by nginx" % path
+        if svc != "gateway" and svc not in stack.services:
+            continue  # that service is not built yet
+        concrete = path.replace("{id}", "999999")
+        body = "{}" if method in ("POST", "PUT", "PATCH") else None
+        r = stack.request(method, concrete, body=body, headers={"Content-Type": "application/json"})
+        ctype = r.header("Content-Type") or ""
+        assert ctype in ("application/json", "application/problem+json"), (method, concrete, r)
+        assert r.status not in (405, 502, 503) and r.status < 500, (method, concrete, r)
+        if r.status == 404:
+            assert r.body != unrouted, (method, concrete, "not in nginx's route table")
+            assert not r.json["detail"].startswith("no such resource"), (method, concrete, r)
+        checked += 1
+    assert checked >= 10, checked

@@ -1,0 +1,525 @@
+/* test_http.c — request parsing (query, bodies), content negotiation, field validation,
+ * pagination parameters and date arithmetic of cgi-bin/lib/http.c. */
+#include <string.h>
+
+#include "http.h"
+#include "unit.h"
+
+/* A request with a query string and/or a body of a content type, ready to parse. */
+static void fill(struct request *r, const char *query, const char *content_type, const char *body)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->method, sizeof r->method, "POST");
+	r->path = strdup("/things");
+	r->query = query ? strdup(query) : NULL;
+	r->content_type = content_type ? strdup(content_type) : NULL;
+	if (body) {
+		r->body = strdup(body);
+		r->body_len = strlen(body);
+	}
+}
+
+/* Parses query (and body) of a fresh request; returns the first nonzero status or 0. */
+static int parse(struct request *r, const char *query, const char *content_type, const char *body)
+{
+	char err[256];
+	fill(r, query, content_type, body);
+	int rc = request_parse_query(r, err, sizeof err);
+	return rc ? rc : request_parse_body(r, err, sizeof err);
+}
+
+static int query_status(const char *query)
+{
+	struct request r;
+	int rc = parse(&r, query, NULL, NULL);
+	request_free(&r);
+	return rc;
+}
+
+static int body_status(const char *content_type, const char *body)
+{
+	struct request r;
+	int rc = parse(&r, NULL, content_type, body);
+	request_free(&r);
+	return rc;
+}
+
+static void query_pairs_are_decoded(void)
+{
+	struct request r;
+	CHECK(parse(&r, "name=Big+House&city=K%C3%B6ln&x%20y=1", NULL, NULL) == 0);
+	CHECK(r.nq == 3);
+	CHECK(query_get(&r, "name") && strcmp(query_get(&r, "name"), "Big House") == 0);
+	CHECK(query_get(&r, "city") && strcmp(query_get(&r, "city"), "K\xc3\xb6ln") == 0);
+	CHECK(query_get(&r, "x y") && strcmp(query_get(&r, "x y"), "1") == 0);
+	CHECK(query_get(&r, "missing") == NULL);
+	request_free(&r);
+}
+
+static void query_duplicate_key_is_400(void)
+{
+	CHECK(query_status("limit=1&limit=2") == 400);
+	CHECK(query_status("a=1&b=2&a=1") == 400);
+	char err[256] = "";
+	struct request r;
+	fill(&r, "cursor=1&cursor=1", NULL, NULL);
+	CHECK(request_parse_query(&r, err, sizeof err) == 400);
+	CHECK(strstr(err, "cursor") != NULL);
+	CHECK(r.nq == 0 && r.q == NULL);
+	request_free(&r);
+}
+
+static void query_malformed_escapes_are_400(void)
+{
+	CHECK(query_status("a=%zz") == 400);
+	CHECK(query_status("a=%4") == 400);
+	CHECK(query_status("a=%") == 400);
+	CHECK(query_status("a=100%") == 400);
+	CHECK(query_status("a=%00") == 400); /* a NUL byte is never a value */
+	CHECK(query_status("%g1=x") == 400);
+	CHECK(query_status("=x") == 400); /* no key */
+	CHECK(query_status("a=%41%62") == 0);
+}
+
+static void query_empty_values_are_dropped(void)
+{
+	struct request r;
+	CHECK(parse(&r, "customer=&status=confirmed&roomId", NULL, NULL) == 0);
+	CHECK(r.nq == 1);
+	CHECK(query_get(&r, "customer") == NULL);
+	CHECK(query_get(&r, "roomId") == NULL);
+	CHECK(strcmp(query_get(&r, "status"), "confirmed") == 0);
+	request_free(&r);
+	CHECK(parse(&r, "&&a=1&", NULL, NULL) == 0); /* stray separators are harmless */
+	CHECK(r.nq == 1 && strcmp(query_get(&r, "a"), "1") == 0);
+	request_free(&r);
+	CHECK(query_status("") == 0);
+	CHECK(query_status(NULL) == 0);
+}
+
+static void json_body_is_parsed(void)
+{
+	struct request r;
+	CHECK(parse(&r, NULL, "application/json; charset=utf-8", " {\"name\":\"Loft\",\"capacity\":3} ") == 0);
+	CHECK(json_is_object(r.json) && !r.body_is_form);
+	CHECK(json_integer_value(json_object_get(r.json, "capacity")) == 3);
+	CHECK(strcmp(json_string_value(json_object_get(r.json, "name")), "Loft") == 0);
+	request_free(&r);
+	CHECK(parse(&r, NULL, "application/problem+json", "{}") == 0);
+	request_free(&r);
+}
+
+static void empty_body_is_an_empty_object(void)
+{
+	struct request r;
+	CHECK(parse(&r, NULL, NULL, NULL) == 0);
+	CHECK(json_is_object(r.json) && json_object_size(r.json) == 0);
+	request_free(&r);
+	CHECK(parse(&r, NULL, "text/plain", "  \n") == 0); /* whitespace only: nothing sent */
+	CHECK(json_is_object(r.json) && json_object_size(r.json) == 0);
+	request_free(&r);
+}
+
+static void malformed_json_is_400(void)
+{
+	char err[256] = "";
+	struct request r;
+	fill(&r, NULL, "application/json", "{\"name\": ");
+	CHECK(request_parse_body(&r, err, sizeof err) == 400);
+	CHECK(strstr(err, "malformed JSON") != NULL);
+	CHECK(r.json == NULL);
+	request_free(&r);
+	CHECK(body_status("application/json", "{name: 1}") == 400);
+	CHECK(body_status("application/json", "{\"a\":1} trailing") == 400);
+	CHECK(body_status("application/json", "{\"a\":\"x\\u0000\"}") == 400); /* NUL in a string */
+}
+
+static void duplicate_json_keys_are_400(void)
+{
+	CHECK(body_status("application/json", "{\"rating\":1,\"rating\":5}") == 400);
+	CHECK(body_status("application/json", "{\"a\":{\"b\":1,\"b\":2}}") == 400);
+}
+
+static void json_that_is_not_an_object_is_400(void)
+{
+	char err[256] = "";
+	struct request r;
+	fill(&r, NULL, "application/json", "[1,2]");
+	CHECK(request_parse_body(&r, err, sizeof err) == 400);
+	CHECK(strstr(err, "JSON object") != NULL);
+	CHECK(r.json == NULL);
+	request_free(&r);
+	CHECK(body_status("application/json", "42") == 400);
+	CHECK(body_status("application/json", "\"text\"") == 400);
+	CHECK(body_status("application/json", "null") == 400);
+}
+
+static void form_body_values_are_strings(void)
+{
+	struct request r;
+	CHECK(parse(&r, NULL, "application/x-www-form-urlencoded", "name=Sea+View&capacity=4&desc=") == 0);
+	CHECK(r.body_is_form);
+	CHECK(strcmp(json_string_value(json_object_get(r.json, "name")), "Sea View") == 0);
+	CHECK(json_is_string(json_object_get(r.json, "capacity")));
+	CHECK(strcmp(json_string_value(json_object_get(r.json, "capacity")), "4") == 0);
+	request_free(&r);
+	CHECK(body_status("application/x-www-form-urlencoded", "a=1&a=2") == 400);
+	CHECK(body_status("application/x-www-form-urlencoded", "a=%zz") == 400);
+}
+
+static void json_sent_as_form_is_json(void)
+{
+	struct request r; /* what `curl -d '{...}'` sends */
+	CHECK(parse(&r, NULL, "application/x-www-form-urlencoded", "{\"roomId\":1,\"guests\":2}") == 0);
+	CHECK(!r.body_is_form);
+	CHECK(json_integer_value(json_object_get(r.json, "guests")) == 2);
+	request_free(&r);
+	CHECK(parse(&r, NULL, NULL, "{\"roomId\":1}") == 0); /* no content type at all */
+	CHECK(json_integer_value(json_object_get(r.json, "roomId")) == 1);
+	request_free(&r);
+	CHECK(body_status("application/x-www-form-urlencoded", "{\"a\":1,\"a\":2}") == 400);
+}
+
+static void unsupported_content_type_is_415(void)
+{
+	char err[256] = "";
+	struct request r;
+	fill(&r, NULL, "text/plain", "hello");
+	CHECK(request_parse_body(&r, err, sizeof err) == 415);
+	CHECK(strstr(err, "application/json") != NULL);
+	request_free(&r);
+	CHECK(body_status("application/xml", "<a/>") == 415);
+	CHECK(body_status("multipart/form-data; boundary=x", "--x--") == 415);
+	CHECK(body_status(NULL, "name=x") == 415);
+	CHECK(body_status("application/jsonx", "{}") == 415);
+}
+
+static void body_with_nul_byte_is_400(void)
+{
+	char err[256] = "";
+	struct request r;
+	fill(&r, NULL, "application/json", "{}");
+	free(r.body);
+	r.body = malloc(6);
+	memcpy(r.body, "{}\0{}", 6);
+	r.body_len = 5;
+	CHECK(request_parse_body(&r, err, sizeof err) == 400);
+	request_free(&r);
+}
+
+static int wants_html(const char *accept)
+{
+	struct request r = {0};
+	r.accept = accept ? strdup(accept) : NULL;
+	request_negotiate(&r);
+	int html = r.wants_html;
+	request_free(&r);
+	return html;
+}
+
+static void browsers_get_html(void)
+{
+	CHECK(wants_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"));
+	CHECK(wants_html("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+	                 "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"));
+	CHECK(wants_html("text/html"));
+	CHECK(wants_html("TEXT/HTML;q=0.9, application/json;q=0.5"));
+}
+
+static void scripts_get_json(void)
+{
+	CHECK(!wants_html(NULL));
+	CHECK(!wants_html("*/*")); /* curl */
+	CHECK(!wants_html("application/json"));
+	CHECK(!wants_html("application/problem+json"));
+	CHECK(!wants_html("application/json, text/html;q=0.5"));
+	CHECK(!wants_html("text/html;q=0.5, */*"));
+	CHECK(!wants_html("text/html;q=0"));
+	CHECK(!wants_html("text/plain"));
+}
+
+/* A context around a JSON or form body for the field readers. */
+struct field_ctx {
+	struct request req;
+	struct response res;
+	struct ctx c;
+	json_t *errors;
+};
+
+static void field_ctx_init(struct field_ctx *f, const char *content_type, const char *body)
+{
+	char err[256];
+	fill(&f->req, NULL, content_type, body);
+	memset(&f->res, 0, sizeof f->res);
+	f->c = (struct ctx){&f->req, &f->res, NULL, NULL};
+	f->errors = json_array();
+	if (request_parse_body(&f->req, err, sizeof err))
+		fprintf(stderr, "  body did not parse: %s\n", err);
+}
+
+static void field_ctx_free(struct field_ctx *f)
+{
+	json_decref(f->errors);
+	request_free(&f->req);
+	response_free(&f->res);
+}
+
+/* The message of the last field error, "" when none. */
+static const char *last_error(const struct field_ctx *f, const char *field)
+{
+	json_t *e = json_array_get(f->errors, json_array_size(f->errors) - 1);
+	if (!e || strcmp(json_string_value(json_object_get(e, "field")), field) != 0)
+		return "";
+	return json_string_value(json_object_get(e, "message"));
+}
+
+static void body_int_reads_integers_in_range(void)
+{
+	struct field_ctx f;
+	long long n = -1;
+	field_ctx_init(&f, "application/json", "{\"a\":5,\"b\":0,\"c\":11,\"d\":null}");
+	CHECK(body_int(&f.c, f.errors, "a", 1, 10, &n) == 1 && n == 5);
+	n = -1;
+	CHECK(body_int(&f.c, f.errors, "b", 1, 10, &n) == -1 && n == -1);
+	CHECK(strstr(last_error(&f, "b"), "between 1 and 10") != NULL);
+	CHECK(body_int(&f.c, f.errors, "c", 1, 10, &n) == -1);
+	CHECK(body_int(&f.c, f.errors, "d", 1, 10, &n) == 0); /* null: as if absent */
+	CHECK(body_int(&f.c, f.errors, "zz", 1, 10, &n) == 0 && n == -1);
+	CHECK(json_array_size(f.errors) == 2);
+	field_ctx_free(&f);
+}
+
+static void body_int_rejects_wrong_types(void)
+{
+	struct field_ctx f;
+	long long n = 7;
+	field_ctx_init(&f, "application/json",
+	               "{\"s\":\"5\",\"r\":2.5,\"t\":true,\"o\":{},\"a\":[1]}");
+	const char *fields[] = {"s", "r", "t", "o", "a"};
+	for (int i = 0; i < 5; i++) {
+		CHECK(body_int(&f.c, f.errors, fields[i], 0, 100, &n) == -1);
+		CHECK(strcmp(last_error(&f, fields[i]), "must be an integer") == 0);
+	}
+	CHECK(n == 7 && json_array_size(f.errors) == 5);
+	field_ctx_free(&f);
+}
+
+static void form_numbers_are_strings_that_parse(void)
+{
+	struct field_ctx f;
+	long long n = 0;
+	field_ctx_init(&f, "application/x-www-form-urlencoded", "guests=3&nights=abc&price=&neg=-2&sp=+4&big=99999999999999999999");
+	CHECK(body_int(&f.c, f.errors, "guests", 1, 10, &n) == 1 && n == 3);
+	CHECK(body_int(&f.c, f.errors, "nights", 1, 30, &n) == -1);
+	CHECK(strcmp(last_error(&f, "nights"), "must be a whole number") == 0);
+	CHECK(body_int(&f.c, f.errors, "price", 0, 100, &n) == 0); /* a blank form field */
+	CHECK(body_int(&f.c, f.errors, "neg", 0, 100, &n) == -1);
+	CHECK(body_int(&f.c, f.errors, "sp", 0, 100, &n) == -1); /* "+4" decodes to " 4" */
+	CHECK(body_int(&f.c, f.errors, "big", 0, 100, &n) == -1);
+	CHECK(json_array_size(f.errors) == 4);
+	field_ctx_free(&f);
+}
+
+static void body_str_trims_and_limits(void)
+{
+	struct field_ctx f;
+	const char *s = NULL;
+	field_ctx_init(&f, "application/json",
+	               "{\"name\":\"  Loft\",\"blank\":\"   \",\"num\":3,\"long\":\"abcdef\"}");
+	CHECK(body_str(&f.c, f.errors, "name", 10, &s) == 1 && strcmp(s, "Loft") == 0);
+	s = NULL;
+	CHECK(body_str(&f.c, f.errors, "blank", 10, &s) == 0 && s == NULL);
+	CHECK(body_str(&f.c, f.errors, "num", 10, &s) == -1);
+	CHECK(strcmp(last_error(&f, "num"), "must be a string") == 0);
+	CHECK(body_str(&f.c, f.errors, "long", 5, &s) == -1);
+	CHECK(strstr(last_error(&f, "long"), "at most 5") != NULL);
+	CHECK(body_str(&f.c, f.errors, "long", 6, &s) == 1);
+	CHECK(body_str(&f.c, f.errors, "absent", 10, &s) == 0);
+	CHECK(json_array_size(f.errors) == 2);
+	field_ctx_free(&f);
+}
+
+static void body_date_accepts_only_calendar_dates(void)
+{
+	struct field_ctx f;
+	const char *d = NULL;
+	field_ctx_init(&f, "application/json",
+	               "{\"ok\":\"2024-02-29\",\"notleap\":\"2023-02-29\",\"long\":\"2024-02-290\","
+	               "\"num\":20240229,\"fmt\":\"29.02.2024\"}");
+	CHECK(body_date(&f.c, f.errors, "ok", &d) == 1 && strcmp(d, "2024-02-29") == 0);
+	CHECK(body_date(&f.c, f.errors, "notleap", &d) == -1);
+	CHECK(strcmp(last_error(&f, "notleap"), "must be a date as YYYY-MM-DD") == 0);
+	CHECK(body_date(&f.c, f.errors, "long", &d) == -1);
+	CHECK(strcmp(last_error(&f, "long"), "must be a date as YYYY-MM-DD") == 0);
+	CHECK(body_date(&f.c, f.errors, "num", &d) == -1);
+	CHECK(body_date(&f.c, f.errors, "fmt", &d) == -1);
+	CHECK(body_date(&f.c, f.errors, "absent", &d) == 0);
+	CHECK(json_array_size(f.errors) == 4); /* one error per bad field, never two */
+	field_ctx_free(&f);
+}
+
+static void problem_validation_lists_errors(void)
+{
+	struct field_ctx f;
+	long long n;
+	field_ctx_init(&f, "application/json", "{\"capacity\":\"x\"}");
+	body_int(&f.c, f.errors, "capacity", 1, 10, &n);
+	CHECK(problem_validation(&f.c, f.errors) == 422);
+	f.errors = NULL; /* stolen */
+	CHECK(f.res.status == 422);
+	CHECK(json_integer_value(json_object_get(f.res.model, "status")) == 422);
+	CHECK(strcmp(json_string_value(json_object_get(f.res.model, "title")), "Unprocessable Content") == 0);
+	json_t *errors = json_object_get(f.res.model, "errors");
+	CHECK(json_array_size(errors) == 1);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(errors, 0), "field")), "capacity") == 0);
+	field_ctx_free(&f);
+}
+
+static void problem_unavailable_sets_retry_after(void)
+{
+	struct field_ctx f;
+	field_ctx_init(&f, NULL, NULL);
+	CHECK(problem_unavailable(&f.c, 0, "down") == 503);
+	CHECK(strstr(buf_str(&f.res.headers), "Retry-After: 1\r\n") != NULL);
+	CHECK(strcmp(json_string_value(json_object_get(f.res.model, "detail")), "down") == 0);
+	field_ctx_free(&f);
+}
+
+/* page_params on a query; returns its status and the values read. */
+static int paging(const char *query, long long *limit, long long *cursor)
+{
+	struct field_ctx f;
+	char err[256];
+	field_ctx_init(&f, NULL, NULL);
+	f.req.query = query ? strdup(query) : NULL;
+	int rc = request_parse_query(&f.req, err, sizeof err);
+	if (!rc)
+		rc = page_params(&f.c, limit, cursor);
+	if (rc)
+		CHECK(json_integer_value(json_object_get(f.res.model, "status")) == rc);
+	field_ctx_free(&f);
+	return rc;
+}
+
+static void page_params_validate_limit_and_cursor(void)
+{
+	long long limit, cursor;
+	CHECK(paging(NULL, &limit, &cursor) == 0 && limit == 20 && cursor == 0);
+	CHECK(paging("limit=100&cursor=42", &limit, &cursor) == 0 && limit == 100 && cursor == 42);
+	CHECK(paging("limit=1", &limit, &cursor) == 0 && limit == 1);
+	CHECK(paging("limit=0", &limit, &cursor) == 400);
+	CHECK(paging("limit=101", &limit, &cursor) == 400);
+	CHECK(paging("limit=abc", &limit, &cursor) == 400);
+	CHECK(paging("limit=5x", &limit, &cursor) == 400);
+	CHECK(paging("cursor=abc", &limit, &cursor) == 400);
+	CHECK(paging("cursor=0", &limit, &cursor) == 400);
+	CHECK(paging("cursor=-3", &limit, &cursor) == 400);
+}
+
+static void page_reply_trims_and_links(void)
+{
+	struct field_ctx f;
+	char err[256];
+	field_ctx_init(&f, NULL, NULL);
+	f.req.query = strdup("limit=2&status=a%20b");
+	request_parse_query(&f.req, err, sizeof err);
+	json_t *items = json_pack("[{s:i},{s:i},{s:i}]", "id", 1, "id", 2, "id", 3);
+	CHECK(page_reply(&f.c, items, 2, "id") == 200);
+	CHECK(json_array_size(json_object_get(f.res.model, "items")) == 2);
+	CHECK(strcmp(json_string_value(json_object_get(f.res.model, "nextCursor")), "2") == 0);
+	CHECK(strstr(buf_str(&f.res.headers), "Link: </things?limit=2&status=a%20b&cursor=2>; rel=\"next\"") != NULL);
+	field_ctx_free(&f);
+
+	field_ctx_init(&f, NULL, NULL);
+	CHECK(page_reply(&f.c, json_pack("[{s:i}]", "id", 1), 2, "id") == 200);
+	CHECK(json_is_null(json_object_get(f.res.model, "nextCursor")));
+	CHECK(f.res.headers.len == 0);
+	field_ctx_free(&f);
+}
+
+static void url_encode_escapes_reserved(void)
+{
+	char *s = url_encode("a b&c=d/é~-._");
+	CHECK(strcmp(s, "a%20b%26c%3Dd%2F%C3%A9~-._") == 0);
+	free(s);
+}
+
+static void date_valid_knows_the_calendar(void)
+{
+	CHECK(date_valid("2024-02-29"));  /* divisible by 4 */
+	CHECK(!date_valid("2023-02-29"));
+	CHECK(date_valid("2000-02-29"));  /* divisible by 400 */
+	CHECK(!date_valid("2100-02-29")); /* divisible by 100 */
+	CHECK(date_valid("2024-12-31"));
+	CHECK(!date_valid("2024-04-31"));
+	CHECK(!date_valid("2024-13-01"));
+	CHECK(!date_valid("2024-00-10"));
+	CHECK(!date_valid("2024-01-00"));
+	CHECK(!date_valid("2024-1-01"));
+	CHECK(!date_valid("2024/01/01"));
+	CHECK(!date_valid("2024-01-01T00:00:00Z"));
+	CHECK(!date_valid("abcd-ef-gh"));
+	CHECK(!date_valid(""));
+	CHECK(!date_valid(NULL));
+}
+
+static void date_add_crosses_months_and_years(void)
+{
+	char out[11];
+	date_add("2024-02-28", 1, out);
+	CHECK(strcmp(out, "2024-02-29") == 0);
+	date_add("2023-02-28", 1, out);
+	CHECK(strcmp(out, "2023-03-01") == 0);
+	date_add("2024-12-31", 1, out);
+	CHECK(strcmp(out, "2025-01-01") == 0);
+	date_add("2024-03-01", -1, out);
+	CHECK(strcmp(out, "2024-02-29") == 0);
+	date_add("2024-01-01", 366, out);
+	CHECK(strcmp(out, "2025-01-01") == 0);
+	date_add("2024-03-31", 0, out);
+	CHECK(strcmp(out, "2024-03-31") == 0);
+}
+
+static void date_diff_counts_days(void)
+{
+	CHECK(date_diff("2024-01-01", "2025-01-01") == 366);
+	CHECK(date_diff("2023-01-01", "2024-01-01") == 365);
+	CHECK(date_diff("2024-02-28", "2024-03-01") == 2);
+	CHECK(date_diff("2023-02-28", "2023-03-01") == 1);
+	CHECK(date_diff("2024-03-10", "2024-03-01") == -9);
+	CHECK(date_diff("2024-03-31", "2024-03-31") == 0);
+	CHECK(date_diff("2024-03-30", "2024-03-31") == 1); /* across a DST change elsewhere */
+}
+
+int main(void)
+{
+	RUN(query_pairs_are_decoded);
+	RUN(query_duplicate_key_is_400);
+	RUN(query_malformed_escapes_are_400);
+	RUN(query_empty_values_are_dropped);
+	RUN(json_body_is_parsed);
+	RUN(empty_body_is_an_empty_object);
+	RUN(malformed_json_is_400);
+	RUN(duplicate_json_keys_are_400);
+	RUN(json_that_is_not_an_object_is_400);
+	RUN(form_body_values_are_strings);
+	RUN(json_sent_as_form_is_json);
+	RUN(unsupported_content_type_is_415);
+	RUN(body_with_nul_byte_is_400);
+	RUN(browsers_get_html);
+	RUN(scripts_get_json);
+	RUN(body_int_reads_integers_in_range);
+	RUN(body_int_rejects_wrong_types);
+	RUN(form_numbers_are_strings_that_parse);
+	RUN(body_str_trims_and_limits);
+	RUN(body_date_accepts_only_calendar_dates);
+	RUN(problem_validation_lists_errors);
+	RUN(problem_unavailable_sets_retry_after);
+	RUN(page_params_validate_limit_and_cursor);
+	RUN(page_reply_trims_and_links);
+	RUN(url_encode_escapes_reserved);
+	RUN(date_valid_knows_the_calendar);
+	RUN(date_add_crosses_months_and_years);
+	RUN(date_diff_counts_days);
+	UNIT_END();
+}
