@@ -1,0 +1,141 @@
+/* messages.c — the messages service: exactly one notification per confirmation or
+ * cancellation event (the event id is unique), read through GET /messages. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/db.h"
+#include "lib/service.h"
+
+#define MESSAGE_COLUMNS \
+	"id, reservation_id AS reservationId, customer, kind, text, created_at AS createdAt"
+
+static json_t *message_load(struct db *db, long long id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " MESSAGE_COLUMNS " FROM message WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	json_t *m = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return m;
+}
+
+static int messages_list(struct ctx *c)
+{
+	long long limit, cursor, reservation = 0;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	if ((rc = query_int(c, "reservationId", 1, 1LL << 53, &reservation)) > 1)
+		return rc;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " MESSAGE_COLUMNS " FROM message "
+	                                  "WHERE (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR reservation_id = ?2) "
+	                                  "AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4");
+	db_bind_text(st, 1, query_get(c->req, "customer"));
+	sqlite3_bind_int64(st, 2, reservation);
+	sqlite3_bind_int64(st, 3, cursor);
+	sqlite3_bind_int64(st, 4, limit + 1);
+	json_t *items = db_rows_json(st);
+	if (!items)
+		return problem_unavailable(c, 1, "the messages could not be read; try again");
+	c->res->page = "messages";
+	return page_reply(c, items, limit, "id");
+}
+
+static int messages_get(struct ctx *c)
+{
+	c->res->model = message_load(c->db, c->req->ids[0]);
+	if (!c->res->model)
+		return problem(c, 404, "message %lld does not exist", c->req->ids[0]);
+	c->res->page = "message";
+	return 200;
+}
+
+/* The kind of message an event calls for, or NULL when it calls for none. */
+static const char *message_kind(const struct event *ev)
+{
+	if (strcmp(ev->type, "ReservationConfirmed") == 0)
+		return "confirmation";
+	if (strcmp(ev->type, "ReservationCancelled") != 0)
+		return NULL;
+	const char *reason = json_string_value(json_object_get(ev->data, "reason"));
+	return reason && strcmp(reason, "room_deleted") == 0 ? "force_cancellation" : "cancellation";
+}
+
+/* Writes the customer-facing text of a message of kind about reservation id. */
+static void message_text(const struct event *ev, const char *kind, long long id, char *out, size_t size)
+{
+	const char *in = json_string_value(json_object_get(ev->data, "checkIn"));
+	const char *out_date = json_string_value(json_object_get(ev->data, "checkOut"));
+	char stay[64] = "";
+	if (in && out_date)
+		snprintf(stay, sizeof stay, " from %.10s to %.10s", in, out_date);
+	if (strcmp(kind, "confirmation") == 0)
+		snprintf(out, size, "Your reservation %lld%s is confirmed.", id, stay);
+	else if (strcmp(kind, "cancellation") == 0)
+		snprintf(out, size, "Your reservation %lld%s is cancelled; any payment is refunded.", id, stay);
+	else
+		snprintf(out, size, "Your reservation %lld%s is cancelled because the room was withdrawn; "
+		         "any payment is refunded.", id, stay);
+}
+
+/* Stores the message of ev unless this event already has one, and records MessageSent. */
+static int message_send(struct db *db, const struct event *ev, const char *kind, long long id, char *err,
+                        size_t errlen)
+{
+	const char *customer = json_string_value(json_object_get(ev->data, "customer"));
+	char text[512];
+	message_text(ev, kind, id, text, sizeof text);
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO message(reservation_id, customer, kind, text, event_id, created_at) "
+	                               "VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
+	                               "ON CONFLICT(event_id) DO NOTHING");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, customer && *customer ? customer : "guest");
+	db_bind_text(st, 3, kind);
+	db_bind_text(st, 4, text);
+	db_bind_text(st, 5, ev->event_id);
+	if (db_run(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "store message: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	if (sqlite3_changes(db->h) == 0)
+		return 0;
+	long long mid = sqlite3_last_insert_rowid(db->h);
+	json_t *m = message_load(db, mid);
+	json_object_set_new(m, "messageId", json_integer(mid));
+	if (event_record(db, "Message", mid, "MessageSent", m)) {
+		snprintf(err, errlen, "MessageSent not recorded");
+		return -1;
+	}
+	return 0;
+}
+
+/* Policy: one message per ReservationConfirmed / ReservationCancelled event. */
+static int messages_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	const char *kind = message_kind(ev);
+	if (!kind)
+		return 0;
+	json_t *id = json_object_get(ev->data, "reservationId");
+	if (!json_is_integer(id) || json_integer_value(id) < 1) {
+		snprintf(err, errlen, "%s without reservationId", ev->type);
+		return -1;
+	}
+	return message_send(db, ev, kind, json_integer_value(id), err, errlen);
+}
+
+static const struct route routes[] = {
+	{"GET", "/messages", messages_list, "customer reservationId limit cursor", 0},
+	{"GET", "/messages/{id}", messages_get, "", 0},
+};
+
+static const struct subscription subs[] = {
+	{"reservations", "ReservationConfirmed ReservationCancelled"},
+	{NULL, NULL},
+};
+
+const struct service messages_service = {
+	.name = "messages",
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof *routes,
+	.subs = subs,
+	.apply = messages_apply,
+};

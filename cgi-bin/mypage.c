@@ -1,0 +1,269 @@
+/* mypage.c — the mypage service: a read model (CQRS view) of reservations and rooms built
+ * only from events. Each event upserts only the field group its source owns, because
+ * events of different sources arrive in any order. Never calls another service. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/db.h"
+#include "lib/service.h"
+
+static int mypage_get(struct ctx *c)
+{
+	long long limit, cursor;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	const char *customer = query_get(c->req, "customer");
+	if (!customer)
+		return problem(c, 400, "parameter 'customer' is required");
+	sqlite3_stmt *st = db_prep(c->db,
+		"SELECT r.reservation_id AS reservationId, r.room_id AS roomId, "
+		"coalesce(nullif(v.name, ''), v.\"desc\") AS roomName, r.check_in AS checkIn, "
+		"r.check_out AS checkOut, r.guests, r.amount, r.status, r.payment_status AS paymentStatus, "
+		"r.ticket_code AS ticketCode, r.ticket_status AS ticketStatus, r.updated_at AS updatedAt "
+		"FROM view_reservation r LEFT JOIN view_room v ON v.room_id = r.room_id "
+		"WHERE r.customer = ?1 AND (?2 = 0 OR r.reservation_id < ?2) "
+		"ORDER BY r.reservation_id DESC LIMIT ?3");
+	db_bind_text(st, 1, customer);
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, limit + 1);
+	json_t *items = db_rows_json(st);
+	if (!items)
+		return problem_unavailable(c, 1, "the page could not be read; try again");
+	page_reply(c, items, limit, "reservationId");
+	json_t *page = c->res->model;
+	c->res->model = json_pack("{s:s, s:O, s:O}", "customer", customer, "reservations",
+	                          json_object_get(page, "items"), "nextCursor", json_object_get(page, "nextCursor"));
+	json_decref(page);
+	c->res->page = "mypage";
+	return 200;
+}
+
+static int roomviews_list(struct ctx *c)
+{
+	long long limit, cursor;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT room_id AS roomId, name, \"desc\", status, review_cnt AS reviewCnt, "
+	                                  "rating, reservations, last_reservation_id AS lastReservationId, "
+	                                  "last_reservation_status AS lastReservationStatus FROM view_room "
+	                                  "WHERE room_id > ?1 ORDER BY room_id LIMIT ?2");
+	sqlite3_bind_int64(st, 1, cursor);
+	sqlite3_bind_int64(st, 2, limit + 1);
+	json_t *items = db_rows_json(st);
+	if (!items)
+		return problem_unavailable(c, 1, "the room views could not be read; try again");
+	c->res->page = "roomviews";
+	return page_reply(c, items, limit, "roomId");
+}
+
+/* ---- the projection ---- */
+
+/* Binds an integer field of o at index i, or NULL when absent or not an integer. */
+static void bind_int_field(sqlite3_stmt *st, int i, json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (json_is_integer(v))
+		sqlite3_bind_int64(st, i, json_integer_value(v));
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* A string field of o, or NULL when absent or not a string. */
+static const char *str_field(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The positive integer field key of the event's data, or 0 (with err set) when missing. */
+static long long id_field(const struct event *ev, const char *key, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(ev->data, key);
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		return json_integer_value(v);
+	snprintf(err, errlen, "%s without %s", ev->type, key);
+	return 0;
+}
+
+/* The status an event's data gives, else the one its type implies. */
+static const char *event_status(const struct event *ev, const char *implied)
+{
+	const char *s = str_field(ev->data, "status");
+	return s && *s ? s : implied;
+}
+
+/* Runs st (bound by the caller) and reports a failure in err. */
+static int run_upsert(struct db *db, sqlite3_stmt *st, const char *what, char *err, size_t errlen)
+{
+	if (db_run(st) == SQLITE_DONE)
+		return 0;
+	snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db->h));
+	return -1;
+}
+
+/* Reservation*: the reservation's own fields and status, and its room's counters. */
+static int project_reservation(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	long long id = id_field(ev, "reservationId", err, errlen);
+	if (!id)
+		return -1;
+	const char *implied = strcmp(ev->type, "ReservationConfirmed") == 0   ? "confirmed"
+	                      : strcmp(ev->type, "ReservationCancelled") == 0 ? "cancelled"
+	                      : strcmp(ev->type, "ReservationRejected") == 0  ? "rejected"
+	                                                                      : NULL;
+	const char *status = event_status(ev, implied);
+	sqlite3_stmt *st = db_prep(db,
+		"INSERT INTO view_reservation(reservation_id, room_id, customer, check_in, check_out, guests, "
+		"amount, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+		"ON CONFLICT(reservation_id) DO UPDATE SET room_id = coalesce(?2, room_id), "
+		"customer = coalesce(?3, customer), check_in = coalesce(?4, check_in), "
+		"check_out = coalesce(?5, check_out), guests = coalesce(?6, guests), amount = coalesce(?7, amount), "
+		"status = coalesce(?8, status), updated_at = max(updated_at, ?9)");
+	sqlite3_bind_int64(st, 1, id);
+	bind_int_field(st, 2, ev->data, "roomId");
+	db_bind_text(st, 3, str_field(ev->data, "customer"));
+	db_bind_text(st, 4, str_field(ev->data, "checkIn"));
+	db_bind_text(st, 5, str_field(ev->data, "checkOut"));
+	bind_int_field(st, 6, ev->data, "guests");
+	bind_int_field(st, 7, ev->data, "amount");
+	db_bind_text(st, 8, status);
+	db_bind_text(st, 9, ev->occurred_at);
+	if (run_upsert(db, st, "reservation view", err, errlen))
+		return -1;
+	json_t *room = json_object_get(ev->data, "roomId");
+	if (!implied || !json_is_integer(room))
+		return 0;
+	st = db_prep(db, "INSERT INTO view_room(room_id, reservations, last_reservation_id, last_reservation_status, "
+	                 "updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(room_id) DO UPDATE SET "
+	                 "reservations = reservations + ?2, last_reservation_id = ?3, "
+	                 "last_reservation_status = ?4, updated_at = max(updated_at, ?5)");
+	sqlite3_bind_int64(st, 1, json_integer_value(room));
+	sqlite3_bind_int(st, 2, strcmp(ev->type, "ReservationConfirmed") == 0);
+	sqlite3_bind_int64(st, 3, id);
+	db_bind_text(st, 4, status);
+	db_bind_text(st, 5, ev->occurred_at);
+	return run_upsert(db, st, "room view", err, errlen);
+}
+
+/* Payment*: the payment status of the reservation. */
+static int project_payment(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	long long id = id_field(ev, "reservationId", err, errlen);
+	if (!id)
+		return -1;
+	const char *implied = strcmp(ev->type, "PaymentApproved") == 0   ? "approved"
+	                      : strcmp(ev->type, "PaymentDeclined") == 0 ? "declined"
+	                      : strcmp(ev->type, "PaymentRefunded") == 0 ? "refunded"
+	                                                                 : NULL;
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_reservation(reservation_id, payment_status, updated_at) "
+	                               "VALUES (?1, ?2, ?3) ON CONFLICT(reservation_id) DO UPDATE SET "
+	                               "payment_status = coalesce(?2, payment_status), "
+	                               "updated_at = max(updated_at, ?3)");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, event_status(ev, implied));
+	db_bind_text(st, 3, ev->occurred_at);
+	return run_upsert(db, st, "payment view", err, errlen);
+}
+
+/* Ticket*: the ticket code and status of the reservation. */
+static int project_ticket(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	long long id = id_field(ev, "reservationId", err, errlen);
+	if (!id)
+		return -1;
+	const char *implied = strcmp(ev->type, "TicketIssued") == 0   ? "issued"
+	                      : strcmp(ev->type, "TicketVoided") == 0 ? "voided"
+	                                                              : NULL;
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_reservation(reservation_id, ticket_code, ticket_status, "
+	                               "updated_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(reservation_id) DO UPDATE SET "
+	                               "ticket_code = coalesce(?2, ticket_code), "
+	                               "ticket_status = coalesce(?3, ticket_status), updated_at = max(updated_at, ?4)");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, str_field(ev->data, "code"));
+	db_bind_text(st, 3, event_status(ev, implied));
+	db_bind_text(st, 4, ev->occurred_at);
+	return run_upsert(db, st, "ticket view", err, errlen);
+}
+
+/* Room*: the room's name, description and status (RoomDeleted: deleted). */
+static int project_room(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	long long id = id_field(ev, "roomId", err, errlen);
+	if (!id)
+		return -1;
+	int deleted = strcmp(ev->type, "RoomDeleted") == 0;
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_room(room_id, name, \"desc\", status, updated_at) "
+	                               "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(room_id) DO UPDATE SET "
+	                               "name = coalesce(?2, name), \"desc\" = coalesce(?3, \"desc\"), "
+	                               "status = coalesce(?4, status), updated_at = max(updated_at, ?5)");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, deleted ? NULL : str_field(ev->data, "name"));
+	db_bind_text(st, 3, deleted ? NULL : str_field(ev->data, "desc"));
+	db_bind_text(st, 4, deleted ? "deleted" : event_status(ev, "available"));
+	db_bind_text(st, 5, ev->occurred_at);
+	return run_upsert(db, st, "room view", err, errlen);
+}
+
+/* Review*: the room's review count and average rating, as the event carries them. */
+static int project_review(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	long long id = id_field(ev, "roomId", err, errlen);
+	if (!id)
+		return -1;
+	json_t *count = json_object_get(ev->data, "reviewCnt"), *rating = json_object_get(ev->data, "roomRating");
+	if (!json_is_integer(count)) {
+		snprintf(err, errlen, "%s without reviewCnt", ev->type);
+		return -1;
+	}
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_room(room_id, review_cnt, rating, updated_at) "
+	                               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(room_id) DO UPDATE SET "
+	                               "review_cnt = ?2, rating = ?3, updated_at = max(updated_at, ?4)");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, json_integer_value(count));
+	if (json_is_number(rating))
+		sqlite3_bind_double(st, 3, json_number_value(rating));
+	db_bind_text(st, 4, ev->occurred_at);
+	return run_upsert(db, st, "room view", err, errlen);
+}
+
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+/* Policy: every event of every source; each updates the field group it owns, others
+ * (CapacityHeld, MessageSent, ...) are ignored. */
+static int mypage_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	if (starts_with(ev->type, "Reservation"))
+		return project_reservation(db, ev, err, errlen);
+	if (starts_with(ev->type, "Payment"))
+		return project_payment(db, ev, err, errlen);
+	if (starts_with(ev->type, "Ticket"))
+		return project_ticket(db, ev, err, errlen);
+	if (starts_with(ev->type, "Room"))
+		return project_room(db, ev, err, errlen);
+	if (starts_with(ev->type, "Review"))
+		return project_review(db, ev, err, errlen);
+	return 0;
+}
+
+static const struct route routes[] = {
+	{"GET", "/mypage", mypage_get, "customer limit cursor", 0},
+	{"GET", "/roomviews", roomviews_list, "limit cursor", 0},
+};
+
+static const struct subscription subs[] = {
+	{"rooms", "*"},
+	{"reservations", "*"},
+	{"payments", "*"},
+	{"tickets", "*"},
+	{"messages", "*"},
+	{NULL, NULL},
+};
+
+const struct service mypage_service = {
+	.name = "mypage",
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof *routes,
+	.subs = subs,
+	.apply = mypage_apply,
+};

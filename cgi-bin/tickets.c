@@ -1,0 +1,153 @@
+/* tickets.c — the tickets service: an admission ticket per confirmed reservation, issued
+ * and voided only by its policy (from reservation events), read through GET /tickets. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "lib/db.h"
+#include "lib/service.h"
+
+#define TICKET_COLUMNS \
+	"id, reservation_id AS reservationId, code, status, created_at AS createdAt, " \
+	"updated_at AS updatedAt"
+
+/* The ticket with the given id (by_reservation 0) or of the given reservation
+ * (by_reservation 1) as its JSON resource, or NULL when there is none. */
+static json_t *ticket_load(struct db *db, long long id, int by_reservation)
+{
+	sqlite3_stmt *st = by_reservation
+		? db_prep(db, "SELECT " TICKET_COLUMNS " FROM ticket WHERE reservation_id = ?")
+		: db_prep(db, "SELECT " TICKET_COLUMNS " FROM ticket WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	json_t *t = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return t;
+}
+
+static int tickets_list(struct ctx *c)
+{
+	long long limit, cursor, reservation = 0;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	if ((rc = query_int(c, "reservationId", 1, 1LL << 53, &reservation)) > 1)
+		return rc;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " TICKET_COLUMNS " FROM ticket "
+	                                  "WHERE (?1 = 0 OR reservation_id = ?1) AND (?2 = 0 OR id < ?2) "
+	                                  "ORDER BY id DESC LIMIT ?3");
+	sqlite3_bind_int64(st, 1, reservation);
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, limit + 1);
+	json_t *items = db_rows_json(st);
+	if (!items)
+		return problem_unavailable(c, 1, "the tickets could not be read; try again");
+	c->res->page = "tickets";
+	return page_reply(c, items, limit, "id");
+}
+
+static int tickets_get(struct ctx *c)
+{
+	c->res->model = ticket_load(c->db, c->req->ids[0], 0);
+	if (!c->res->model)
+		return problem(c, 404, "ticket %lld does not exist", c->req->ids[0]);
+	c->res->page = "ticket";
+	return 200;
+}
+
+/* Writes 128 random bits as 32 lowercase hex digits. Returns 0, or -1 when the kernel
+ * gave no randomness (a ticket code must never be guessable). */
+static int ticket_code(char out[33])
+{
+	unsigned char b[16];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		return -1;
+	for (size_t i = 0; i < sizeof b; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+/* Records TicketIssued/TicketVoided with the ticket as it now is. */
+static int ticket_event(struct db *db, long long reservation, const char *type)
+{
+	json_t *t = ticket_load(db, reservation, 1);
+	if (!t)
+		return -1;
+	long long id = json_integer_value(json_object_get(t, "id"));
+	json_object_set_new(t, "ticketId", json_integer(id));
+	return event_record(db, "Ticket", id, type, t);
+}
+
+/* Issues the ticket of a confirmed reservation unless it already has one. */
+static int ticket_issue(struct db *db, long long reservation, char *err, size_t errlen)
+{
+	char code[33];
+	if (ticket_code(code)) {
+		snprintf(err, errlen, "no randomness for a ticket code");
+		return -1;
+	}
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO ticket(reservation_id, code, status, created_at, updated_at) "
+	                               "VALUES (?, ?, 'issued', strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
+	                               "ON CONFLICT(reservation_id) DO NOTHING");
+	sqlite3_bind_int64(st, 1, reservation);
+	db_bind_text(st, 2, code);
+	if (db_run(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "issue: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	if (sqlite3_changes(db->h) == 0)
+		return 0;
+	return ticket_event(db, reservation, "TicketIssued");
+}
+
+/* Voids the issued ticket of a cancelled reservation; nothing when it has none. */
+static int ticket_void(struct db *db, long long reservation, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db_prep(db, "UPDATE ticket SET status = 'voided', "
+	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                               "WHERE reservation_id = ? AND status = 'issued'");
+	sqlite3_bind_int64(st, 1, reservation);
+	if (db_run(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "void: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	if (sqlite3_changes(db->h) == 0)
+		return 0;
+	return ticket_event(db, reservation, "TicketVoided");
+}
+
+/* Policy: ReservationConfirmed issues a ticket, ReservationCancelled voids it. */
+static int tickets_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	json_t *id = json_object_get(ev->data, "reservationId");
+	if (!json_is_integer(id) || json_integer_value(id) < 1) {
+		snprintf(err, errlen, "%s without reservationId", ev->type);
+		return -1;
+	}
+	int rc = 0;
+	if (strcmp(ev->type, "ReservationConfirmed") == 0)
+		rc = ticket_issue(db, json_integer_value(id), err, errlen);
+	else if (strcmp(ev->type, "ReservationCancelled") == 0)
+		rc = ticket_void(db, json_integer_value(id), err, errlen);
+	if (rc && !err[0])
+		snprintf(err, errlen, "ticket event for reservation %lld not recorded", (long long)json_integer_value(id));
+	return rc;
+}
+
+static const struct route routes[] = {
+	{"GET", "/tickets", tickets_list, "reservationId limit cursor", 0},
+	{"GET", "/tickets/{id}", tickets_get, "", 0},
+};
+
+static const struct subscription subs[] = {
+	{"reservations", "ReservationConfirmed ReservationCancelled"},
+	{NULL, NULL},
+};
+
+const struct service tickets_service = {
+	.name = "tickets",
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof *routes,
+	.subs = subs,
+	.apply = tickets_apply,
+};

@@ -1,0 +1,265 @@
+"""The event worker under failure: stopped and restarted, killed -9 in a burst, two
+workers at once, poison events parked and replayed, `worker once`, clean shutdown,
+idle CPU, outbox pruning. Each test runs its own stack."""
+import concurrent.futures
+import json
+import os
+import sqlite3
+import subprocess
+import time
+import uuid
+
+import stack as stacklib
+import test_events as ev
+from stack import Stack, wait_until
+
+CHECK_IN = ev.CHECK_IN
+
+
+def worker_cmd(stack, *args, timeout=60):
+    env = dict(stack.env, ROOMBOOK_ROOT=stacklib.ROOT)
+    return subprocess.run([os.path.join(stack.bin, "worker")] + list(args), env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def dead_letters(stack):
+    r = worker_cmd(stack, "deadletters")
+    assert r.returncode == 0, r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def write(stack, service, sql, *args):
+    con = sqlite3.connect(os.path.join(stack.var, "db", service + ".db"), timeout=10)
+    try:
+        with con:
+            con.execute(sql, args)
+    finally:
+        con.close()
+
+
+def insert_poison(stack, data_text):
+    """Appends a ReservationConfirmed the consumers cannot apply to the reservations outbox."""
+    event_id = str(uuid.uuid4())
+    write(stack, "reservations", "INSERT INTO outbox(event_id, type, aggregate_type, aggregate_id, seq, "
+          "occurred_at, correlation_id, causation_id, data) VALUES (?, 'ReservationConfirmed', 'Reservation', "
+          "999999, 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'poison-test', NULL, ?)", event_id, data_text)
+    return event_id
+
+
+def burst(stack, room_id, customer, n):
+    """Books n reservations from 4 clients and cancels every other one. Returns
+    (booked ids, cancelled ids)."""
+    def one(i):
+        r = stack.post("/reservations", {"roomId": room_id, "checkIn": CHECK_IN, "customer": customer})
+        assert r.status == 201 and r.json["status"] == "confirmed", r
+        if i % 2 == 0:
+            c = stack.post("/reservations/%d/cancel" % r.json["id"])
+            assert c.status == 200, c
+            return r.json["id"], True
+        return r.json["id"], False
+    booked, cancelled = [], []
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for rid, was_cancelled in pool.map(one, range(n)):
+            booked.append(rid)
+            if was_cancelled:
+                cancelled.append(rid)
+    return booked, cancelled
+
+
+def assert_exactly_once(stack, room, customer, booked, cancelled):
+    """Every effect of the booked and cancelled reservations happened exactly once."""
+    wait_until(lambda: ev.consumers_caught_up(stack), timeout=60, what="worker caught up")
+    q = lambda svc, sql, *a: ev.query(stack, svc, sql, *a)  # noqa: E731
+    tickets = dict(q("tickets", "SELECT reservation_id, status FROM ticket"))
+    assert sorted(tickets) == sorted(booked), (len(tickets), len(booked))
+    assert sorted(r for r, st in tickets.items() if st == "voided") == sorted(cancelled)
+    assert q("tickets", "SELECT count(*) FROM outbox WHERE type = 'TicketIssued'")[0][0] == len(booked)
+    assert q("tickets", "SELECT count(*) FROM outbox WHERE type = 'TicketVoided'")[0][0] == len(cancelled)
+    kinds = q("messages", "SELECT kind, count(*) FROM message WHERE customer = ? GROUP BY kind", customer)
+    assert dict(kinds) == {"confirmation": len(booked), "cancellation": len(cancelled)}, kinds
+    per_res = q("messages", "SELECT max(n) FROM (SELECT count(*) n FROM message GROUP BY reservation_id, kind)")
+    assert per_res[0][0] == 1
+    refunds = q("payments", "SELECT count(*), count(DISTINCT aggregate_id) FROM outbox WHERE type = 'PaymentRefunded'")
+    assert refunds[0] == (len(cancelled), len(cancelled)), refunds
+    released = q("rooms", "SELECT count(*) FROM outbox WHERE type = 'CapacityReleased'")[0][0]
+    assert released == len(cancelled), released
+    days = stack.get("/rooms/%d/availability?from=%s&to=%s" % (room["id"], CHECK_IN, CHECK_IN)).json["days"]
+    assert days[0]["held"] == len(booked) - len(cancelled), days
+    rows = {x["reservationId"]: x for x in mypage_all(stack, customer)}
+    assert sorted(rows) == sorted(booked)
+    for rid in booked:
+        want = ("cancelled", "refunded", "voided") if rid in cancelled else ("confirmed", "approved", "issued")
+        got = (rows[rid]["status"], rows[rid]["paymentStatus"], rows[rid]["ticketStatus"])
+        assert got == want, (rid, got)
+    view = [v for v in ev.all_roomviews(stack) if v["roomId"] == room["id"]][0]
+    assert view["reservations"] == len(booked), view
+
+
+def mypage_all(stack, customer):
+    rows, cursor = [], None
+    while True:
+        r = stack.get("/mypage?customer=%s&limit=100%s" % (customer, "&cursor=" + cursor if cursor else ""))
+        rows += r.json["reservations"]
+        cursor = r.json["nextCursor"]
+        if not cursor:
+            return rows
+
+
+def test_worker_down_then_everything_catches_up_exactly_once():
+    with Stack(name="worker-down") as s:
+        assert "stopped" in s.ctl("stop", "worker:*")
+        room = ev.room(s, capacity=10)
+        booked, cancelled = burst(s, room["id"], "down", 6)
+        assert s.get("/tickets").json["items"] == []
+        assert s.get("/messages?customer=down").json["items"] == []
+        assert "started" in s.ctl("start", "worker:*")
+        assert_exactly_once(s, room, "down", booked, cancelled)
+
+
+def test_kill9_in_a_burst_loses_and_duplicates_nothing():
+    with Stack(name="worker-kill9") as s:
+        room = ev.room(s, capacity=100)
+        kills = []
+
+        def killer():
+            for _ in range(3):
+                wait_until(lambda: s.pids("worker"), timeout=10, what="worker running")
+                time.sleep(0.15)
+                s.kill9("worker")
+                kills.append(time.time())
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            k = pool.submit(killer)
+            booked, cancelled = burst(s, room["id"], "burst", 50)
+            k.result()
+        assert len(kills) == 3
+        assert_exactly_once(s, room, "burst", booked, cancelled)
+
+
+def test_two_workers_never_duplicate_an_effect():
+    with Stack(name="worker-two", workers=2) as s:
+        assert len(s.pids("worker")) == 2
+        room = ev.room(s, capacity=100)
+        booked, cancelled = burst(s, room["id"], "pair", 40)
+        s.kill9("worker")  # both die; restarted ones take over the leases
+        more, more_cancelled = burst(s, room["id"], "pair", 10)
+        assert_exactly_once(s, room, "pair", booked + more, cancelled + more_cancelled)
+        owners = {ev.query(s, c, "SELECT owner FROM consumer_lease")[0][0] for c in ev.SUBSCRIPTIONS}
+        assert all(o.split(":")[1] in {str(p) for p in s.pids("worker")} for o in owners), owners
+
+
+def test_two_workers_without_leases_are_kept_apart_by_the_offset_check():
+    with Stack(name="worker-nolease", workers=2, env={"WORKER_LEASES": "0", "WORKER_TRACE": "1"}) as s:
+        room = ev.room(s, capacity=100)
+        booked, cancelled = burst(s, room["id"], "race", 40)
+        assert_exactly_once(s, room, "race", booked, cancelled)
+        # Every committed delivery logs one "applied" line: their number is exactly what the
+        # subscriptions call for (tickets, messages: confirmations and cancellations; rooms,
+        # payments: cancellations; mypage: every event of every source).
+        applied = [line for line in s.logs("worker").splitlines() if " applied by " in line]
+        every_event = sum(ev.query(s, src, "SELECT count(*) FROM outbox")[0][0]
+                          for src in ("rooms", "reservations", "payments", "tickets", "messages"))
+        assert len(applied) == 2 * (len(booked) + len(cancelled)) + 2 * len(cancelled) + every_event
+        by_pid = {}
+        for line in applied:
+            by_pid[line.rsplit(" ", 1)[1]] = by_pid.get(line.rsplit(" ", 1)[1], 0) + 1
+        print("    deliveries per worker process: %s" % sorted(by_pid.values()))
+
+
+def test_poison_event_is_parked_and_later_events_flow():
+    with Stack(name="worker-poison", env={"WORKER_BACKOFF_MS": "20"}) as s:
+        room = ev.room(s)
+        missing_id = insert_poison(s, json.dumps({"customer": "mallory", "status": "confirmed"}))
+        not_json = insert_poison(s, "{this is not json")
+        res = ev.book(s, room["id"], "after-poison")
+        wait_until(lambda: ev.tickets(s, res["id"]), timeout=10, what="ticket after the poison")
+        wait_until(lambda: ev.messages(s, res["id"]), timeout=10, what="message after the poison")
+        parked = wait_until(lambda: (lambda d: d if len(d) == 6 else None)(dead_letters(s)), what="6 dead letters")
+        assert sorted((d["consumer"], d["eventId"]) for d in parked) == sorted(
+            (c, e) for c in ("messages", "mypage", "tickets") for e in (missing_id, not_json)), parked
+        assert all(d["attempts"] == 5 and d["state"] == "parked" and d["source"] == "reservations"
+                   and d["type"] == "ReservationConfirmed" for d in parked), parked
+        assert "without reservationId" in [d for d in parked if d["eventId"] == missing_id][0]["error"]
+        assert "not a JSON object" in [d for d in parked if d["eventId"] == not_json][0]["error"]
+        assert "parked as a dead letter" in s.logs("worker")
+
+
+def test_replay_retries_a_dead_letter_and_applies_it_once_fixed():
+    with Stack(name="worker-replay", env={"WORKER_BACKOFF_MS": "10", "WORKER_MAX_ATTEMPTS": "2"}) as s:
+        event_id = insert_poison(s, json.dumps({"customer": "mallory"}))
+        letter = wait_until(lambda: [d for d in dead_letters(s) if d["consumer"] == "tickets"], what="parked")[0]
+        target = "tickets:%d" % letter["id"]
+        r = worker_cmd(s, "replay", target)
+        assert r.returncode != 0, r
+        again = [d for d in dead_letters(s) if d["consumer"] == "tickets"][0]
+        assert again["attempts"] == letter["attempts"] + 1 and again["state"] == "parked", again
+        write(s, "tickets", "UPDATE dead_letter SET event = json_set(event, '$.data.reservationId', 777777) "
+              "WHERE id = ?", letter["id"])
+        r = worker_cmd(s, "replay", str(letter["id"]), "--consumer", "tickets")
+        assert r.returncode == 0, r.stderr
+        assert [d for d in dead_letters(s) if d["consumer"] == "tickets"][0]["state"] == "replayed"
+        ticket = ev.tickets(s, 777777)
+        assert len(ticket) == 1 and ticket[0]["status"] == "issued", ticket
+        issued = ev.query(s, "tickets", "SELECT causation_id, correlation_id FROM outbox WHERE type = 'TicketIssued'")
+        assert issued == [(event_id, "poison-test")], issued
+        assert worker_cmd(s, "replay", target).returncode == 0  # already replayed: nothing happens
+        assert len(ev.tickets(s, 777777)) == 1
+        assert worker_cmd(s, "replay", "tickets:999999").returncode != 0
+        assert worker_cmd(s, "replay", "nosuch:1").returncode == 2
+
+
+def test_worker_once_delivers_everything_then_exits():
+    with Stack(name="worker-once") as s:
+        s.ctl("stop", "worker:*")
+        room = ev.room(s)
+        res = ev.book(s, room["id"], "once")
+        r = worker_cmd(s, "once", timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert ev.tickets(s, res["id"]) and ev.messages(s, res["id"])
+        assert ev.consumers_caught_up(s)
+
+
+def test_sigterm_stops_the_worker_cleanly_and_frees_its_leases():
+    with Stack(name="worker-term") as s:
+        room = ev.room(s)
+        ev.book(s, room["id"], "term")
+        wait_until(lambda: ev.consumers_caught_up(s), what="caught up")
+        t0 = time.time()
+        assert "stopped" in s.ctl("stop", "worker:*")
+        assert time.time() - t0 < 5
+        for consumer in ev.SUBSCRIPTIONS:
+            assert ev.query(s, consumer, "SELECT expires_ms FROM consumer_lease")[0][0] == 0, consumer
+
+
+def test_idle_worker_uses_almost_no_cpu():
+    with Stack(name="worker-idle") as s:
+        wait_until(lambda: ev.consumers_caught_up(s), what="caught up")
+        pid = s.pids("worker")[0]
+
+        def cpu_ticks():
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])  # utime + stime
+        before = cpu_ticks()
+        time.sleep(3)
+        used = cpu_ticks() - before
+        print("    idle worker: %d cpu ticks in 3 s" % used)
+        assert used <= 5, used  # at most 50 ms of CPU in 3 s
+
+
+def test_outbox_is_pruned_only_past_every_consumer():
+    env = {"OUTBOX_RETENTION_S": "0", "WORKER_PRUNE_INTERVAL_MS": "200", "WORKER_MAX_ATTEMPTS": "1000000",
+           "WORKER_BACKOFF_MS": "50", "WORKER_BACKOFF_MAX_MS": "100"}
+    with Stack(name="worker-prune", env=env) as s:
+        room = ev.room(s)
+        first = ev.book(s, room["id"], "prune")
+        wait_until(lambda: ev.tickets(s, first["id"]), what="ticket")
+        ids = lambda svc: [r[0] for r in ev.query(s, svc, "SELECT id FROM outbox")]  # noqa: E731
+        wait_until(lambda: not ids("reservations"), what="reservations outbox pruned")
+        insert_poison(s, json.dumps({"customer": "stuck"}))  # tickets, messages, mypage stall on it
+        stuck = ev.book(s, room["id"], "prune")
+        pay_event = ev.query(s, "payments", "SELECT id FROM outbox WHERE json_extract(data, '$.reservationId') = ?",
+                             stuck["id"])[0][0]
+        wait_until(lambda: pay_event not in ids("payments"), what="payments outbox pruned past mypage")
+        left = ev.query(s, "reservations", "SELECT type, aggregate_id FROM outbox ORDER BY id")
+        assert left == [("ReservationConfirmed", 999999), ("ReservationConfirmed", stuck["id"])], left
+        assert ev.tickets(s, stuck["id"]) == []
