@@ -4,8 +4,51 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/browser.h"
+#include "lib/config.h"
 #include "lib/db.h"
 #include "lib/service.h"
+
+#define PAGE_MESSAGES 20
+
+/* The customer's latest messages, newest first. */
+static json_t *messages_latest(struct db *db, const char *customer)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT message_id AS id, reservation_id AS reservationId, kind, text, "
+	                               "created_at AS createdAt FROM view_message WHERE customer = ? "
+	                               "ORDER BY message_id DESC LIMIT ?");
+	db_bind_text(st, 1, customer);
+	sqlite3_bind_int(st, 2, PAGE_MESSAGES);
+	json_t *rows = db_rows_json(st);
+	return rows ? rows : json_array();
+}
+
+/* For the page: which reservations can still be cancelled (confirmed, check-in today or later). */
+static void mark_cancellable(json_t *reservations)
+{
+	char today[11];
+	size_t i;
+	json_t *r;
+	config_today(today);
+	json_array_foreach(reservations, i, r)
+	{
+		const char *status = json_string_value(json_object_get(r, "status"));
+		const char *check_in = json_string_value(json_object_get(r, "checkIn"));
+		json_object_set_new(r, "canCancel", json_boolean(status && check_in && strcmp(status, "confirmed") == 0 &&
+		                                                 strcmp(check_in, today) >= 0));
+	}
+}
+
+/* A browser that has not said who it is gets the form that asks. */
+static int mypage_ask(struct ctx *c)
+{
+	if (!c->req->wants_html)
+		return problem(c, 400, "parameter 'customer' is required");
+	c->res->model = json_pack("{s:n}", "customer");
+	c->res->page = "mypage";
+	snprintf(c->res->title, sizeof c->res->title, "My bookings");
+	return 200;
+}
 
 static int mypage_get(struct ctx *c)
 {
@@ -13,9 +56,9 @@ static int mypage_get(struct ctx *c)
 	int rc = page_params(c, &limit, &cursor);
 	if (rc)
 		return rc;
-	const char *customer = query_get(c->req, "customer");
+	const char *customer = identity_customer(c);
 	if (!customer)
-		return problem(c, 400, "parameter 'customer' is required");
+		return mypage_ask(c);
 	sqlite3_stmt *st = db_prep(c->db,
 		"SELECT r.reservation_id AS reservationId, r.room_id AS roomId, "
 		"coalesce(nullif(v.name, ''), v.\"desc\") AS roomName, r.check_in AS checkIn, "
@@ -35,7 +78,30 @@ static int mypage_get(struct ctx *c)
 	c->res->model = json_pack("{s:s, s:O, s:O}", "customer", customer, "reservations",
 	                          json_object_get(page, "items"), "nextCursor", json_object_get(page, "nextCursor"));
 	json_decref(page);
+	if (c->req->wants_html) {
+		mark_cancellable(json_object_get(c->res->model, "reservations"));
+		json_object_set_new(c->res->model, "messages", messages_latest(c->db, customer));
+		snprintf(c->res->title, sizeof c->res->title, "My bookings");
+	}
 	c->res->page = "mypage";
+	return 200;
+}
+
+/* POST /mypage {customer}: remember who this browser books for (a cookie, until
+ * accounts exist), then show their page. */
+static int mypage_choose(struct ctx *c)
+{
+	const char *customer = NULL;
+	json_t *errors = json_array();
+	c->res->page = "mypage";
+	if (body_str(c, errors, "customer", 200, &customer) == 0)
+		field_error(errors, "customer", "give the email or name you booked with");
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	identity_remember(c, customer);
+	c->res->model = json_pack("{s:s}", "customer", customer);
+	response_header(c->res, "Location", "/mypage");
 	return 200;
 }
 
@@ -227,10 +293,32 @@ static int project_review(struct db *db, const struct event *ev, char *err, size
 	return run_upsert(db, st, "room view", err, errlen);
 }
 
+/* MessageSent: the message, for the customer's page. */
+static int project_message(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	long long id = id_field(ev, "messageId", err, errlen);
+	const char *customer = str_field(ev->data, "customer"), *text = str_field(ev->data, "text");
+	if (!id)
+		return -1;
+	if (!customer || !text) {
+		snprintf(err, errlen, "MessageSent without customer or text");
+		return -1;
+	}
+	sqlite3_stmt *st = db_prep(db, "INSERT OR IGNORE INTO view_message(message_id, reservation_id, customer, kind, "
+	                               "text, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, id);
+	bind_int_field(st, 2, ev->data, "reservationId");
+	db_bind_text(st, 3, customer);
+	db_bind_text(st, 4, str_field(ev->data, "kind") ? str_field(ev->data, "kind") : "");
+	db_bind_text(st, 5, text);
+	db_bind_text(st, 6, ev->occurred_at);
+	return run_upsert(db, st, "message view", err, errlen);
+}
+
 static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
 /* Policy: every event of every source; each updates the field group it owns, others
- * (CapacityHeld, MessageSent, ...) are ignored. */
+ * (CapacityHeld, ...) are ignored. */
 static int mypage_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
 	if (starts_with(ev->type, "Reservation"))
@@ -243,11 +331,14 @@ static int mypage_apply(struct db *db, const struct event *ev, char *err, size_t
 		return project_room(db, ev, err, errlen);
 	if (starts_with(ev->type, "Review"))
 		return project_review(db, ev, err, errlen);
+	if (strcmp(ev->type, "MessageSent") == 0)
+		return project_message(db, ev, err, errlen);
 	return 0;
 }
 
 static const struct route routes[] = {
 	{"GET", "/mypage", mypage_get, "customer limit cursor", 0},
+	{"POST", "/mypage", mypage_choose, "", 0},
 	{"GET", "/roomviews", roomviews_list, "limit cursor", 0},
 };
 

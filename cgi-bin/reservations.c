@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/browser.h"
 #include "lib/client.h"
 #include "lib/config.h"
 #include "lib/db.h"
@@ -94,6 +95,7 @@ static int saga_confirm(struct db *db, long long id, long long payment_id, long 
 		return -1;
 	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET status = 'confirmed', reason = NULL, "
 	                               "payment_id = ?2, amount = coalesce(?3, amount), "
+	                               "payment_status = coalesce(payment_status, 'approved'), "
 	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
 	                               "WHERE id = ?1 AND status = 'requested'");
 	sqlite3_bind_int64(st, 1, id);
@@ -163,7 +165,6 @@ static int reply_booking(struct ctx *c, long long id, int retry_after)
 	const char *status = field_text(res, "status"), *reason = field_text(res, "reason");
 	if (strcmp(status, "confirmed") == 0) {
 		c->res->model = res;
-		c->res->page = "reservation";
 		response_header(c->res, "Location", "/reservations/%lld", id);
 		return 201;
 	}
@@ -176,7 +177,6 @@ static int reply_booking(struct ctx *c, long long id, int retry_after)
 		return problem_with(c, 503, res, "a service the booking needs is unavailable; try again");
 	}
 	c->res->model = res; /* cancelled meanwhile: it was confirmed */
-	c->res->page = "reservation";
 	return 200;
 }
 
@@ -363,6 +363,9 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 static int reservations_create(struct ctx *c)
 {
 	struct booking b;
+	c->res->page = "book"; /* a browser's form comes back with the errors */
+	snprintf(c->res->title, sizeof c->res->title, "Book");
+	snprintf(c->res->flash, sizeof c->res->flash, "Booked and paid. Your ticket follows in a moment.");
 	json_t *errors = booking_read(c, &b);
 	if (json_array_size(errors))
 		return problem_validation(c, errors);
@@ -375,14 +378,44 @@ static int reservations_create(struct ctx *c)
 
 /* ---- reading ---- */
 
-static int reservations_get(struct ctx *c)
+/* For the reservation page: payment and ticket state (kept from their events), and
+ * which actions are open today (cancel until check-in, review from check-out on). */
+static void reservation_page(struct ctx *c, json_t *res, const char *page)
 {
-	c->res->model = reservation_load(c->db, c->req->ids[0]);
-	if (!c->res->model)
+	char today[11];
+	config_today(today);
+	int confirmed = strcmp(field_text(res, "status"), "confirmed") == 0;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT payment_status AS paymentStatus, ticket_code AS ticketCode, "
+	                                  "ticket_status AS ticketStatus FROM reservation WHERE id = ?");
+	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(res, "id")));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *extra = db_row_json(st);
+		json_object_update(res, extra);
+		json_decref(extra);
+	}
+	db_done(st);
+	json_object_set_new(res, "canCancel", json_boolean(confirmed && strcmp(field_text(res, "checkIn"), today) >= 0));
+	json_object_set_new(res, "canReview", json_boolean(confirmed && strcmp(field_text(res, "checkOut"), today) <= 0));
+	snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
+	         (long long)json_integer_value(json_object_get(res, "id")));
+	c->res->page = page;
+}
+
+static int reservation_show(struct ctx *c, const char *page)
+{
+	json_t *res = reservation_load(c->db, c->req->ids[0]);
+	if (!res)
 		return problem(c, 404, "reservation %lld does not exist", c->req->ids[0]);
-	c->res->page = "reservation";
+	c->res->model = res;
+	if (c->req->wants_html)
+		reservation_page(c, res, page);
 	return 200;
 }
+
+static int reservations_get(struct ctx *c) { return reservation_show(c, "reservation"); }
+
+/* GET /reservations/{id}/cancel: the confirm step before a browser cancels. */
+static int reservations_cancel_confirm(struct ctx *c) { return reservation_show(c, "reservation_cancel"); }
 
 static int reservations_list(struct ctx *c)
 {
@@ -405,6 +438,7 @@ static int reservations_list(struct ctx *c)
 	if (!items)
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	c->res->page = "reservations";
+	snprintf(c->res->title, sizeof c->res->title, "Reservations");
 	return page_reply(c, items, limit, "id");
 }
 
@@ -432,7 +466,6 @@ static int reservation_cancel(struct ctx *c, long long id)
 		db_rollback(c->db);
 		if (done) {
 			c->res->model = res;
-			c->res->page = "reservation";
 			return 200;
 		}
 		int rc = past ? problem(c, 409, "the check-in date of reservation %lld has passed", id)
@@ -449,7 +482,9 @@ static int reservation_cancel(struct ctx *c, long long id)
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the reservation could not be cancelled; try again");
 	}
-	return reservations_get(c);
+	snprintf(c->res->flash, sizeof c->res->flash, "Reservation %lld was cancelled; the refund is on its way.", id);
+	c->res->model = reservation_load(c->db, id);
+	return 200;
 }
 
 static int reservations_cancel(struct ctx *c) { return reservation_cancel(c, c->req->ids[0]); }
@@ -477,12 +512,10 @@ static int reservations_update(struct ctx *c)
 /* RoomDeleted: every confirmed reservation of the room not yet over becomes
  * force_cancelled (reason room_deleted) with ReservationCancelled. Runs inside the
  * worker's transaction. */
-static int reservations_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+static int force_cancel(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
 	json_t *room = json_object_get(ev->data, "roomId");
 	char today[11];
-	if (strcmp(ev->type, "RoomDeleted") != 0)
-		return 0;
 	if (!json_is_integer(room)) {
 		snprintf(err, errlen, "RoomDeleted without roomId");
 		return -1;
@@ -508,6 +541,37 @@ static int reservations_apply(struct db *db, const struct event *ev, char *err, 
 	if (rc)
 		snprintf(err, errlen, "force-cancel failed: %s", sqlite3_errmsg(db->h));
 	return rc;
+}
+
+/* Payment* and Ticket* events: keep the payment and ticket state the reservation page
+ * shows. Runs inside the worker's transaction. */
+static int track_payment_ticket(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	json_t *id = json_object_get(ev->data, "reservationId");
+	int ticket = strncmp(ev->type, "Ticket", 6) == 0;
+	if (!json_is_integer(id)) {
+		snprintf(err, errlen, "%s without reservationId", ev->type);
+		return -1;
+	}
+	sqlite3_stmt *st = ticket ? db_prep(db, "UPDATE reservation SET ticket_status = ?2, "
+	                                        "ticket_code = coalesce(?3, ticket_code) WHERE id = ?1")
+	                          : db_prep(db, "UPDATE reservation SET payment_status = ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, json_integer_value(id));
+	db_bind_text(st, 2, json_string_value(json_object_get(ev->data, "status")));
+	if (ticket)
+		db_bind_text(st, 3, json_string_value(json_object_get(ev->data, "code")));
+	if (db_run(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", ev->type, sqlite3_errmsg(db->h));
+		return -1;
+	}
+	return 0;
+}
+
+static int reservations_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	if (strcmp(ev->type, "RoomDeleted") == 0)
+		return force_cancel(db, ev, err, errlen);
+	return track_payment_ticket(db, ev, err, errlen);
 }
 
 /* ---- recovery ---- */
@@ -576,11 +640,14 @@ static const struct route routes[] = {
 	{"DELETE", "/reservations/{id}", reservations_cancel, "", 0},
 	{"PATCH", "/reservations/{id}", reservations_update, "", 0},
 	{"PUT", "/reservations/{id}", reservations_update, "", 0},
+	{"GET", "/reservations/{id}/cancel", reservations_cancel_confirm, "", 0},
 	{"POST", "/reservations/{id}/cancel", reservations_cancel, "", 0},
 };
 
 static const struct subscription subs[] = {
 	{"rooms", "RoomDeleted"},
+	{"payments", "PaymentApproved PaymentDeclined PaymentRefunded"},
+	{"tickets", "TicketIssued TicketVoided"},
 	{NULL, NULL},
 };
 

@@ -769,8 +769,13 @@ static void worker_loop(struct worker *w, int once)
 			stream_run(w, &w->streams[k]);
 		int busy;
 		long long t = wait_time(w, &busy);
-		if (once && !busy)
-			break;
+		if (once && !busy) { /* done, unless this pass recorded events someone reads */
+			sources_check(w);
+			wait_time(w, &busy);
+			if (!busy)
+				break;
+			continue;
+		}
 		if (t > 0)
 			wait_wake(w, t);
 	}

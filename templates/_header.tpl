@@ -15,7 +15,7 @@
 <a href="/mypage">My bookings</a>
 <a href="/rooms/new">Host a room</a>
 </nav>
-{{#HAS_CUSTOMER}}<p class="who">Signed in as <strong>{{CUSTOMER}}</strong></p>{{/HAS_CUSTOMER}}
+{{#HAS_VISITOR}}<p class="who">Bookings of <strong>{{VISITOR}}</strong></p>{{/HAS_VISITOR}}
 </header>
 <main id="main">
 {{#HAS_FLASH}}<div class="flash" role="status">{{FLASH}}</div>{{/HAS_FLASH}}

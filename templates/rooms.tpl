@@ -13,5 +13,5 @@
 </dl>
 </li>{{/ITEMS}}
 </ul>
-{{#HAS_NEXT_CURSOR}}<p class="pager"><a rel="next" href="/rooms?cursor={{NEXT_CURSOR:u}}">Next page</a></p>{{/HAS_NEXT_CURSOR}}
+{{#HAS_NEXT_HREF}}<p class="pager"><a rel="next" href="{{NEXT_HREF}}">Next page</a></p>{{/HAS_NEXT_HREF}}
 {{>FOOTER}}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -165,6 +166,45 @@ static int check_applied(struct db *db, const char *dir, const char *name, const
 
 int db_is_migrated(struct db *db) { return each_migration(db, check_applied) == 0; }
 
+/* The write mutex of a database, shared by every connection of this process. */
+static pthread_mutex_t *writer_mutex(const char *service)
+{
+	static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char service[32];
+		pthread_mutex_t mu;
+	} table[16];
+	pthread_mutex_t *found = NULL;
+	pthread_mutex_lock(&table_mu);
+	for (size_t i = 0; i < sizeof table / sizeof *table && !found; i++) {
+		if (!table[i].service[0]) {
+			snprintf(table[i].service, sizeof table[i].service, "%s", service);
+			pthread_mutex_init(&table[i].mu, NULL);
+		}
+		if (strcmp(table[i].service, service) == 0)
+			found = &table[i].mu;
+	}
+	pthread_mutex_unlock(&table_mu);
+	if (!found)
+		abort(); /* more databases than a process ever opens */
+	return found;
+}
+
+/* SQLite busy handler: another process holds the write lock; poll briefly. */
+static int busy_wait(void *unused, int count)
+{
+	(void)unused;
+	static _Thread_local long long since;
+	long long now = config_mono_ms();
+	if (count == 0)
+		since = now;
+	if (now - since > config_long("DB_BUSY_TIMEOUT_MS", 10000))
+		return 0;
+	struct timespec pause = {0, count < 20 ? 50000 : 500000};
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
 struct db *db_open(const char *service)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
@@ -181,7 +221,8 @@ struct db *db_open(const char *service)
 		db_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db->h, (int)config_long("DB_BUSY_TIMEOUT_MS", 10000));
+	sqlite3_busy_handler(db->h, busy_wait, NULL);
+	db->writer = writer_mutex(service);
 	const char *sync = config_str("DB_SYNCHRONOUS", "NORMAL");
 	char pragmas[256];
 	snprintf(pragmas, sizeof pragmas,
@@ -235,7 +276,26 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql)
 
 int db_done(sqlite3_stmt *st) { return sqlite3_reset(st); }
 
-int db_begin(struct db *db) { return db_exec(db, "BEGIN IMMEDIATE"); }
+static void writer_release(struct db *db)
+{
+	if (db->writing) {
+		db->writing = 0;
+		pthread_mutex_unlock(db->writer);
+	}
+}
+
+int db_begin(struct db *db)
+{
+	if (!db->writing) {
+		pthread_mutex_lock(db->writer);
+		db->writing = 1;
+	}
+	if (db_exec(db, "BEGIN IMMEDIATE")) {
+		writer_release(db);
+		return -1;
+	}
+	return 0;
+}
 
 int db_commit(struct db *db)
 {
@@ -243,6 +303,7 @@ int db_commit(struct db *db)
 		db_rollback(db);
 		return -1;
 	}
+	writer_release(db);
 	return 0;
 }
 
@@ -250,6 +311,7 @@ void db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	writer_release(db);
 }
 
 void db_bind_text(sqlite3_stmt *st, int i, const char *s)

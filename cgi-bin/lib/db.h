@@ -3,6 +3,7 @@
 #ifndef RB_DB_H
 #define RB_DB_H
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #define DB_STMT_CACHE 128
@@ -10,6 +11,8 @@
 struct db {
 	sqlite3 *h;
 	char service[32];
+	pthread_mutex_t *writer; /* one writer per database per process (see db_begin) */
+	int writing;             /* this connection holds writer */
 	struct {
 		const char *sql; /* key: the address of the SQL literal */
 		sqlite3_stmt *st;
@@ -31,7 +34,11 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql);
 /* Resets st so it holds no read snapshot. Returns SQLITE_OK or the step error. */
 int db_done(sqlite3_stmt *st);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 on success, -1 on failure (logged). */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 on success, -1 on failure (logged).
+ * Threads of one process take turns on a mutex per database before BEGIN, so they
+ * queue instead of sleeping in SQLite's busy handler; between processes a busy handler
+ * that polls every ~100 µs (up to DB_BUSY_TIMEOUT_MS) does the waiting. db_rollback
+ * is safe to call when no transaction is open. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);

@@ -504,7 +504,7 @@ int page_params(struct ctx *c, long long *limit, long long *cursor)
 
 int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_field)
 {
-	json_t *next = json_null();
+	json_t *next = json_null(), *next_href = NULL;
 	if ((long long)json_array_size(items) > limit) {
 		json_array_remove(items, (size_t)limit);
 		json_t *last = json_array_get(items, (size_t)limit - 1);
@@ -521,12 +521,16 @@ int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_fie
 			free(k);
 			free(v);
 		}
-		buf_printf(&link, "cursor=%s>; rel=\"next\"", cursor);
-		response_header(c->res, "Link", "%s", buf_str(&link));
+		buf_printf(&link, "cursor=%s", cursor);
+		response_header(c->res, "Link", "%s>; rel=\"next\"", buf_str(&link));
+		if (c->req->wants_html) /* the pages' "Next page" link */
+			next_href = json_string(buf_str(&link) + 1);
 		buf_free(&link);
 	}
 	json_decref(c->res->model);
 	c->res->model = json_pack("{s:o, s:o}", "items", items, "nextCursor", next);
+	if (next_href)
+		json_object_set_new(c->res->model, "nextHref", next_href);
 	c->res->status = 200;
 	return 200;
 }

@@ -34,6 +34,16 @@ std::string upper_name(const char *key)
 
 void fill(ctemplate::TemplateDictionary *d, json_t *obj);
 
+/* A short lower-case word such as a status ("confirmed", "force_cancelled"). */
+bool is_word(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (n >= 32 || !((s[n] >= 'a' && s[n] <= 'z') || s[n] == '_'))
+			return false;
+	return n > 0;
+}
+
 void set_value(ctemplate::TemplateDictionary *d, const std::string &name, json_t *v)
 {
 	char num[64];
@@ -41,6 +51,8 @@ void set_value(ctemplate::TemplateDictionary *d, const std::string &name, json_t
 	case JSON_STRING:
 		d->SetValue(name, std::string(json_string_value(v), json_string_length(v)));
 		d->ShowSection(json_string_length(v) ? "HAS_" + name : "NO_" + name);
+		if (is_word(json_string_value(v))) /* status words: {{#STATUS_CONFIRMED}} */
+			d->ShowSection(name + "_" + upper_name(json_string_value(v)));
 		break;
 	case JSON_INTEGER:
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
@@ -100,9 +112,9 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	d->SetValue("TITLE", l.title);
 	if (!l.title.empty())
 		d->ShowSection("HAS_TITLE");
-	d->SetValue("CUSTOMER", l.customer);
+	d->SetValue("VISITOR", l.customer);
 	if (!l.customer.empty())
-		d->ShowSection("HAS_CUSTOMER");
+		d->ShowSection("HAS_VISITOR");
 	d->SetValue("FLASH", l.flash);
 	if (!l.flash.empty())
 		d->ShowSection("HAS_FLASH");
@@ -185,7 +197,7 @@ void fill_page(ctemplate::TemplateDictionary *d, struct ctx *c, const Layout &l)
 	layout_values(d, l);
 	char status[8];
 	snprintf(status, sizeof status, "%d", c->res->status);
-	d->SetValue("STATUS", status);
+	d->SetValue("HTTP_STATUS", status);
 }
 
 } // namespace

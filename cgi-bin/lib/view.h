@@ -9,10 +9,16 @@ extern "C" {
 #endif
 /* Loads every template under <root>/templates; call once at start. Returns 0 or -1. */
 int view_init(void);
-/* Expands templates/<page>.tpl with a dictionary filled from c->res->model (objects
- * become sections, arrays repeated sections, scalars variables; request facts such
- * as the path are added under REQUEST_*). Returns 0, or -1 when the page does not
- * exist or expansion failed (logged). Never throws. */
+/* Expands templates/<page>.tpl with a dictionary filled from c->res->model. Names are
+ * the JSON keys in UPPER_SNAKE case. A string sets NAME and shows HAS_NAME (or NO_NAME
+ * when empty) and, for a short lower-case word, NAME_WORD (STATUS_CONFIRMED); a number
+ * sets NAME and HAS_NAME; true shows IF_NAME, false UNLESS_NAME, null NO_NAME; an object
+ * is section NAME; an array repeats section NAME (HAS_NAME / NO_NAME when empty).
+ * Also: FORM_<FIELD> (model.form defaults, overridden by posted form fields),
+ * ERR_<FIELD> (field errors), TITLE, FLASH, VISITOR (who the browser acts as), CSRF_TOKEN, FORM_TOKEN,
+ * REQUEST_PATH, HTTP_STATUS. Includes {{>HEADER}}, {{>FOOTER}}, {{>ERROR_SUMMARY}},
+ * {{>BOOKING_FORM}} see the same values. Returns 0, or -1 when the page does not exist
+ * or expansion failed (logged). Never throws. */
 int view_render(const char *page, struct ctx *c, struct buf *out);
 #ifdef __cplusplus
 }

@@ -212,7 +212,7 @@ def count_events(stack, service, type_, reservation_id):
 
 
 SUBSCRIPTIONS = {
-    "rooms": ["reservations"], "reservations": ["rooms"], "payments": ["reservations"],
+    "rooms": ["reservations"], "reservations": ["rooms", "payments", "tickets"], "payments": ["reservations"],
     "tickets": ["reservations"], "messages": ["reservations"],
     "mypage": ["rooms", "reservations", "payments", "tickets", "messages"],
 }

@@ -154,11 +154,12 @@ def test_two_workers_without_leases_are_kept_apart_by_the_offset_check():
         assert_exactly_once(s, room, "race", booked, cancelled)
         # Every committed delivery logs one "applied" line: their number is exactly what the
         # subscriptions call for (tickets, messages: confirmations and cancellations; rooms,
-        # payments: cancellations; mypage: every event of every source).
+        # payments: cancellations; reservations: the payment and the ticket of each
+        # confirmation and cancellation; mypage: every event of every source).
         applied = [line for line in s.logs("worker").splitlines() if " applied by " in line]
         every_event = sum(ev.query(s, src, "SELECT count(*) FROM outbox")[0][0]
                           for src in ("rooms", "reservations", "payments", "tickets", "messages"))
-        assert len(applied) == 2 * (len(booked) + len(cancelled)) + 2 * len(cancelled) + every_event
+        assert len(applied) == 4 * (len(booked) + len(cancelled)) + 2 * len(cancelled) + every_event
         by_pid = {}
         for line in applied:
             by_pid[line.rsplit(" ", 1)[1]] = by_pid.get(line.rsplit(" ", 1)[1], 0) + 1

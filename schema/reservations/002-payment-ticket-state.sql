@@ -1,0 +1,5 @@
+-- The reservation page shows payment and ticket state without calling other services:
+-- reservations keeps them from PaymentApproved/Refunded and TicketIssued/Voided events.
+ALTER TABLE reservation ADD COLUMN payment_status TEXT;
+ALTER TABLE reservation ADD COLUMN ticket_code TEXT;
+ALTER TABLE reservation ADD COLUMN ticket_status TEXT;

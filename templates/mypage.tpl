@@ -1,0 +1,39 @@
+{{%AUTOESCAPE context="HTML"}}{{>HEADER}}
+<h1>My bookings</h1>
+{{>ERROR_SUMMARY}}
+{{#NO_CUSTOMER}}<p class="lead">Tell us the email or name you booked with to see your reservations.</p>{{/NO_CUSTOMER}}
+<form method="post" action="/mypage" class="inline who-form">
+<input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
+<label for="customer">Email or name</label>
+<input type="text" id="customer" name="customer" value="{{CUSTOMER}}" autocomplete="email">
+<button type="submit">Show my bookings</button>
+</form>
+{{#HAS_CUSTOMER}}
+<section aria-labelledby="res-h">
+<h2 id="res-h">Reservations</h2>
+{{#NO_RESERVATIONS}}<p>No reservations yet. <a href="/rooms">Find a room</a>.</p>{{/NO_RESERVATIONS}}
+{{#HAS_RESERVATIONS}}<div class="scroll"><table class="reservations list">
+<thead><tr><th scope="col">Reservation</th><th scope="col">Room</th><th scope="col">Stay</th><th scope="col">Guests</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Payment</th><th scope="col">Ticket</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<tbody>
+{{#RESERVATIONS}}<tr data-reservation-id="{{RESERVATION_ID}}" data-status="{{STATUS}}">
+<td><a href="/reservations/{{RESERVATION_ID}}">{{RESERVATION_ID}}</a></td>
+<td>{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</td>
+<td>{{CHECK_IN}} – {{CHECK_OUT}}</td>
+<td>{{GUESTS}}</td>
+<td>{{AMOUNT:x-money}}</td>
+<td class="status status-{{STATUS}}">{{#STATUS_CONFIRMED}}Confirmed{{/STATUS_CONFIRMED}}{{#STATUS_REJECTED}}Not booked{{/STATUS_REJECTED}}{{#STATUS_FAILED}}Not booked{{/STATUS_FAILED}}{{#STATUS_CANCELLED}}Cancelled{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}Cancelled by the host{{/STATUS_FORCE_CANCELLED}}</td>
+<td class="payment-status">{{PAYMENT_STATUS}}</td>
+<td>{{#HAS_TICKET_CODE}}<code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{TICKET_STATUS}}</span>{{/HAS_TICKET_CODE}}</td>
+<td>{{#IF_CAN_CANCEL}}<a href="/reservations/{{RESERVATION_ID}}/cancel">Cancel<span class="visually-hidden"> reservation {{RESERVATION_ID}}</span></a>{{/IF_CAN_CANCEL}}</td>
+</tr>
+{{/RESERVATIONS}}</tbody>
+</table></div>{{/HAS_RESERVATIONS}}
+{{#HAS_NEXT_CURSOR}}<p class="pager"><a rel="next" href="/mypage?cursor={{NEXT_CURSOR}}">Older reservations</a></p>{{/HAS_NEXT_CURSOR}}
+</section>
+<section aria-labelledby="msg-h">
+<h2 id="msg-h">Messages</h2>
+{{#NO_MESSAGES}}<p>No messages.</p>{{/NO_MESSAGES}}
+<ul class="messages">{{#MESSAGES}}<li class="kind-{{KIND}}"><span class="when">{{CREATED_AT}}</span> {{TEXT}}</li>{{/MESSAGES}}</ul>
+</section>
+{{/HAS_CUSTOMER}}
+{{>FOOTER}}
