@@ -4,7 +4,7 @@
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{#HAS_TITLE}}{{TITLE}} · {{/HAS_TITLE}}Roombook</title>
-<link rel="stylesheet" href="/static/style.css">
+<link rel="stylesheet" href="/static/style.css?v={{ASSET_VERSION}}">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

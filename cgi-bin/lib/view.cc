@@ -107,6 +107,24 @@ struct Layout {
 	std::string title, flash, customer, csrf, form_token, path;
 };
 
+/* The stylesheet's version for its URL (/static/style.css?v=...): changes whenever the
+ * file does, so browsers may cache it for a long time. Set once by view_init. */
+std::string asset_version = "0";
+
+std::string file_version(const std::string &path)
+{
+	FILE *f = fopen(path.c_str(), "rb");
+	unsigned long long h = 1469598103934665603ULL;
+	if (!f)
+		return "0";
+	for (int ch; (ch = fgetc(f)) != EOF;)
+		h = (h ^ (unsigned char)ch) * 1099511628211ULL;
+	fclose(f);
+	char hex[20];
+	snprintf(hex, sizeof hex, "%012llx", h & 0xffffffffffffULL);
+	return hex;
+}
+
 void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 {
 	d->SetValue("TITLE", l.title);
@@ -121,6 +139,7 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	d->SetValue("CSRF_TOKEN", l.csrf);
 	d->SetValue("FORM_TOKEN", l.form_token);
 	d->SetValue("REQUEST_PATH", l.path);
+	d->SetValue("ASSET_VERSION", asset_version);
 }
 
 /* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */
@@ -207,6 +226,7 @@ extern "C" int view_init(void)
 	try {
 		std::string dir = std::string(config_root()) + "/templates/";
 		ctemplate::mutable_default_template_cache()->SetTemplateRootDirectory(dir);
+		asset_version = file_version(std::string(config_root()) + "/static/style.css");
 		static MoneyModifier money;
 		ctemplate::AddModifier("x-money", &money);
 		return 0;
