@@ -20,9 +20,13 @@ CXXFLAGS := $(filter-out -O2,$(CXXFLAGS)) -O1 $(SAN)
 LDFLAGS  += $(SAN)
 endif
 
-# Debian packages the build, the run and the tests need.
-PACKAGES := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
-            libcurl4-openssl-dev nginx supervisor curl sqlite3 python3 wrk
+# Debian packages: what building and running need, and what only the tests and the
+# benchmark need (chromium, nodejs, npm: browser tests; tidy: HTML check; wrk: bench).
+# A package counts as present when dpkg has it or a command of its name exists
+# (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
+RUN_PACKAGES  := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
+                 libcurl4-openssl-dev nginx supervisor curl sqlite3 python3
+TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
@@ -32,15 +36,32 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
 
-.PHONY: all deps build run test test-asan unit blackbox bench clean
+.PHONY: all deps run-deps packages build run test test-asan unit blackbox bench clean
 all: build
 
-deps:
-	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Installs whatever of $(1) is missing (needs root, as on a fresh machine).
+define install_missing
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
+
+run-deps:
+	$(call install_missing,$(RUN_PACKAGES))
+
+deps: packages node_modules
+
+packages:
+	$(call install_missing,$(TEST_PACKAGES))
+
+# playwright-core for the browser tests (tests/browser), pinned in package-lock.json;
+# it drives Debian's /usr/bin/chromium (never downloads a browser).
+node_modules: package.json $(wildcard package-lock.json) | packages
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >/dev/null; \
+	else npm install --no-audit --no-fund --loglevel=error >/dev/null; fi
+	@touch $@
 
 build: $(PROGRAMS) $(UNIT_BIN)
 
@@ -68,16 +89,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(SVC_OBJ) $(LIB_OBJ) $(UNIT_OBJ) $(wildcard te
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(SVC_OBJ) $(LIB_OBJ) $(UNIT_OBJ) $(LDLIBS)
 
-run: deps
+run: run-deps
 	$(MAKE) build
 	BIN=$(CURDIR)/$(BIN) scripts/stack run
 
-test: deps
+test: deps node_modules
 	$(MAKE) build
 	BIN=$(CURDIR)/$(BIN) python3 tests/run.py
 
 # The whole suite again with AddressSanitizer and UBSan in every program.
-test-asan: deps
+test-asan: deps node_modules
 	$(MAKE) MODE=asan build
 	BIN=$(CURDIR)/build/asan/bin SANITIZED=1 python3 tests/run.py
 

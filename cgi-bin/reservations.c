@@ -117,14 +117,17 @@ static int saga_confirm(struct db *db, long long id, long long payment_id, long 
 	return db_commit(db) ? -1 : 1;
 }
 
-/* Stores the amount rooms computed for a held booking (still `requested`). */
-static int saga_set_amount(struct db *db, long long id, long long amount)
+/* Stores what rooms said of a held booking (still `requested`): the amount, and the
+ * room's name for the reservation page. */
+static int saga_set_amount(struct db *db, long long id, long long amount, const char *room_name)
 {
 	if (db_begin(db))
 		return -1;
-	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET amount = ?2 WHERE id = ?1 AND status = 'requested'");
+	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET amount = ?2, room_name = ?3 "
+	                               "WHERE id = ?1 AND status = 'requested'");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, amount);
+	db_bind_text(st, 3, room_name);
 	if (db_run(st) != SQLITE_DONE) {
 		db_rollback(db);
 		return -1;
@@ -342,6 +345,8 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 	json_decref(body);
 	json_t *amount = json_object_get(r.body, "amount");
 	long long amount_value = json_is_integer(amount) ? json_integer_value(amount) : -1;
+	char room_name[256];
+	snprintf(room_name, sizeof room_name, "%s", field_text(r.body, "roomName"));
 	call_result_free(&r);
 	if (r.unavailable)
 		return saga_abort(c, id, 1, "failed", "unavailable", 0, r.retry_after);
@@ -355,7 +360,7 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 		return saga_abort(c, id, 0, "rejected", "sold_out", 0, 1);
 	if ((r.status != 200 && r.status != 201) || amount_value < 0)
 		return saga_abort(c, id, 1, "failed", "unavailable", 0, 1);
-	if (saga_set_amount(c->db, id, amount_value))
+	if (saga_set_amount(c->db, id, amount_value, room_name))
 		return saga_abort(c, id, 1, "failed", "unavailable", 0, 1);
 	return saga_charge(c, b, id, amount_value);
 }
@@ -386,7 +391,8 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page)
 	config_today(today);
 	int confirmed = strcmp(field_text(res, "status"), "confirmed") == 0;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT payment_status AS paymentStatus, ticket_code AS ticketCode, "
-	                                  "ticket_status AS ticketStatus FROM reservation WHERE id = ?");
+	                                  "ticket_status AS ticketStatus, room_name AS roomName "
+	                                  "FROM reservation WHERE id = ?");
 	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(res, "id")));
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		json_t *extra = db_row_json(st);

@@ -74,9 +74,7 @@ static int rooms_list(struct ctx *c)
 static int form_problem(struct ctx *c, int status, const char *action)
 {
 	json_object_set_new(c->res->model, "action", json_string(action));
-	json_object_set_new(c->res->model, "id", json_integer(c->req->nids ? c->req->ids[0] : 0));
-	if (!c->req->nids)
-		json_object_del(c->res->model, "id");
+	json_object_set_new(c->res->model, "id", c->req->nids ? json_integer(c->req->ids[0]) : json_null());
 	return status;
 }
 
@@ -193,7 +191,7 @@ static int rooms_get(struct ctx *c)
 /* GET /rooms/new: the empty host form. */
 static int rooms_new(struct ctx *c)
 {
-	c->res->model = json_pack("{s:s, s:{s:i, s:i}}", "action", "/rooms", "form", "capacity", 1, "price", 0);
+	c->res->model = json_pack("{s:n, s:s, s:{s:i, s:i}}", "id", "action", "/rooms", "form", "capacity", 1, "price", 0);
 	c->res->page = "room_form";
 	snprintf(c->res->title, sizeof c->res->title, "Host a room");
 	return 200;
@@ -205,7 +203,7 @@ static int room_form_page(struct ctx *c, const char *page)
 	json_t *room = room_load(c->db, c->req->ids[0]);
 	if (!room)
 		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
-	json_object_set(room, "form", room);
+	json_object_set_new(room, "form", json_deep_copy(room));
 	json_object_set_new(room, "action", json_string(c->req->path));
 	c->res->model = room;
 	c->res->page = page;
@@ -265,6 +263,8 @@ static int rooms_update(struct ctx *c)
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the room could not be stored; try again");
 	}
+	if (c->req->body_is_form) /* the host's edit form: back to the room */
+		response_header(c->res, "Location", "/rooms/%lld", id);
 	return reply_room(c, id, 200);
 }
 

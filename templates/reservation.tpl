@@ -4,7 +4,7 @@
 <div class="reservation" data-status="{{STATUS}}">
 <p class="status status-{{STATUS}}">{{#STATUS_REQUESTED}}Being booked…{{/STATUS_REQUESTED}}{{#STATUS_CONFIRMED}}Confirmed{{/STATUS_CONFIRMED}}{{#STATUS_REJECTED}}Not booked{{/STATUS_REJECTED}}{{#STATUS_FAILED}}Not booked{{/STATUS_FAILED}}{{#STATUS_CANCELLED}}Cancelled{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}Cancelled by the host{{/STATUS_FORCE_CANCELLED}}</p>
 <dl class="facts">
-<dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">Room {{ROOM_ID}}</a></dd>
+<dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a></dd>
 <dt>Stay</dt><dd>{{CHECK_IN}} to {{CHECK_OUT}} ({{NIGHTS}} nights)</dd>
 <dt>Guests</dt><dd>{{GUESTS}}</dd>
 <dt>Guest name</dt><dd>{{CUSTOMER}}</dd>

@@ -5,7 +5,7 @@
 <dl class="facts">
 <dt>Price</dt><dd>{{PRICE:x-money}} {{CURRENCY}} per guest per night</dd>
 <dt>Capacity</dt><dd>{{CAPACITY}} per night</dd>
-<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT}} reviews){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
+<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 (reviews: {{REVIEW_CNT}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
 
 <section aria-labelledby="calendar-h">
@@ -14,7 +14,7 @@
 <caption>Places left per night, the coming weeks</caption>
 <thead><tr><th scope="col">Mon</th><th scope="col">Tue</th><th scope="col">Wed</th><th scope="col">Thu</th><th scope="col">Fri</th><th scope="col">Sat</th><th scope="col">Sun</th></tr></thead>
 <tbody>
-{{#WEEKS}}<tr>{{#DAYS}}<td class="{{STATE}}">{{#HAS_DATE}}<span class="date">{{LABEL}}</span> <span class="left">{{#IF_SOLD_OUT}}Sold out{{/IF_SOLD_OUT}}{{#UNLESS_SOLD_OUT}}{{AVAILABLE}} left{{/UNLESS_SOLD_OUT}}</span>{{/HAS_DATE}}</td>{{/DAYS}}</tr>
+{{#WEEKS}}<tr>{{#DAYS}}<td class="{{STATE}}" data-date="{{DATE}}">{{#HAS_DATE}}<span class="date">{{LABEL}}</span> <span class="left">{{#IF_SOLD_OUT}}Sold out{{/IF_SOLD_OUT}}{{#UNLESS_SOLD_OUT}}{{AVAILABLE}} left{{/UNLESS_SOLD_OUT}}</span>{{/HAS_DATE}}</td>{{/DAYS}}</tr>
 {{/WEEKS}}</tbody>
 </table>
 </section>

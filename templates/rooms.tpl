@@ -9,7 +9,7 @@
 <dl class="facts">
 <dt>Price</dt><dd>{{PRICE:x-money}} {{CURRENCY}} per guest per night</dd>
 <dt>Capacity</dt><dd>{{CAPACITY}} per night</dd>
-<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT}} reviews){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
+<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 (reviews: {{REVIEW_CNT}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
 </li>{{/ITEMS}}
 </ul>

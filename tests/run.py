@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """tests/run.py — runs the whole suite: the C unit test programs, then every
-tests/blackbox/test_*.py module against the real stack. Ends with
-'N passed, N failed'. Arguments filter modules by substring.
+tests/blackbox/test_*.py module against the real stack, then the browser tests
+(tests/browser/*.test.mjs, headless Chromium via node --test, one shared stack). Ends
+with 'N passed, N failed'. Arguments filter modules by substring ('browser' = all
+browser tests, 'browser/host' = one file).
 
 A black-box test is a function test_*(stack) or test_*() in a module. Tests taking
 `stack` share one stack per module (started on first use, stopped after the module);
@@ -10,7 +12,9 @@ Under SANITIZED=1 every stack's sanitizer logs are checked after the module."""
 import glob
 import importlib.util
 import inspect
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -101,6 +105,86 @@ def run_module(path):
                 report(not findings, name + ".sanitizers", 0.0, "\n".join(findings))
 
 
+def _node_major():
+    try:
+        out = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30).stdout
+        return int(out.strip().lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return 0
+
+
+def run_browser(filters):
+    """tests/browser/*.test.mjs in headless Chromium, driven by node --test against ONE
+    stack; every test is reported here. Missing chromium/node/node_modules fails."""
+    files = [f for f in sorted(glob.glob(os.path.join(HERE, "browser", "*.test.mjs")))
+             if not filters or any(x in "browser/" + os.path.basename(f) for x in filters)]
+    if not files:
+        return
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    missing = [what for what, ok in (
+        (chromium + " (apt-get install chromium)", os.access(chromium, os.X_OK)),
+        ("node >= 20 (apt-get install nodejs; playwright-core needs 20)", _node_major() >= 20),
+        ("node_modules/playwright-core (make deps: npm ci)",
+         os.path.isdir(os.path.join(stacklib.ROOT, "node_modules", "playwright-core"))),
+    ) if not ok]
+    if missing:
+        report(False, "browser/setup", 0.0, "  missing: " + ", ".join(missing))
+        return
+    shots = os.path.join(stacklib.OUT, "screenshots")
+    shutil.rmtree(shots, ignore_errors=True)
+    os.makedirs(shots)
+    t0 = time.time()
+    st = stacklib.Stack(name="browser")
+    try:
+        st.start()
+    except Exception:
+        report(False, "browser/stack", time.time() - t0, traceback.format_exc())
+        st.stop()
+        return
+    env = dict(st.env, ROOMBOOK_URL="http://127.0.0.1:%d" % st.port, ROOMBOOK_SCREENSHOTS=shots,
+               CHROMIUM=chromium, NO_COLOR="1", FORCE_COLOR="0")
+    cmd = ["node", "--test", "--test-concurrency=1", "--test-timeout=60000",
+           "--test-reporter=" + os.path.join(HERE, "browser", "reporter.mjs")]
+    results, output, seen = [], {}, 0
+    try:
+        r = subprocess.run(cmd + files, env=env, cwd=stacklib.ROOT, capture_output=True, text=True, timeout=300)
+        children = {}  # nesting -> tests finished below it since its own last result
+        for line in r.stdout.splitlines():
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev["event"] == "output":
+                output.setdefault(ev["file"], []).append(ev["text"])
+                continue
+            n = ev["nesting"]
+            leaf = not children.pop(n + 1, 0)
+            children[n] = children.get(n, 0) + 1
+            if leaf:
+                results.append(ev)
+        for ev in results:
+            f = os.path.basename(ev["file"] or "?").replace(".test.mjs", "")
+            name = ev["name"] if ev["name"] != ev["file"] else "(file)"
+            ok = ev["event"] == "pass" and not ev["skip"]
+            detail = "" if ok else ("  skipped: browser tests are never skipped\n" if ev["skip"] else "") + \
+                "\n".join("  " + x for x in (ev["error"] or "").splitlines()) + "\n" + \
+                "".join(output.get(ev["file"], []))[-3000:]
+            report(ok, "browser/%s: %s" % (f, name), (ev["ms"] or 0) / 1000.0, detail)
+            seen += 1
+        if r.returncode != 0 and not any(ev["event"] == "fail" for ev in results):
+            report(False, "browser/node", time.time() - t0, r.stdout[-2000:] + r.stderr[-3000:])
+        elif not seen:
+            report(False, "browser/node", time.time() - t0, "no test results\n" + r.stderr[-3000:])
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else e.stdout or ""
+        report(False, "browser/node", time.time() - t0, "node --test took over %ss\n%s" % (e.timeout, out[-3000:]))
+    finally:
+        st.stop()
+        if os.environ.get("SANITIZED"):
+            findings = sanitizer_findings(st.var)
+            report(not findings, "browser.sanitizers", 0.0, "\n".join(findings))
+
+
 def main():
     filters = sys.argv[1:]
     t0 = time.time()
@@ -109,6 +193,7 @@ def main():
         if filters and not any(f in os.path.basename(path) for f in filters):
             continue
         run_module(path)
+    run_browser(filters)
     print("suite took %.1fs" % (time.time() - t0))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -3,3 +3,4 @@
 ALTER TABLE reservation ADD COLUMN payment_status TEXT;
 ALTER TABLE reservation ADD COLUMN ticket_code TEXT;
 ALTER TABLE reservation ADD COLUMN ticket_status TEXT;
+ALTER TABLE reservation ADD COLUMN room_name TEXT;   -- from the hold, for the page

@@ -1,0 +1,118 @@
+"""Every kind of HTML page, fetched as a browser does (Accept: text/html), is valid HTML5
+according to `tidy -errors -quiet`: any tidy error fails the page's test, and so do the
+warnings that mean broken structure (STRUCTURAL); other warnings are printed. One test
+per page so a report names the broken page; each page is kept in tests/out/html/."""
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import urllib.parse
+
+from stack import OUT, wait_until
+
+# tidy 5.6 predates these (valid in the HTML living standard): not shown as warnings.
+TIDY_GAPS = re.compile(r'proprietary attribute "(inputmode|autofocus)"')
+# tidy reports broken structure (a stray or unclosed tag, a duplicate id) only as a
+# "Warning": these fail like errors do.
+STRUCTURAL = re.compile(r"discarding unexpected|missing </|already defined|isn't allowed in|is not recognized")
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+CUSTOMER = "html-check@example.com"
+_fixture = {}
+
+
+def _setup(stack):
+    """One room with a reservation (ticket issued), one whose stay is over (review
+    form), and a csrf token."""
+    if _fixture.get("var") == stack.var:
+        return _fixture
+    room = stack.post("/rooms", json={"name": "Valid <HTML> & room", "desc": "Quotes \" and 'apostrophes'",
+                                      "capacity": 2, "price": 1250})
+    assert room.status == 201, room
+    rid = room.json["id"]
+    res = stack.post("/reservations", json={"roomId": rid, "customer": CUSTOMER, "nights": 2, "guests": 1,
+                                            "card": "4242424242424242"})
+    assert res.status == 201, res
+    resid = res.json["id"]
+    wait_until(lambda: any(x.get("ticketCode") for x in (stack.get(
+        "/mypage?customer=" + urllib.parse.quote(CUSTOMER)).json or {}).get("reservations", [])),
+        what="the ticket on mypage")
+    past = stack.post("/reservations", json={"roomId": rid, "customer": CUSTOMER, "card": "4242424242424242"})
+    assert past.status == 201, past
+    db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
+    with db:
+        db.execute("UPDATE reservation SET check_in = date('now', '-3 days'), check_out = date('now', '-2 days') "
+                   "WHERE id = ?", (past.json["id"],))
+    db.close()
+    page = stack.get("/rooms/%d" % rid, headers=BROWSER)
+    token = re.search(r"csrf=([0-9a-f]{32})", page.header("set-cookie") or "")
+    assert token, "an HTML page sets the csrf cookie: %r" % page.header("set-cookie")
+    _fixture.update(var=stack.var, room=rid, reservation=resid, past=past.json["id"], csrf=token.group(1))
+    return _fixture
+
+
+def _form_post(stack, path, fields):
+    f = _fixture
+    return stack.request("POST", path, form=dict(fields, _csrf=f["csrf"]),
+                         headers=dict(BROWSER, Cookie="csrf=%s" % f["csrf"]))
+
+
+# name -> (how to fetch it, expected status). f is the fixture.
+PAGES = {
+    "home": (lambda s, f: s.get("/", headers=BROWSER), 200),
+    "rooms": (lambda s, f: s.get("/rooms", headers=BROWSER), 200),
+    "room": (lambda s, f: s.get("/rooms/%d" % f["room"], headers=BROWSER), 200),
+    "room_new": (lambda s, f: s.get("/rooms/new", headers=BROWSER), 200),
+    "room_edit": (lambda s, f: s.get("/rooms/%d/edit" % f["room"], headers=BROWSER), 200),
+    "room_delete": (lambda s, f: s.get("/rooms/%d/delete" % f["room"], headers=BROWSER), 200),
+    "room_availability": (lambda s, f: s.get("/rooms/%d/availability" % f["room"], headers=BROWSER), 200),
+    "reservation": (lambda s, f: s.get("/reservations/%d" % f["reservation"], headers=BROWSER), 200),
+    "reservation_after_stay": (lambda s, f: s.get("/reservations/%d" % f["past"], headers=BROWSER), 200),
+    "reservations_of_room": (lambda s, f: s.get("/reservations?roomId=%d" % f["room"], headers=BROWSER), 200),
+    "reservation_cancel": (lambda s, f: s.get("/reservations/%d/cancel" % f["reservation"], headers=BROWSER), 200),
+    "mypage_anonymous": (lambda s, f: s.get("/mypage", headers=BROWSER), 200),
+    "mypage_customer": (lambda s, f: s.get("/mypage", headers=dict(
+        BROWSER, Cookie="customer=" + urllib.parse.quote(CUSTOMER))), 200),
+    "booking_form_with_errors": (lambda s, f: _form_post(s, "/reservations", {
+        "roomId": f["room"], "checkIn": "not-a-date", "nights": "0", "guests": "1", "customer": "x", "card": ""}), 422),
+    "room_form_with_errors": (lambda s, f: _form_post(s, "/rooms", {"name": "", "desc": "", "capacity": "0"}), 422),
+    "error_403_no_csrf": (lambda s, f: s.request("POST", "/rooms", form={"name": "x"}, headers=BROWSER), 403),
+    "error_404_service": (lambda s, f: s.get("/rooms/999999", headers=BROWSER), 404),
+    "error_404_nginx": (lambda s, f: s.get("/nope", headers=BROWSER), 404),
+}
+
+
+def _check(stack, name):
+    assert shutil.which("tidy"), "tidy is not installed (apt-get install tidy; it is in the Makefile's PACKAGES)"
+    f = _setup(stack)
+    fetch, status = PAGES[name]
+    r = fetch(stack, f)
+    assert r.status == status, "%s: status %d, wanted %d: %s" % (name, r.status, status, r.body[:300])
+    ctype = r.header("content-type") or ""
+    assert ctype.startswith("text/html"), "%s: Content-Type %r, wanted text/html: %s" % (name, ctype, r.body[:300])
+    os.makedirs(os.path.join(OUT, "html"), exist_ok=True)
+    with open(os.path.join(OUT, "html", name + ".html"), "w") as out:
+        out.write(r.body)
+    t = subprocess.run(["tidy", "-errors", "-quiet", "--show-warnings", "yes", "-utf8"],
+                       input=r.body.encode(), capture_output=True, timeout=30)
+    report = "\n".join(x for x in t.stderr.decode("utf-8", "replace").strip().splitlines()
+                       if not TIDY_GAPS.search(x))
+    if t.returncode >= 2 or STRUCTURAL.search(report):
+        raise AssertionError("%s is not valid HTML (tidy, saved in tests/out/html/%s.html):\n%s"
+                             % (name, name, report))
+    if report:
+        print("  tidy warnings on %s:\n    %s" % (name, report.replace("\n", "\n    ")))
+
+
+def _make(name):
+    def test(stack):
+        _check(stack, name)
+    test.__name__ = test.__qualname__ = "test_html_" + name
+    test.__module__ = __name__
+    return test
+
+
+for _name in PAGES:
+    globals()["test_html_" + _name] = _make(_name)
+del _name
+

@@ -1,0 +1,115 @@
+// Booking a room through its page, following it on mypage, cancelling it there.
+import { test } from 'node:test';
+import {
+  addDays, api, assert, book, calendarCell, CARD_OK, createRoom, held, mypageRow, open,
+  reloadUntil, showMyBookings, submit, text, today, uniq,
+  inBrowser,
+} from './lib.mjs';
+
+test('book a room through the form and see it on mypage with its ticket', inBrowser(async ({ page, shot }) => {
+  const name = uniq('Harbour loft');
+  const room = await createRoom({ name, desc: 'Two beds, sea view', capacity: 3, price: 1500 });
+  const customer = `${uniq('ann')}@example.com`;
+  const night = addDays(today(), 2);
+
+  assert.equal(await open(page, `/rooms/${room.id}`), 200);
+  assert.equal(await text(page.locator('h1')), name, 'h1 is the room name');
+  const cell = await calendarCell(page, night);
+  assert.match(await cell.getAttribute('class'), /\bopen\b/, `td.open for ${night}`);
+  assert.match(await text(cell), /\b3 left\b/, `"3 left" for ${night}`);
+  await shot('room-page');
+
+  const form = page.locator('form.booking');
+  assert.equal(await form.count(), 1, 'one form.booking');
+  const field = (label) => form.getByLabel(label, { exact: true });
+  assert.equal(await field('Check-in date').getAttribute('type'), 'date', '#checkIn is type=date');
+  for (const [label, id] of [['Check-in date', 'checkIn'], ['Nights', 'nights'], ['Guests', 'guests'],
+    ['Your email or name', 'customer'], ['Card number', 'card']]) {
+    assert.equal(await field(label).getAttribute('id'), id, `field labelled "${label}" is #${id}`);
+  }
+  await field('Check-in date').fill(night);
+  await field('Nights').fill('2');
+  await field('Guests').fill('2');
+  await field('Your email or name').fill(customer);
+  await field('Card number').fill(CARD_OK);
+  await shot('form-filled');
+  const r = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
+  await shot('after-booking');
+  assert.equal(r.post, 303, 'a successful booking answers 303 See Other');
+  const m = r.url.match(/^\/reservations\/(\d+)$/);
+  assert.ok(m, `lands on /reservations/{id}, got ${r.url}`);
+  const id = Number(m[1]);
+
+  const block = page.locator('[data-status]').first();
+  assert.equal(await block.getAttribute('data-status'), 'confirmed', '[data-status] is confirmed');
+  assert.match(await text(page.locator('.payment-status')), /approved/i, '.payment-status says approved');
+  const code = await reloadUntil(page, async () => {
+    const t = page.locator('.ticket-code');
+    return (await t.count()) ? text(t.first()) : null;
+  }, 'the .ticket-code');
+  assert.ok(code.length >= 8, `a ticket code, got "${code}"`);
+  await shot('reservation-with-ticket');
+
+  const res = (await api('GET', `/reservations/${id}`)).json;
+  assert.equal(res.customer, customer);
+  assert.equal(res.checkIn, night);
+  assert.equal(res.nights, 2);
+  assert.equal(res.guests, 2);
+  assert.equal(res.amount, 1500 * 2 * 2, 'amount = price x guests x nights');
+
+  await showMyBookings(page, customer, shot);
+  const row = mypageRow(page, id);
+  await reloadUntil(page, async () => (await row.count()) && (await text(row)).includes(code),
+    `mypage row ${id} with ticket ${code}`);
+  assert.equal(await row.getAttribute('data-status'), 'confirmed', 'mypage row data-status');
+  assert.match(await text(row), /approved/i, 'mypage row shows the payment approved');
+  await reloadUntil(page, async () => (await page.locator('.messages li').count()) > 0,
+    'a confirmation message in .messages li');
+  await shot('mypage');
+}));
+
+test('cancel from mypage and see the capacity come back on the calendar', inBrowser(async ({ page, shot }) => {
+  const room = await createRoom({ name: uniq('Garden room'), capacity: 3, price: 900 });
+  const customer = uniq('bob');
+  const night = addDays(today(), 3);
+  const older = await book({ roomId: room.id, checkIn: addDays(night, 7), guests: 1, customer });
+  const r1 = await book({ roomId: room.id, checkIn: night, nights: 1, guests: 2, customer });
+
+  await open(page, `/rooms/${room.id}`);
+  assert.match(await text(await calendarCell(page, night)), /\b1 left\b/, `"1 left" on ${night} after booking 2 of 3`);
+  await shot('room-before-cancel');
+
+  await showMyBookings(page, customer, shot);
+  await reloadUntil(page, async () => (await mypageRow(page, r1.id).count()) && (await mypageRow(page, older.id).count()),
+    'both reservations on mypage');
+  const ids = await page.locator('table.reservations tr[data-reservation-id]').evaluateAll(
+    (rows) => rows.map((tr) => Number(tr.dataset.reservationId)));
+  assert.deepEqual(ids, [r1.id, older.id], 'mypage lists newest first');
+  await shot('mypage-before-cancel');
+
+  const cancel = mypageRow(page, r1.id).getByRole('link', { name: /^Cancel\b/ });
+  assert.equal(await cancel.getAttribute('href'), `/reservations/${r1.id}/cancel`, 'the Cancel link');
+  const [confirmPage] = await Promise.all([page.waitForNavigation(), cancel.click()]);
+  assert.equal(confirmPage.status(), 200, 'the cancel confirm page');
+  await shot('confirm-cancel');
+  const r = await submit(page, 'Yes, cancel it');
+  await shot('after-cancel');
+  assert.equal(r.post, 303, '"Yes, cancel it" answers 303');
+  assert.equal(r.url, '/mypage', 'and leads to /mypage');
+  assert.match(await text(page.locator('.flash')), /cancelled/i, '.flash says cancelled');
+
+  const row = mypageRow(page, r1.id);
+  await reloadUntil(page, async () => (await row.getAttribute('data-status')) === 'cancelled', 'row status cancelled');
+  await reloadUntil(page, async () => /refunded/i.test(await text(row)), 'payment refunded on the row');
+  assert.equal(await row.getByRole('link', { name: /^Cancel\b/ }).count(), 0, 'no Cancel link once cancelled');
+  assert.equal(await mypageRow(page, older.id).getAttribute('data-status'), 'confirmed', 'the other booking is untouched');
+  await reloadUntil(page, async () => /cancel/i.test(await text(page.locator('.messages'))),
+    'a cancellation message in .messages');
+  await shot('mypage-after-cancel');
+
+  await open(page, `/rooms/${room.id}`);
+  await reloadUntil(page, async () => /\b3 left\b/.test(await text(await calendarCell(page, night))),
+    `"3 left" again on ${night}`);
+  assert.equal(await held(room.id, night), 0, 'nothing held any more');
+  await shot('room-after-cancel');
+}));

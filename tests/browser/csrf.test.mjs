@@ -1,0 +1,57 @@
+// Forms are protected by a double-submit CSRF token: a post without the _csrf field
+// equal to the csrf cookie is refused with 403 and changes nothing.
+import { test } from 'node:test';
+import {
+  addDays, api, assert, BASE, CARD_OK, createRoom, open, reservationsOf, submit, today, uniq,
+  inBrowser,
+} from './lib.mjs';
+
+async function roomNamed(name) {
+  const r = await api('GET', '/rooms?limit=100');
+  assert.equal(r.status, 200);
+  return r.json.items.filter((x) => x.name === name);
+}
+
+test('a form posted without its CSRF token is refused', inBrowser(async ({ page, context, shot }) => {
+  // 1. The host form with its hidden _csrf input removed.
+  const name = uniq('Forged room');
+  assert.equal(await open(page, '/rooms/new'), 200);
+  const cookies = await context.cookies(BASE);
+  assert.ok(cookies.some((c) => c.name === 'csrf'), 'an HTML page sets the csrf cookie');
+  const hidden = page.locator('form input[type=hidden][name=_csrf]');
+  assert.equal(await hidden.count(), 1, 'the form carries a hidden _csrf');
+  assert.equal(await hidden.inputValue(), cookies.find((c) => c.name === 'csrf').value, '_csrf equals the csrf cookie');
+  await page.evaluate(() => document.querySelectorAll('input[name=_csrf]').forEach((e) => e.remove()));
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Places per night', { exact: true }).fill('2');
+  const r = await submit(page, page.locator('form button[type=submit]').last()); // (its label is checked by host.test)
+  await shot('no-token-room');
+  assert.equal(r.post, 403, 'posting without _csrf answers 403');
+  assert.equal(r.status, 403, 'and shows a 403 page, no redirect');
+  assert.deepEqual(await roomNamed(name), [], 'no room created');
+
+  // 2. A booking form with a wrong token (same shape, different value).
+  const room = await createRoom({ name: uniq('Target'), capacity: 2 });
+  const customer = uniq('victim');
+  await open(page, `/rooms/${room.id}`);
+  await page.evaluate(() => { document.querySelector('form.booking input[name=_csrf]').value = '0'.repeat(32); });
+  const form = page.locator('form.booking');
+  await form.getByLabel('Check-in date', { exact: true }).fill(addDays(today(), 2));
+  await form.getByLabel('Your email or name', { exact: true }).fill(customer);
+  await form.getByLabel('Card number', { exact: true }).fill(CARD_OK);
+  const b = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
+  await shot('wrong-token-booking');
+  assert.equal(b.post, 403, 'a wrong _csrf answers 403');
+  assert.deepEqual(await reservationsOf({ customer }), [], 'nothing booked');
+
+  // 3. A cross-site style post: the browser's cookies go along, the field does not.
+  const name2 = uniq('Scripted room');
+  const resp = await page.request.post(`${BASE}/rooms`, {
+    form: { name: name2, capacity: '1', price: '0' },
+    headers: { Accept: 'text/html' },
+    maxRedirects: 0,
+  });
+  assert.equal(resp.status(), 403, 'a form body without _csrf answers 403');
+  assert.match(resp.headers()['content-type'] || '', /text\/html/, 'as a page for a browser');
+  assert.deepEqual(await roomNamed(name2), [], 'no room created');
+}));

@@ -1,0 +1,77 @@
+// A host creates, edits and deletes a room; the guest who had booked it sees the
+// booking force-cancelled on their mypage.
+import { test } from 'node:test';
+import {
+  addDays, assert, book, mypageRow, open, reloadUntil, showMyBookings, submit, text, today, uniq,
+  inBrowser,
+} from './lib.mjs';
+
+test('create, edit and delete a room as a host; the guest sees the forced cancellation', { timeout: 90000 },
+  inBrowser(async ({ page, shot, newPage }) => {
+    const name = uniq('Exhibition hall');
+    await open(page, '/rooms');
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Host a room', exact: true }).click()]);
+    assert.equal(new URL(page.url()).pathname, '/rooms/new', '"Host a room" leads to /rooms/new');
+    const field = (label) => page.getByLabel(label, { exact: true });
+    for (const [label, id] of [['Name', 'name'], ['Description', 'desc'], ['Places per night', 'capacity'],
+      ['Price per guest per night, in cents', 'price']]) {
+      assert.equal(await field(label).getAttribute('id'), id, `field labelled "${label}" is #${id}`);
+    }
+    await field('Name').fill(name);
+    await field('Description').fill('Bright, 200 m², wheelchair access');
+    await field('Places per night').fill('4');
+    await field('Price per guest per night, in cents').fill('2500');
+    await shot('new-room-form');
+    let r = await submit(page, 'Create room');
+    await shot('created');
+    assert.equal(r.post, 303, '"Create room" answers 303');
+    const m = r.url.match(/^\/rooms\/(\d+)$/);
+    assert.ok(m, `lands on /rooms/{id}, got ${r.url}`);
+    const roomId = Number(m[1]);
+    assert.equal(await text(page.locator('h1')), name, 'h1 is the new room name');
+
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Edit this room', exact: true }).click()]);
+    assert.equal(new URL(page.url()).pathname, `/rooms/${roomId}/edit`);
+    assert.equal(await field('Name').inputValue(), name, 'the edit form is filled in');
+    assert.equal(await field('Places per night').inputValue(), '4');
+    assert.equal(await field('Price per guest per night, in cents').inputValue(), '2500');
+    const renamed = `${name} (renovated)`;
+    await field('Name').fill(renamed);
+    await field('Places per night').fill('6');
+    await shot('edit-form');
+    r = await submit(page, 'Save changes');
+    await shot('edited');
+    assert.equal(r.post, 303, '"Save changes" answers 303');
+    assert.equal(r.url, `/rooms/${roomId}`, 'and leads back to the room');
+    assert.equal(await text(page.locator('h1')), renamed, 'h1 shows the new name');
+    assert.match(await text(page.locator('table.calendar')), /\b6 left\b/, 'the calendar uses the new capacity');
+
+    // A guest books it (in their own browser).
+    const customer = `${uniq('gus')}@example.com`;
+    const resv = await book({ roomId, checkIn: addDays(today(), 3), guests: 2, customer });
+    const guest = await newPage();
+    await showMyBookings(guest, customer);
+    await reloadUntil(guest, async () => (await mypageRow(guest, resv.id).getAttribute('data-status').catch(() => null)) === 'confirmed',
+      'the guest\'s confirmed row');
+    await shot('guest-mypage-before', guest);
+
+    // The host deletes the room.
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Delete it', exact: true }).click()]);
+    assert.equal(new URL(page.url()).pathname, `/rooms/${roomId}/delete`);
+    await shot('confirm-delete');
+    r = await submit(page, 'Yes, delete this room');
+    await shot('deleted');
+    assert.equal(r.post, 303, '"Yes, delete this room" answers 303');
+    assert.equal(r.url, '/rooms', 'and leads to /rooms');
+    assert.ok((await text(page.locator('.flash'))).length > 0, 'a .flash message');
+    assert.ok(!(await text(page.locator('main'))).includes(renamed), 'the room is gone from the list');
+    assert.equal(await open(page, `/rooms/${roomId}`), 404, 'its page is 404');
+
+    await guest.reload();
+    const row = mypageRow(guest, resv.id);
+    await reloadUntil(guest, async () => (await row.getAttribute('data-status')) === 'force_cancelled',
+      'data-status="force_cancelled" on the guest\'s mypage');
+    await reloadUntil(guest, async () => /refunded/i.test(await text(row)), 'the payment refunded on the row');
+    assert.equal(await row.getByRole('link', { name: /^Cancel\b/ }).count(), 0, 'no Cancel link');
+    await shot('guest-mypage-force-cancelled', guest);
+  }));

@@ -1,0 +1,194 @@
+// tests/browser/lib.mjs — what every browser test shares: one headless Chromium per
+// test file (Debian's /usr/bin/chromium driven by playwright-core), a fresh browser
+// context per test, numbered screenshots of each step, the JSON API for set-up and
+// checks, and small waits. tests/run.py starts the stack and sets ROOMBOOK_URL.
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BASE = (process.env.ROOMBOOK_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+export const VAR = process.env.ROOMBOOK_VAR || path.join(ROOT, 'var');
+export const SHOTS = process.env.ROOMBOOK_SCREENSHOTS || path.join(ROOT, 'tests', 'out', 'screenshots');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const CARD_OK = '4242424242424242';
+export const CARD_DECLINED = '4000000000000002';
+// The machine has no internet: without these Chromium floods refused connections.
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let browser = null;
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+after(async () => { if (browser) await browser.close(); });
+
+export const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+
+/** A unique tag so that tests sharing one stack never see each other's data. */
+export const uniq = (p) => `${p}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/**
+ * inBrowser(fn, opts) — the body of a node:test test, run in a fresh browser context
+ * (own cookies) and page:  test('a person does X', inBrowser(async ({ page, shot }) => …)).
+ * fn({ page, context, shot, newPage }): shot(step[, page]) saves
+ * tests/out/screenshots/<test>-<NN>-<step>.png; a failing test also saves "-failure";
+ * newPage() opens a page in another, separate browser context (a second person).
+ * (The test() call stays in the test file so that reports name the file.)
+ */
+export function inBrowser(fn, { viewport = { width: 1024, height: 800 } } = {}) {
+  return async (t) => {
+    const contexts = [];
+    const newContext = async (opts = {}) => {
+      const ctx = await browser.newContext({ viewport, ...opts });
+      ctx.setDefaultTimeout(8000);
+      contexts.push(ctx);
+      return ctx;
+    };
+    const context = await newContext();
+    const page = await context.newPage();
+    const tag = slug(t.name);
+    let n = 0;
+    const shot = async (step, p = page) => {
+      n += 1;
+      const file = path.join(SHOTS, `${tag}-${String(n).padStart(2, '0')}-${slug(step)}.png`);
+      await p.screenshot({ path: file, fullPage: true }).catch(() => {});
+    };
+    const newPage = async (opts = {}) => (await newContext(opts)).newPage();
+    try {
+      await fn({ page, context, shot, newPage });
+    } catch (err) {
+      await shot('failure');
+      err.message += `\n    (page was ${page.url()}; screenshots ${path.join(SHOTS, tag)}-*.png)`;
+      throw err;
+    } finally {
+      for (const ctx of contexts) await ctx.close().catch(() => {});
+    }
+  };
+}
+
+// -- the JSON API (set-up and checks behind the pages) ---------------------------------
+export async function api(method, p, body, headers = {}) {
+  const res = await fetch(BASE + p, {
+    method,
+    headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+    redirect: 'manual',
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+export async function createRoom(fields) {
+  const r = await api('POST', '/rooms', fields);
+  assert.equal(r.status, 201, `POST /rooms: ${r.text}`);
+  return r.json;
+}
+
+export async function book(fields) {
+  const r = await api('POST', '/reservations', { card: CARD_OK, ...fields });
+  assert.equal(r.status, 201, `POST /reservations: ${r.text}`);
+  return r.json;
+}
+
+export async function reservationsOf(query) {
+  const r = await api('GET', `/reservations?${new URLSearchParams({ limit: '100', ...query })}`);
+  assert.equal(r.status, 200, `GET /reservations: ${r.text}`);
+  return r.json.items;
+}
+
+export async function held(roomId, date) {
+  const r = await api('GET', `/rooms/${roomId}/availability?from=${date}&to=${date}`);
+  assert.equal(r.status, 200, `availability: ${r.text}`);
+  return r.json.days[0].held;
+}
+
+/** Runs SQL on a service's database ($ROOMBOOK_VAR/db/<service>.db) with sqlite3. */
+export function sql(service, statement) {
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(VAR, 'db', `${service}.db`), statement],
+    { encoding: 'utf8' });
+}
+
+// -- dates ---------------------------------------------------------------------------
+export const today = () => new Date().toISOString().slice(0, 10); // the stack runs in UTC
+export function addDays(date, n) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+// -- page helpers --------------------------------------------------------------------
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Reloads page until check() returns truthy (the event worker runs a moment later). */
+export async function reloadUntil(page, check, what, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) assert.fail(`timed out (${timeout} ms) waiting for ${what} on ${page.url()}`);
+    await sleep(250);
+    await page.reload();
+  }
+}
+
+/** Opens a path; returns the main response's status. */
+export async function open(page, p) {
+  const res = await page.goto(BASE + p);
+  return res ? res.status() : 0;
+}
+
+/**
+ * Clicks a submit button and waits for the page that follows. Returns
+ * { post: status of the form post (303 when redirected), status: of the final page, url }.
+ */
+export async function submit(page, button) {
+  const loc = typeof button === 'string' ? page.getByRole('button', { name: button, exact: true }) : button;
+  assert.equal(await loc.count(), 1, `one button ${typeof button === 'string' ? `"${button}"` : String(button)} on ${page.url()}`);
+  const [res] = await Promise.all([page.waitForNavigation(), loc.click()]);
+  assert.ok(res, 'the form post led to no page');
+  const first = res.request().redirectedFrom();
+  const post = first ? (await first.response()).status() : res.status();
+  return { post, status: res.status(), url: new URL(page.url()).pathname + new URL(page.url()).search };
+}
+
+/** The text a person sees in loc (innerText, whitespace collapsed). */
+export const text = async (loc) => ((await loc.innerText()) || '').replace(/\s+/g, ' ').trim();
+
+/** The calendar cell of a date on the room page (td[data-date] if present, else by its MM-DD label). */
+export async function calendarCell(page, date) {
+  const byAttr = page.locator(`table.calendar td[data-date="${date}"]`);
+  if (await byAttr.count()) return byAttr;
+  const cell = page.locator('table.calendar td').filter({
+    has: page.locator('.date', { hasText: new RegExp(`^\\s*${date.slice(5)}\\s*$`) }),
+  });
+  assert.equal(await cell.count(), 1, `one calendar cell for ${date} (label ${date.slice(5)})`);
+  return cell;
+}
+
+/** Makes this browser known to /mypage as customer (the "Email or name" form) unless it already is. */
+export async function showMyBookings(page, customer, shot) {
+  await open(page, '/mypage');
+  const field = page.getByLabel('Email or name', { exact: true });
+  if (await field.count()) {
+    assert.equal(await field.getAttribute('id'), 'customer', 'the mypage field is #customer');
+    if (shot) await shot('mypage-who-are-you');
+    await field.fill(customer);
+    const r = await submit(page, 'Show my bookings');
+    assert.equal(r.post, 303, '"Show my bookings" answers 303');
+    assert.equal(r.url, '/mypage', '"Show my bookings" leads back to /mypage');
+  }
+  return page;
+}
+
+/** The row of a reservation in mypage's table.reservations. */
+export const mypageRow = (page, id) => page.locator(`table.reservations tr[data-reservation-id="${id}"]`);
+
+export { assert };

@@ -1,0 +1,83 @@
+// Pages on a narrow phone, and the review form after a stay.
+import { test } from 'node:test';
+import {
+  addDays, assert, book, createRoom, mypageRow, open, reloadUntil, showMyBookings, sql, submit, text,
+  today, uniq,
+  inBrowser,
+} from './lib.mjs';
+
+/** The document's scrollWidth, and the outermost elements that stick out to the right
+ * (not counting what sits inside a container that scrolls or clips horizontally). */
+const noHorizontalScroll = (page) => page.evaluate(() => {
+  const limit = document.documentElement.clientWidth + 0.5;
+  const out = (cs) => cs.position === 'absolute' || cs.position === 'fixed';
+  const clipped = (e) => { // an overflow ancestor clips e unless e escapes it by absolute positioning
+    let escaping = out(getComputedStyle(e));
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const cs = getComputedStyle(p);
+      if (escaping && cs.position !== 'static') escaping = false; // reached the containing block
+      if (!escaping && ['auto', 'scroll', 'hidden', 'clip'].includes(cs.overflowX)) return true;
+      if (out(cs)) escaping = true;
+    }
+    return false;
+  };
+  const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > limit && !clipped(e));
+  const outermost = wide.filter((e) => !wide.includes(e.parentElement));
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    wide: outermost.slice(0, 6).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${typeof e.className === 'string' && e.className ? `.${e.className.trim().split(/\s+/).join('.')}` : ''} (${Math.round(e.getBoundingClientRect().width)} px)`),
+  };
+});
+
+test('the room page and mypage fit a 320 px wide phone', inBrowser(async ({ page, shot }) => {
+  const room = await createRoom({
+    name: uniq('Seaside apartment with a rather long name for a small screen'),
+    desc: 'A description long enough to wrap over several lines on a narrow phone screen. '.repeat(3),
+    capacity: 5, price: 123456,
+  });
+  const customer = `${uniq('a-rather-long-customer-name')}@example.com`;
+  const r = await book({ roomId: room.id, checkIn: addDays(today(), 1), nights: 3, guests: 2, customer });
+
+  assert.equal(await open(page, `/rooms/${room.id}`), 200);
+  await shot('room-320');
+  const problems = [];
+  let m = await noHorizontalScroll(page);
+  if (m.scrollWidth > 320) problems.push(`room page scrollWidth ${m.scrollWidth} > 320; too wide: ${m.wide.join(', ')}`);
+
+  await showMyBookings(page, customer);
+  const row = mypageRow(page, r.id);
+  await reloadUntil(page, async () => (await row.count()) && /issued|[0-9a-f]{8}/i.test(await text(row))
+    && (await page.locator('.messages li').count()) > 0, 'the row with its ticket, and a message, on mypage');
+  await shot('mypage-320');
+  m = await noHorizontalScroll(page);
+  if (m.scrollWidth > 320) problems.push(`mypage scrollWidth ${m.scrollWidth} > 320; too wide: ${m.wide.join(', ')}`);
+  assert.deepEqual(problems, [], 'no horizontal scroll at 320 px');
+}, { viewport: { width: 320, height: 640 } }));
+
+test('after the stay the reservation page offers a review form', inBrowser(async ({ page, shot }) => {
+  const room = await createRoom({ name: uniq('Cabin'), capacity: 2, price: 700 });
+  const customer = uniq('rita');
+  const r = await book({ roomId: room.id, checkIn: addDays(today(), 1), nights: 2, customer });
+  const reviewForm = page.locator(`form[action="/rooms/${room.id}/reviews"]`);
+
+  assert.equal(await open(page, `/reservations/${r.id}`), 200);
+  assert.equal(await reviewForm.count(), 0, 'no review form before the stay');
+
+  // Move the stay into the past (the reservations service's own database).
+  const checkIn = addDays(today(), -4);
+  sql('reservations', `UPDATE reservation SET check_in='${checkIn}', check_out='${addDays(checkIn, 2)}' WHERE id=${r.id}`);
+  await page.reload();
+  await shot('reservation-after-stay');
+  assert.equal(await reviewForm.count(), 1, 'a review form once the stay is over');
+  const content = `Lovely and quiet ${uniq('r')}`;
+  await reviewForm.locator('[name=rating]').fill('5');
+  await reviewForm.locator('[name=content]').fill(content);
+  const s = await submit(page, reviewForm.locator('button[type=submit], input[type=submit]').first());
+  await shot('after-review');
+  assert.equal(s.post, 303, 'the review post answers 303');
+  await open(page, `/rooms/${room.id}`);
+  assert.ok((await text(page.locator('main'))).includes(content), 'the review shows on the room page');
+  const facts = await text(page.locator('main .facts, main').first());
+  assert.match(facts, /\b5(\.0)? \/ 5 \(reviews: 1\)/, `rating 5 / 5 from 1 review in "${facts}"`);
+  await shot('room-with-review');
+}));
