@@ -11,11 +11,7 @@
 
 static json_t *message_load(struct db *db, long long id)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT " MESSAGE_COLUMNS " FROM message WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	json_t *m = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
-	db_done(st);
-	return m;
+	return db_row_by_id(db, "SELECT " MESSAGE_COLUMNS " FROM message WHERE id = ?", id);
 }
 
 static int messages_list(struct ctx *c)
@@ -114,12 +110,10 @@ static int messages_apply(struct db *db, const struct event *ev, char *err, size
 	const char *kind = message_kind(ev);
 	if (!kind)
 		return 0;
-	json_t *id = json_object_get(ev->data, "reservationId");
-	if (!json_is_integer(id) || json_integer_value(id) < 1) {
-		snprintf(err, errlen, "%s without reservationId", ev->type);
+	long long id = event_data_id(ev, "reservationId", err, errlen);
+	if (!id)
 		return -1;
-	}
-	return message_send(db, ev, kind, json_integer_value(id), err, errlen);
+	return message_send(db, ev, kind, id, err, errlen);
 }
 
 static const struct route routes[] = {

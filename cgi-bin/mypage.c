@@ -142,16 +142,6 @@ static const char *str_field(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The positive integer field key of the event's data, or 0 (with err set) when missing. */
-static long long id_field(const struct event *ev, const char *key, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(ev->data, key);
-	if (json_is_integer(v) && json_integer_value(v) > 0)
-		return json_integer_value(v);
-	snprintf(err, errlen, "%s without %s", ev->type, key);
-	return 0;
-}
-
 /* The status an event's data gives, else the one its type implies. */
 static const char *event_status(const struct event *ev, const char *implied)
 {
@@ -171,7 +161,7 @@ static int run_upsert(struct db *db, sqlite3_stmt *st, const char *what, char *e
 /* Reservation*: the reservation's own fields and status, and its room's counters. */
 static int project_reservation(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	long long id = id_field(ev, "reservationId", err, errlen);
+	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
 		return -1;
 	const char *implied = strcmp(ev->type, "ReservationConfirmed") == 0   ? "confirmed"
@@ -215,7 +205,7 @@ static int project_reservation(struct db *db, const struct event *ev, char *err,
 /* Payment*: the payment status of the reservation. */
 static int project_payment(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	long long id = id_field(ev, "reservationId", err, errlen);
+	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
 		return -1;
 	const char *implied = strcmp(ev->type, "PaymentApproved") == 0   ? "approved"
@@ -235,7 +225,7 @@ static int project_payment(struct db *db, const struct event *ev, char *err, siz
 /* Ticket*: the ticket code and status of the reservation. */
 static int project_ticket(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	long long id = id_field(ev, "reservationId", err, errlen);
+	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
 		return -1;
 	const char *implied = strcmp(ev->type, "TicketIssued") == 0   ? "issued"
@@ -255,7 +245,7 @@ static int project_ticket(struct db *db, const struct event *ev, char *err, size
 /* Room*: the room's name, description and status (RoomDeleted: deleted). */
 static int project_room(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	long long id = id_field(ev, "roomId", err, errlen);
+	long long id = event_data_id(ev, "roomId", err, errlen);
 	if (!id)
 		return -1;
 	int deleted = strcmp(ev->type, "RoomDeleted") == 0;
@@ -274,7 +264,7 @@ static int project_room(struct db *db, const struct event *ev, char *err, size_t
 /* Review*: the room's review count and average rating, as the event carries them. */
 static int project_review(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	long long id = id_field(ev, "roomId", err, errlen);
+	long long id = event_data_id(ev, "roomId", err, errlen);
 	if (!id)
 		return -1;
 	json_t *count = json_object_get(ev->data, "reviewCnt"), *rating = json_object_get(ev->data, "roomRating");
@@ -296,7 +286,7 @@ static int project_review(struct db *db, const struct event *ev, char *err, size
 /* MessageSent: the message, for the customer's page. */
 static int project_message(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	long long id = id_field(ev, "messageId", err, errlen);
+	long long id = event_data_id(ev, "messageId", err, errlen);
 	const char *customer = str_field(ev->data, "customer"), *text = str_field(ev->data, "text");
 	if (!id)
 		return -1;

@@ -20,21 +20,13 @@
 
 static json_t *payment_load(struct db *db, long long id)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT " PAYMENT_COLUMNS " FROM payment WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	json_t *p = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
-	db_done(st);
-	return p;
+	return db_row_by_id(db, "SELECT " PAYMENT_COLUMNS " FROM payment WHERE id = ?", id);
 }
 
 /* The payment of a reservation, or NULL when it has none. */
 static json_t *payment_for(struct db *db, long long reservation_id)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT " PAYMENT_COLUMNS " FROM payment WHERE reservation_id = ?");
-	sqlite3_bind_int64(st, 1, reservation_id);
-	json_t *p = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
-	db_done(st);
-	return p;
+	return db_row_by_id(db, "SELECT " PAYMENT_COLUMNS " FROM payment WHERE reservation_id = ?", reservation_id);
 }
 
 static const char *payment_status(json_t *p)
@@ -218,17 +210,15 @@ static int payments_get(struct ctx *c)
  * worker's transaction. */
 static int payments_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	json_t *id = json_object_get(ev->data, "reservationId");
-	if (!json_is_integer(id)) {
-		snprintf(err, errlen, "%s without reservationId", ev->type);
+	long long id = event_data_id(ev, "reservationId", err, errlen);
+	if (!id)
 		return -1;
-	}
-	json_t *p = payment_for(db, json_integer_value(id));
+	json_t *p = payment_for(db, id);
 	int rc = 0;
 	if (!p) {
 		sqlite3_stmt *st = db_prep(db, "INSERT OR IGNORE INTO closed_reservation(reservation_id, closed_at) "
 		                               "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
-		sqlite3_bind_int64(st, 1, json_integer_value(id));
+		sqlite3_bind_int64(st, 1, id);
 		rc = db_run(st) == SQLITE_DONE ? 0 : -1;
 	} else if (strcmp(payment_status(p), "approved") == 0) {
 		long long pid = json_integer_value(json_object_get(p, "id"));

@@ -27,11 +27,7 @@
 /* The reservation as its JSON resource, or NULL when it does not exist. */
 static json_t *reservation_load(struct db *db, long long id)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT " RES_COLUMNS " FROM reservation WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	json_t *r = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
-	db_done(st);
-	return r;
+	return db_row_by_id(db, "SELECT " RES_COLUMNS " FROM reservation WHERE id = ?", id);
 }
 
 static const char *field_text(json_t *obj, const char *field)
@@ -520,16 +516,14 @@ static int reservations_update(struct ctx *c)
  * worker's transaction. */
 static int force_cancel(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	json_t *room = json_object_get(ev->data, "roomId");
+	long long room = event_data_id(ev, "roomId", err, errlen);
 	char today[11];
-	if (!json_is_integer(room)) {
-		snprintf(err, errlen, "RoomDeleted without roomId");
+	if (!room)
 		return -1;
-	}
 	config_today(today);
 	sqlite3_stmt *st = db_prep(db, "SELECT id FROM reservation WHERE room_id = ? AND status = 'confirmed' "
 	                               "AND check_out > ? ORDER BY id");
-	sqlite3_bind_int64(st, 1, json_integer_value(room));
+	sqlite3_bind_int64(st, 1, room);
 	db_bind_text(st, 2, today);
 	json_t *ids = db_rows_json(st);
 	size_t i;
@@ -553,16 +547,14 @@ static int force_cancel(struct db *db, const struct event *ev, char *err, size_t
  * shows. Runs inside the worker's transaction. */
 static int track_payment_ticket(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	json_t *id = json_object_get(ev->data, "reservationId");
+	long long id = event_data_id(ev, "reservationId", err, errlen);
 	int ticket = strncmp(ev->type, "Ticket", 6) == 0;
-	if (!json_is_integer(id)) {
-		snprintf(err, errlen, "%s without reservationId", ev->type);
+	if (!id)
 		return -1;
-	}
 	sqlite3_stmt *st = ticket ? db_prep(db, "UPDATE reservation SET ticket_status = ?2, "
 	                                        "ticket_code = coalesce(?3, ticket_code) WHERE id = ?1")
 	                          : db_prep(db, "UPDATE reservation SET payment_status = ?2 WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, json_integer_value(id));
+	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, json_string_value(json_object_get(ev->data, "status")));
 	if (ticket)
 		db_bind_text(st, 3, json_string_value(json_object_get(ev->data, "code")));

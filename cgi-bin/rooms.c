@@ -376,11 +376,7 @@ static int check_reserve(struct ctx *c)
 
 static json_t *review_load(struct db *db, long long id)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT " REVIEW_COLUMNS " FROM review WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	json_t *r = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
-	db_done(st);
-	return r;
+	return db_row_by_id(db, "SELECT " REVIEW_COLUMNS " FROM review WHERE id = ?", id);
 }
 
 /* Records ReviewCreated/ReviewDeleted on the room's stream with the room's new totals. */
@@ -544,13 +540,9 @@ static int take_capacity(struct db *db, long long room, long long room_capacity,
 
 static json_t *hold_load(struct db *db, long long reservation_id)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT reservation_id AS reservationId, room_id AS roomId, "
-	                               "check_in AS checkIn, nights, guests, amount, status "
-	                               "FROM hold WHERE reservation_id = ?");
-	sqlite3_bind_int64(st, 1, reservation_id);
-	json_t *h = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
-	db_done(st);
-	return h;
+	return db_row_by_id(db, "SELECT reservation_id AS reservationId, room_id AS roomId, "
+	                    "check_in AS checkIn, nights, guests, amount, status "
+	                    "FROM hold WHERE reservation_id = ?", reservation_id);
 }
 
 /* Answers a hold request with the hold and the room's name and price. */
@@ -679,12 +671,10 @@ static int holds_release(struct ctx *c)
 /* Policy: a cancelled or rejected reservation gives its capacity back. */
 static int rooms_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	json_t *id = json_object_get(ev->data, "reservationId");
-	if (!json_is_integer(id)) {
-		snprintf(err, errlen, "%s without reservationId", ev->type);
+	long long id = event_data_id(ev, "reservationId", err, errlen);
+	if (!id)
 		return -1;
-	}
-	if (release_hold(db, json_integer_value(id))) {
+	if (release_hold(db, id)) {
 		snprintf(err, errlen, "release failed: %s", sqlite3_errmsg(db->h));
 		return -1;
 	}

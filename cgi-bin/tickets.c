@@ -15,13 +15,8 @@
  * (by_reservation 1) as its JSON resource, or NULL when there is none. */
 static json_t *ticket_load(struct db *db, long long id, int by_reservation)
 {
-	sqlite3_stmt *st = by_reservation
-		? db_prep(db, "SELECT " TICKET_COLUMNS " FROM ticket WHERE reservation_id = ?")
-		: db_prep(db, "SELECT " TICKET_COLUMNS " FROM ticket WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	json_t *t = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
-	db_done(st);
-	return t;
+	return by_reservation ? db_row_by_id(db, "SELECT " TICKET_COLUMNS " FROM ticket WHERE reservation_id = ?", id)
+	                      : db_row_by_id(db, "SELECT " TICKET_COLUMNS " FROM ticket WHERE id = ?", id);
 }
 
 static int tickets_list(struct ctx *c)
@@ -119,18 +114,16 @@ static int ticket_void(struct db *db, long long reservation, char *err, size_t e
 /* Policy: ReservationConfirmed issues a ticket, ReservationCancelled voids it. */
 static int tickets_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	json_t *id = json_object_get(ev->data, "reservationId");
-	if (!json_is_integer(id) || json_integer_value(id) < 1) {
-		snprintf(err, errlen, "%s without reservationId", ev->type);
+	long long id = event_data_id(ev, "reservationId", err, errlen);
+	if (!id)
 		return -1;
-	}
 	int rc = 0;
 	if (strcmp(ev->type, "ReservationConfirmed") == 0)
-		rc = ticket_issue(db, json_integer_value(id), err, errlen);
+		rc = ticket_issue(db, id, err, errlen);
 	else if (strcmp(ev->type, "ReservationCancelled") == 0)
-		rc = ticket_void(db, json_integer_value(id), err, errlen);
+		rc = ticket_void(db, id, err, errlen);
 	if (rc && !err[0])
-		snprintf(err, errlen, "ticket event for reservation %lld not recorded", (long long)json_integer_value(id));
+		snprintf(err, errlen, "ticket event for reservation %lld not recorded", (long long)id);
 	return rc;
 }
 

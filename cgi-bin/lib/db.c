@@ -340,6 +340,15 @@ json_t *db_row_json(sqlite3_stmt *st)
 	return o;
 }
 
+json_t *db_row_by_id(struct db *db, const char *sql, long long id)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	sqlite3_bind_int64(st, 1, id);
+	json_t *row = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	return row;
+}
+
 json_t *db_rows_json(sqlite3_stmt *st)
 {
 	json_t *a = json_array();

@@ -49,6 +49,9 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Converts the current row into a JSON object keyed by column names (use SQL aliases
  * for camelCase). Integers stay integers, NULL becomes null. New reference. */
 json_t *db_row_json(sqlite3_stmt *st);
+/* Runs sql (a string literal with one parameter, ?1 or ?) for id and returns the first
+ * row as db_row_json, or NULL when there is none. */
+json_t *db_row_by_id(struct db *db, const char *sql, long long id);
 /* Steps st to the end, collecting rows as db_row_json; resets st. New reference.
  * On a step error returns NULL. */
 json_t *db_rows_json(sqlite3_stmt *st);

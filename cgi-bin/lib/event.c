@@ -71,3 +71,12 @@ json_t *event_json(const struct event *ev)
 	                 ev->occurred_at, "correlationId", ev->correlation_id, "causationId",
 	                 ev->causation_id, "data", ev->data);
 }
+
+long long event_data_id(const struct event *ev, const char *key, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(ev->data, key);
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		return json_integer_value(v);
+	snprintf(err, errlen, "%s without %s", ev->type, key);
+	return 0;
+}

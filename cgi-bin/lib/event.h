@@ -32,6 +32,9 @@ void event_set_cause(const char *event_id);
  * event_set_cause. Returns 0 or -1. */
 int event_record(struct db *db, const char *aggregate_type, long long aggregate_id,
                  const char *type, json_t *data);
+/* The positive integer field key of ev's data, or 0 with the reason in err when it is
+ * missing or not one (a policy then fails: the event is retried, then parked). */
+long long event_data_id(const struct event *ev, const char *key, char *err, size_t errlen);
 /* Writes a random RFC 4122 version-4 uuid (37 bytes with the NUL). */
 void event_uuid(char out[37]);
 /* The event as its JSON document (new reference). */
