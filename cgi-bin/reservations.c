@@ -49,55 +49,37 @@ static int reservation_event(struct db *db, long long id, const char *type)
 
 /* ---- state transitions (each its own BEGIN IMMEDIATE transaction) ---- */
 
-/* Moves a `requested` reservation to status/reason (rejected or failed) with
- * ReservationRejected. Returns 1 when this call made the change, 0 when the row had
- * already left `requested`, -1 on a database error (rolled back). */
-static int saga_fail(struct db *db, long long id, const char *status, const char *reason,
-                     long long payment_id)
+/* How a booking leaves `requested`, and what the saga learnt on the way. */
+struct outcome {
+	const char *status;    /* confirmed, rejected or failed */
+	const char *reason;    /* NULL when confirmed */
+	long long payment_id;  /* 0 when none */
+	long long amount;      /* -1 when not known (nothing held) */
+	const char *room_name; /* NULL when not known */
+};
+
+/* Moves a `requested` reservation to its outcome and records ReservationConfirmed or
+ * ReservationRejected, in one transaction. Returns 1 when this call made the change, 0
+ * when the row had already left `requested`, -1 on a database error (rolled back). */
+static int saga_finish(struct db *db, long long id, const struct outcome *o)
 {
+	int confirmed = strcmp(o->status, "confirmed") == 0;
 	if (db_begin(db))
 		return -1;
 	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET status = ?2, reason = ?3, "
-	                               "payment_id = coalesce(?4, payment_id), "
+	                               "payment_id = coalesce(?4, payment_id), amount = coalesce(?5, amount), "
+	                               "room_name = coalesce(?6, room_name), payment_status = CASE WHEN ?2 = "
+	                               "'confirmed' THEN coalesce(payment_status, 'approved') ELSE payment_status END, "
 	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
 	                               "WHERE id = ?1 AND status = 'requested'");
 	sqlite3_bind_int64(st, 1, id);
-	db_bind_text(st, 2, status);
-	db_bind_text(st, 3, reason);
-	if (payment_id > 0)
-		sqlite3_bind_int64(st, 4, payment_id);
-	if (db_run(st) != SQLITE_DONE) {
-		db_rollback(db);
-		return -1;
-	}
-	int changed = sqlite3_changes(db->h) > 0;
-	if (changed && reservation_event(db, id, "ReservationRejected")) {
-		db_rollback(db);
-		return -1;
-	}
-	if (!changed) {
-		db_rollback(db);
-		return 0;
-	}
-	return db_commit(db) ? -1 : 1;
-}
-
-/* Confirms a `requested` reservation with its payment and records ReservationConfirmed.
- * amount < 0 keeps the stored amount. Returns 1 (done here), 0 (already left
- * `requested`) or -1 (database error, rolled back). */
-static int saga_confirm(struct db *db, long long id, long long payment_id, long long amount)
-{
-	if (db_begin(db))
-		return -1;
-	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET status = 'confirmed', reason = NULL, "
-	                               "payment_id = ?2, amount = coalesce(?3, amount), "
-	                               "payment_status = coalesce(payment_status, 'approved'), "
-	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-	                               "WHERE id = ?1 AND status = 'requested'");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, payment_id);
-	if (amount >= 0)
-		sqlite3_bind_int64(st, 3, amount);
+	db_bind_text(st, 2, o->status);
+	db_bind_text(st, 3, o->reason);
+	if (o->payment_id > 0)
+		sqlite3_bind_int64(st, 4, o->payment_id);
+	if (o->amount >= 0)
+		sqlite3_bind_int64(st, 5, o->amount);
+	db_bind_text(st, 6, o->room_name);
 	if (db_run(st) != SQLITE_DONE) {
 		db_rollback(db);
 		return -1;
@@ -106,29 +88,11 @@ static int saga_confirm(struct db *db, long long id, long long payment_id, long 
 		db_rollback(db);
 		return 0;
 	}
-	if (reservation_event(db, id, "ReservationConfirmed")) {
+	if (reservation_event(db, id, confirmed ? "ReservationConfirmed" : "ReservationRejected")) {
 		db_rollback(db);
 		return -1;
 	}
 	return db_commit(db) ? -1 : 1;
-}
-
-/* Stores what rooms said of a held booking (still `requested`): the amount, and the
- * room's name for the reservation page. */
-static int saga_set_amount(struct db *db, long long id, long long amount, const char *room_name)
-{
-	if (db_begin(db))
-		return -1;
-	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET amount = ?2, room_name = ?3 "
-	                               "WHERE id = ?1 AND status = 'requested'");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, amount);
-	db_bind_text(st, 3, room_name);
-	if (db_run(st) != SQLITE_DONE) {
-		db_rollback(db);
-		return -1;
-	}
-	return db_commit(db);
 }
 
 /* Forgets a booking whose room does not exist (nothing was held or charged). */
@@ -293,39 +257,42 @@ static void release_hold(long long id)
 	call_result_free(&r);
 }
 
-/* Undoes a booking that cannot finish: releases the hold (when one may exist), marks
- * it, and answers with the state it ends in. */
-static int saga_abort(struct ctx *c, long long id, int held, const char *status, const char *reason,
-                      long long payment_id, int retry_after)
+/* Undoes a booking that cannot finish: releases the hold (when one may exist), records
+ * the outcome with status/reason, and answers with the state the booking ends in. */
+static int saga_abort(struct ctx *c, long long id, int held, struct outcome o, const char *status,
+                      const char *reason, int retry_after)
 {
+	o.status = status;
+	o.reason = reason;
 	if (held)
 		release_hold(id);
-	if (saga_fail(c->db, id, status, reason, payment_id) < 0)
+	if (saga_finish(c->db, id, &o) < 0)
 		log_error("reservation %lld: could not record %s/%s; recovery will", id, status, reason);
 	return reply_booking(c, id, retry_after);
 }
 
-/* Step 3: charge amount; confirm on approval. */
-static int saga_charge(struct ctx *c, const struct booking *b, long long id, long long amount)
+/* Step 3: charge the held amount; confirm on approval. */
+static int saga_charge(struct ctx *c, const struct booking *b, long long id, struct outcome o)
 {
 	struct call_result r;
 	json_t *body = json_pack("{s:I, s:I, s:s}", "reservationId", (json_int_t)id, "amount",
-	                         (json_int_t)amount, "currency", config_currency());
+	                         (json_int_t)o.amount, "currency", config_currency());
 	if (b->card[0])
 		json_object_set_new(body, "card", json_string(b->card));
 	client_call("payments", "POST", "/internal/payments", body, &r);
 	json_decref(body);
-	long long payment_id = json_integer_value(json_object_get(r.body, "id"));
+	o.payment_id = json_integer_value(json_object_get(r.body, "id"));
 	if (r.status == 402)
-		payment_id = json_integer_value(json_object_get(json_object_get(r.body, "payment"), "id"));
+		o.payment_id = json_integer_value(json_object_get(json_object_get(r.body, "payment"), "id"));
 	call_result_free(&r);
 	if (r.unavailable)
-		return saga_abort(c, id, 1, "failed", "unavailable", 0, r.retry_after);
+		return saga_abort(c, id, 1, o, "failed", "unavailable", r.retry_after);
 	if (r.status == 402)
-		return saga_abort(c, id, 1, "rejected", "payment_declined", payment_id, 1);
-	if ((r.status != 200 && r.status != 201) || payment_id <= 0) /* 409: closed by recovery */
-		return saga_abort(c, id, 1, "failed", "unavailable", 0, 1);
-	if (saga_confirm(c->db, id, payment_id, amount) < 0)
+		return saga_abort(c, id, 1, o, "rejected", "payment_declined", 1);
+	if ((r.status != 200 && r.status != 201) || o.payment_id <= 0) /* 409: closed by recovery */
+		return saga_abort(c, id, 1, o, "failed", "unavailable", 1);
+	o.status = "confirmed";
+	if (saga_finish(c->db, id, &o) < 0)
 		log_error("reservation %lld: confirm failed; recovery will finish it", id);
 	return reply_booking(c, id, 1);
 }
@@ -334,18 +301,19 @@ static int saga_charge(struct ctx *c, const struct booking *b, long long id, lon
 static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 {
 	struct call_result r;
+	struct outcome o = {.amount = -1};
+	char room_name[256];
 	json_t *body = json_pack("{s:I, s:I, s:s, s:I, s:I}", "reservationId", (json_int_t)id, "roomId",
 	                         (json_int_t)b->room_id, "checkIn", b->check_in, "nights", (json_int_t)b->nights,
 	                         "guests", (json_int_t)b->guests);
 	client_call("rooms", "POST", "/internal/holds", body, &r);
 	json_decref(body);
 	json_t *amount = json_object_get(r.body, "amount");
-	long long amount_value = json_is_integer(amount) ? json_integer_value(amount) : -1;
-	char room_name[256];
+	long long held_amount = json_is_integer(amount) ? json_integer_value(amount) : -1;
 	snprintf(room_name, sizeof room_name, "%s", field_text(r.body, "roomName"));
 	call_result_free(&r);
 	if (r.unavailable)
-		return saga_abort(c, id, 1, "failed", "unavailable", 0, r.retry_after);
+		return saga_abort(c, id, 1, o, "failed", "unavailable", r.retry_after);
 	if (r.status == 404) {
 		saga_forget(c->db, id);
 		json_t *errors = json_array();
@@ -353,12 +321,12 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 		return problem_validation(c, errors);
 	}
 	if (r.status == 409)
-		return saga_abort(c, id, 0, "rejected", "sold_out", 0, 1);
-	if ((r.status != 200 && r.status != 201) || amount_value < 0)
-		return saga_abort(c, id, 1, "failed", "unavailable", 0, 1);
-	if (saga_set_amount(c->db, id, amount_value, room_name))
-		return saga_abort(c, id, 1, "failed", "unavailable", 0, 1);
-	return saga_charge(c, b, id, amount_value);
+		return saga_abort(c, id, 0, o, "rejected", "sold_out", 1);
+	if ((r.status != 200 && r.status != 201) || held_amount < 0)
+		return saga_abort(c, id, 1, o, "failed", "unavailable", 1);
+	o.amount = held_amount;
+	o.room_name = room_name;
+	return saga_charge(c, b, id, o);
 }
 
 static int reservations_create(struct ctx *c)
@@ -587,15 +555,16 @@ static void recover_one(struct db *db, long long id)
 		return;
 	}
 	const char *status = field_text(r.body, "status");
-	long long payment_id = json_integer_value(json_object_get(r.body, "id"));
 	json_t *amount = json_object_get(r.body, "amount");
-	int rc;
-	if (r.status == 200 && strcmp(status, "approved") == 0)
-		rc = saga_confirm(db, id, payment_id, json_is_integer(amount) ? json_integer_value(amount) : -1);
-	else if (r.status == 200 && strcmp(status, "declined") == 0)
-		rc = saga_fail(db, id, "rejected", "payment_declined", payment_id);
-	else
-		rc = saga_fail(db, id, "failed", "unavailable", 0);
+	struct outcome o = {"failed", "unavailable", 0, -1, NULL};
+	if (r.status == 200 && (strcmp(status, "approved") == 0 || strcmp(status, "declined") == 0)) {
+		int approved = strcmp(status, "approved") == 0;
+		o.status = approved ? "confirmed" : "rejected";
+		o.reason = approved ? NULL : "payment_declined";
+		o.payment_id = json_integer_value(json_object_get(r.body, "id"));
+		o.amount = json_is_integer(amount) ? json_integer_value(amount) : -1;
+	}
+	int rc = saga_finish(db, id, &o);
 	if (rc == 1)
 		log_info("recovered reservation %lld (payment %s)", id, r.status == 200 ? status : "none");
 	call_result_free(&r);

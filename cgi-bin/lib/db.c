@@ -226,8 +226,9 @@ struct db *db_open(const char *service)
 	const char *sync = config_str("DB_SYNCHRONOUS", "NORMAL");
 	char pragmas[256];
 	snprintf(pragmas, sizeof pragmas,
-	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
-	         strcmp(sync, "FULL") == 0 ? "FULL" : "NORMAL");
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
+	         "PRAGMA wal_autocheckpoint=%ld;",
+	         strcmp(sync, "FULL") == 0 ? "FULL" : "NORMAL", config_long("DB_WAL_AUTOCHECKPOINT", 1000));
 	if (db_exec(db, pragmas) ||
 	    db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migration(name TEXT PRIMARY KEY, "
 	                "applied_at TEXT NOT NULL)") ||
