@@ -10,6 +10,22 @@
 
 /* A claim older than this is taken to belong to a process that died. */
 #define STALE_CLAIM_SECONDS 60
+/* Every this many claims a thread also deletes expired keys. */
+#define PRUNE_EVERY 256
+
+/* Deletes keys older than IDEMPOTENCY_TTL_S (default two days, never under one day),
+ * now and then, inside the caller's transaction. */
+static void prune_expired(struct db *db)
+{
+	static _Thread_local unsigned calls;
+	if (calls++ % PRUNE_EVERY != 0)
+		return;
+	long ttl = config_long("IDEMPOTENCY_TTL_S", 172800);
+	sqlite3_stmt *st = db_prep(db, "DELETE FROM idempotency WHERE created_at < "
+	                               "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' seconds')");
+	sqlite3_bind_int64(st, 1, ttl < 86400 ? 86400 : ttl);
+	db_run(st);
+}
 
 static void request_fingerprint(const struct request *r, char out[17])
 {
@@ -66,6 +82,7 @@ int idempotency_begin(struct ctx *c)
 		db_rollback(c->db);
 		return rc;
 	}
+	prune_expired(c->db);
 	st = db_prep(c->db, "INSERT INTO idempotency(key, fingerprint, state, created_at) "
 	                    "VALUES (?, ?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
 	                    "ON CONFLICT(key) DO UPDATE SET state = 'running', created_at = excluded.created_at");

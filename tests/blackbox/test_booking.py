@@ -274,3 +274,22 @@ def test_recovery_confirms_a_stale_booking_that_was_charged(stack):
     got = wait_until(lambda: stack.get("/reservations/%d" % rid).json["status"] != "requested" and
                      stack.get("/reservations/%d" % rid).json, timeout=15, what="recovery")
     assert got["status"] == "confirmed" and got["paymentId"] == charge.json["id"], got
+
+
+def test_idempotency_keys_expire_after_their_ttl_but_not_before_a_day(stack):
+    import sqlite3
+    room = stack.post("/rooms", {"name": "Expiry", "capacity": 1000}).json
+    body = {"roomId": room["id"], "customer": "ttl@example.com"}
+    first = stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-old"})
+    assert first.status == 201, first
+    db = sqlite3.connect(stack.var + "/db/reservations.db", timeout=10)
+    with db:  # age the key by three days: past the two-day default
+        db.execute("UPDATE idempotency SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
+                   "WHERE key = 'ttl-old'")
+    db.close()
+    for i in range(300):  # enough claims for every thread to run its occasional prune
+        stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-new-%d" % i})
+    again = stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-old"})
+    assert again.status == 201 and again.json["id"] != first.json["id"], again
+    recent = stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-new-7"})
+    assert recent.header("Idempotent-Replayed") == "true", recent
