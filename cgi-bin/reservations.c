@@ -317,7 +317,7 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 	if (r.status == 404) {
 		saga_forget(c->db, id);
 		json_t *errors = json_array();
-		field_error(errors, "roomId", "no such room");
+		field_error(errors, "roomId", "does not exist");
 		return problem_validation(c, errors);
 	}
 	if (r.status == 409)

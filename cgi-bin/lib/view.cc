@@ -162,6 +162,36 @@ void form_values(ctemplate::TemplateDictionary *d, struct ctx *c)
 	}
 }
 
+/* The label a form shows for a JSON field, for the error summary ("Check-in date must
+ * be today or later"); the field name itself when it has no label here. */
+const char *field_label(const char *field)
+{
+	static const char *const labels[][2] = {
+		{"checkIn", "Check-in date"}, {"checkOut", "Check-out date"}, {"nights", "Nights"},
+		{"guests", "Guests"}, {"customer", "Email or name"}, {"card", "Card number"},
+		{"roomId", "Room"}, {"name", "Name"}, {"desc", "Description"},
+		{"capacity", "Places per night"}, {"price", "Price"}, {"rating", "Rating"},
+		{"content", "Review"}, {"status", "Status"},
+	};
+	for (auto &l : labels)
+		if (strcmp(l[0], field) == 0)
+			return l[1];
+	return field;
+}
+
+/* Adds "label" to each field error of a problem model, for pages only. */
+void label_errors(json_t *model)
+{
+	size_t i;
+	json_t *err;
+	json_array_foreach(json_object_get(model, "errors"), i, err)
+	{
+		const char *field = json_string_value(json_object_get(err, "field"));
+		if (field)
+			json_object_set_new(err, "label", json_string(field_label(field)));
+	}
+}
+
 Layout layout_for(const char *page, struct ctx *c)
 {
 	Layout l;
@@ -241,6 +271,7 @@ extern "C" int view_render(const char *page, struct ctx *c, struct buf *out)
 	try {
 		std::string file = std::string(page) + ".tpl";
 		ctemplate::TemplateDictionary dict("page");
+		label_errors(c->res->model);
 		Layout l = layout_for(page, c);
 		fill_page(&dict, c, l);
 		for (auto &part : INCLUDES) { /* includes do not inherit: fill each */
