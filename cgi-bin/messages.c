@@ -33,6 +33,7 @@ static int messages_list(struct ctx *c)
 	if (!items)
 		return problem_unavailable(c, 1, "the messages could not be read; try again");
 	c->res->page = "messages";
+	snprintf(c->res->title, sizeof c->res->title, "Messages");
 	return page_reply(c, items, limit, "id");
 }
 
@@ -42,6 +43,7 @@ static int messages_get(struct ctx *c)
 	if (!c->res->model)
 		return problem(c, 404, "message %lld does not exist", c->req->ids[0]);
 	c->res->page = "message";
+	snprintf(c->res->title, sizeof c->res->title, "Message %lld", c->req->ids[0]);
 	return 200;
 }
 

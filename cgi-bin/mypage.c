@@ -121,6 +121,7 @@ static int roomviews_list(struct ctx *c)
 	if (!items)
 		return problem_unavailable(c, 1, "the room views could not be read; try again");
 	c->res->page = "roomviews";
+	snprintf(c->res->title, sizeof c->res->title, "Room views");
 	return page_reply(c, items, limit, "roomId");
 }
 

@@ -193,6 +193,7 @@ static int payments_list(struct ctx *c)
 	if (!items)
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	c->res->page = "payments";
+	snprintf(c->res->title, sizeof c->res->title, "Payments");
 	return page_reply(c, items, limit, "id");
 }
 
@@ -202,6 +203,7 @@ static int payments_get(struct ctx *c)
 	if (!c->res->model)
 		return problem(c, 404, "payment %lld does not exist", c->req->ids[0]);
 	c->res->page = "payment";
+	snprintf(c->res->title, sizeof c->res->title, "Payment %lld", c->req->ids[0]);
 	return 200;
 }
 

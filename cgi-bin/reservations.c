@@ -11,6 +11,7 @@
 #include "lib/client.h"
 #include "lib/config.h"
 #include "lib/db.h"
+#include "lib/idempotency.h"
 #include "lib/log.h"
 #include "lib/service.h"
 
@@ -219,15 +220,43 @@ static json_t *booking_read(struct ctx *c, struct booking *b)
 	return errors;
 }
 
-/* Stores the booking as `requested` (committed) and returns its id, or -1. */
-static long long booking_insert(struct db *db, const struct booking *b)
+/* The booking this Idempotency-Key created within the key's lifetime, or 0. A failed
+ * one (nothing held or charged) does not count: retrying it books afresh. */
+static long long booking_by_key(struct db *db, const char *key)
 {
+	long long id = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM reservation WHERE idempotency_key = ? AND status <> 'failed' "
+	                               "AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' seconds')");
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, idempotency_ttl_s());
+	db_scalar_int(st, &id);
+	return id;
+}
+
+/* Stores the booking as `requested` (committed) and returns its id, or -1. When key (the
+ * request's Idempotency-Key, may be NULL) already created a booking, returns that one's
+ * id with *again set: a retry after a crash or a 5xx must not book twice. */
+static long long booking_insert(struct db *db, const struct booking *b, const char *key, int *again)
+{
+	*again = 0;
 	if (db_begin(db))
 		return -1;
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, "
-	                               "customer, currency, status, request_id, created_at, updated_at) "
-	                               "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', ?, "
-	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	long long id = key ? booking_by_key(db, key) : 0;
+	if (id > 0) {
+		db_rollback(db);
+		*again = 1;
+		return id;
+	}
+	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET idempotency_key = NULL WHERE idempotency_key = ?");
+	db_bind_text(st, 1, key); /* an expired key may be used again */
+	if (key && db_run(st) != SQLITE_DONE) {
+		db_rollback(db);
+		return -1;
+	}
+	st = db_prep(db, "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, customer, currency, "
+	                 "status, request_id, idempotency_key, created_at, updated_at) "
+	                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, "
+	                 "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
 	sqlite3_bind_int64(st, 1, b->room_id);
 	db_bind_text(st, 2, b->check_in);
 	db_bind_text(st, 3, b->check_out);
@@ -236,11 +265,12 @@ static long long booking_insert(struct db *db, const struct booking *b)
 	db_bind_text(st, 6, b->customer);
 	db_bind_text(st, 7, config_currency());
 	db_bind_text(st, 8, log_request_id()[0] ? log_request_id() : NULL);
+	db_bind_text(st, 9, key);
 	if (db_run(st) != SQLITE_DONE) {
 		db_rollback(db);
 		return -1;
 	}
-	long long id = sqlite3_last_insert_rowid(db->h);
+	id = sqlite3_last_insert_rowid(db->h);
 	return db_commit(db) ? -1 : id;
 }
 
@@ -339,10 +369,11 @@ static int reservations_create(struct ctx *c)
 	if (json_array_size(errors))
 		return problem_validation(c, errors);
 	json_decref(errors);
-	long long id = booking_insert(c->db, &b);
+	int again;
+	long long id = booking_insert(c->db, &b, c->req->idem_key, &again);
 	if (id < 0)
 		return problem_unavailable(c, 1, "the database is busy; try again");
-	return saga_hold(c, &b, id);
+	return again ? reply_booking(c, id, 1) : saga_hold(c, &b, id);
 }
 
 /* ---- reading ---- */

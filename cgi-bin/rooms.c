@@ -48,6 +48,8 @@ static int reply_room(struct ctx *c, long long id, int status)
 	if (db_commit(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	c->res->model = room_load(c->db, id);
+	if (!c->res->model) /* deleted in the meantime */
+		return problem(c, 404, "room %lld does not exist", id);
 	if (status == 201)
 		response_header(c->res, "Location", "/rooms/%lld", id);
 	c->res->page = "room";
@@ -115,11 +117,11 @@ static int rooms_create(struct ctx *c)
 	db_bind_text(st, 2, in.desc);
 	sqlite3_bind_int64(st, 3, in.capacity);
 	sqlite3_bind_int64(st, 4, in.price);
-	if (db_run(st) != SQLITE_DONE)
+	long long id = db_run(st) == SQLITE_DONE ? sqlite3_last_insert_rowid(c->db->h) : 0;
+	if (!id || room_event(c->db, id, "RoomRegistered")) {
+		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the room could not be stored; try again");
-	long long id = sqlite3_last_insert_rowid(c->db->h);
-	if (room_event(c->db, id, "RoomRegistered"))
-		return problem_unavailable(c, 1, "the room could not be stored; try again");
+	}
 	return reply_room(c, id, 201);
 }
 
@@ -479,6 +481,8 @@ static int room_reviews_list(struct ctx *c)
 static int reviews_get(struct ctx *c)
 {
 	c->res->model = review_load(c->db, c->req->ids[0]);
+	c->res->page = "review_show"; /* a problem still renders the error page */
+	snprintf(c->res->title, sizeof c->res->title, "Review %lld", c->req->ids[0]);
 	return c->res->model ? 200 : problem(c, 404, "review %lld does not exist", c->req->ids[0]);
 }
 

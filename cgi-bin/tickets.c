@@ -37,6 +37,7 @@ static int tickets_list(struct ctx *c)
 	if (!items)
 		return problem_unavailable(c, 1, "the tickets could not be read; try again");
 	c->res->page = "tickets";
+	snprintf(c->res->title, sizeof c->res->title, "Tickets");
 	return page_reply(c, items, limit, "id");
 }
 
@@ -46,6 +47,7 @@ static int tickets_get(struct ctx *c)
 	if (!c->res->model)
 		return problem(c, 404, "ticket %lld does not exist", c->req->ids[0]);
 	c->res->page = "ticket";
+	snprintf(c->res->title, sizeof c->res->title, "Ticket %lld", c->req->ids[0]);
 	return 200;
 }
 

@@ -505,6 +505,8 @@ int page_params(struct ctx *c, long long *limit, long long *cursor)
 int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_field)
 {
 	json_t *next = json_null(), *next_href = NULL;
+	if (!items) /* the query failed (logged by SQLite's caller): never a 200 without a body */
+		return problem_unavailable(c, 1, "the list could not be read; try again");
 	if ((long long)json_array_size(items) > limit) {
 		json_array_remove(items, (size_t)limit);
 		json_t *last = json_array_get(items, (size_t)limit - 1);

@@ -111,6 +111,7 @@ long date_diff(const char *a, const char *b);
 /* Pagination: reads ?limit= (1..100, default 20) and ?cursor= (an id). Returns 0 or 400. */
 int page_params(struct ctx *c, long long *limit, long long *cursor);
 /* Wraps items (stolen; fetched with limit+1 rows) as {"items","nextCursor"}, trimming the
- * extra row and adding a Link header when there is a next page. Sets c->res->model; returns 200. */
+ * extra row and adding a Link header when there is a next page. Sets c->res->model; returns
+ * 200, or 503 when items is NULL (the query failed). */
 int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_field);
 #endif

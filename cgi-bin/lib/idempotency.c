@@ -8,10 +8,14 @@
 #include "db.h"
 #include "log.h"
 
-/* A claim older than this is taken to belong to a process that died. */
-#define STALE_CLAIM_SECONDS 60
 /* Every this many claims a thread also deletes expired keys. */
 #define PRUNE_EVERY 256
+
+long idempotency_ttl_s(void)
+{
+	long ttl = config_long("IDEMPOTENCY_TTL_S", 172800);
+	return ttl < 86400 ? 86400 : ttl;
+}
 
 /* Deletes keys older than IDEMPOTENCY_TTL_S (default two days, never under one day),
  * now and then, inside the caller's transaction. */
@@ -20,10 +24,9 @@ static void prune_expired(struct db *db)
 	static _Thread_local unsigned calls;
 	if (calls++ % PRUNE_EVERY != 0)
 		return;
-	long ttl = config_long("IDEMPOTENCY_TTL_S", 172800);
 	sqlite3_stmt *st = db_prep(db, "DELETE FROM idempotency WHERE created_at < "
 	                               "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' seconds')");
-	sqlite3_bind_int64(st, 1, ttl < 86400 ? 86400 : ttl);
+	sqlite3_bind_int64(st, 1, idempotency_ttl_s());
 	db_run(st);
 }
 
@@ -74,7 +77,7 @@ int idempotency_begin(struct ctx *c)
 			rc = problem(c, 422, "this Idempotency-Key was used with a different request");
 		else if (done)
 			rc = replay(c, st);
-		else if (age < STALE_CLAIM_SECONDS)
+		else if (age < config_long("IDEMPOTENCY_CLAIM_TIMEOUT_S", 60)) /* older: its process died */
 			rc = problem(c, 409, "a request with this Idempotency-Key is still in progress");
 	}
 	db_done(st);

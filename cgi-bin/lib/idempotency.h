@@ -7,6 +7,8 @@
 /* Claims c->req->idem_key for this request. Returns 0 when the handler should run;
  * otherwise the status of a reply already written to c->res (a replay, 409 or 422). */
 int idempotency_begin(struct ctx *c);
+/* How long a key is remembered, in seconds (IDEMPOTENCY_TTL_S, never under a day). */
+long idempotency_ttl_s(void);
 /* Stores the response of a claimed key (or frees the claim after a 5xx/503 so the client
  * can retry). */
 void idempotency_finish(struct ctx *c);

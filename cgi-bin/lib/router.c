@@ -5,6 +5,7 @@
 
 #include "browser.h"
 #include "buf.h"
+#include "db.h"
 #include "idempotency.h"
 #include "log.h"
 #include "service.h"
@@ -77,6 +78,7 @@ static int run_route(const struct route *r, struct ctx *c)
 	if (rc)
 		return c->res->status = rc;
 	c->res->status = r->handler(c);
+	db_rollback(c->db); /* a transaction a failing handler left open must not hold the key */
 	idempotency_finish(c);
 	return c->res->status;
 }

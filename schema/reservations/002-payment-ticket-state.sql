@@ -4,3 +4,7 @@ ALTER TABLE reservation ADD COLUMN payment_status TEXT;
 ALTER TABLE reservation ADD COLUMN ticket_code TEXT;
 ALTER TABLE reservation ADD COLUMN ticket_status TEXT;
 ALTER TABLE reservation ADD COLUMN room_name TEXT;   -- from the hold, for the page
+-- The Idempotency-Key that created the booking: a retry after a crash or a 5xx answers
+-- with this booking instead of booking again.
+ALTER TABLE reservation ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX reservation_idempotency_key ON reservation(idempotency_key);

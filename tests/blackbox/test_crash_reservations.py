@@ -67,3 +67,30 @@ def test_kill9_mid_saga_leaves_no_half_done_booking():
             return all(a[0] in confirmed for a in approved)
 
         wait_until(no_stray_charge, timeout=30, what="charges of unconfirmed bookings to be refunded")
+
+
+def test_retrying_an_idempotency_key_after_a_crash_books_and_charges_once():
+    env = {"PAYMENT_DELAY_MS": "700", "CALL_TIMEOUT_MS": "3000", "SAGA_TIMEOUT_MS": "1500",
+           "RECOVERY_INTERVAL_MS": "200", "IDEMPOTENCY_CLAIM_TIMEOUT_S": "2"}
+    with Stack(name="idemcrash", procs=1, env=env) as s:
+        room = s.post("/rooms", {"name": "Once", "capacity": 5, "price": 10}).json["id"]
+        body = {"roomId": room, "customer": "once@example.com"}
+        key = {"Idempotency-Key": "crash-retry-1"}
+        first = threading.Thread(target=lambda: s.post("/reservations", body, headers=key, timeout=15))
+        first.start()
+        time.sleep(0.4)  # the charge is on its way (700 ms at payments)
+        s.kill9("reservations")
+        first.join()
+
+        def settled():  # the client retries with the same key until it gets a real answer
+            r = s.post("/reservations", body, headers=key)
+            return r if r.status == 201 else None
+        booked = wait_until(settled, timeout=30, interval=0.3, what="the retried booking")
+        assert s.post("/reservations", body, headers=key).json["id"] == booked.json["id"]
+        mine = query(s, "reservations", "SELECT id, status FROM reservation WHERE customer = ?",
+                     ("once@example.com",))
+        assert [st for _, st in mine].count("confirmed") == 1, mine
+        ids = [str(i) for i, _ in mine]
+        charged = query(s, "payments", "SELECT reservation_id FROM payment WHERE status = 'approved' "
+                        "AND reservation_id IN (%s)" % ",".join(ids))
+        assert charged == [(booked.json["id"],)], (charged, mine)

@@ -22,8 +22,8 @@ _fixture = {}
 
 
 def _setup(stack):
-    """One room with a reservation (ticket issued), one whose stay is over (review
-    form), and a csrf token."""
+    """One room with a reservation (ticket issued, payment, message), one whose stay is
+    over (review form), a rated and an unrated review, and a csrf token."""
     if _fixture.get("var") == stack.var:
         return _fixture
     room = stack.post("/rooms", json={"name": "Valid <HTML> & room", "desc": "Quotes \" and 'apostrophes'",
@@ -47,7 +47,24 @@ def _setup(stack):
     page = stack.get("/rooms/%d" % rid, headers=BROWSER)
     token = re.search(r"csrf=([0-9a-f]{32})", page.header("set-cookie") or "")
     assert token, "an HTML page sets the csrf cookie: %r" % page.header("set-cookie")
-    _fixture.update(var=stack.var, room=rid, reservation=resid, past=past.json["id"], csrf=token.group(1))
+    rated = stack.post("/rooms/%d/reviews" % rid, json={"rating": 4, "content": "Quiet <b>room</b> & \"clean\""})
+    assert rated.status == 201, rated
+    unrated = stack.post("/reviews", json={"roomId": rid})
+    assert unrated.status == 201, unrated
+    assert unrated.json.get("rating") is None, unrated
+
+    def first_id(path):
+        items = (stack.get(path).json or {}).get("items") or []
+        return items[0]["id"] if items else None
+    payment = wait_until(lambda: first_id("/payments?reservationId=%d" % resid), what="the payment")
+    ticket = wait_until(lambda: first_id("/tickets?reservationId=%d" % resid), what="the ticket")
+    message = wait_until(lambda: first_id("/messages?reservationId=%d" % resid), what="the confirmation message")
+    wait_until(lambda: any(x.get("roomId") == rid and x.get("reviewCnt") == 2 for x in
+                           (stack.get("/roomviews?limit=100").json or {}).get("items", [])),
+               what="the room view with both reviews")
+    _fixture.update(var=stack.var, room=rid, reservation=resid, past=past.json["id"], csrf=token.group(1),
+                    review=rated.json["id"], review_unrated=unrated.json["id"], payment=payment, ticket=ticket,
+                    message=message)
     return _fixture
 
 
@@ -77,6 +94,17 @@ PAGES = {
         "roomId": f["room"], "checkIn": "not-a-date", "nights": "0", "guests": "1", "customer": "x", "card": ""}), 422),
     "room_form_with_errors": (lambda s, f: _form_post(s, "/rooms", {"name": "", "desc": "", "capacity": "0"}), 422),
     "error_403_no_csrf": (lambda s, f: s.request("POST", "/rooms", form={"name": "x"}, headers=BROWSER), 403),
+    "payments": (lambda s, f: s.get("/payments", headers=BROWSER), 200),
+    "payments_next_page": (lambda s, f: s.get("/payments?limit=1", headers=BROWSER), 200),
+    "payment": (lambda s, f: s.get("/payments/%d" % f["payment"], headers=BROWSER), 200),
+    "tickets": (lambda s, f: s.get("/tickets", headers=BROWSER), 200),
+    "ticket": (lambda s, f: s.get("/tickets/%d" % f["ticket"], headers=BROWSER), 200),
+    "messages": (lambda s, f: s.get("/messages", headers=BROWSER), 200),
+    "messages_empty": (lambda s, f: s.get("/messages?customer=nobody%40example.com", headers=BROWSER), 200),
+    "message": (lambda s, f: s.get("/messages/%d" % f["message"], headers=BROWSER), 200),
+    "roomviews": (lambda s, f: s.get("/roomviews", headers=BROWSER), 200),
+    "review": (lambda s, f: s.get("/reviews/%d" % f["review"], headers=BROWSER), 200),
+    "review_unrated": (lambda s, f: s.get("/reviews/%d" % f["review_unrated"], headers=BROWSER), 200),
     "error_404_service": (lambda s, f: s.get("/rooms/999999", headers=BROWSER), 404),
     "error_404_nginx": (lambda s, f: s.get("/nope", headers=BROWSER), 404),
 }
