@@ -283,9 +283,11 @@ def test_idempotency_keys_expire_after_their_ttl_but_not_before_a_day(stack):
     first = stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-old"})
     assert first.status == 201, first
     db = sqlite3.connect(stack.var + "/db/reservations.db", timeout=10)
-    with db:  # age the key by three days: past the two-day default
+    with db:  # age the key and its booking by three days: past the two-day default
         db.execute("UPDATE idempotency SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
                    "WHERE key = 'ttl-old'")
+        db.execute("UPDATE reservation SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
+                   "WHERE idempotency_key = 'ttl-old'")
     db.close()
     for i in range(300):  # enough claims for every thread to run its occasional prune
         stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-new-%d" % i})
