@@ -59,14 +59,33 @@ struct outcome {
 	const char *room_name; /* NULL when not known */
 };
 
+/* True when the room of reservation id was deleted (RoomDeleted already applied). */
+static int room_withdrawn(struct db *db, long long id)
+{
+	long long n = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM deleted_room d JOIN reservation r "
+	                               "ON r.room_id = d.room_id WHERE r.id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	db_scalar_int(st, &n);
+	return n > 0;
+}
+
 /* Moves a `requested` reservation to its outcome and records ReservationConfirmed or
- * ReservationRejected, in one transaction. Returns 1 when this call made the change, 0
+ * ReservationRejected, in one transaction. A confirmation for a room deleted meanwhile
+ * becomes force_cancelled/room_deleted with ReservationCancelled instead (the consumers
+ * release the hold, refund the charge and tell the customer). Returns 1 when this call made the change, 0
  * when the row had already left `requested`, -1 on a database error (rolled back). */
 static int saga_finish(struct db *db, long long id, const struct outcome *o)
 {
 	int confirmed = strcmp(o->status, "confirmed") == 0;
 	if (db_begin(db))
 		return -1;
+	struct outcome withdrawn = *o; /* the room was deleted while this booking was in flight */
+	if (confirmed && room_withdrawn(db, id)) {
+		withdrawn.status = "force_cancelled";
+		withdrawn.reason = "room_deleted";
+		o = &withdrawn;
+	}
 	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET status = ?2, reason = ?3, "
 	                               "payment_id = coalesce(?4, payment_id), amount = coalesce(?5, amount), "
 	                               "room_name = coalesce(?6, room_name), payment_status = CASE WHEN ?2 = "
@@ -89,7 +108,10 @@ static int saga_finish(struct db *db, long long id, const struct outcome *o)
 		db_rollback(db);
 		return 0;
 	}
-	if (reservation_event(db, id, confirmed ? "ReservationConfirmed" : "ReservationRejected")) {
+	const char *type = o == &withdrawn ? "ReservationCancelled"
+	                   : confirmed     ? "ReservationConfirmed"
+	                                   : "ReservationRejected";
+	if (reservation_event(db, id, type)) {
 		db_rollback(db);
 		return -1;
 	}
@@ -132,6 +154,8 @@ static int reply_booking(struct ctx *c, long long id, int retry_after)
 		response_header(c->res, "Location", "/reservations/%lld", id);
 		return 201;
 	}
+	if (strcmp(status, "force_cancelled") == 0)
+		return problem_with(c, 409, res, "the room was withdrawn by its host; any payment is refunded");
 	if (strcmp(status, "rejected") == 0 && strcmp(reason, "sold_out") == 0)
 		return problem_with(c, 409, res, "the room is sold out on some night of the stay");
 	if (strcmp(status, "rejected") == 0)
@@ -520,8 +544,15 @@ static int force_cancel(struct db *db, const struct event *ev, char *err, size_t
 	if (!room)
 		return -1;
 	config_today(today);
-	sqlite3_stmt *st = db_prep(db, "SELECT id FROM reservation WHERE room_id = ? AND status = 'confirmed' "
-	                               "AND check_out > ? ORDER BY id");
+	sqlite3_stmt *st = db_prep(db, "INSERT OR IGNORE INTO deleted_room(room_id, deleted_at) "
+	                               "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	sqlite3_bind_int64(st, 1, room);
+	if (db_run(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "RoomDeleted: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	st = db_prep(db, "SELECT id FROM reservation WHERE room_id = ? AND status = 'confirmed' "
+	                 "AND check_out > ? ORDER BY id");
 	sqlite3_bind_int64(st, 1, room);
 	db_bind_text(st, 2, today);
 	json_t *ids = db_rows_json(st);

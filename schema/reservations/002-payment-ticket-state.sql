@@ -8,3 +8,9 @@ ALTER TABLE reservation ADD COLUMN room_name TEXT;   -- from the hold, for the p
 -- with this booking instead of booking again.
 ALTER TABLE reservation ADD COLUMN idempotency_key TEXT;
 CREATE UNIQUE INDEX reservation_idempotency_key ON reservation(idempotency_key);
+-- Rooms deleted (from RoomDeleted): a booking still in flight for one of them is not
+-- confirmed but force-cancelled, so nothing stays booked on a room that is gone.
+CREATE TABLE deleted_room (
+  room_id    INTEGER PRIMARY KEY,
+  deleted_at TEXT NOT NULL
+);

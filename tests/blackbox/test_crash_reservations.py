@@ -94,3 +94,27 @@ def test_retrying_an_idempotency_key_after_a_crash_books_and_charges_once():
         charged = query(s, "payments", "SELECT reservation_id FROM payment WHERE status = 'approved' "
                         "AND reservation_id IN (%s)" % ",".join(ids))
         assert charged == [(booked.json["id"],)], (charged, mine)
+
+
+def test_a_room_deleted_while_a_booking_is_in_flight_leaves_nothing_booked():
+    with Stack(name="delinflight", procs=1, env={"PAYMENT_DELAY_MS": "800", "CALL_TIMEOUT_MS": "3000"}) as s:
+        room = s.post("/rooms", {"name": "Going away", "capacity": 3, "price": 10}).json["id"]
+        answer = []
+        t = threading.Thread(target=lambda: answer.append(
+            s.post("/reservations", {"roomId": room, "customer": "late@example.com"}, timeout=15)))
+        t.start()
+        time.sleep(0.3)  # held, the charge is on its way
+        assert s.request("DELETE", "/rooms/%d" % room).status == 204
+        t.join()
+        r = answer[0]
+        assert r.status == 409 and r.json["reservation"]["status"] == "force_cancelled", r
+        res = r.json["reservation"]["id"]
+
+        def undone():
+            pay = s.get("/payments?reservationId=%d" % res).json["items"]
+            hold = query(s, "rooms", "SELECT status FROM hold WHERE reservation_id = ?", (res,))
+            msgs = s.get("/messages?reservationId=%d" % res).json["items"]
+            return pay and pay[0]["status"] == "refunded" and hold == [("released",)] and msgs
+        wait_until(undone, what="refund, release and message")
+        assert [m["kind"] for m in s.get("/messages?reservationId=%d" % res).json["items"]] == ["force_cancellation"]
+        assert s.get("/tickets?reservationId=%d" % res).json["items"] == []
