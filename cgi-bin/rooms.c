@@ -385,12 +385,14 @@ static json_t *review_load(struct db *db, long long id)
 static int review_event(struct db *db, const char *type, json_t *review)
 {
 	long long room_id = json_integer_value(json_object_get(review, "roomId"));
-	json_t *room = room_load(db, room_id);
+	json_t *totals = db_row_by_id(db, "SELECT review_cnt AS reviewCnt, CASE WHEN rated_cnt > 0 THEN "
+	                                  "round(rating_sum * 1.0 / rated_cnt, 2) END AS roomRating "
+	                                  "FROM room WHERE id = ?", room_id); /* deleted rooms too */
 	json_t *data = json_deep_copy(review);
 	json_object_set_new(data, "reviewId", json_integer(json_integer_value(json_object_get(review, "id"))));
-	json_object_set(data, "reviewCnt", json_object_get(room, "reviewCnt"));
-	json_object_set(data, "roomRating", json_object_get(room, "rating"));
-	json_decref(room);
+	if (totals)
+		json_object_update(data, totals);
+	json_decref(totals);
 	return event_record(db, "Room", room_id, type, data);
 }
 

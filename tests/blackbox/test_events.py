@@ -249,3 +249,15 @@ def all_roomviews(stack):
         cursor = r.json["nextCursor"]
         if not cursor:
             return items
+
+
+def test_deleting_a_review_of_a_deleted_room_parks_nothing(stack):
+    room = stack.post("/rooms", {"name": "Gone with reviews"}).json
+    review = stack.post("/rooms/%d/reviews" % room["id"], {"rating": 4}).json
+    assert stack.request("DELETE", "/rooms/%d" % room["id"]).status == 204
+    assert stack.request("DELETE", "/reviews/%d" % review["id"]).status == 204
+    wait_until(lambda: consumers_caught_up(stack), what="caught up")
+    for consumer in SUBSCRIPTIONS:
+        assert query(stack, consumer, "SELECT count(*) FROM dead_letter")[0][0] == 0, consumer
+    view = [v for v in stack.get("/roomviews?limit=100").json["items"] if v["roomId"] == room["id"]]
+    assert view and view[0]["reviewCnt"] == 0 and view[0]["status"] == "deleted", view
