@@ -392,3 +392,18 @@ def test_every_documented_operation_is_routed(stack):
             assert not r.json["detail"].startswith("no such resource"), (method, concrete, r)
         checked += 1
     assert checked >= 10, checked
+
+
+def test_errors_nginx_answers_itself_are_problem_json_too(stack):
+    import http.client
+    cases = [("TRACE", "/rooms", {}, 405), ("GET", "/rooms/%zz", {}, 400),
+             ("GET", "/rooms", {"X-Big": "a" * 20000}, 400), ("GET", "/rooms?x=" + "a" * 9000, {}, 414)]
+    for method, path, headers, status in cases:
+        conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+        conn.request(method, path, headers=dict(headers, Accept="application/json"))
+        r = conn.getresponse()
+        body = r.read().decode()
+        conn.close()
+        assert r.status == status, (method, path[:40], r.status, body[:200])
+        assert r.getheader("Content-Type") == "application/problem+json", (method, path[:40])
+        assert '"status":%d' % status in body and r.getheader("X-Request-Id")
