@@ -211,8 +211,16 @@ static void read_stay(struct ctx *c, json_t *errors, struct booking *b)
 	int has_nights = body_int(c, errors, "nights", 1, MAX_NIGHTS, &b->nights);
 	int has_out = body_date(c, errors, "checkOut", &check_out);
 	snprintf(b->check_in, sizeof b->check_in, "%s", has_in == 1 ? check_in : today);
+	char horizon[11], msg[80];
+	long horizon_days = config_long("BOOKING_HORIZON_DAYS", 3650);
+	if (horizon_days < 1 || horizon_days > 36500)
+		horizon_days = 3650;
+	date_add(today, (int)horizon_days, horizon);
+	snprintf(msg, sizeof msg, "must be at most %ld days from today", horizon_days);
 	if (has_in == 1 && strcmp(check_in, today) < 0)
 		field_error(errors, "checkIn", "must be today or later");
+	else if (has_in == 1 && strcmp(check_in, horizon) > 0)
+		field_error(errors, "checkIn", msg);
 	if (has_in == -1 || has_nights == -1 || has_out == -1)
 		return;
 	if (has_out == 1) {

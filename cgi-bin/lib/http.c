@@ -442,7 +442,10 @@ void date_add(const char *date, int days, char out[11])
 	time_t t = date_epoch(date) + (time_t)days * 86400;
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	if (tm.tm_year + 1900 > 9999) /* saturate: never a date of five digits */
+		snprintf(out, 11, "9999-12-31");
+	else
+		strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
 long date_diff(const char *a, const char *b) { return (long)((date_epoch(b) - date_epoch(a)) / 86400); }

@@ -103,7 +103,7 @@ int query_date(struct ctx *c, const char *key, const char **out);
 char *url_encode(const char *s);
 /* True when s is a valid YYYY-MM-DD date. */
 int date_valid(const char *s);
-/* Adds days to a YYYY-MM-DD date (out holds 11 bytes). */
+/* Adds days to a YYYY-MM-DD date (out holds 11 bytes); saturates at 9999-12-31. */
 void date_add(const char *date, int days, char out[11]);
 /* Days from a to b (b - a). */
 long date_diff(const char *a, const char *b);

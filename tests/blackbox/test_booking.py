@@ -295,3 +295,10 @@ def test_idempotency_keys_expire_after_their_ttl_but_not_before_a_day(stack):
     assert again.status == 201 and again.json["id"] != first.json["id"], again
     recent = stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-new-7"})
     assert recent.header("Idempotent-Replayed") == "true", recent
+
+
+def test_check_in_beyond_the_horizon_is_422_and_dates_never_overflow(stack):
+    room = stack.post("/rooms", {"name": "Far future"}).json["id"]
+    assert_invalid(stack, {"roomId": room, "checkIn": "9999-12-31", "nights": 2}, "checkIn")
+    r = stack.get("/rooms/%d/availability?from=9999-12-29" % room)
+    assert r.status == 200 and [d["date"] for d in r.json["days"]] == ["9999-12-29", "9999-12-30", "9999-12-31"], r
