@@ -91,7 +91,10 @@ void config_today(char out[11])
 {
 	time_t now = time(NULL);
 	struct tm tm;
-	localtime_r(&now, &tm); /* TZ from the environment; unset means UTC here */
+	if (getenv("TZ")) /* the configured zone; unset means UTC, not /etc/localtime */
+		localtime_r(&now, &tm);
+	else
+		gmtime_r(&now, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 

@@ -90,6 +90,18 @@ char *url_encode(const char *s)
 	return out;
 }
 
+/* True when s is valid UTF-8 (jansson's own check: it refuses anything else). */
+static int utf8_valid(const char *s)
+{
+	json_t *j = json_string(s);
+	json_decref(j);
+	return j != NULL;
+}
+
+/* More query or form parameters than any page or API call uses: refused (the duplicate
+ * check below is quadratic). */
+#define MAX_PARAMS 256
+
 /* Splits an x-www-form-urlencoded string into pairs. Returns 0 or 400. */
 static int parse_pairs(const char *s, struct param **out, int *nout, char *err, size_t errlen)
 {
@@ -97,12 +109,21 @@ static int parse_pairs(const char *s, struct param **out, int *nout, char *err, 
 	int n = 0;
 	while (s && *s) {
 		size_t len = strcspn(s, "&");
+		if (n >= MAX_PARAMS) {
+			snprintf(err, errlen, "more than %d parameters", MAX_PARAMS);
+			for (int i = 0; i < n; i++) {
+				free(ps[i].key);
+				free(ps[i].val);
+			}
+			free(ps);
+			return 400;
+		}
 		const char *eq = memchr(s, '=', len);
 		if (len > 0) {
 			size_t klen = eq ? (size_t)(eq - s) : len;
 			char *k = url_decode(s, klen);
 			char *v = eq ? url_decode(eq + 1, len - klen - 1) : strdup("");
-			int bad = !k || !v || !*k;
+			int bad = !k || !v || !*k || !utf8_valid(k) || !utf8_valid(v);
 			for (int i = 0; !bad && i < n; i++)
 				if (strcmp(ps[i].key, k) == 0) {
 					snprintf(err, errlen, "parameter '%s' is given more than once", k);
@@ -219,12 +240,16 @@ int request_parse_body(struct request *r, char *err, size_t errlen)
 	r->json = json_object();
 	r->body_is_form = 1;
 	for (int i = 0; i < n; i++) {
-		json_object_set_new(r->json, ps[i].key, json_string(ps[i].val));
+		json_t *v = json_string(ps[i].val);
+		if ((!v || json_object_set_new(r->json, ps[i].key, v)) && !rc) {
+			snprintf(err, errlen, "form field '%.40s' is not valid UTF-8", ps[i].key);
+			rc = 400;
+		}
 		free(ps[i].key);
 		free(ps[i].val);
 	}
 	free(ps);
-	return 0;
+	return rc;
 }
 
 /* q-value of the best match for type in an Accept header; -1 when not listed. */
@@ -305,8 +330,9 @@ static json_t *problem_json(int status, const char *detail)
 {
 	char type[64];
 	snprintf(type, sizeof type, "https://roombook.example/problems/%d", status);
-	return json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", http_reason(status), "status",
-	                 status, "detail", detail);
+	json_t *text = json_string(detail); /* a detail quoting raw input may not be UTF-8 */
+	return json_pack("{s:s, s:s, s:i, s:o}", "type", type, "title", http_reason(status), "status", status,
+	                 "detail", text ? text : json_string("the request is malformed"));
 }
 
 int problem(struct ctx *c, int status, const char *detail, ...)
@@ -394,8 +420,7 @@ int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, co
 		return -1;
 	}
 	const char *s = json_string_value(v);
-	size_t len = json_string_length(v);
-	if (strlen(s) != len) {
+	if (strlen(s) != json_string_length(v)) {
 		field_error(errors, field, "must not contain NUL characters");
 		return -1;
 	}
@@ -403,6 +428,9 @@ int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, co
 		s++;
 	if (!*s)
 		return 0;
+	size_t len = 0; /* characters, not bytes: count the bytes that start one */
+	for (const char *p = s; *p; p++)
+		len += ((unsigned char)*p & 0xC0) != 0x80;
 	if (len > maxlen) {
 		snprintf(msg, sizeof msg, "must be at most %zu characters", maxlen);
 		field_error(errors, field, msg);

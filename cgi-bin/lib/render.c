@@ -29,6 +29,16 @@ static int is_form_post(const struct request *r)
 	return r->body_is_form && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
 }
 
+/* True when s is safe as a same-site Location: no backslash, space or control byte
+ * (browsers drop tabs and newlines, which could turn "/\t/x" into "//x"). */
+static int local_path(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f || *s == '\\')
+			return 0;
+	return 1;
+}
+
 /* Where a successful form post sends the browser: a local _next field, else the new
  * resource (Location), else the page it was posted to. */
 static void redirect_target(const struct ctx *c, char *out, size_t size)
@@ -36,7 +46,7 @@ static void redirect_target(const struct ctx *c, char *out, size_t size)
 	json_t *next = json_object_get(c->req->json, "_next");
 	const char *n = json_is_string(next) ? json_string_value(next) : NULL;
 	const char *loc = strstr(buf_str(&c->res->headers), "Location: ");
-	if (n && n[0] == '/' && n[1] != '/' && !strpbrk(n, "\r\n\\"))
+	if (n && n[0] == '/' && n[1] != '/' && local_path(n))
 		snprintf(out, size, "%s", n);
 	else if (loc)
 		snprintf(out, size, "%.*s", (int)strcspn(loc + 10, "\r"), loc + 10);

@@ -407,3 +407,34 @@ def test_errors_nginx_answers_itself_are_problem_json_too(stack):
         assert r.status == status, (method, path[:40], r.status, body[:200])
         assert r.getheader("Content-Type") == "application/problem+json", (method, path[:40])
         assert '"status":%d' % status in body and r.getheader("X-Request-Id")
+
+
+def test_bytes_that_are_not_utf8_are_400_problems(stack):
+    import socket
+    for target in (b"/mypage?customer=%ff%fe", b"/rooms?x\xff=1"):
+        with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as sock:
+            sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n"
+                         b"Connection: close\r\n\r\n")
+            raw = b""
+            while chunk := sock.recv(65536):
+                raw += chunk
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), (target, raw[:300])
+        assert b"Content-Type: application/problem+json" in head, (target, head)
+        assert b'"status":400' in body, (target, body)
+    r = stack.post("/rooms", body="name=%ff%fe", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status in (400, 403) and r.header("Content-Type") == "application/problem+json", r
+
+
+def test_too_many_parameters_are_400(stack):
+    r = stack.get("/rooms?" + "&".join("k%d=1" % i for i in range(300)))
+    assert r.status == 400 and "parameters" in r.json["detail"], r
+
+
+def test_form_next_with_control_characters_is_not_followed(stack):
+    page = stack.get("/rooms/new", headers={"Accept": "text/html"})
+    token = page.header("Set-Cookie").split("csrf=")[1].split(";")[0]
+    r = stack.post("/rooms", form={"_csrf": token, "name": "Next test", "_next": "/\t/evil.example"},
+                   headers={"Accept": "text/html", "Cookie": "csrf=" + token})
+    assert r.status == 303, r
+    assert r.header("Location").startswith("/rooms/"), r.header("Location")
