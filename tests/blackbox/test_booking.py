@@ -302,3 +302,19 @@ def test_check_in_beyond_the_horizon_is_422_and_dates_never_overflow(stack):
     assert_invalid(stack, {"roomId": room, "checkIn": "9999-12-31", "nights": 2}, "checkIn")
     r = stack.get("/rooms/%d/availability?from=9999-12-29" % room)
     assert r.status == 200 and [d["date"] for d in r.json["days"]] == ["9999-12-29", "9999-12-30", "9999-12-31"], r
+
+
+def test_a_double_clicked_booking_form_books_once(stack):
+    room = stack.post("/rooms", {"name": "Double click", "capacity": 5}).json["id"]
+    page = stack.get("/rooms/%d" % room, headers={"Accept": "text/html"})
+    token = page.header("Set-Cookie").split("csrf=")[1].split(";")[0]
+    once = page.body.split('name="_form" value="')[1].split('"')[0]
+    form = {"_csrf": token, "_form": once, "roomId": str(room), "nights": "1", "guests": "1",
+            "customer": "double@example.com"}
+    headers = {"Accept": "text/html", "Cookie": "csrf=" + token}
+    first = stack.post("/reservations", form=form, headers=headers)
+    second = stack.post("/reservations", form=form, headers=headers)
+    assert first.status == second.status == 303, (first, second)
+    assert first.header("Location") == second.header("Location")
+    mine = stack.get("/reservations?customer=double@example.com").json["items"]
+    assert len(mine) == 1 and "/reservations/%d" % mine[0]["id"] == first.header("Location"), mine
