@@ -125,8 +125,7 @@ static int rooms_create(struct ctx *c)
 	return reply_room(c, id, 201);
 }
 
-static void day_usage(struct db *db, long long room, long long room_capacity, const char *date,
-                      long long *capacity, long long *held);
+static json_t *usage_days(struct db *db, long long room, long long room_capacity, const char *from, long days);
 static json_t *reviews_latest(struct db *db, long long room_id, long long cursor, long long limit);
 
 /* Calendar weeks (Monday first) from this week on: each day with places left. */
@@ -135,22 +134,20 @@ static json_t *calendar_weeks(struct db *db, long long room, long long room_capa
 	char today[11], start[11];
 	config_today(today);
 	date_add(today, -(int)(((date_diff("1970-01-05", today) % 7) + 7) % 7), start); /* a Monday */
-	json_t *weeks = json_array();
-	for (int w = 0; w < CALENDAR_WEEKS; w++) {
-		json_t *days = json_array();
-		for (int d = 0; d < 7; d++) {
-			char date[11];
-			long long capacity, held;
-			date_add(start, w * 7 + d, date);
-			day_usage(db, room, room_capacity, date, &capacity, &held);
-			int past = strcmp(date, today) < 0;
-			json_array_append_new(days, json_pack("{s:s, s:s, s:I, s:b, s:s}", "date", date, "label", date + 5,
-			                                      "available", (json_int_t)(capacity - held), "soldOut",
-			                                      !past && held >= capacity, "state",
-			                                      past ? "past" : held >= capacity ? "sold-out" : "open"));
-		}
-		json_array_append_new(weeks, json_pack("{s:o}", "days", days));
+	json_t *days = usage_days(db, room, room_capacity, start, CALENDAR_WEEKS * 7), *weeks = json_array(), *day;
+	size_t i;
+	json_array_foreach(days, i, day)
+	{
+		const char *date = json_string_value(json_object_get(day, "date"));
+		int past = strcmp(date, today) < 0, full = json_integer_value(json_object_get(day, "available")) <= 0;
+		json_object_set_new(day, "label", json_string(date + 5));
+		json_object_set_new(day, "soldOut", json_boolean(!past && full));
+		json_object_set_new(day, "state", json_string(past ? "past" : full ? "sold-out" : "open"));
+		if (i % 7 == 0)
+			json_array_append_new(weeks, json_pack("{s:[]}", "days"));
+		json_array_append(json_object_get(json_array_get(weeks, i / 7), "days"), day);
 	}
+	json_decref(days);
 	return weeks;
 }
 
@@ -296,19 +293,33 @@ static int rooms_delete(struct ctx *c)
 }
 
 /* Capacity and units held on one date of a room whose capacity is room_capacity. */
-static void day_usage(struct db *db, long long room, long long room_capacity, const char *date,
-                      long long *capacity, long long *held)
+/* Each of `days` dates from `from`: {date, capacity, held, available}, with one range
+ * query (dates nothing was ever held on have the room's capacity, none held). */
+static json_t *usage_days(struct db *db, long long room, long long room_capacity, const char *from, long days)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT capacity, held FROM capacity WHERE room_id = ? AND date = ?");
+	char to[11];
+	date_add(from, (int)days - 1, to);
+	sqlite3_stmt *st = db_prep(db, "SELECT date, capacity, held FROM capacity "
+	                               "WHERE room_id = ? AND date BETWEEN ? AND ? ORDER BY date");
 	sqlite3_bind_int64(st, 1, room);
-	db_bind_text(st, 2, date);
-	*capacity = room_capacity;
-	*held = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*capacity = sqlite3_column_int64(st, 0);
-		*held = sqlite3_column_int64(st, 1);
+	db_bind_text(st, 2, from);
+	db_bind_text(st, 3, to);
+	json_t *list = json_array();
+	int more = sqlite3_step(st) == SQLITE_ROW;
+	for (long i = 0; i < days; i++) {
+		char date[11];
+		long long capacity = room_capacity, held = 0;
+		date_add(from, (int)i, date);
+		if (more && strcmp((const char *)sqlite3_column_text(st, 0), date) == 0) {
+			capacity = sqlite3_column_int64(st, 1);
+			held = sqlite3_column_int64(st, 2);
+			more = sqlite3_step(st) == SQLITE_ROW;
+		}
+		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:I}", "date", date, "capacity", (json_int_t)capacity,
+		                                      "held", (json_int_t)held, "available", (json_int_t)(capacity - held)));
 	}
 	db_done(st);
+	return list;
 }
 
 static int rooms_availability(struct ctx *c)
@@ -331,17 +342,7 @@ static int rooms_availability(struct ctx *c)
 	json_t *room = room_load(c->db, id);
 	if (!room)
 		return problem(c, 404, "room %lld does not exist", id);
-	long long room_capacity = json_integer_value(json_object_get(room, "capacity"));
-	json_t *list = json_array();
-	for (long i = 0; i < days; i++) {
-		char date[11];
-		long long capacity, held;
-		date_add(from, (int)i, date);
-		day_usage(c->db, id, room_capacity, date, &capacity, &held);
-		json_array_append_new(list, json_pack("{s:s, s:I, s:I, s:I}", "date", date, "capacity",
-		                                      (json_int_t)capacity, "held", (json_int_t)held,
-		                                      "available", (json_int_t)(capacity - held)));
-	}
+	json_t *list = usage_days(c->db, id, json_integer_value(json_object_get(room, "capacity")), from, days);
 	c->res->model = json_pack("{s:I, s:o}", "roomId", (json_int_t)id, "days", list);
 	if (c->req->wants_html) {
 		json_object_set_new(c->res->model, "room", room);
@@ -355,7 +356,7 @@ static int rooms_availability(struct ctx *c)
 
 static int check_reserve(struct ctx *c)
 {
-	long long id = 0, capacity, held;
+	long long id = 0;
 	char today[11];
 	int rc = query_int(c, "roomId", 1, 1LL << 53, &id);
 	if (rc > 1)
@@ -366,9 +367,10 @@ static int check_reserve(struct ctx *c)
 	if (!room)
 		return problem(c, 404, "room %lld does not exist", id);
 	config_today(today);
-	day_usage(c->db, id, json_integer_value(json_object_get(room, "capacity")), today, &capacity, &held);
+	json_t *tonight = usage_days(c->db, id, json_integer_value(json_object_get(room, "capacity")), today, 1);
+	c->res->model = json_boolean(json_integer_value(json_object_get(json_array_get(tonight, 0), "available")) > 0);
+	json_decref(tonight);
 	json_decref(room);
-	c->res->model = json_boolean(held < capacity);
 	return 200;
 }
 

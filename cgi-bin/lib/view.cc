@@ -238,10 +238,24 @@ const char *const INCLUDES[][2] = {
 	{"BOOKING_FORM", "_booking_form.tpl"},
 };
 
-void fill_page(ctemplate::TemplateDictionary *d, struct ctx *c, const Layout &l)
+/* What an include sees of the model: its scalars and the field errors; the page's big
+ * lists (calendar, reviews, items) are the page's own business. */
+void fill_shallow(ctemplate::TemplateDictionary *d, json_t *obj)
 {
-	if (json_is_object(c->res->model))
-		fill(d, c->res->model);
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) if (!json_is_object(v) && (!json_is_array(v) || strcmp(key, "errors") == 0))
+		set_value(d, upper_name(key), v);
+}
+
+void fill_page(ctemplate::TemplateDictionary *d, struct ctx *c, const Layout &l, bool include)
+{
+	if (json_is_object(c->res->model)) {
+		if (include)
+			fill_shallow(d, c->res->model);
+		else
+			fill(d, c->res->model);
+	}
 	form_values(d, c);
 	layout_values(d, l);
 	char status[8];
@@ -273,11 +287,11 @@ extern "C" int view_render(const char *page, struct ctx *c, struct buf *out)
 		ctemplate::TemplateDictionary dict("page");
 		label_errors(c->res->model);
 		Layout l = layout_for(page, c);
-		fill_page(&dict, c, l);
-		for (auto &part : INCLUDES) { /* includes do not inherit: fill each */
+		fill_page(&dict, c, l, false);
+		for (auto &part : INCLUDES) { /* includes do not inherit: fill each (shallowly) */
 			ctemplate::TemplateDictionary *inc = dict.AddIncludeDictionary(part[0]);
 			inc->SetFilename(part[1]);
-			fill_page(inc, c, l);
+			fill_page(inc, c, l, true);
 		}
 		std::string html;
 		if (!ctemplate::ExpandTemplate(file, ctemplate::DO_NOT_STRIP, &dict, &html)) {

@@ -17,7 +17,8 @@ int view_init(void);
  * Also: FORM_<FIELD> (model.form defaults, overridden by posted form fields),
  * ERR_<FIELD> (field errors), TITLE, FLASH, VISITOR (who the browser acts as), CSRF_TOKEN, FORM_TOKEN,
  * REQUEST_PATH, HTTP_STATUS, ASSET_VERSION (of static/style.css). Includes {{>HEADER}}, {{>FOOTER}}, {{>ERROR_SUMMARY}},
- * {{>BOOKING_FORM}} see the same values. Returns 0, or -1 when the page does not exist
+ * {{>BOOKING_FORM}} see the same values, except the model's objects and arrays (all
+ * but "errors"): a page's big lists are its own. Returns 0, or -1 when the page does not exist
  * or expansion failed (logged). Never throws. */
 int view_render(const char *page, struct ctx *c, struct buf *out);
 #ifdef __cplusplus
