@@ -3,7 +3,9 @@
  * effects), with backoff retries, dead letters, per-consumer leases, inotify wake-up and
  * outbox pruning.
  *   worker run | once | deadletters | replay CONSUMER:ID (or: replay ID [--consumer X]) */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -506,9 +509,10 @@ static int owner_dead(const struct worker *w, const char *owner)
 	return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-/* Takes or renews the lease of consumer c when it is free, expired, ours, or held by a dead
- * process of this host. Returns 1 when held afterwards. */
-static int lease_take(struct worker *w, struct consumer *c)
+/* Takes or renews the lease of consumer c when it is ours, held by a dead process of this
+ * host, or free: expired more than grace_ms ago (a worker already holding its share waits
+ * that long, so another worker gets the consumer first). Returns 1 when held afterwards. */
+static int lease_take(struct worker *w, struct consumer *c, long long grace_ms)
 {
 	long long now = now_ms();
 	int free_to_take = 1;
@@ -520,7 +524,8 @@ static int lease_take(struct worker *w, struct consumer *c)
 	db_bind_text(st, 1, c->svc->name);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *owner = (const char *)sqlite3_column_text(st, 0);
-		free_to_take = strcmp(owner, w->owner) == 0 || sqlite3_column_int64(st, 1) < now || owner_dead(w, owner);
+		free_to_take = strcmp(owner, w->owner) == 0 || sqlite3_column_int64(st, 1) < now - grace_ms ||
+		               owner_dead(w, owner);
 	}
 	db_done(st);
 	if (!free_to_take) {
@@ -539,17 +544,82 @@ static int lease_take(struct worker *w, struct consumer *c)
 	return 1;
 }
 
-/* Takes or renews every consumer's lease; a newly taken consumer is looked at afresh.
- * Each process starts at its own consumer so that workers started together share them. */
+/* Hands consumer c to another worker: its lease ends now. */
+static void lease_give_up(struct worker *w, struct consumer *c)
+{
+	c->held = 0;
+	if (db_begin(c->db))
+		return;
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE consumer_lease SET expires_ms = ? WHERE name = ? AND owner = ?");
+	sqlite3_bind_int64(st, 1, now_ms());
+	db_bind_text(st, 2, c->svc->name);
+	db_bind_text(st, 3, w->owner);
+	if (db_run(st) != SQLITE_DONE || db_commit(c->db))
+		db_rollback(c->db);
+}
+
+/* The folder where each running worker keeps a file named after its lease owner. */
+static void alive_dir(char *out, size_t size) { snprintf(out, size, "%s/run/workers", config_var()); }
+
+/* Announces (on) or withdraws this worker, so that workers can share the consumers out. */
+static void alive_announce(const struct worker *w, int on)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 200];
+	alive_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/run", config_var());
+	mkdir(path, 0755);
+	mkdir(dir, 0755);
+	snprintf(path, sizeof path, "%s/%s", dir, w->owner);
+	if (!on) {
+		unlink(path);
+		return;
+	}
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Workers running now (at least this one). Files of dead processes of this host go. */
+static int alive_count(const struct worker *w)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	int n = 0;
+	alive_dir(dir, sizeof dir);
+	DIR *d = opendir(dir);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (owner_dead(w, e->d_name)) {
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			unlink(path);
+		} else {
+			n++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return n > 0 ? n : 1;
+}
+
+/* Takes or renews consumers' leases, up to this worker's share of them (consumers /
+ * running workers, rounded up), handing any above it to the others; a consumer nobody
+ * took for a lease period is taken all the same. A newly taken consumer is looked at
+ * afresh. Each process starts at its own consumer so that workers prefer different ones. */
 static void leases_tick(struct worker *w)
 {
+	int live = w->leases ? alive_count(w) : 1;
+	int share = (w->ncons + live - 1) / live, held = 0;
 	for (int n = 0; n < w->ncons; n++) {
 		struct consumer *c = &w->cons[(n + w->first_lease) % w->ncons];
 		int had = c->held;
-		c->held = lease_take(w, c);
+		if (had && held >= share)
+			lease_give_up(w, c);
+		else
+			c->held = lease_take(w, c, had || held < share ? 0 : w->lease_ms);
+		held += c->held;
 		if (c->held == had)
 			continue;
-		log_info("%s lease of %s", c->held ? "took the" : "lost the", c->svc->name);
+		log_info("%s lease of %s", c->held ? "took the" : "gave up the", c->svc->name);
 		for (int k = 0; k < w->nstreams; k++)
 			if (w->streams[k].con == c) {
 				w->streams[k].pending = 1;
@@ -693,12 +763,14 @@ static int worker_open(struct worker *w)
 	if (w->inotify_fd < 0 || inotify_add_watch(w->inotify_fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE) < 0)
 		log_warn("inotify on %s: %s; falling back to a %d ms poll", dir, strerror(errno), IDLE_WAIT_MS);
 	w->next_prune_ms = now_ms() + 5000;
+	alive_announce(w, 1);
 	return 0;
 }
 
 static void worker_close(struct worker *w)
 {
 	leases_release(w);
+	alive_announce(w, 0);
 	for (int i = 0; i < w->ncons; i++)
 		db_close(w->cons[i].db);
 	for (int i = 0; i < w->nsrcs; i++)

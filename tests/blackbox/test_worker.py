@@ -264,3 +264,22 @@ def test_outbox_is_pruned_only_past_every_consumer():
         left = ev.query(s, "reservations", "SELECT type, aggregate_id FROM outbox ORDER BY id")
         assert left == [("ReservationConfirmed", 999999), ("ReservationConfirmed", stuck["id"])], left
         assert ev.tickets(s, stuck["id"]) == []
+
+
+def test_two_workers_share_the_consumers_out():
+    with Stack(name="worker-share", workers=2) as s:
+        pids = {str(p) for p in s.pids("worker")}
+        assert len(pids) == 2
+
+        def shared():
+            owners = [ev.query(s, c, "SELECT owner FROM consumer_lease WHERE expires_ms > 0")
+                      for c in ev.SUBSCRIPTIONS]
+            held = {}
+            for rows in owners:
+                for (owner,) in rows:
+                    held[owner.split(":")[1]] = held.get(owner.split(":")[1], 0) + 1
+            return held if set(held) == pids and sorted(held.values()) == [3, 3] else None
+        wait_until(shared, timeout=20, interval=0.2, what="each worker holding three consumers")
+        room = ev.room(s, capacity=100)
+        booked, cancelled = burst(s, room["id"], "share", 20)
+        assert_exactly_once(s, room, "share", booked, cancelled)
