@@ -97,9 +97,7 @@ static int message_send(struct db *db, const struct event *ev, const char *kind,
 	if (sqlite3_changes(db->h) == 0)
 		return 0;
 	long long mid = sqlite3_last_insert_rowid(db->h);
-	json_t *m = message_load(db, mid);
-	json_object_set_new(m, "messageId", json_integer(mid));
-	if (event_record(db, "Message", mid, "MessageSent", m)) {
+	if (event_record_state(db, "Message", mid, "MessageSent", message_load(db, mid), "messageId")) {
 		snprintf(err, errlen, "MessageSent not recorded");
 		return -1;
 	}

@@ -39,11 +39,7 @@ static const char *payment_status(json_t *p)
  * caller's transaction). Returns 0 or -1. */
 static int payment_event(struct db *db, long long id, const char *type)
 {
-	json_t *data = payment_load(db, id);
-	if (!data)
-		return -1;
-	json_object_set_new(data, "paymentId", json_integer(id));
-	return event_record(db, "Payment", id, type, data);
+	return event_record_state(db, "Payment", id, type, payment_load(db, id), "paymentId");
 }
 
 /* Answers with a stored payment (stolen): approved → ok_status, declined → 402

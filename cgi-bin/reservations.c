@@ -41,11 +41,7 @@ static const char *field_text(json_t *obj, const char *field)
  * caller's transaction. Returns 0 or -1. */
 static int reservation_event(struct db *db, long long id, const char *type)
 {
-	json_t *data = reservation_load(db, id);
-	if (!data)
-		return -1;
-	json_object_set_new(data, "reservationId", json_integer(id));
-	return event_record(db, "Reservation", id, type, data);
+	return event_record_state(db, "Reservation", id, type, reservation_load(db, id), "reservationId");
 }
 
 /* ---- state transitions (each its own BEGIN IMMEDIATE transaction) ---- */

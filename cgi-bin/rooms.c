@@ -38,8 +38,7 @@ static int room_event(struct db *db, long long id, const char *type)
 	json_t *room = room_load(db, id);
 	if (!room)
 		room = json_pack("{s:I}", "id", (json_int_t)id);
-	json_object_set_new(room, "roomId", json_integer(id));
-	return event_record(db, "Room", id, type, room);
+	return event_record_state(db, "Room", id, type, room, "roomId");
 }
 
 /* Commits and answers with the room (status 200 or 201), or 503 when the commit fails. */

@@ -67,11 +67,8 @@ static int ticket_code(char out[33])
 static int ticket_event(struct db *db, long long reservation, const char *type)
 {
 	json_t *t = ticket_load(db, reservation, 1);
-	if (!t)
-		return -1;
 	long long id = json_integer_value(json_object_get(t, "id"));
-	json_object_set_new(t, "ticketId", json_integer(id));
-	return event_record(db, "Ticket", id, type, t);
+	return event_record_state(db, "Ticket", id, type, t, "ticketId");
 }
 
 /* Issues the ticket of a confirmed reservation unless it already has one. */

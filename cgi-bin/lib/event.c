@@ -80,3 +80,14 @@ long long event_data_id(const struct event *ev, const char *key, char *err, size
 	snprintf(err, errlen, "%s without %s", ev->type, key);
 	return 0;
 }
+
+int event_record_state(struct db *db, const char *aggregate_type, long long id, const char *type,
+                       json_t *state, const char *id_field)
+{
+	if (!state) {
+		log_error("outbox: %s %lld not found for %s", aggregate_type, id, type);
+		return -1;
+	}
+	json_object_set_new(state, id_field, json_integer(id));
+	return event_record(db, aggregate_type, id, type, state);
+}

@@ -35,6 +35,11 @@ int event_record(struct db *db, const char *aggregate_type, long long aggregate_
 /* The positive integer field key of ev's data, or 0 with the reason in err when it is
  * missing or not one (a policy then fails: the event is retried, then parked). */
 long long event_data_id(const struct event *ev, const char *key, char *err, size_t errlen);
+/* Records an event whose data is the aggregate's resource as it now is (state, stolen;
+ * NULL when it could not be read, which fails), with its id also under id_field
+ * ("paymentId"). Inside the caller's write transaction. Returns 0 or -1. */
+int event_record_state(struct db *db, const char *aggregate_type, long long id, const char *type,
+                       json_t *state, const char *id_field);
 /* Writes a random RFC 4122 version-4 uuid (37 bytes with the NUL). */
 void event_uuid(char out[37]);
 /* The event as its JSON document (new reference). */
