@@ -89,21 +89,6 @@ const char *csrf_token(struct ctx *c)
 	return token;
 }
 
-int csrf_valid(const struct request *r)
-{
-	char cookie[64];
-	json_t *field = json_object_get(r->json, CSRF_FIELD);
-	if (!cookie_get(r, "csrf", cookie, sizeof cookie) || !is_token(cookie) || !json_is_string(field))
-		return 0;
-	const char *sent = json_string_value(field);
-	if (strlen(sent) != 32)
-		return 0;
-	unsigned diff = 0; /* constant time */
-	for (int i = 0; i < 32; i++)
-		diff |= (unsigned)(sent[i] ^ cookie[i]);
-	return diff == 0;
-}
-
 void flash_set(struct ctx *c, const char *message)
 {
 	char *v = url_encode(message);

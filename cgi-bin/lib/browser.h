@@ -21,8 +21,6 @@ void identity_remember(struct ctx *c, const char *customer);
 /* This browser's CSRF token (32 hex chars): the cookie's, or a new one that the
  * response sets as a cookie. */
 const char *csrf_token(struct ctx *c);
-/* True when a form post carries the _csrf field equal to the csrf cookie. */
-int csrf_valid(const struct request *r);
 
 /* A fresh one-time form token (32 hex chars) for forms that must not run twice. */
 void form_token(char out[33]);

@@ -105,7 +105,7 @@ int client_call(const char *target, const char *method, const char *path, json_t
 	if (!curl_handle)
 		curl_handle = curl_easy_init();
 	CURL *h = curl_handle;
-	char url[512], rid[128];
+	char url[512], rid[128], secret[160];
 	struct buf resp = {0};
 	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
@@ -113,6 +113,8 @@ int client_call(const char *target, const char *method, const char *path, json_t
 	snprintf(rid, sizeof rid, "X-Request-Id: %s", log_request_id());
 	if (log_request_id()[0])
 		hdrs = curl_slist_append(hdrs, rid);
+	snprintf(secret, sizeof secret, "X-Roombook-Secret: %s", config_secret());
+	hdrs = curl_slist_append(hdrs, secret); /* a header: never in a URL or a log */
 	target_url(target, path, url, sizeof url);
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);

@@ -85,6 +85,42 @@ void config_db_path(const char *service, char *out, unsigned long size)
 	snprintf(out, size, "%s/db/%s.db", config_var(), service);
 }
 
+static char secret[128];
+static pthread_once_t secret_once = PTHREAD_ONCE_INIT;
+
+static void secret_load(void)
+{
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/secret", config_var());
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(secret, sizeof secret, f))
+		secret[0] = '\0';
+	fclose(f);
+	secret[strcspn(secret, "\r\n")] = '\0';
+	if (strlen(secret) < 32) /* too short to be ours: refuse everything */
+		secret[0] = '\0';
+}
+
+const char *config_secret(void)
+{
+	pthread_once(&secret_once, secret_load);
+	return secret;
+}
+
+int config_secret_matches(const char *s)
+{
+	const char *mine = config_secret();
+	size_t n = strlen(mine);
+	if (!s || !n || strlen(s) != n)
+		return 0;
+	unsigned diff = 0;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned)(s[i] ^ mine[i]);
+	return diff == 0;
+}
+
 const char *config_currency(void) { return config_str("CURRENCY", "EUR"); }
 
 void config_today(char out[11])

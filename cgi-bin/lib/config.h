@@ -16,6 +16,12 @@ const char *config_var(void);
 void config_db_path(const char *service, char *out, unsigned long size);
 /* The currency code (CURRENCY, default "EUR"). */
 const char *config_currency(void);
+/* The stack's own secret (<var>/secret, written by scripts/stack at first start, mode 0600),
+ * read once; "" when there is none, which refuses every internal call. */
+const char *config_secret(void);
+/* True when s equals the stack's secret (compared in constant time); false when either
+ * is missing or empty. */
+int config_secret_matches(const char *s);
 /* Today's date as YYYY-MM-DD in the configured time zone (TZ, default UTC). */
 void config_today(char out[11]);
 /* Current time as RFC 3339 UTC with milliseconds. */

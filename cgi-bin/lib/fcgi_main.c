@@ -72,6 +72,35 @@ static int read_body(FCGX_Request *fr, struct request *r)
 	return 0;
 }
 
+/* Who is calling, from the parameters only the gateway sets (a client's headers arrive
+ * as HTTP_* parameters and can never set these): the account the gateway's identity
+ * check found, the internal listener (with the stack's secret), or the identity check
+ * itself. */
+static void read_identity(FCGX_Request *fr, struct request *r)
+{
+	const char *id = FCGX_GetParam("ROOMBOOK_ACCOUNT_ID", fr->envp);
+	const char *role = FCGX_GetParam("ROOMBOOK_ACCOUNT_ROLE", fr->envp);
+	const char *name = FCGX_GetParam("ROOMBOOK_ACCOUNT_NAME", fr->envp);
+	char *end = NULL;
+	long long n = id && *id ? strtoll(id, &end, 10) : 0;
+	if (n > 0 && end && *end == '\0') {
+		r->account_id = n;
+		r->admin = role && strcmp(role, "admin") == 0;
+		r->account_name = name && *name ? strdup(name) : NULL;
+	}
+	r->internal = FCGX_GetParam("ROOMBOOK_INTERNAL", fr->envp) != NULL &&
+	              config_secret_matches(FCGX_GetParam("HTTP_X_ROOMBOOK_SECRET", fr->envp));
+	r->auth_subrequest = FCGX_GetParam("ROOMBOOK_AUTH_SUBREQUEST", fr->envp) != NULL;
+	r->authorization = param_dup(fr, "HTTP_AUTHORIZATION");
+	r->origin = param_dup(fr, "HTTP_ORIGIN");
+	r->fetch_site = param_dup(fr, "HTTP_SEC_FETCH_SITE");
+	r->host = param_dup(fr, "HTTP_HOST");
+	r->remote_addr = param_dup(fr, "REMOTE_ADDR");
+	r->csrf_header = param_dup(fr, "HTTP_X_CSRF_TOKEN");
+	const char *https = FCGX_GetParam("HTTPS", fr->envp);
+	r->https = https && strcmp(https, "on") == 0;
+}
+
 static int health(struct ctx *c, const char *what)
 {
 	if (strcmp(what, "live") == 0) {
@@ -112,7 +141,7 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	r->idem_key = param_dup(fr, "HTTP_IDEMPOTENCY_KEY");
 	r->request_id = param_dup(fr, "REQUEST_ID");
 	r->cookie = param_dup(fr, "HTTP_COOKIE");
-	r->internal = FCGX_GetParam("ROOMBOOK_INTERNAL", fr->envp) != NULL;
+	read_identity(fr, r);
 	log_set_request_id(r->request_id);
 	request_negotiate(r);
 	const char *h = health_path(r->path);

@@ -22,6 +22,13 @@ void request_free(struct request *r)
 	free(r->idem_key);
 	free(r->request_id);
 	free(r->cookie);
+	free(r->account_name);
+	free(r->authorization);
+	free(r->origin);
+	free(r->fetch_site);
+	free(r->host);
+	free(r->remote_addr);
+	free(r->csrf_header);
 	free(r->body);
 	json_decref(r->json);
 	memset(r, 0, sizeof *r);

@@ -31,7 +31,18 @@ struct request {
 	size_t body_len;
 	json_t *json;       /* body as an object (form bodies too: values are strings) */
 	int body_is_form;
-	int internal;       /* came through the internal listener */
+	int internal;       /* came through the internal listener with the stack's secret */
+	int auth_subrequest; /* the gateway's identity check (nginx auth_request) */
+	long long account_id; /* the signed-in account as the gateway set it; 0: nobody */
+	int admin;          /* that account has the admin role */
+	char *account_name; /* owned or NULL: its display name (decoded) */
+	char *authorization; /* Authorization header, owned or NULL (accounts only reads it) */
+	char *origin;       /* Origin header, owned or NULL */
+	char *fetch_site;   /* Sec-Fetch-Site header, owned or NULL */
+	char *host;         /* Host header, owned or NULL */
+	char *remote_addr;  /* the client's address as the gateway saw it, owned or NULL */
+	char *csrf_header;  /* X-CSRF-Token header, owned or NULL */
+	int https;          /* the gateway was reached over TLS */
 	int wants_html;
 	long long ids[2];   /* numeric path parameters, in order */
 	int nids;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "browser.h"
 #include "buf.h"
 #include "db.h"
@@ -50,18 +51,31 @@ static int param_allowed(const char *params, const char *key)
 	return 0;
 }
 
-/* Form posts come from our pages: they must carry the CSRF token, and a one-time form
- * token stands in for the Idempotency-Key header (a double click books once). */
-static int check_form_post(const struct route *r, struct ctx *c)
+/* A form post's one-time form token stands in for the Idempotency-Key header (a double
+ * click books once). */
+static void form_token_as_key(const struct route *r, struct ctx *c)
 {
-	if (!c->req->body_is_form || strcmp(c->req->method, "GET") == 0 || strcmp(c->req->method, "HEAD") == 0)
-		return 0;
-	if (!csrf_valid(c->req))
-		return problem(c, 403, "this form has expired or did not come from Roombook; reload the page and try again");
 	json_t *once = json_object_get(c->req->json, FORM_TOKEN_FIELD);
-	if ((r->flags & ROUTE_IDEMPOTENT) && !c->req->idem_key && json_is_string(once))
+	if ((r->flags & ROUTE_IDEMPOTENT) && c->req->body_is_form && !c->req->idem_key && json_is_string(once))
 		c->req->idem_key = strdup(json_string_value(once));
+}
+
+/* The checks every route passes before its handler: forgery, then sign-in. */
+static int admit(const struct route *r, struct ctx *c)
+{
+	int rc = access_forgery_check(c);
+	if (rc)
+		return rc;
+	if (!(r->flags & (ROUTE_PUBLIC | ROUTE_INTERNAL | ROUTE_AUTH)) && c->req->account_id <= 0)
+		return access_sign_in_first(c);
+	form_token_as_key(r, c);
 	return 0;
+}
+
+/* True when r is hidden from this caller (as if it did not exist). */
+static int hidden(const struct route *r, const struct request *req)
+{
+	return ((r->flags & ROUTE_INTERNAL) && !req->internal) || ((r->flags & ROUTE_AUTH) && !req->auth_subrequest);
 }
 
 static int run_route(const struct route *r, struct ctx *c)
@@ -69,9 +83,9 @@ static int run_route(const struct route *r, struct ctx *c)
 	for (int i = 0; i < c->req->nq; i++)
 		if (!param_allowed(r->params, c->req->q[i].key))
 			return problem(c, 400, "unknown query parameter '%s'", c->req->q[i].key);
-	int rc = check_form_post(r, c);
+	int rc = admit(r, c);
 	if (rc)
-		return rc;
+		return c->res->status = rc;
 	if (!(r->flags & ROUTE_IDEMPOTENT) || !c->req->idem_key)
 		return c->res->status = r->handler(c);
 	rc = idempotency_begin(c);
@@ -89,7 +103,7 @@ int route_dispatch(const struct service *svc, struct ctx *c)
 	const char *method = strcmp(c->req->method, "HEAD") == 0 ? "GET" : c->req->method;
 	for (size_t i = 0; i < svc->nroutes; i++) {
 		const struct route *r = &svc->routes[i];
-		if ((r->flags & ROUTE_INTERNAL) && !c->req->internal)
+		if (hidden(r, c->req))
 			continue;
 		if (!path_match(r->pattern, c->req->path, c->req->ids, &c->req->nids))
 			continue;

@@ -8,9 +8,12 @@
 #include "event.h"
 #include "http.h"
 
+/* Every route needs a signed-in account unless it says otherwise (SPEC §6). */
 enum route_flags {
-	ROUTE_INTERNAL = 1, /* only through the internal listener (service-to-service) */
-	ROUTE_IDEMPOTENT = 2 /* honours the Idempotency-Key header */
+	ROUTE_INTERNAL = 1,   /* only service-to-service: the internal listener with the secret */
+	ROUTE_IDEMPOTENT = 2, /* honours the Idempotency-Key header */
+	ROUTE_PUBLIC = 4,     /* anyone, signed in or not */
+	ROUTE_AUTH = 8        /* only the gateway's identity check (nginx auth_request) */
 };
 
 typedef int (*handler_fn)(struct ctx *c);
@@ -37,11 +40,12 @@ struct service {
 	void (*background)(struct db *db); /* optional loop run on its own thread */
 };
 
-extern const struct service rooms_service, reservations_service, payments_service,
+extern const struct service accounts_service, rooms_service, reservations_service, payments_service,
 	tickets_service, messages_service, mypage_service;
 
-/* Finds the route for c->req, fills c->req->ids, checks the allowed query parameters and
- * calls the handler. Answers 404, 405 (+ Allow) and 400 itself. Returns the status. */
+/* Finds the route for c->req, fills c->req->ids, checks the allowed query parameters,
+ * cross-site forgery and sign-in, and calls the handler. Answers 400, 401/303, 403, 404
+ * and 405 (+ Allow) itself. Returns the status. */
 int route_dispatch(const struct service *svc, struct ctx *c);
 
 /* For background loops: true once the process is shutting down. */

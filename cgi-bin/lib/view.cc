@@ -105,6 +105,7 @@ void fill(ctemplate::TemplateDictionary *d, json_t *obj)
 /* Values every page and its header/footer includes need (includes do not inherit). */
 struct Layout {
 	std::string title, flash, customer, csrf, form_token, path;
+	bool signed_in = false;
 };
 
 /* The stylesheet's version for its URL (/static/style.css?v=...): changes whenever the
@@ -131,8 +132,8 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	if (!l.title.empty())
 		d->ShowSection("HAS_TITLE");
 	d->SetValue("VISITOR", l.customer);
-	if (!l.customer.empty())
-		d->ShowSection("HAS_VISITOR");
+	d->ShowSection(l.customer.empty() ? "NO_VISITOR" : "HAS_VISITOR");
+	d->ShowSection(l.signed_in ? "SIGNED_IN" : "SIGNED_OUT");
 	d->SetValue("FLASH", l.flash);
 	if (!l.flash.empty())
 		d->ShowSection("HAS_FLASH");
@@ -203,8 +204,8 @@ Layout layout_for(const char *page, struct ctx *c)
 		l.title = json_string_value(problem_title);
 	if (flash_take(c, flash, sizeof flash))
 		l.flash = flash;
-	const char *who = identity_customer(c);
-	l.customer = who ? who : "";
+	l.signed_in = c->req->account_id > 0;
+	l.customer = l.signed_in && c->req->account_name ? c->req->account_name : "";
 	l.csrf = csrf_token(c);
 	form_token(token);
 	l.form_token = token;

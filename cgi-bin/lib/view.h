@@ -15,7 +15,7 @@ int view_init(void);
  * sets NAME and HAS_NAME; true shows IF_NAME, false UNLESS_NAME, null NO_NAME; an object
  * is section NAME; an array repeats section NAME (HAS_NAME / NO_NAME when empty).
  * Also: FORM_<FIELD> (model.form defaults, overridden by posted form fields),
- * ERR_<FIELD> (field errors), TITLE, FLASH, VISITOR (who the browser acts as), CSRF_TOKEN, FORM_TOKEN,
+ * ERR_<FIELD> (field errors), TITLE, FLASH, VISITOR (the signed-in account's name), SIGNED_IN / SIGNED_OUT, CSRF_TOKEN, FORM_TOKEN,
  * REQUEST_PATH, HTTP_STATUS, ASSET_VERSION (of static/style.css). Includes {{>HEADER}}, {{>FOOTER}}, {{>ERROR_SUMMARY}},
  * {{>BOOKING_FORM}} see the same values, except the model's objects and arrays (all
  * but "errors"): a page's big lists are its own. Returns 0, or -1 when the page does not exist

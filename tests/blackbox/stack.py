@@ -13,7 +13,7 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "out")
-ALL_SERVICES = ["rooms", "reservations", "payments", "tickets", "messages", "mypage"]
+ALL_SERVICES = ["accounts", "rooms", "reservations", "payments", "tickets", "messages", "mypage"]
 
 
 def free_port():
@@ -42,8 +42,15 @@ class Response:
         return "<%d %s>" % (self.status, self.body[:300])
 
 
+PASSWORD = "correct horse battery staple"
+_accounts = [0]
+
+
 class Stack:
-    """One running system. Use as a context manager or call start()/stop()."""
+    """One running system. Use as a context manager or call start()/stop().
+
+    Once started, requests are signed in as a default account named "guest" (its bearer
+    token is self.token); pass auth=None for an anonymous request, or auth=<token>."""
 
     def __init__(self, name="stack", procs=1, workers=1, env=None):
         os.makedirs(OUT, exist_ok=True)
@@ -63,8 +70,10 @@ class Stack:
         if os.environ.get("SANITIZED"):
             self.env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:log_path=%s/log/asan" % self.var
             self.env["UBSAN_OPTIONS"] = "print_stacktrace=1:log_path=%s/log/ubsan" % self.var
+        self.env.setdefault("PASSWORD_COST", "3")  # yescrypt's cheapest sane cost: tests sign up a lot
         self.env.update(env or {})
         self.proc = None
+        self.token = None
 
     # -- lifecycle -------------------------------------------------------
     def start(self, timeout=30):
@@ -73,6 +82,8 @@ class Stack:
         self.proc = subprocess.Popen([os.path.join(ROOT, "scripts", "stack"), "run"], env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready(timeout)
+        if self.token is None:
+            self.account, self.token = self.new_account("guest")
         return self
 
     def wait_ready(self, timeout=30):
@@ -134,9 +145,29 @@ class Stack:
             os.kill(pid, signal.SIGKILL)
 
     # -- HTTP ------------------------------------------------------------
+    def new_account(self, name, email=None, password=PASSWORD):
+        """Signs up an account and signs it in; returns (account, bearer token)."""
+        _accounts[0] += 1
+        email = email or "%s-%d-%d@example.com" % (name.lower().replace(" ", "."), os.getpid(), _accounts[0])
+        r = self.post("/accounts", {"email": email, "password": password, "name": name}, auth=None)
+        assert r.status == 201, r
+        s = self.post("/sessions", {"email": email, "password": password}, auth=None)
+        assert s.status == 201, s
+        return s.json["account"], s.json["token"]
+
+    def secret(self):
+        """The stack's own secret (what service-to-service calls carry)."""
+        with open(os.path.join(self.var, "secret")) as f:
+            return f.read().strip()
+
     def request(self, method, path, json=None, body=None, headers=None, form=None,
-                internal=False, timeout=30):
+                internal=False, timeout=30, auth="default"):
         headers = dict(headers or {})
+        token = self.token if auth == "default" else auth
+        if token and not internal:
+            headers.setdefault("Authorization", "Bearer " + token)
+        if internal and auth == "default":
+            headers.setdefault("X-Roombook-Secret", self.secret())
         if json is not None:
             body = jsonlib.dumps(json)
             headers.setdefault("Content-Type", "application/json")

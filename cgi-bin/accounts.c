@@ -1,0 +1,651 @@
+/* accounts.c — the accounts service: accounts, password hashes (yescrypt), sessions and
+ * API tokens, and the gateway's identity check (GET /_auth, nginx auth_request) that ties
+ * each request with a credential to its account. Only SHA-256 hashes of session and
+ * token secrets are stored; a failed sign-in slows the next ones per email and per
+ * client address, the same whether the email exists or not. */
+#include <crypt.h>
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "lib/access.h"
+#include "lib/browser.h"
+#include "lib/config.h"
+#include "lib/credential.h"
+#include "lib/db.h"
+#include "lib/log.h"
+#include "lib/service.h"
+
+#define MIN_PASSWORD 10
+#define MAX_PASSWORD 200
+#define TOKEN_BYTES 32
+#define TOKEN_CHARS (4 + 2 * TOKEN_BYTES) /* "rbs_" or "rbt_" and hex */
+#define USED_GRANULARITY_S 60             /* how stale a credential's last use may get */
+
+#define ACCOUNT_COLUMNS "id, email, name, role, created_at AS createdAt"
+
+/* Passwords of 10 or more characters that lists of leaked passwords rank highest;
+ * shorter ones are refused by length already. Compared case-insensitively. */
+static const char *const common_passwords[] = {
+	"1234567890", "12345678910", "123456789a", "1234567890a", "0123456789", "0987654321",
+	"1q2w3e4r5t", "1q2w3e4r5t6y", "1qaz2wsx3edc", "qwertyuiop", "qwerty1234", "qwerty12345",
+	"qwerty123456", "asdfghjkl1", "asdfghjkl;", "zxcvbnm123", "password12", "password123",
+	"password1234", "password!1", "passw0rd123", "p@ssw0rd123", "iloveyou12", "iloveyou123",
+	"1111111111", "0000000000", "2222222222", "5555555555", "9999999999", "1212121212",
+	"abcdefghij", "abcdefg123", "abc1234567", "abcd123456", "a123456789", "aa12345678",
+	"football12", "baseball12", "basketball", "superman12", "princess12", "sunshine12",
+	"welcome123", "welcome1234", "letmein123", "changeme123", "administrator", "admin12345",
+	"admin123456", "trustno1234", "starwars12", "pokemon123", "monkey1234", "dragon1234",
+	"michael123", "jordan2323", "liverpool1", "chelsea123", "computer12", "internet12",
+	"qazwsxedc1", "qazwsxedcrfv", "1qazxsw23edc", "zaq12wsxcde", "q1w2e3r4t5", "q1w2e3r4t5y6",
+	"roombook123", "roombook2026", "booking123", "hotel12345",
+};
+
+/* ---- secrets and hashes ---- */
+
+/* out = prefix + 64 random hex digits (a session or token secret). */
+static int new_secret(const char *prefix, char out[TOKEN_CHARS + 1])
+{
+	unsigned char b[TOKEN_BYTES];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		return -1;
+	int n = snprintf(out, TOKEN_CHARS + 1, "%s", prefix);
+	for (size_t i = 0; i < sizeof b; i++)
+		n += snprintf(out + n, 3, "%02x", b[i]);
+	return 0;
+}
+
+/* out = SHA-256(s) as 64 hex digits. */
+static void secret_hash(const char *s, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	if (!EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) || n != 32)
+		abort(); /* no SHA-256: nothing could be checked */
+	for (unsigned i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Hashes password with yescrypt (PASSWORD_COST, default 5) into out. Returns 0 or -1. */
+static int password_hash(const char *password, char *out, size_t size)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *data = calloc(1, sizeof *data);
+	int rc = -1;
+	if (data && crypt_gensalt_rn("$y$", (unsigned long)config_long("PASSWORD_COST", 5), NULL, 0, setting,
+	                             sizeof setting)) {
+		const char *h = crypt_rn(password, setting, data, sizeof *data);
+		if (h && h[0] == '$' && strlen(h) < size) {
+			snprintf(out, size, "%s", h);
+			rc = 0;
+		}
+	}
+	free(data);
+	return rc;
+}
+
+/* True when password matches hash (a stored yescrypt string), in constant time. */
+static int password_matches(const char *password, const char *hash)
+{
+	struct crypt_data *data = calloc(1, sizeof *data);
+	if (!data)
+		return 0;
+	const char *h = crypt_rn(password, hash, data, sizeof *data);
+	int ok = 0;
+	if (h && h[0] == '$' && strlen(h) == strlen(hash)) {
+		unsigned diff = 0;
+		for (size_t i = 0; hash[i]; i++)
+			diff |= (unsigned)(h[i] ^ hash[i]);
+		ok = diff == 0;
+	}
+	free(data);
+	return ok;
+}
+
+/* A hash to check against when the email has no account, so that answer takes as long
+ * as a wrong password does. Made once per thread. */
+static const char *decoy_hash(void)
+{
+	static _Thread_local char decoy[CRYPT_OUTPUT_SIZE];
+	if (!decoy[0] && password_hash("decoy password that never matches", decoy, sizeof decoy))
+		snprintf(decoy, sizeof decoy, "*");
+	return decoy;
+}
+
+/* ---- input ---- */
+
+/* The email lower-cased into key; -1 when it does not look like an email. */
+static int email_key(const char *email, char *key, size_t size)
+{
+	const char *at = strchr(email, '@');
+	size_t n = strlen(email);
+	if (!at || at == email || !at[1] || strchr(at + 1, '@') || !strchr(at + 1, '.') || n >= size || n > 254)
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char ch = (unsigned char)email[i];
+		if (ch && (ch <= ' ' || ch == 0x7f))
+			return -1;
+		key[i] = (char)tolower(ch);
+	}
+	return 0;
+}
+
+static int ascii_casecmp_equal(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+	return *a == *b;
+}
+
+/* Why password is not acceptable, or NULL when it is. */
+static const char *password_problem(const char *password, const char *email, const char *name)
+{
+	size_t chars = 0;
+	for (const char *p = password; *p; p++)
+		chars += ((unsigned char)*p & 0xc0) != 0x80; /* count characters, not bytes */
+	if (chars < MIN_PASSWORD)
+		return "must be at least 10 characters";
+	if (strlen(password) > MAX_PASSWORD)
+		return "must be at most 200 bytes";
+	for (size_t i = 0; i < sizeof common_passwords / sizeof *common_passwords; i++)
+		if (ascii_casecmp_equal(password, common_passwords[i]))
+			return "is one of the most commonly used passwords; choose another";
+	if (ascii_casecmp_equal(password, email) || (name && ascii_casecmp_equal(password, name)))
+		return "must not be your email or name";
+	size_t same = 0;
+	for (const char *p = password; *p; p++)
+		same += *p == password[0];
+	if (same == strlen(password))
+		return "must not be one character repeated";
+	return NULL;
+}
+
+/* A password field: a string, kept exactly as typed (never trimmed, never echoed). */
+static int body_password(struct ctx *c, json_t *errors, const char **out)
+{
+	json_t *v = json_object_get(c->req->json, "password");
+	if (!v || (json_is_string(v) && !*json_string_value(v))) {
+		field_error(errors, "password", "is required");
+		return 0;
+	}
+	if (!json_is_string(v)) {
+		field_error(errors, "password", "must be a string");
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 1;
+}
+
+/* Removes what a page must never show again from the posted form: the password. */
+static void forget_password(struct ctx *c)
+{
+	json_object_del(c->req->json, "password");
+}
+
+/* ---- accounts ---- */
+
+static json_t *account_load(struct db *db, long long id)
+{
+	return db_row_by_id(db, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = ?", id);
+}
+
+/* The page of a form that came back with errors: template and where it posts. */
+static int form_again(struct ctx *c, int status, const char *page, const char *title)
+{
+	forget_password(c);
+	c->res->page = page;
+	snprintf(c->res->title, sizeof c->res->title, "%s", title);
+	return status;
+}
+
+static long long now_s(void) { return (long long)time(NULL); }
+
+/* Starts a session or API token for account; returns the credential's id and the
+ * secret in out, or -1. Inside the caller's transaction. */
+static long long credential_create(struct db *db, long long account, const char *kind, const char *name,
+                                   char out[TOKEN_CHARS + 1], long long *expires)
+{
+	char hash[65];
+	int session = strcmp(kind, "session") == 0;
+	if (new_secret(session ? "rbs_" : "rbt_", out))
+		return -1;
+	secret_hash(out, hash);
+	long long now = now_s();
+	*expires = session ? now + config_long("SESSION_MAX_S", 30L * 86400) : 0;
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO credential(account_id, kind, hash, name, created_s, used_s, "
+	                               "expires_s) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, account);
+	db_bind_text(st, 2, kind);
+	db_bind_text(st, 3, hash);
+	db_bind_text(st, 4, name);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
+	if (session)
+		sqlite3_bind_int64(st, 7, *expires);
+	if (db_run(st) != SQLITE_DONE)
+		return -1;
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+static void rfc3339(long long t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Commits a new session for account and answers 201 {token, expiresAt, account}; a
+ * browser also gets it as the session cookie (a new id at every sign-in). */
+static int reply_session(struct ctx *c, long long account)
+{
+	char token[TOKEN_CHARS + 1], expires_at[32];
+	long long expires;
+	if (credential_create(c->db, account, "session", NULL, token, &expires) < 0 || db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the session could not be stored; try again");
+	}
+	rfc3339(expires, expires_at);
+	if (c->req->body_is_form)
+		response_header(c->res, "Set-Cookie", "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
+		                SESSION_COOKIE, token, config_long("SESSION_MAX_S", 30L * 86400),
+		                c->req->https ? "; Secure" : "");
+	c->res->model = json_pack("{s:s, s:s, s:o}", "token", token, "expiresAt", expires_at, "account",
+	                          account_load(c->db, account));
+	explicit_bzero(token, sizeof token);
+	return 201;
+}
+
+static int accounts_create(struct ctx *c)
+{
+	const char *email = NULL, *name = NULL, *password = NULL;
+	char key[256];
+	json_t *errors = json_array();
+	if (body_str(c, errors, "email", 254, &email) == 0)
+		field_error(errors, "email", "is required");
+	else if (email && email_key(email, key, sizeof key))
+		field_error(errors, "email", "must be an email address such as ann@example.com");
+	body_str(c, errors, "name", 200, &name);
+	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
+	if (why)
+		field_error(errors, "password", why);
+	if (json_array_size(errors))
+		return form_again(c, problem_validation(c, errors), "sign_up", "Create an account");
+	json_decref(errors);
+	char hash[CRYPT_OUTPUT_SIZE];
+	if (password_hash(password, hash, sizeof hash))
+		return problem_unavailable(c, 1, "the password could not be hashed; try again");
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO account(email, email_key, name, password_hash, created_at, "
+	                                  "updated_at) VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+	                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now')) ON CONFLICT(email_key) DO NOTHING");
+	db_bind_text(st, 1, email);
+	db_bind_text(st, 2, key);
+	db_bind_text(st, 3, name ? name : email);
+	db_bind_text(st, 4, hash);
+	explicit_bzero(hash, sizeof hash);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the account could not be stored; try again");
+	}
+	if (sqlite3_changes(c->db->h) == 0) {
+		db_rollback(c->db);
+		errors = json_array();
+		field_error(errors, "email", "already has an account; sign in instead");
+		problem_validation(c, errors);
+		json_object_set_new(c->res->model, "status", json_integer(409));
+		json_object_set_new(c->res->model, "title", json_string(http_reason(409)));
+		return form_again(c, 409, "sign_up", "Create an account");
+	}
+	long long id = sqlite3_last_insert_rowid(c->db->h);
+	response_header(c->res, "Location", "/account");
+	snprintf(c->res->flash, sizeof c->res->flash, "Welcome to Roombook.");
+	if (c->req->body_is_form) /* a browser is signed in at once */
+		return reply_session(c, id);
+	if (db_commit(c->db))
+		return problem_unavailable(c, 1, "the account could not be stored; try again");
+	c->res->model = account_load(c->db, id);
+	return 201;
+}
+
+/* ---- signing in, slowed after failures ---- */
+
+/* Seconds key must still wait before another attempt (0: none). */
+static long long throttle_wait(struct db *db, const char *key)
+{
+	long long until = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT blocked_until FROM sign_in_failure WHERE key = ?");
+	db_bind_text(st, 1, key);
+	db_scalar_int(st, &until);
+	return until > now_s() ? until - now_s() : 0;
+}
+
+/* Counts a failure of key; past limit failures in SIGN_IN_WINDOW_S, the next attempt
+ * waits 2^(failures - limit) seconds (at most the window). Inside a transaction. */
+static int throttle_fail(struct db *db, const char *key, long limit)
+{
+	long window = config_long("SIGN_IN_WINDOW_S", 900);
+	sqlite3_stmt *st = db_prep(db,
+		"INSERT INTO sign_in_failure(key, failures, window_s, blocked_until) VALUES (?1, 1, ?2, 0) "
+		"ON CONFLICT(key) DO UPDATE SET "
+		"failures = CASE WHEN window_s + ?3 < ?2 THEN 1 ELSE failures + 1 END, "
+		"window_s = CASE WHEN window_s + ?3 < ?2 THEN ?2 ELSE window_s END, "
+		"blocked_until = CASE WHEN window_s + ?3 >= ?2 AND failures + 1 >= ?4 "
+		"THEN ?2 + min(?3, 1 << min(failures + 1 - ?4, 20)) ELSE 0 END");
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, now_s());
+	sqlite3_bind_int64(st, 3, window);
+	sqlite3_bind_int64(st, 4, limit);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
+static int throttle_clear(struct db *db, const char *key)
+{
+	sqlite3_stmt *st = db_prep(db, "DELETE FROM sign_in_failure WHERE key = ?");
+	db_bind_text(st, 1, key);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
+static int too_many(struct ctx *c, long long wait)
+{
+	response_header(c->res, "Retry-After", "%lld", wait);
+	problem(c, 429, "too many failed sign-ins; wait %lld seconds and try again", wait);
+	return form_again(c, 429, "sign_in", "Sign in");
+}
+
+/* Records a failed sign-in for the email and the address, and answers 401 (the same
+ * answer whether or not the email has an account). */
+static int sign_in_failed(struct ctx *c, const char *email_k, const char *addr_k)
+{
+	if (db_begin(c->db) == 0) {
+		if (throttle_fail(c->db, email_k, config_long("SIGN_IN_MAX_FAILURES", 5)) ||
+		    throttle_fail(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db))
+			db_rollback(c->db);
+	}
+	json_t *errors = json_array();
+	field_error(errors, "password", "the email or the password is not right");
+	problem_validation(c, errors);
+	json_object_set_new(c->res->model, "status", json_integer(401));
+	json_object_set_new(c->res->model, "title", json_string(http_reason(401)));
+	json_object_set_new(c->res->model, "detail", json_string("the email or the password is not right"));
+	return form_again(c, 401, "sign_in", "Sign in");
+}
+
+static int sessions_create(struct ctx *c)
+{
+	const char *email = NULL, *password = NULL;
+	char key[256] = "", email_k[300], addr_k[80];
+	json_t *errors = json_array();
+	if (body_str(c, errors, "email", 254, &email) == 0)
+		field_error(errors, "email", "is required");
+	body_password(c, errors, &password);
+	if (json_array_size(errors))
+		return form_again(c, problem_validation(c, errors), "sign_in", "Sign in");
+	json_decref(errors);
+	if (email_key(email, key, sizeof key))
+		snprintf(key, sizeof key, "%.200s", email);
+	snprintf(email_k, sizeof email_k, "email:%s", key);
+	snprintf(addr_k, sizeof addr_k, "addr:%.60s", c->req->remote_addr ? c->req->remote_addr : "-");
+	long long wait = throttle_wait(c->db, email_k), wait_addr = throttle_wait(c->db, addr_k);
+	if (wait || wait_addr)
+		return too_many(c, wait > wait_addr ? wait : wait_addr);
+	sqlite3_stmt *st = db_prep(c->db, "SELECT id, password_hash FROM account WHERE email_key = ?");
+	db_bind_text(st, 1, key);
+	long long id = 0;
+	char hash[CRYPT_OUTPUT_SIZE] = "";
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	db_done(st);
+	int ok = password_matches(password, id ? hash : decoy_hash()) && id;
+	if (!ok)
+		return sign_in_failed(c, email_k, addr_k);
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	if (throttle_clear(c->db, email_k)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	}
+	snprintf(c->res->flash, sizeof c->res->flash, "You are signed in.");
+	response_header(c->res, "Location", "/account");
+	return reply_session(c, id);
+}
+
+/* ---- the current credential ---- */
+
+/* The credential the request carries (bearer token first, then the session cookie),
+ * hashed into hash. Returns 1, or 0 when there is none (or it is malformed). */
+static int request_credential(const struct request *r, char hash[65])
+{
+	char token[160];
+	int rc = credential_bearer(r->authorization, token, sizeof token);
+	if (rc == 0 && cookie_get(r, SESSION_COOKIE, token, sizeof token) && credential_token_valid(token))
+		rc = 1;
+	if (rc != 1)
+		return 0;
+	secret_hash(token, hash);
+	explicit_bzero(token, sizeof token);
+	return 1;
+}
+
+struct who {
+	long long credential, account, used;
+	char role[16], name[256];
+};
+
+/* Looks up the request's live credential. Returns 1 with *w filled, else 0. */
+static int credential_lookup(struct db *db, const struct request *r, struct who *w)
+{
+	char hash[65];
+	if (!request_credential(r, hash))
+		return 0;
+	long long now = now_s();
+	sqlite3_stmt *st = db_prep(db, "SELECT c.id, c.account_id, c.used_s, a.role, a.name FROM credential c "
+	                               "JOIN account a ON a.id = c.account_id WHERE c.hash = ?1 AND c.revoked_s IS NULL "
+	                               "AND (c.expires_s IS NULL OR c.expires_s > ?2) "
+	                               "AND (c.kind = 'token' OR c.used_s + ?3 > ?2)");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, config_long("SESSION_IDLE_S", 7L * 86400));
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		w->credential = sqlite3_column_int64(st, 0);
+		w->account = sqlite3_column_int64(st, 1);
+		w->used = sqlite3_column_int64(st, 2);
+		snprintf(w->role, sizeof w->role, "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(w->name, sizeof w->name, "%s", (const char *)sqlite3_column_text(st, 4));
+	}
+	db_done(st);
+	return found;
+}
+
+/* Keeps the credential's last use to the minute (the idle limit counts from it). */
+static void credential_touch(struct db *db, const struct who *w)
+{
+	if (w->used + USED_GRANULARITY_S > now_s() || db_begin(db))
+		return;
+	sqlite3_stmt *st = db_prep(db, "UPDATE credential SET used_s = ? WHERE id = ?");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, w->credential);
+	if (db_run(st) != SQLITE_DONE || db_commit(db))
+		db_rollback(db);
+}
+
+/* GET /_auth: the gateway's identity check. 204 with X-Account-Id, -Role and -Name
+ * when the request carries a live credential, else 204 with none (anonymous: each
+ * service then decides whether its route needs an account). */
+static int auth_check(struct ctx *c)
+{
+	struct who w;
+	if (!credential_lookup(c->db, c->req, &w))
+		return 204;
+	credential_touch(c->db, &w);
+	response_header(c->res, "X-Account-Id", "%lld", w.account);
+	response_header(c->res, "X-Account-Role", "%s", w.role);
+	response_header(c->res, "X-Account-Name", "%s", w.name);
+	return 204;
+}
+
+/* Revokes credential id of account (0 for any of the account's own). Returns 1 when
+ * revoked now, 0 when there was none, -1 on a database error. */
+static int credential_revoke(struct db *db, long long account, long long id, const char *kind)
+{
+	if (db_begin(db))
+		return -1;
+	sqlite3_stmt *st = db_prep(db, "UPDATE credential SET revoked_s = ?1 WHERE id = ?2 AND account_id = ?3 "
+	                               "AND (?4 IS NULL OR kind = ?4) AND revoked_s IS NULL");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, account);
+	db_bind_text(st, 4, kind);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(db);
+		return -1;
+	}
+	int changed = sqlite3_changes(db->h) > 0;
+	return db_commit(db) ? -1 : changed;
+}
+
+/* DELETE /sessions/current and POST /sign-out: ends the credential this request carries. */
+static int sessions_delete_current(struct ctx *c)
+{
+	struct who w;
+	if (credential_lookup(c->db, c->req, &w) && credential_revoke(c->db, w.account, w.credential, NULL) < 0)
+		return problem_unavailable(c, 1, "the session could not be ended; try again");
+	response_header(c->res, "Set-Cookie", "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s", SESSION_COOKIE,
+	                c->req->https ? "; Secure" : "");
+	snprintf(c->res->flash, sizeof c->res->flash, "You are signed out.");
+	if (c->req->body_is_form)
+		response_header(c->res, "Location", "/");
+	return 204;
+}
+
+/* ---- the account and its API tokens ---- */
+
+#define TOKEN_COLUMNS \
+	"id, name, strftime('%Y-%m-%dT%H:%M:%SZ', created_s, 'unixepoch') AS createdAt, " \
+	"strftime('%Y-%m-%dT%H:%M:%SZ', used_s, 'unixepoch') AS lastUsedAt"
+
+static json_t *tokens_of(struct db *db, long long account)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " TOKEN_COLUMNS " FROM credential WHERE account_id = ? "
+	                               "AND kind = 'token' AND revoked_s IS NULL ORDER BY id DESC LIMIT 100");
+	sqlite3_bind_int64(st, 1, account);
+	json_t *rows = db_rows_json(st);
+	return rows ? rows : json_array();
+}
+
+static int account_get(struct ctx *c)
+{
+	c->res->model = account_load(c->db, c->req->account_id);
+	if (!c->res->model)
+		return access_sign_in_first(c);
+	if (c->req->wants_html)
+		json_object_set_new(c->res->model, "tokens", tokens_of(c->db, c->req->account_id));
+	c->res->page = "account";
+	snprintf(c->res->title, sizeof c->res->title, "Your account");
+	return 200;
+}
+
+static int tokens_list(struct ctx *c)
+{
+	c->res->model = json_pack("{s:o, s:n}", "items", tokens_of(c->db, c->req->account_id), "nextCursor");
+	return 200;
+}
+
+static int tokens_create(struct ctx *c)
+{
+	const char *name = NULL;
+	char token[TOKEN_CHARS + 1];
+	long long expires;
+	json_t *errors = json_array();
+	c->res->page = "account";
+	if (body_str(c, errors, "name", 100, &name) == 0)
+		field_error(errors, "name", "give the token a name, such as the script that uses it");
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	long long id = credential_create(c->db, c->req->account_id, "token", name, token, &expires);
+	if (id < 0 || db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the token could not be stored; try again");
+	}
+	c->res->model = db_row_by_id(c->db, "SELECT " TOKEN_COLUMNS " FROM credential WHERE id = ?", id);
+	json_object_set_new(c->res->model, "token", json_string(token));
+	explicit_bzero(token, sizeof token);
+	response_header(c->res, "Location", "/account/tokens/%lld", id);
+	c->res->page = "token";
+	snprintf(c->res->title, sizeof c->res->title, "Your new API token");
+	return 201;
+}
+
+static int tokens_delete(struct ctx *c)
+{
+	int rc = credential_revoke(c->db, c->req->account_id, c->req->ids[0], "token");
+	if (rc < 0)
+		return problem_unavailable(c, 1, "the token could not be revoked; try again");
+	if (rc == 0)
+		return problem(c, 404, "token %lld does not exist", c->req->ids[0]);
+	snprintf(c->res->flash, sizeof c->res->flash, "The token was revoked.");
+	if (c->req->body_is_form)
+		response_header(c->res, "Location", "/account");
+	return 204;
+}
+
+/* ---- pages ---- */
+
+/* A local path to go back to after signing in ("/" when next is missing or foreign). */
+static const char *next_target(struct ctx *c)
+{
+	const char *n = query_get(c->req, "next");
+	if (!n || n[0] != '/' || n[1] == '/' || n[1] == '\\' || strlen(n) > 1500)
+		return "/";
+	for (const char *p = n; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '\\')
+			return "/";
+	return n;
+}
+
+static int auth_page(struct ctx *c, const char *page, const char *title)
+{
+	c->res->model = json_pack("{s:{s:s}}", "form", "next", next_target(c));
+	c->res->page = page;
+	snprintf(c->res->title, sizeof c->res->title, "%s", title);
+	return 200;
+}
+
+static int sign_in_page(struct ctx *c) { return auth_page(c, "sign_in", "Sign in"); }
+
+static int sign_up_page(struct ctx *c) { return auth_page(c, "sign_up", "Create an account"); }
+
+static const struct route routes[] = {
+	{"GET", "/_auth", auth_check, "", ROUTE_AUTH},
+	{"POST", "/accounts", accounts_create, "", ROUTE_PUBLIC},
+	{"POST", "/sessions", sessions_create, "", ROUTE_PUBLIC},
+	{"DELETE", "/sessions/current", sessions_delete_current, "", 0},
+	{"GET", "/account", account_get, "", 0},
+	{"GET", "/account/tokens", tokens_list, "", 0},
+	{"POST", "/account/tokens", tokens_create, "", 0},
+	{"DELETE", "/account/tokens/{id}", tokens_delete, "", 0},
+	{"POST", "/account/tokens/{id}/delete", tokens_delete, "", 0},
+	{"GET", "/sign-in", sign_in_page, "next", ROUTE_PUBLIC},
+	{"POST", "/sign-in", sessions_create, "", ROUTE_PUBLIC},
+	{"GET", "/sign-up", sign_up_page, "next", ROUTE_PUBLIC},
+	{"POST", "/sign-up", accounts_create, "", ROUTE_PUBLIC},
+	{"POST", "/sign-out", sessions_delete_current, "", ROUTE_PUBLIC},
+};
+
+const struct service accounts_service = {
+	.name = "accounts",
+	.routes = routes,
+	.nroutes = sizeof routes / sizeof *routes,
+};
