@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/access.h"
 #include "lib/db.h"
 #include "lib/service.h"
 
 #define MESSAGE_COLUMNS \
-	"id, reservation_id AS reservationId, customer, kind, text, created_at AS createdAt"
+	"id, reservation_id AS reservationId, account_id AS accountId, host_id AS hostId, customer, kind, text, " \
+	"created_at AS createdAt"
 
 static json_t *message_load(struct db *db, long long id)
 {
@@ -22,13 +24,18 @@ static int messages_list(struct ctx *c)
 		return rc;
 	if ((rc = query_int(c, "reservationId", 1, 1LL << 53, &reservation)) > 1)
 		return rc;
+	long long account;
+	if ((rc = access_list_scope(c, &account)) != 0)
+		return rc;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " MESSAGE_COLUMNS " FROM message "
 	                                  "WHERE (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR reservation_id = ?2) "
-	                                  "AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4");
+	                                  "AND (?3 = 0 OR id < ?3) AND (?5 = 0 OR account_id = ?5) "
+	                                  "ORDER BY id DESC LIMIT ?4");
 	db_bind_text(st, 1, query_get(c->req, "customer"));
 	sqlite3_bind_int64(st, 2, reservation);
 	sqlite3_bind_int64(st, 3, cursor);
 	sqlite3_bind_int64(st, 4, limit + 1);
+	sqlite3_bind_int64(st, 5, account);
 	json_t *items = db_rows_json(st);
 	if (!items)
 		return problem_unavailable(c, 1, "the messages could not be read; try again");
@@ -39,9 +46,14 @@ static int messages_list(struct ctx *c)
 
 static int messages_get(struct ctx *c)
 {
-	c->res->model = message_load(c->db, c->req->ids[0]);
-	if (!c->res->model)
+	json_t *m = message_load(c->db, c->req->ids[0]);
+	long long host = json_integer_value(json_object_get(m, "hostId"));
+	if (!m || !(access_is(c->req, json_integer_value(json_object_get(m, "accountId"))) ||
+	            (host > 0 && host == c->req->account_id))) {
+		json_decref(m);
 		return problem(c, 404, "message %lld does not exist", c->req->ids[0]);
+	}
+	c->res->model = m;
 	c->res->page = "message";
 	snprintf(c->res->title, sizeof c->res->title, "Message %lld", c->req->ids[0]);
 	return 200;
@@ -82,14 +94,17 @@ static int message_send(struct db *db, const struct event *ev, const char *kind,
 	const char *customer = json_string_value(json_object_get(ev->data, "customer"));
 	char text[512];
 	message_text(ev, kind, id, text, sizeof text);
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO message(reservation_id, customer, kind, text, event_id, created_at) "
-	                               "VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO message(reservation_id, customer, kind, text, event_id, account_id, "
+	                               "host_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
 	                               "ON CONFLICT(event_id) DO NOTHING");
 	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, customer && *customer ? customer : "guest");
 	db_bind_text(st, 3, kind);
 	db_bind_text(st, 4, text);
 	db_bind_text(st, 5, ev->event_id);
+	event_bind_id(st, 6, ev, "accountId");
+	event_bind_id(st, 7, ev, "hostId");
 	if (db_run(st) != SQLITE_DONE) {
 		snprintf(err, errlen, "store message: %s", sqlite3_errmsg(db->h));
 		return -1;
@@ -117,7 +132,7 @@ static int messages_apply(struct db *db, const struct event *ev, char *err, size
 }
 
 static const struct route routes[] = {
-	{"GET", "/messages", messages_list, "customer reservationId limit cursor", 0},
+	{"GET", "/messages", messages_list, "customer reservationId accountId limit cursor", 0},
 	{"GET", "/messages/{id}", messages_get, "", 0},
 };
 

@@ -4,20 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/browser.h"
+#include "lib/access.h"
 #include "lib/config.h"
 #include "lib/db.h"
 #include "lib/service.h"
 
 #define PAGE_MESSAGES 20
 
-/* The customer's latest messages, newest first. */
-static json_t *messages_latest(struct db *db, const char *customer)
+/* The account's latest messages, newest first. */
+static json_t *messages_latest(struct db *db, long long account)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT message_id AS id, reservation_id AS reservationId, kind, text, "
-	                               "created_at AS createdAt FROM view_message WHERE customer = ? "
+	                               "created_at AS createdAt FROM view_message WHERE account_id = ? "
 	                               "ORDER BY message_id DESC LIMIT ?");
-	db_bind_text(st, 1, customer);
+	sqlite3_bind_int64(st, 1, account);
 	sqlite3_bind_int(st, 2, PAGE_MESSAGES);
 	json_t *rows = db_rows_json(st);
 	return rows ? rows : json_array();
@@ -39,35 +39,27 @@ static void mark_cancellable(json_t *reservations)
 	}
 }
 
-/* A browser that has not said who it is gets the form that asks. */
-static int mypage_ask(struct ctx *c)
-{
-	if (!c->req->wants_html)
-		return problem(c, 400, "parameter 'customer' is required");
-	c->res->model = json_pack("{s:n}", "customer");
-	c->res->page = "mypage";
-	snprintf(c->res->title, sizeof c->res->title, "My bookings");
-	return 200;
-}
-
 static int mypage_get(struct ctx *c)
 {
 	long long limit, cursor;
 	int rc = page_params(c, &limit, &cursor);
 	if (rc)
 		return rc;
-	const char *customer = identity_customer(c);
-	if (!customer)
-		return mypage_ask(c);
+	long long account;
+	if ((rc = access_list_scope(c, &account)) != 0)
+		return rc;
+	if (!account) /* an admin looks at one account's page at a time */
+		account = c->req->account_id;
+	const char *customer = c->req->account_name ? c->req->account_name : "";
 	sqlite3_stmt *st = db_prep(c->db,
 		"SELECT r.reservation_id AS reservationId, r.room_id AS roomId, "
 		"coalesce(nullif(v.name, ''), v.\"desc\") AS roomName, r.check_in AS checkIn, "
 		"r.check_out AS checkOut, r.guests, r.amount, r.status, r.payment_status AS paymentStatus, "
 		"r.ticket_code AS ticketCode, r.ticket_status AS ticketStatus, r.updated_at AS updatedAt "
 		"FROM view_reservation r LEFT JOIN view_room v ON v.room_id = r.room_id "
-		"WHERE r.customer = ?1 AND (?2 = 0 OR r.reservation_id < ?2) "
+		"WHERE r.account_id = ?1 AND (?2 = 0 OR r.reservation_id < ?2) "
 		"ORDER BY r.reservation_id DESC LIMIT ?3");
-	db_bind_text(st, 1, customer);
+	sqlite3_bind_int64(st, 1, account);
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
 	json_t *items = db_rows_json(st);
@@ -80,28 +72,10 @@ static int mypage_get(struct ctx *c)
 	json_decref(page);
 	if (c->req->wants_html) {
 		mark_cancellable(json_object_get(c->res->model, "reservations"));
-		json_object_set_new(c->res->model, "messages", messages_latest(c->db, customer));
+		json_object_set_new(c->res->model, "messages", messages_latest(c->db, account));
 		snprintf(c->res->title, sizeof c->res->title, "My bookings");
 	}
 	c->res->page = "mypage";
-	return 200;
-}
-
-/* POST /mypage {customer}: remember who this browser books for (a cookie, until
- * accounts exist), then show their page. */
-static int mypage_choose(struct ctx *c)
-{
-	const char *customer = NULL;
-	json_t *errors = json_array();
-	c->res->page = "mypage";
-	if (body_str(c, errors, "customer", 200, &customer) == 0)
-		field_error(errors, "customer", "give the email or name you booked with");
-	if (json_array_size(errors))
-		return problem_validation(c, errors);
-	json_decref(errors);
-	identity_remember(c, customer);
-	c->res->model = json_pack("{s:s}", "customer", customer);
-	response_header(c->res, "Location", "/mypage");
 	return 200;
 }
 
@@ -111,12 +85,16 @@ static int roomviews_list(struct ctx *c)
 	int rc = page_params(c, &limit, &cursor);
 	if (rc)
 		return rc;
+	long long account; /* the rooms the caller hosts; an admin's: every room, or ?accountId='s */
+	if ((rc = access_list_scope(c, &account)) != 0)
+		return rc;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT room_id AS roomId, name, \"desc\", status, review_cnt AS reviewCnt, "
 	                                  "rating, reservations, last_reservation_id AS lastReservationId, "
 	                                  "last_reservation_status AS lastReservationStatus FROM view_room "
-	                                  "WHERE room_id > ?1 ORDER BY room_id LIMIT ?2");
+	                                  "WHERE room_id > ?1 AND (?3 = 0 OR host_id = ?3) ORDER BY room_id LIMIT ?2");
 	sqlite3_bind_int64(st, 1, cursor);
 	sqlite3_bind_int64(st, 2, limit + 1);
+	sqlite3_bind_int64(st, 3, account);
 	json_t *items = db_rows_json(st);
 	if (!items)
 		return problem_unavailable(c, 1, "the room views could not be read; try again");
@@ -172,11 +150,12 @@ static int project_reservation(struct db *db, const struct event *ev, char *err,
 	const char *status = event_status(ev, implied);
 	sqlite3_stmt *st = db_prep(db,
 		"INSERT INTO view_reservation(reservation_id, room_id, customer, check_in, check_out, guests, "
-		"amount, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+		"amount, status, updated_at, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 		"ON CONFLICT(reservation_id) DO UPDATE SET room_id = coalesce(?2, room_id), "
 		"customer = coalesce(?3, customer), check_in = coalesce(?4, check_in), "
 		"check_out = coalesce(?5, check_out), guests = coalesce(?6, guests), amount = coalesce(?7, amount), "
-		"status = coalesce(?8, status), updated_at = max(updated_at, ?9)");
+		"status = coalesce(?8, status), updated_at = max(updated_at, ?9), "
+		"account_id = coalesce(?10, account_id)");
 	sqlite3_bind_int64(st, 1, id);
 	bind_int_field(st, 2, ev->data, "roomId");
 	db_bind_text(st, 3, str_field(ev->data, "customer"));
@@ -186,6 +165,7 @@ static int project_reservation(struct db *db, const struct event *ev, char *err,
 	bind_int_field(st, 7, ev->data, "amount");
 	db_bind_text(st, 8, status);
 	db_bind_text(st, 9, ev->occurred_at);
+	event_bind_id(st, 10, ev, "accountId");
 	if (run_upsert(db, st, "reservation view", err, errlen))
 		return -1;
 	json_t *room = json_object_get(ev->data, "roomId");
@@ -250,15 +230,17 @@ static int project_room(struct db *db, const struct event *ev, char *err, size_t
 	if (!id)
 		return -1;
 	int deleted = strcmp(ev->type, "RoomDeleted") == 0;
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_room(room_id, name, \"desc\", status, updated_at) "
-	                               "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(room_id) DO UPDATE SET "
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_room(room_id, name, \"desc\", status, updated_at, host_id) "
+	                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(room_id) DO UPDATE SET "
 	                               "name = coalesce(?2, name), \"desc\" = coalesce(?3, \"desc\"), "
-	                               "status = coalesce(?4, status), updated_at = max(updated_at, ?5)");
+	                               "status = coalesce(?4, status), updated_at = max(updated_at, ?5), "
+	                               "host_id = coalesce(?6, host_id)");
 	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, deleted ? NULL : str_field(ev->data, "name"));
 	db_bind_text(st, 3, deleted ? NULL : str_field(ev->data, "desc"));
 	db_bind_text(st, 4, deleted ? "deleted" : event_status(ev, "available"));
 	db_bind_text(st, 5, ev->occurred_at);
+	event_bind_id(st, 6, ev, "hostId");
 	return run_upsert(db, st, "room view", err, errlen);
 }
 
@@ -296,13 +278,14 @@ static int project_message(struct db *db, const struct event *ev, char *err, siz
 		return -1;
 	}
 	sqlite3_stmt *st = db_prep(db, "INSERT OR IGNORE INTO view_message(message_id, reservation_id, customer, kind, "
-	                               "text, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+	                               "text, created_at, account_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
 	sqlite3_bind_int64(st, 1, id);
 	bind_int_field(st, 2, ev->data, "reservationId");
 	db_bind_text(st, 3, customer);
 	db_bind_text(st, 4, str_field(ev->data, "kind") ? str_field(ev->data, "kind") : "");
 	db_bind_text(st, 5, text);
 	db_bind_text(st, 6, ev->occurred_at);
+	event_bind_id(st, 7, ev, "accountId");
 	return run_upsert(db, st, "message view", err, errlen);
 }
 
@@ -328,9 +311,8 @@ static int mypage_apply(struct db *db, const struct event *ev, char *err, size_t
 }
 
 static const struct route routes[] = {
-	{"GET", "/mypage", mypage_get, "customer limit cursor", 0},
-	{"POST", "/mypage", mypage_choose, "", 0},
-	{"GET", "/roomviews", roomviews_list, "limit cursor", 0},
+	{"GET", "/mypage", mypage_get, "customer accountId limit cursor", 0},
+	{"GET", "/roomviews", roomviews_list, "accountId limit cursor", 0},
 };
 
 static const struct subscription subs[] = {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "lib/access.h"
 #include "lib/config.h"
 #include "lib/db.h"
 #include "lib/service.h"
@@ -15,7 +16,8 @@
 #define DECLINED_CARD "4000000000000002"
 
 #define PAYMENT_COLUMNS \
-	"id, reservation_id AS reservationId, amount, currency, status, card_last4 AS cardLast4, " \
+	"id, reservation_id AS reservationId, account_id AS accountId, host_id AS hostId, amount, currency, " \
+	"status, card_last4 AS cardLast4, " \
 	"created_at AS createdAt, updated_at AS updatedAt"
 
 static json_t *payment_load(struct db *db, long long id)
@@ -59,7 +61,7 @@ static int reply_payment(struct ctx *c, json_t *p, int ok_status)
 }
 
 struct charge {
-	long long reservation_id, amount;
+	long long reservation_id, amount, account_id, host_id;
 	const char *currency;
 	char digits[20]; /* the card's digits (at most 19), "" when none; never stored */
 };
@@ -77,6 +79,8 @@ static json_t *charge_read(struct ctx *c, struct charge *in)
 	if (body_int(c, errors, "amount", 0, MAX_AMOUNT, &in->amount) == 0)
 		field_error(errors, "amount", "is required");
 	body_str(c, errors, "currency", 8, &in->currency);
+	body_int(c, errors, "accountId", 0, MAX_ID, &in->account_id);
+	body_int(c, errors, "hostId", 0, MAX_ID, &in->host_id);
 	body_str(c, errors, "card", 64, &card);
 	for (; *card && n < sizeof in->digits - 1; card++)
 		if (*card >= '0' && *card <= '9')
@@ -107,7 +111,7 @@ static int processor_down(void)
 static long long charge_store(struct db *db, const struct charge *in, int approved)
 {
 	sqlite3_stmt *st = db_prep(db, "INSERT INTO payment(reservation_id, amount, currency, status, card_last4, "
-	                               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, "
+	                               "account_id, host_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
 	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
 	sqlite3_bind_int64(st, 1, in->reservation_id);
 	sqlite3_bind_int64(st, 2, in->amount);
@@ -115,6 +119,10 @@ static long long charge_store(struct db *db, const struct charge *in, int approv
 	db_bind_text(st, 4, approved ? "approved" : "declined");
 	size_t n = strlen(in->digits);
 	db_bind_text(st, 5, n >= 4 ? in->digits + n - 4 : NULL);
+	if (in->account_id)
+		sqlite3_bind_int64(st, 6, in->account_id);
+	if (in->host_id)
+		sqlite3_bind_int64(st, 7, in->host_id);
 	if (db_run(st) != SQLITE_DONE)
 		return -1;
 	long long id = sqlite3_last_insert_rowid(db->h);
@@ -179,12 +187,16 @@ static int payments_list(struct ctx *c)
 		return rc;
 	if ((rc = query_int(c, "reservationId", 1, MAX_ID, &reservation_id)) > 1)
 		return rc;
+	long long account;
+	if ((rc = access_list_scope(c, &account)) != 0)
+		return rc;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " PAYMENT_COLUMNS " FROM payment "
 	                                  "WHERE (?1 = 0 OR reservation_id = ?1) AND (?2 = 0 OR id < ?2) "
-	                                  "ORDER BY id DESC LIMIT ?3");
+	                                  "AND (?4 = 0 OR account_id = ?4) ORDER BY id DESC LIMIT ?3");
 	sqlite3_bind_int64(st, 1, reservation_id);
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
+	sqlite3_bind_int64(st, 4, account);
 	json_t *items = db_rows_json(st);
 	if (!items)
 		return problem_unavailable(c, 1, "the database is busy; try again");
@@ -195,9 +207,16 @@ static int payments_list(struct ctx *c)
 
 static int payments_get(struct ctx *c)
 {
-	c->res->model = payment_load(c->db, c->req->ids[0]);
-	if (!c->res->model)
+	json_t *p = payment_load(c->db, c->req->ids[0]);
+	long long host = json_integer_value(json_object_get(p, "hostId"));
+	int owner = p && access_is(c->req, json_integer_value(json_object_get(p, "accountId")));
+	if (!owner && !(p && host > 0 && host == c->req->account_id)) {
+		json_decref(p);
 		return problem(c, 404, "payment %lld does not exist", c->req->ids[0]);
+	}
+	if (!owner) /* the host sees the payment, not the guest's card */
+		json_object_del(p, "cardLast4");
+	c->res->model = p;
 	c->res->page = "payment";
 	snprintf(c->res->title, sizeof c->res->title, "Payment %lld", c->req->ids[0]);
 	return 200;
@@ -233,7 +252,7 @@ static int payments_apply(struct db *db, const struct event *ev, char *err, size
 }
 
 static const struct route routes[] = {
-	{"GET", "/payments", payments_list, "reservationId limit cursor", 0},
+	{"GET", "/payments", payments_list, "reservationId accountId limit cursor", 0},
 	{"GET", "/payments/{id}", payments_get, "", 0},
 	{"POST", "/internal/payments", payments_charge, "", ROUTE_INTERNAL},
 	{"GET", "/internal/payments", payments_lookup, "reservationId", ROUTE_INTERNAL},

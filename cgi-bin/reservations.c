@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/access.h"
 #include "lib/browser.h"
 #include "lib/client.h"
 #include "lib/config.h"
@@ -22,7 +23,8 @@
 
 #define RES_COLUMNS \
 	"id, room_id AS roomId, check_in AS checkIn, check_out AS checkOut, nights, guests, " \
-	"customer, amount, currency, status, reason, payment_id AS paymentId, " \
+	"customer, account_id AS accountId, host_id AS hostId, amount, currency, status, reason, " \
+	"payment_id AS paymentId, " \
 	"created_at AS createdAt, updated_at AS updatedAt"
 
 /* The reservation as its JSON resource, or NULL when it does not exist. */
@@ -53,6 +55,7 @@ struct outcome {
 	long long payment_id;  /* 0 when none */
 	long long amount;      /* -1 when not known (nothing held) */
 	const char *room_name; /* NULL when not known */
+	long long host_id;     /* the room's host, 0 when not known */
 };
 
 /* True when the room of reservation id was deleted (RoomDeleted already applied). */
@@ -84,7 +87,8 @@ static int saga_finish(struct db *db, long long id, const struct outcome *o)
 	}
 	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET status = ?2, reason = ?3, "
 	                               "payment_id = coalesce(?4, payment_id), amount = coalesce(?5, amount), "
-	                               "room_name = coalesce(?6, room_name), payment_status = CASE WHEN ?2 = "
+	                               "room_name = coalesce(?6, room_name), host_id = coalesce(?7, host_id), "
+	                               "payment_status = CASE WHEN ?2 = "
 	                               "'confirmed' THEN coalesce(payment_status, 'approved') ELSE payment_status END, "
 	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
 	                               "WHERE id = ?1 AND status = 'requested'");
@@ -96,6 +100,8 @@ static int saga_finish(struct db *db, long long id, const struct outcome *o)
 	if (o->amount >= 0)
 		sqlite3_bind_int64(st, 5, o->amount);
 	db_bind_text(st, 6, o->room_name);
+	if (o->host_id > 0)
+		sqlite3_bind_int64(st, 7, o->host_id);
 	if (db_run(st) != SQLITE_DONE) {
 		db_rollback(db);
 		return -1;
@@ -167,7 +173,7 @@ static int reply_booking(struct ctx *c, long long id, int retry_after)
 /* ---- input ---- */
 
 struct booking {
-	long long room_id, nights, guests;
+	long long room_id, nights, guests, account_id;
 	char check_in[11], check_out[11];
 	const char *customer;
 	char card[20]; /* digits only, "" when none */
@@ -238,7 +244,8 @@ static json_t *booking_read(struct ctx *c, struct booking *b)
 	memset(b, 0, sizeof *b);
 	b->nights = 1;
 	b->guests = 1;
-	b->customer = "guest";
+	b->account_id = c->req->account_id;
+	b->customer = c->req->account_name ? c->req->account_name : "guest";
 	if (body_int(c, errors, "roomId", 1, MAX_ID, &b->room_id) == 0)
 		field_error(errors, "roomId", "is required");
 	read_stay(c, errors, b);
@@ -282,8 +289,8 @@ static long long booking_insert(struct db *db, const struct booking *b, const ch
 		return -1;
 	}
 	st = db_prep(db, "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, customer, currency, "
-	                 "status, request_id, idempotency_key, created_at, updated_at) "
-	                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, "
+	                 "status, request_id, idempotency_key, account_id, created_at, updated_at) "
+	                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, "
 	                 "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
 	sqlite3_bind_int64(st, 1, b->room_id);
 	db_bind_text(st, 2, b->check_in);
@@ -294,6 +301,7 @@ static long long booking_insert(struct db *db, const struct booking *b, const ch
 	db_bind_text(st, 7, config_currency());
 	db_bind_text(st, 8, log_request_id()[0] ? log_request_id() : NULL);
 	db_bind_text(st, 9, key);
+	sqlite3_bind_int64(st, 10, b->account_id);
 	if (db_run(st) != SQLITE_DONE) {
 		db_rollback(db);
 		return -1;
@@ -333,8 +341,9 @@ static int saga_abort(struct ctx *c, long long id, int held, struct outcome o, c
 static int saga_charge(struct ctx *c, const struct booking *b, long long id, struct outcome o)
 {
 	struct call_result r;
-	json_t *body = json_pack("{s:I, s:I, s:s}", "reservationId", (json_int_t)id, "amount",
-	                         (json_int_t)o.amount, "currency", config_currency());
+	json_t *body = json_pack("{s:I, s:I, s:s, s:I, s:I}", "reservationId", (json_int_t)id, "amount",
+	                         (json_int_t)o.amount, "currency", config_currency(), "accountId",
+	                         (json_int_t)b->account_id, "hostId", (json_int_t)o.host_id);
 	if (b->card[0])
 		json_object_set_new(body, "card", json_string(b->card));
 	client_call("payments", "POST", "/internal/payments", body, &r);
@@ -361,14 +370,15 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 	struct call_result r;
 	struct outcome o = {.amount = -1};
 	char room_name[256];
-	json_t *body = json_pack("{s:I, s:I, s:s, s:I, s:I}", "reservationId", (json_int_t)id, "roomId",
+	json_t *body = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I}", "reservationId", (json_int_t)id, "roomId",
 	                         (json_int_t)b->room_id, "checkIn", b->check_in, "nights", (json_int_t)b->nights,
-	                         "guests", (json_int_t)b->guests);
+	                         "guests", (json_int_t)b->guests, "accountId", (json_int_t)b->account_id);
 	client_call("rooms", "POST", "/internal/holds", body, &r);
 	json_decref(body);
 	json_t *amount = json_object_get(r.body, "amount");
 	long long held_amount = json_is_integer(amount) ? json_integer_value(amount) : -1;
 	snprintf(room_name, sizeof room_name, "%s", field_text(r.body, "roomName"));
+	o.host_id = json_integer_value(json_object_get(r.body, "hostId"));
 	call_result_free(&r);
 	if (r.unavailable)
 		return saga_abort(c, id, 1, o, "failed", "unavailable", r.retry_after);
@@ -408,7 +418,7 @@ static int reservations_create(struct ctx *c)
 
 /* For the reservation page: payment and ticket state (kept from their events), and
  * which actions are open today (cancel until check-in, review from check-out on). */
-static void reservation_page(struct ctx *c, json_t *res, const char *page)
+static void reservation_page(struct ctx *c, json_t *res, const char *page, int owner)
 {
 	char today[11];
 	config_today(today);
@@ -419,25 +429,40 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page)
 	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(res, "id")));
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		json_t *extra = db_row_json(st);
+		if (!owner) /* the host sees the booking, not the guest's ticket */
+			json_object_del(extra, "ticketCode");
 		json_object_update(res, extra);
 		json_decref(extra);
 	}
 	db_done(st);
-	json_object_set_new(res, "canCancel", json_boolean(confirmed && strcmp(field_text(res, "checkIn"), today) >= 0));
-	json_object_set_new(res, "canReview", json_boolean(confirmed && strcmp(field_text(res, "checkOut"), today) <= 0));
+	json_object_set_new(res, "canCancel", json_boolean(owner && confirmed && strcmp(field_text(res, "checkIn"), today) >= 0));
+	json_object_set_new(res, "canReview", json_boolean(owner && confirmed && strcmp(field_text(res, "checkOut"), today) <= 0));
 	snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
 	         (long long)json_integer_value(json_object_get(res, "id")));
 	c->res->page = page;
 }
 
+/* Who the caller is to reservation res: 2 the account that booked it (or an admin),
+ * 1 the host of its room, 0 nobody (it is private: answer as if it did not exist). */
+static int relation(const struct request *r, json_t *res)
+{
+	if (access_is(r, json_integer_value(json_object_get(res, "accountId"))))
+		return 2;
+	long long host = json_integer_value(json_object_get(res, "hostId"));
+	return host > 0 && host == r->account_id ? 1 : 0;
+}
+
 static int reservation_show(struct ctx *c, const char *page)
 {
 	json_t *res = reservation_load(c->db, c->req->ids[0]);
-	if (!res)
+	int rel = res ? relation(c->req, res) : 0;
+	if (!rel) {
+		json_decref(res);
 		return problem(c, 404, "reservation %lld does not exist", c->req->ids[0]);
+	}
 	c->res->model = res;
 	if (c->req->wants_html)
-		reservation_page(c, res, page);
+		reservation_page(c, res, page, rel == 2);
 	return 200;
 }
 
@@ -454,15 +479,22 @@ static int reservations_list(struct ctx *c)
 		return rc;
 	if ((rc = query_int(c, "roomId", 1, MAX_ID, &room_id)) > 1)
 		return rc;
+	long long account;
+	if ((rc = access_list_scope(c, &account)) != 0)
+		return rc;
+	/* Yours and your rooms' (an admin: everyone's, or ?accountId='s). */
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " RES_COLUMNS " FROM reservation "
 	                                  "WHERE (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR room_id = ?2) "
 	                                  "AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR id < ?4) "
+	                                  "AND (?6 = 0 OR account_id = ?6 OR (?7 = 0 AND host_id = ?6)) "
 	                                  "ORDER BY id DESC LIMIT ?5");
 	db_bind_text(st, 1, query_get(c->req, "customer"));
 	sqlite3_bind_int64(st, 2, room_id);
 	db_bind_text(st, 3, query_get(c->req, "status"));
 	sqlite3_bind_int64(st, 4, cursor);
 	sqlite3_bind_int64(st, 5, limit + 1);
+	sqlite3_bind_int64(st, 6, account);
+	sqlite3_bind_int(st, 7, c->req->admin);
 	json_t *items = db_rows_json(st);
 	if (!items)
 		return problem_unavailable(c, 1, "the database is busy; try again");
@@ -483,9 +515,12 @@ static int reservation_cancel(struct ctx *c, long long id)
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	json_t *res = reservation_load(c->db, id);
-	if (!res) {
+	int rel = res ? relation(c->req, res) : 0;
+	if (rel < 2) {
 		db_rollback(c->db);
-		return problem(c, 404, "reservation %lld does not exist", id);
+		json_decref(res);
+		return rel ? problem(c, 403, "only the guest who booked reservation %lld may cancel it", id)
+		           : problem(c, 404, "reservation %lld does not exist", id);
 	}
 	const char *status = field_text(res, "status");
 	int done = strcmp(status, "cancelled") == 0 || strcmp(status, "force_cancelled") == 0;
@@ -622,7 +657,7 @@ static void recover_one(struct db *db, long long id)
 	}
 	const char *status = field_text(r.body, "status");
 	json_t *amount = json_object_get(r.body, "amount");
-	struct outcome o = {"failed", "unavailable", 0, -1, NULL};
+	struct outcome o = {"failed", "unavailable", 0, -1, NULL, 0};
 	if (r.status == 200 && (strcmp(status, "approved") == 0 || strcmp(status, "declined") == 0)) {
 		int approved = strcmp(status, "approved") == 0;
 		o.status = approved ? "confirmed" : "rejected";
@@ -667,7 +702,7 @@ static void reservations_background(struct db *db)
 }
 
 static const struct route routes[] = {
-	{"GET", "/reservations", reservations_list, "customer roomId status limit cursor", 0},
+	{"GET", "/reservations", reservations_list, "customer roomId status accountId limit cursor", 0},
 	{"POST", "/reservations", reservations_create, "", ROUTE_IDEMPOTENT},
 	{"GET", "/reservations/{id}", reservations_get, "", 0},
 	{"DELETE", "/reservations/{id}", reservations_cancel, "", 0},

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/access.h"
 #include "lib/browser.h"
 #include "lib/config.h"
 #include "lib/db.h"
@@ -19,7 +20,7 @@
 	"id, name, \"desc\", capacity, price, ?1 AS currency, 'available' AS status, " \
 	"review_cnt AS reviewCnt, " \
 	"CASE WHEN rated_cnt > 0 THEN round(rating_sum * 1.0 / rated_cnt, 2) END AS rating, " \
-	"created_at AS createdAt, updated_at AS updatedAt"
+	"host_id AS hostId, created_at AS createdAt, updated_at AS updatedAt"
 
 /* The room as its JSON resource, or NULL when it does not exist (or was deleted). */
 static json_t *room_load(struct db *db, long long id)
@@ -109,13 +110,14 @@ static int rooms_create(struct ctx *c)
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	snprintf(c->res->flash, sizeof c->res->flash, "Your room is online.");
-	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO room(name, \"desc\", capacity, price, created_at, updated_at) "
-	                                  "VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO room(name, \"desc\", capacity, price, host_id, created_at, "
+	                                  "updated_at) VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
 	                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
 	db_bind_text(st, 1, in.name);
 	db_bind_text(st, 2, in.desc);
 	sqlite3_bind_int64(st, 3, in.capacity);
 	sqlite3_bind_int64(st, 4, in.price);
+	sqlite3_bind_int64(st, 5, c->req->account_id);
 	long long id = db_run(st) == SQLITE_DONE ? sqlite3_last_insert_rowid(c->db->h) : 0;
 	if (!id || room_event(c->db, id, "RoomRegistered")) {
 		db_rollback(c->db);
@@ -156,15 +158,19 @@ static int room_page_extras(struct ctx *c, json_t *room)
 	long long id = json_integer_value(json_object_get(room, "id"));
 	long long nights = 1, guests = 1, price = json_integer_value(json_object_get(room, "price"));
 	char today[11];
+	const char *check_in = today;
 	int rc;
-	if ((rc = query_int(c, "nights", 1, 30, &nights)) > 1 || (rc = query_int(c, "guests", 1, 10000, &guests)) > 1)
-		return rc;
 	config_today(today);
-	const char *who = identity_customer(c);
+	if ((rc = query_int(c, "nights", 1, 30, &nights)) > 1 || (rc = query_int(c, "guests", 1, 10000, &guests)) > 1 ||
+	    (rc = query_date(c, "checkIn", &check_in)) > 1)
+		return rc;
+	const char *who = query_get(c->req, "customer") ? query_get(c->req, "customer") : c->req->account_name;
+	json_object_set_new(room, "isHost", json_boolean(access_is(c->req, json_integer_value(json_object_get(room, "hostId")))));
+	json_object_set_new(room, "signedIn", json_boolean(c->req->account_id > 0));
 	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, json_integer_value(json_object_get(room, "capacity"))));
 	json_object_set_new(room, "reviews", reviews_latest(c->db, id, 0, PAGE_REVIEWS));
 	json_object_set_new(room, "total", json_integer(price * nights * guests));
-	json_object_set_new(room, "form", json_pack("{s:I, s:s, s:I, s:I, s:s}", "roomId", (json_int_t)id, "checkIn", today,
+	json_object_set_new(room, "form", json_pack("{s:I, s:s, s:I, s:I, s:s}", "roomId", (json_int_t)id, "checkIn", check_in,
 	                                            "nights", (json_int_t)nights, "guests", (json_int_t)guests,
 	                                            "customer", who ? who : ""));
 	return 0;
@@ -195,12 +201,37 @@ static int rooms_new(struct ctx *c)
 	return 200;
 }
 
+/* Loads the room c's path names into *room when the caller may change it (its host or
+ * an admin) and returns 0; else 404 (no such room) or 403 (someone else's), c->res set. */
+static int room_of_host(struct ctx *c, json_t **room)
+{
+	*room = room_load(c->db, c->req->ids[0]);
+	if (!*room)
+		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+	if (!access_is(c->req, json_integer_value(json_object_get(*room, "hostId")))) {
+		json_decref(*room);
+		*room = NULL;
+		return problem(c, 403, "only the host of room %lld may change it", c->req->ids[0]);
+	}
+	return 0;
+}
+
+/* 0 when the caller may change the room c's path names, else 403 or 404 (c->res set). */
+static int host_check(struct ctx *c)
+{
+	json_t *room;
+	int rc = room_of_host(c, &room);
+	json_decref(room);
+	return rc;
+}
+
 /* GET /rooms/{id}/edit and /rooms/{id}/delete: the room for a host form. */
 static int room_form_page(struct ctx *c, const char *page)
 {
-	json_t *room = room_load(c->db, c->req->ids[0]);
-	if (!room)
-		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+	json_t *room;
+	int rc = room_of_host(c, &room);
+	if (rc)
+		return rc;
 	json_object_set_new(room, "form", json_deep_copy(room));
 	json_object_set_new(room, "action", json_string(c->req->path));
 	c->res->model = room;
@@ -217,6 +248,9 @@ static int rooms_update(struct ctx *c)
 {
 	long long id = c->req->ids[0];
 	struct room_input in = {0};
+	int rc = host_check(c);
+	if (rc)
+		return rc;
 	c->res->page = "room_form";
 	json_t *errors = room_read(c, &in);
 	if (json_array_size(errors))
@@ -269,6 +303,9 @@ static int rooms_update(struct ctx *c)
 static int rooms_delete(struct ctx *c)
 {
 	long long id = c->req->ids[0];
+	int rc = host_check(c);
+	if (rc)
+		return rc;
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	sqlite3_stmt *st = db_prep(c->db, "UPDATE room SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
@@ -397,6 +434,24 @@ static int review_event(struct db *db, const char *type, json_t *review)
 	return event_record(db, "Room", room_id, type, data);
 }
 
+/* The caller's stay in room_id that may be reviewed now (SPEC §6: whoever booked it,
+ * once per reservation, from check-out on): its reservation id, or 0. */
+static long long reviewable_stay(struct db *db, long long room_id, long long account)
+{
+	char today[11];
+	long long id = 0;
+	config_today(today);
+	sqlite3_stmt *st = db_prep(db, "SELECT h.reservation_id FROM hold h WHERE h.room_id = ?1 AND h.account_id = ?2 "
+	                               "AND h.status = 'held' AND date(h.check_in, '+' || h.nights || ' days') <= ?3 "
+	                               "AND NOT EXISTS (SELECT 1 FROM review r WHERE r.reservation_id = h.reservation_id) "
+	                               "ORDER BY h.reservation_id LIMIT 1");
+	sqlite3_bind_int64(st, 1, room_id);
+	sqlite3_bind_int64(st, 2, account);
+	db_bind_text(st, 3, today);
+	db_scalar_int(st, &id);
+	return id;
+}
+
 static int review_create(struct ctx *c, long long room_id, int rating_required)
 {
 	json_t *errors = json_array();
@@ -424,13 +479,23 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 		db_rollback(c->db);
 		return problem(c, rating_required ? 404 : 422, "room %lld does not exist", room_id);
 	}
-	st = db_prep(c->db, "INSERT INTO review(room_id, rating, content, created_at) "
-	                    "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	long long stay = reviewable_stay(c->db, room_id, c->req->account_id);
+	if (!stay) {
+		db_rollback(c->db);
+		return problem(c, 403, "a room can be reviewed by its guests, once per stay, from check-out on");
+	}
+	st = db_prep(c->db, "INSERT INTO review(room_id, rating, content, author_id, reservation_id, created_at) "
+	                    "VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
 	sqlite3_bind_int64(st, 1, room_id);
 	if (has_rating == 1)
 		sqlite3_bind_int64(st, 2, rating);
 	db_bind_text(st, 3, content);
-	db_run(st);
+	sqlite3_bind_int64(st, 4, c->req->account_id);
+	sqlite3_bind_int64(st, 5, stay);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the review could not be stored; try again");
+	}
 	long long id = sqlite3_last_insert_rowid(c->db->h);
 	json_t *review = review_load(c->db, id);
 	if (review_event(c->db, "ReviewCreated", review) || db_commit(c->db)) {
@@ -498,6 +563,15 @@ static int reviews_delete(struct ctx *c)
 		db_rollback(c->db);
 		return problem(c, 404, "review %lld does not exist", c->req->ids[0]);
 	}
+	long long author = 0;
+	sqlite3_stmt *who = db_prep(c->db, "SELECT author_id FROM review WHERE id = ?");
+	sqlite3_bind_int64(who, 1, c->req->ids[0]);
+	db_scalar_int(who, &author);
+	if (!access_is(c->req, author)) {
+		db_rollback(c->db);
+		json_decref(review);
+		return problem(c, 403, "only the author of review %lld may delete it", c->req->ids[0]);
+	}
 	json_t *rating = json_object_get(review, "rating");
 	sqlite3_stmt *st = db_prep(c->db, "UPDATE room SET review_cnt = review_cnt - 1, "
 	                                  "rated_cnt = rated_cnt - (?2 IS NOT NULL), "
@@ -557,6 +631,7 @@ static int reply_hold(struct ctx *c, json_t *hold, json_t *room, int status)
 {
 	json_object_set(hold, "roomName", json_object_get(room, "name"));
 	json_object_set(hold, "price", json_object_get(room, "price"));
+	json_object_set(hold, "hostId", json_object_get(room, "hostId"));
 	json_object_set_new(hold, "currency", json_string(config_currency()));
 	c->res->model = hold;
 	json_decref(room);
@@ -565,13 +640,14 @@ static int reply_hold(struct ctx *c, json_t *hold, json_t *room, int status)
 
 static int holds_create(struct ctx *c)
 {
-	long long res_id = 0, room_id = 0, nights = 1, guests = 1;
+	long long res_id = 0, room_id = 0, nights = 1, guests = 1, account = 0;
 	const char *check_in = NULL;
 	json_t *errors = json_array();
 	body_int(c, errors, "reservationId", 1, 1LL << 53, &res_id);
 	body_int(c, errors, "roomId", 1, 1LL << 53, &room_id);
 	body_int(c, errors, "nights", 1, MAX_NIGHTS, &nights);
 	body_int(c, errors, "guests", 1, 10000, &guests);
+	body_int(c, errors, "accountId", 1, 1LL << 53, &account);
 	body_date(c, errors, "checkIn", &check_in);
 	if (json_array_size(errors) || !res_id || !room_id || !check_in)
 		return problem_validation(c, errors);
@@ -601,15 +677,22 @@ static int holds_create(struct ctx *c)
 		return problem(c, 409, "room %lld is sold out on some night of the stay", room_id);
 	}
 	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO hold(reservation_id, room_id, check_in, nights, guests, "
-	                                  "amount, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'held', "
-	                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	                                  "amount, account_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	                                  "'held', strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+	                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
 	sqlite3_bind_int64(st, 1, res_id);
 	sqlite3_bind_int64(st, 2, room_id);
 	db_bind_text(st, 3, check_in);
 	sqlite3_bind_int64(st, 4, nights);
 	sqlite3_bind_int64(st, 5, guests);
 	sqlite3_bind_int64(st, 6, price * guests * nights);
-	db_run(st);
+	if (account)
+		sqlite3_bind_int64(st, 7, account);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(c->db);
+		json_decref(room);
+		return problem_unavailable(c, 1, "the hold could not be stored; try again");
+	}
 	hold = hold_load(c->db, res_id);
 	if (event_record(c->db, "Room", room_id, "CapacityHeld", json_deep_copy(hold)) || db_commit(c->db)) {
 		db_rollback(c->db);
@@ -689,11 +772,11 @@ static int rooms_apply(struct db *db, const struct event *ev, char *err, size_t 
 }
 
 static const struct route routes[] = {
-	{"GET", "/", rooms_list, "limit cursor", 0},
-	{"GET", "/rooms", rooms_list, "limit cursor", 0},
+	{"GET", "/", rooms_list, "limit cursor", ROUTE_PUBLIC},
+	{"GET", "/rooms", rooms_list, "limit cursor", ROUTE_PUBLIC},
 	{"POST", "/rooms", rooms_create, "", ROUTE_IDEMPOTENT},
 	{"GET", "/rooms/new", rooms_new, "", 0},
-	{"GET", "/rooms/{id}", rooms_get, "nights guests", 0},
+	{"GET", "/rooms/{id}", rooms_get, "nights guests checkIn customer", ROUTE_PUBLIC},
 	{"GET", "/rooms/{id}/edit", rooms_edit, "", 0},
 	{"POST", "/rooms/{id}/edit", rooms_update, "", 0},
 	{"GET", "/rooms/{id}/delete", rooms_delete_confirm, "", 0},
@@ -701,13 +784,13 @@ static const struct route routes[] = {
 	{"PATCH", "/rooms/{id}", rooms_update, "", 0},
 	{"PUT", "/rooms/{id}", rooms_update, "", 0},
 	{"DELETE", "/rooms/{id}", rooms_delete, "", 0},
-	{"GET", "/rooms/{id}/availability", rooms_availability, "from to", 0},
-	{"GET", "/rooms/{id}/reviews", room_reviews_list, "limit cursor", 0},
+	{"GET", "/rooms/{id}/availability", rooms_availability, "from to", ROUTE_PUBLIC},
+	{"GET", "/rooms/{id}/reviews", room_reviews_list, "limit cursor", ROUTE_PUBLIC},
 	{"POST", "/rooms/{id}/reviews", room_reviews_create, "", 0},
 	{"POST", "/reviews", reviews_create, "", 0},
-	{"GET", "/reviews/{id}", reviews_get, "", 0},
+	{"GET", "/reviews/{id}", reviews_get, "", ROUTE_PUBLIC},
 	{"DELETE", "/reviews/{id}", reviews_delete, "", 0},
-	{"GET", "/check/chkAndReqReserve", check_reserve, "roomId", 0},
+	{"GET", "/check/chkAndReqReserve", check_reserve, "roomId", ROUTE_PUBLIC},
 	{"POST", "/internal/holds", holds_create, "", ROUTE_INTERNAL},
 	{"POST", "/internal/holds/{id}/release", holds_release, "", ROUTE_INTERNAL},
 };

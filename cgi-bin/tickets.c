@@ -4,11 +4,13 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "lib/access.h"
 #include "lib/db.h"
 #include "lib/service.h"
 
 #define TICKET_COLUMNS \
-	"id, reservation_id AS reservationId, code, status, created_at AS createdAt, " \
+	"id, reservation_id AS reservationId, account_id AS accountId, host_id AS hostId, code, status, " \
+	"created_at AS createdAt, " \
 	"updated_at AS updatedAt"
 
 /* The ticket with the given id (by_reservation 0) or of the given reservation
@@ -27,12 +29,16 @@ static int tickets_list(struct ctx *c)
 		return rc;
 	if ((rc = query_int(c, "reservationId", 1, 1LL << 53, &reservation)) > 1)
 		return rc;
+	long long account;
+	if ((rc = access_list_scope(c, &account)) != 0)
+		return rc;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " TICKET_COLUMNS " FROM ticket "
 	                                  "WHERE (?1 = 0 OR reservation_id = ?1) AND (?2 = 0 OR id < ?2) "
-	                                  "ORDER BY id DESC LIMIT ?3");
+	                                  "AND (?4 = 0 OR account_id = ?4) ORDER BY id DESC LIMIT ?3");
 	sqlite3_bind_int64(st, 1, reservation);
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
+	sqlite3_bind_int64(st, 4, account);
 	json_t *items = db_rows_json(st);
 	if (!items)
 		return problem_unavailable(c, 1, "the tickets could not be read; try again");
@@ -43,9 +49,16 @@ static int tickets_list(struct ctx *c)
 
 static int tickets_get(struct ctx *c)
 {
-	c->res->model = ticket_load(c->db, c->req->ids[0], 0);
-	if (!c->res->model)
+	json_t *t = ticket_load(c->db, c->req->ids[0], 0);
+	long long host = json_integer_value(json_object_get(t, "hostId"));
+	int owner = t && access_is(c->req, json_integer_value(json_object_get(t, "accountId")));
+	if (!owner && !(t && host > 0 && host == c->req->account_id)) {
+		json_decref(t);
 		return problem(c, 404, "ticket %lld does not exist", c->req->ids[0]);
+	}
+	if (!owner) /* the host sees that a ticket exists, not its code */
+		json_object_del(t, "code");
+	c->res->model = t;
 	c->res->page = "ticket";
 	snprintf(c->res->title, sizeof c->res->title, "Ticket %lld", c->req->ids[0]);
 	return 200;
@@ -72,19 +85,22 @@ static int ticket_event(struct db *db, long long reservation, const char *type)
 }
 
 /* Issues the ticket of a confirmed reservation unless it already has one. */
-static int ticket_issue(struct db *db, long long reservation, char *err, size_t errlen)
+static int ticket_issue(struct db *db, const struct event *ev, long long reservation, char *err, size_t errlen)
 {
 	char code[33];
 	if (ticket_code(code)) {
 		snprintf(err, errlen, "no randomness for a ticket code");
 		return -1;
 	}
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO ticket(reservation_id, code, status, created_at, updated_at) "
-	                               "VALUES (?, ?, 'issued', strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO ticket(reservation_id, code, account_id, host_id, status, "
+	                               "created_at, updated_at) VALUES (?, ?, ?, ?, 'issued', "
+	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
 	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
 	                               "ON CONFLICT(reservation_id) DO NOTHING");
 	sqlite3_bind_int64(st, 1, reservation);
 	db_bind_text(st, 2, code);
+	event_bind_id(st, 3, ev, "accountId");
+	event_bind_id(st, 4, ev, "hostId");
 	if (db_run(st) != SQLITE_DONE) {
 		snprintf(err, errlen, "issue: %s", sqlite3_errmsg(db->h));
 		return -1;
@@ -118,7 +134,7 @@ static int tickets_apply(struct db *db, const struct event *ev, char *err, size_
 		return -1;
 	int rc = 0;
 	if (strcmp(ev->type, "ReservationConfirmed") == 0)
-		rc = ticket_issue(db, id, err, errlen);
+		rc = ticket_issue(db, ev, id, err, errlen);
 	else if (strcmp(ev->type, "ReservationCancelled") == 0)
 		rc = ticket_void(db, id, err, errlen);
 	if (rc && !err[0])
@@ -127,7 +143,7 @@ static int tickets_apply(struct db *db, const struct event *ev, char *err, size_
 }
 
 static const struct route routes[] = {
-	{"GET", "/tickets", tickets_list, "reservationId limit cursor", 0},
+	{"GET", "/tickets", tickets_list, "reservationId accountId limit cursor", 0},
 	{"GET", "/tickets/{id}", tickets_get, "", 0},
 };
 

@@ -1,14 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <h1>My bookings</h1>
 {{>ERROR_SUMMARY}}
-{{#NO_CUSTOMER}}<p class="lead">Tell us the email or name you booked with to see your reservations.</p>{{/NO_CUSTOMER}}
-<form method="post" action="/mypage" class="inline who-form">
-<input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
-<label for="customer">Email or name</label>
-<input type="text" id="customer" name="customer" value="{{CUSTOMER}}" autocomplete="email">
-<button type="submit">Show my bookings</button>
-</form>
-{{#HAS_CUSTOMER}}
 <section aria-labelledby="res-h">
 <h2 id="res-h">Reservations</h2>
 {{#NO_RESERVATIONS}}<p>No reservations yet. <a href="/rooms">Find a room</a>.</p>{{/NO_RESERVATIONS}}
@@ -32,5 +24,4 @@
 {{#NO_MESSAGES}}<p>No messages.</p>{{/NO_MESSAGES}}
 <ul class="messages">{{#MESSAGES}}<li class="kind-{{KIND}}"><span class="when">{{CREATED_AT}}</span> {{TEXT}}</li>{{/MESSAGES}}</ul>
 </section>
-{{/HAS_CUSTOMER}}
 {{>FOOTER}}

@@ -49,26 +49,6 @@ static void cookie_decode(const char *in, char *out, size_t size)
 	out[o] = '\0';
 }
 
-const char *identity_customer(struct ctx *c)
-{
-	static _Thread_local char who[256];
-	const char *q = query_get(c->req, "customer");
-	if (q)
-		return q;
-	char raw[512];
-	if (!cookie_get(c->req, "customer", raw, sizeof raw))
-		return NULL;
-	cookie_decode(raw, who, sizeof who);
-	return who[0] ? who : NULL;
-}
-
-void identity_remember(struct ctx *c, const char *customer)
-{
-	char *v = url_encode(customer);
-	response_header(c->res, "Set-Cookie", "customer=%s; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", v);
-	free(v);
-}
-
 static int is_token(const char *s)
 {
 	if (strlen(s) != 32)

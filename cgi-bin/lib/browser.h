@@ -1,4 +1,4 @@
-/* browser.h — what only browsers need: cookies, the customer identity, CSRF tokens,
+/* browser.h — what only browsers need: cookies, CSRF tokens,
  * flash messages. Scripts (JSON clients) never depend on any of it. */
 #ifndef RB_BROWSER_H
 #define RB_BROWSER_H
@@ -11,12 +11,6 @@
 
 /* Copies cookie `name` of r into out; returns 1 when present (and non-empty), else 0. */
 int cookie_get(const struct request *r, const char *name, char *out, size_t size);
-
-/* The customer the caller acts as: ?customer= first, then the 'customer' cookie, else
- * NULL. The one place where accounts will plug in. The pointer lives as long as c. */
-const char *identity_customer(struct ctx *c);
-/* Remembers customer in a cookie on the response. */
-void identity_remember(struct ctx *c, const char *customer);
 
 /* This browser's CSRF token (32 hex chars): the cookie's, or a new one that the
  * response sets as a cookie. */

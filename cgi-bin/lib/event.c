@@ -91,3 +91,12 @@ int event_record_state(struct db *db, const char *aggregate_type, long long id, 
 	json_object_set_new(state, id_field, json_integer(id));
 	return event_record(db, aggregate_type, id, type, state);
 }
+
+void event_bind_id(sqlite3_stmt *st, int i, const struct event *ev, const char *key)
+{
+	json_t *v = json_object_get(ev->data, key);
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		sqlite3_bind_int64(st, i, json_integer_value(v));
+	else
+		sqlite3_bind_null(st, i);
+}

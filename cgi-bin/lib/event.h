@@ -2,6 +2,7 @@
 #ifndef RB_EVENT_H
 #define RB_EVENT_H
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stddef.h>
 
 struct db;
@@ -35,6 +36,9 @@ int event_record(struct db *db, const char *aggregate_type, long long aggregate_
 /* The positive integer field key of ev's data, or 0 with the reason in err when it is
  * missing or not one (a policy then fails: the event is retried, then parked). */
 long long event_data_id(const struct event *ev, const char *key, char *err, size_t errlen);
+/* Binds the integer field key of ev's data at index i of st, or NULL when it is absent
+ * (events recorded before accounts existed carry no accountId or hostId). */
+void event_bind_id(sqlite3_stmt *st, int i, const struct event *ev, const char *key);
 /* Records an event whose data is the aggregate's resource as it now is (state, stolen;
  * NULL when it could not be read, which fails), with its id also under id_field
  * ("paymentId"). Inside the caller's write transaction. Returns 0 or -1. */
