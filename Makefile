@@ -12,7 +12,7 @@ CXX      ?= g++
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -pthread -Icgi-bin/lib -Icgi-bin
 CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icgi-bin/lib
-LDLIBS   := -lfcgi -lsqlite3 -ljansson -lcurl -lctemplate -lstdc++ -pthread
+LDLIBS   := -lfcgi -lsqlite3 -ljansson -lcurl -lcrypto -lctemplate -lstdc++ -pthread
 ifeq ($(MODE),asan)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CFLAGS   := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN)
@@ -25,7 +25,7 @@ endif
 # A package counts as present when dpkg has it or a command of its name exists
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 RUN_PACKAGES  := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
-                 libcurl4-openssl-dev nginx supervisor curl sqlite3 python3
+                 libcurl4-openssl-dev libssl-dev nginx supervisor curl sqlite3 python3
 TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
