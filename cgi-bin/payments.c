@@ -8,10 +8,9 @@
 
 #include "lib/config.h"
 #include "lib/db.h"
+#include "lib/rb_limits.h"
 #include "lib/service.h"
 
-#define MAX_ID (1LL << 53)
-#define MAX_AMOUNT 1000000000000LL
 #define DECLINED_CARD "4000000000000002"
 
 #define PAYMENT_COLUMNS \

@@ -13,11 +13,9 @@
 #include "lib/db.h"
 #include "lib/idempotency.h"
 #include "lib/log.h"
+#include "lib/rb_limits.h"
 #include "lib/service.h"
 
-#define MAX_NIGHTS 30
-#define MAX_GUESTS 10000
-#define MAX_ID (1LL << 53)
 #define RECOVERY_BATCH 100
 
 #define RES_COLUMNS \

@@ -104,3 +104,20 @@ def test_a_fingerprint_of_the_old_format_is_refused_not_a_crash(stack):
     r = stack.post("/reservations", {"roomId": room, "checkIn": day(7)}, headers={"Idempotency-Key": "money-new"})
     assert r.status == 201, r
 
+
+def test_the_largest_valid_booking_can_be_charged(stack):
+    room = new_room(stack, capacity=1000, price=1000000000)
+    r = stack.post("/reservations", {"roomId": room, "checkIn": day(40), "nights": 2, "guests": 1000})
+    assert r.status == 201 and r.json["amount"] == 2000000000000, r
+    top = new_room(stack, capacity=10000, price=1000000000)
+    r = stack.post("/reservations", {"roomId": top, "checkIn": day(40), "nights": 30, "guests": 10000})
+    assert r.status == 201 and r.json["amount"] == 300000000000000, r
+    assert payments_of(stack, r.json["id"])[0]["amount"] == 300000000000000
+    for too_much in ({"price": 1000000001}, {"capacity": 10001}):
+        bad = stack.post("/rooms", dict({"name": "Too much"}, **too_much))
+        assert bad.status == 422, bad
+    bad = stack.post("/reservations", {"roomId": top, "checkIn": day(80), "nights": 31})
+    assert bad.status == 422, bad
+    bad = stack.post("/reservations", {"roomId": top, "checkIn": day(80), "guests": 10001})
+    assert bad.status == 422, bad
+
