@@ -8,11 +8,24 @@ import re
 import sqlite3
 
 from stack import wait_until
-from test_booking import day, new_room, payments_of
+from test_booking import available, day, new_room, payments_of
 
 CARD = "4000 7391 8264 5550"  # approved; middle digits distinctive enough to search for
 MIDDLE = "73918264"
 SAME_LAST4 = "4000 1234 9876 5550"  # only the middle digits differ from CARD
+
+
+def secret_headers(stack):
+    """The stack's internal secret, once internal routes ask for one."""
+    path = os.path.join(stack.var, "secret")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return {"X-Roombook-Secret": f.read().strip()}
+
+
+def internal_post(stack, path, body):
+    return stack.post(path, body, internal=True, headers=secret_headers(stack))
 
 
 def rows_of_every_database(stack):
@@ -121,3 +134,29 @@ def test_the_largest_valid_booking_can_be_charged(stack):
     bad = stack.post("/reservations", {"roomId": top, "checkIn": day(80), "guests": 10001})
     assert bad.status == 422, bad
 
+
+def test_a_payment_for_another_amount_never_confirms_a_booking(stack):
+    room = new_room(stack, capacity=2, price=1000)
+    probe = stack.post("/reservations", {"roomId": room, "checkIn": day(60)})
+    assert probe.status == 201, probe
+    assert stack.post("/reservations/%d/cancel" % probe.json["id"]).status == 200
+    wait_until(lambda: available(stack, room, day(60)) == 2, what="release of the probe")
+    nxt = probe.json["id"] + 1
+    forged = internal_post(stack, "/internal/payments", {"reservationId": nxt, "amount": 3, "card": "4242424242424242"})
+    assert forged.status == 201 and forged.json["status"] == "approved", forged
+
+    r = stack.post("/reservations", {"roomId": room, "checkIn": day(60), "guests": 2})
+    assert not (r.status == 201 and r.json.get("amount") == 3), r
+    assert r.status != 201, r
+    res = stack.get("/reservations/%d" % nxt).json
+    assert res["status"] in ("rejected", "failed"), res
+    assert available(stack, room, day(60)) == 2, "nothing stays held"
+    wait_until(lambda: payments_of(stack, nxt)[0]["status"] == "refunded", what="refund of the mismatching payment")
+    logged = ""
+    for path in glob.glob(os.path.join(stack.var, "log", "*")):
+        with open(path, errors="replace") as f:
+            logged += f.read()
+    assert re.search(r"ERROR reservations .*reservation %d: payment \d+ does not charge the held 2000" % nxt, logged)
+    # the customer can simply book again
+    retry = stack.post("/reservations", {"roomId": room, "checkIn": day(60), "guests": 2})
+    assert retry.status == 201 and retry.json["amount"] == 2000, retry
