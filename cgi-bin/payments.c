@@ -9,10 +9,9 @@
 #include "lib/access.h"
 #include "lib/config.h"
 #include "lib/db.h"
+#include "lib/rb_limits.h"
 #include "lib/service.h"
 
-#define MAX_ID (1LL << 53)
-#define MAX_AMOUNT 1000000000000LL
 #define DECLINED_CARD "4000000000000002"
 
 #define PAYMENT_COLUMNS \
@@ -63,7 +62,8 @@ static int reply_payment(struct ctx *c, json_t *p, int ok_status)
 struct charge {
 	long long reservation_id, amount, account_id, host_id;
 	const char *currency;
-	char digits[20]; /* the card's digits (at most 19), "" when none; never stored */
+	int declined;  /* the simulated processor declines this card */
+	char last4[5]; /* the card's last four digits, "" when none: all that leaves charge_read */
 };
 
 /* Reads and validates a charge; returns the field errors (empty when valid). */
@@ -71,6 +71,7 @@ static json_t *charge_read(struct ctx *c, struct charge *in)
 {
 	json_t *errors = json_array();
 	const char *card = "";
+	char digits[20]; /* the card's digits (at most 19); never leaves this function */
 	size_t n = 0;
 	memset(in, 0, sizeof *in);
 	in->currency = config_currency();
@@ -82,10 +83,13 @@ static json_t *charge_read(struct ctx *c, struct charge *in)
 	body_int(c, errors, "accountId", 0, MAX_ID, &in->account_id);
 	body_int(c, errors, "hostId", 0, MAX_ID, &in->host_id);
 	body_str(c, errors, "card", 64, &card);
-	for (; *card && n < sizeof in->digits - 1; card++)
+	for (; *card && n < sizeof digits - 1; card++)
 		if (*card >= '0' && *card <= '9')
-			in->digits[n++] = *card;
-	in->digits[n] = '\0';
+			digits[n++] = *card;
+	digits[n] = '\0';
+	in->declined = strcmp(digits, DECLINED_CARD) == 0;
+	if (n >= 4)
+		memcpy(in->last4, digits + n - 4, sizeof in->last4);
 	return errors;
 }
 
@@ -117,8 +121,7 @@ static long long charge_store(struct db *db, const struct charge *in, int approv
 	sqlite3_bind_int64(st, 2, in->amount);
 	db_bind_text(st, 3, in->currency);
 	db_bind_text(st, 4, approved ? "approved" : "declined");
-	size_t n = strlen(in->digits);
-	db_bind_text(st, 5, n >= 4 ? in->digits + n - 4 : NULL);
+	db_bind_text(st, 5, in->last4[0] ? in->last4 : NULL);
 	if (in->account_id)
 		sqlite3_bind_int64(st, 6, in->account_id);
 	if (in->host_id)
@@ -156,7 +159,7 @@ static int payments_charge(struct ctx *c)
 		db_rollback(c->db);
 		return p ? reply_payment(c, p, 200) : problem(c, 409, "reservation %lld is closed", in.reservation_id);
 	}
-	long long id = charge_store(c->db, &in, strcmp(in.digits, DECLINED_CARD) != 0);
+	long long id = charge_store(c->db, &in, !in.declined);
 	if (id < 0 || db_commit(c->db)) {
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the payment could not be stored; try again");

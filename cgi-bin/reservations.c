@@ -14,11 +14,9 @@
 #include "lib/db.h"
 #include "lib/idempotency.h"
 #include "lib/log.h"
+#include "lib/rb_limits.h"
 #include "lib/service.h"
 
-#define MAX_NIGHTS 30
-#define MAX_GUESTS 10000
-#define MAX_ID (1LL << 53)
 #define RECOVERY_BATCH 100
 
 #define RES_COLUMNS \
@@ -337,6 +335,16 @@ static int saga_abort(struct ctx *c, long long id, int held, struct outcome o, c
 	return reply_booking(c, id, retry_after);
 }
 
+/* True when payment p (as payments answers it) charged exactly amount in the
+ * configured currency. A payment that already existed for the reservation id (a retry,
+ * or a forged call) must not confirm a booking for another amount. */
+static int payment_matches(json_t *p, long long amount)
+{
+	json_t *charged = json_object_get(p, "amount");
+	return json_is_integer(charged) && json_integer_value(charged) == amount &&
+	       strcmp(field_text(p, "currency"), config_currency()) == 0;
+}
+
 /* Step 3: charge the held amount; confirm on approval. */
 static int saga_charge(struct ctx *c, const struct booking *b, long long id, struct outcome o)
 {
@@ -351,6 +359,7 @@ static int saga_charge(struct ctx *c, const struct booking *b, long long id, str
 	o.payment_id = json_integer_value(json_object_get(r.body, "id"));
 	if (r.status == 402)
 		o.payment_id = json_integer_value(json_object_get(json_object_get(r.body, "payment"), "id"));
+	int matches = payment_matches(r.body, o.amount);
 	call_result_free(&r);
 	if (r.unavailable)
 		return saga_abort(c, id, 1, o, "failed", "unavailable", r.retry_after);
@@ -358,6 +367,11 @@ static int saga_charge(struct ctx *c, const struct booking *b, long long id, str
 		return saga_abort(c, id, 1, o, "rejected", "payment_declined", 1);
 	if ((r.status != 200 && r.status != 201) || o.payment_id <= 0) /* 409: closed by recovery */
 		return saga_abort(c, id, 1, o, "failed", "unavailable", 1);
+	if (!matches) { /* ReservationRejected has payments refund it */
+		log_error("reservation %lld: payment %lld does not charge the held %lld %s; refused", id, o.payment_id,
+		          o.amount, config_currency());
+		return saga_abort(c, id, 1, o, "failed", "unavailable", 1);
+	}
 	o.status = "confirmed";
 	if (saga_finish(c->db, id, &o) < 0)
 		log_error("reservation %lld: confirm failed; recovery will finish it", id);

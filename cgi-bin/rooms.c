@@ -9,9 +9,9 @@
 #include "lib/browser.h"
 #include "lib/config.h"
 #include "lib/db.h"
+#include "lib/rb_limits.h"
 #include "lib/service.h"
 
-#define MAX_NIGHTS 30
 #define MAX_AVAILABILITY_DAYS 366
 #define CALENDAR_WEEKS 5
 #define PAGE_REVIEWS 20
@@ -92,8 +92,8 @@ static json_t *room_read(struct ctx *c, struct room_input *in)
 	json_t *errors = json_array();
 	in->has_name = body_str(c, errors, "name", 200, &in->name) == 1;
 	in->has_desc = body_str(c, errors, "desc", 4000, &in->desc) == 1;
-	in->has_capacity = body_int(c, errors, "capacity", 1, 10000, &in->capacity) == 1;
-	in->has_price = body_int(c, errors, "price", 0, 1000000000, &in->price) == 1;
+	in->has_capacity = body_int(c, errors, "capacity", 1, MAX_CAPACITY, &in->capacity) == 1;
+	in->has_price = body_int(c, errors, "price", 0, MAX_PRICE, &in->price) == 1;
 	return errors;
 }
 
@@ -161,7 +161,7 @@ static int room_page_extras(struct ctx *c, json_t *room)
 	const char *check_in = today;
 	int rc;
 	config_today(today);
-	if ((rc = query_int(c, "nights", 1, 30, &nights)) > 1 || (rc = query_int(c, "guests", 1, 10000, &guests)) > 1 ||
+	if ((rc = query_int(c, "nights", 1, MAX_NIGHTS, &nights)) > 1 || (rc = query_int(c, "guests", 1, MAX_GUESTS, &guests)) > 1 ||
 	    (rc = query_date(c, "checkIn", &check_in)) > 1)
 		return rc;
 	const char *who = query_get(c->req, "customer") ? query_get(c->req, "customer") : c->req->account_name;
@@ -646,8 +646,8 @@ static int holds_create(struct ctx *c)
 	body_int(c, errors, "reservationId", 1, 1LL << 53, &res_id);
 	body_int(c, errors, "roomId", 1, 1LL << 53, &room_id);
 	body_int(c, errors, "nights", 1, MAX_NIGHTS, &nights);
-	body_int(c, errors, "guests", 1, 10000, &guests);
-	body_int(c, errors, "accountId", 1, 1LL << 53, &account);
+	body_int(c, errors, "guests", 1, MAX_GUESTS, &guests);
+	body_int(c, errors, "accountId", 1, MAX_ID, &account);
 	body_date(c, errors, "checkIn", &check_in);
 	if (json_array_size(errors) || !res_id || !room_id || !check_in)
 		return problem_validation(c, errors);

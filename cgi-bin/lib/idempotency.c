@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -30,16 +32,55 @@ static void prune_expired(struct db *db)
 	db_run(st);
 }
 
-static void request_fingerprint(const struct request *r, char out[17])
+/* Length of a fingerprint: a SHA-256 digest in hex, plus the NUL. Fingerprints of an
+ * older format (schema/common/003) never equal one of this length. */
+#define FINGERPRINT_LEN (2 * 32 + 1)
+
+/* Replaces the `card` field of body (when there is one) by its last four digits: a
+ * fingerprint must not let anyone recover a card number (SPEC §6), and a card is
+ * only ever kept as its last four digits. */
+static void mask_card(json_t *body)
 {
-	unsigned long long h = 1469598103934665603ULL;
-	char *canon = json_dumps(r->json, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *card = json_object_get(body, "card");
+	if (!card)
+		return;
+	char *text = json_dumps(card, JSON_COMPACT | JSON_ENCODE_ANY);
+	char last4[5] = "";
+	size_t n = 0;
+	for (const char *p = text ? text : ""; *p; p++) {
+		if (*p < '0' || *p > '9')
+			continue;
+		if (n == 4)
+			memmove(last4, last4 + 1, --n);
+		last4[n++] = *p;
+	}
+	last4[n] = '\0';
+	free(text);
+	json_object_set_new(body, "card", json_string(last4));
+}
+
+/* The request's fingerprint: SHA-256 in hex of the method, the path and the canonical
+ * JSON body (sorted keys, card masked). Returns 0, or -1 when it cannot be computed. */
+static int request_fingerprint(const struct request *r, char out[FINGERPRINT_LEN])
+{
+	json_t *body = json_is_object(r->json) ? json_deep_copy(r->json) : json_incref(r->json);
+	if (json_is_object(body))
+		mask_card(body);
+	char *canon = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+	json_decref(body);
 	const char *parts[3] = {r->method, r->path, canon ? canon : ""};
-	for (int i = 0; i < 3; i++)
-		for (const char *p = parts[i]; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	for (int i = 0; ok && i < 3; i++) /* each part with its NUL: no two splits collide */
+		ok = EVP_DigestUpdate(md, parts[i], strlen(parts[i]) + 1) == 1;
+	ok = ok && EVP_DigestFinal_ex(md, digest, &len) == 1 && 2 * len + 1 == FINGERPRINT_LEN;
+	EVP_MD_CTX_free(md);
 	free(canon);
-	snprintf(out, 17, "%016llx", h);
+	for (unsigned int i = 0; ok && i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+	return ok ? 0 : -1;
 }
 
 static int replay(struct ctx *c, sqlite3_stmt *st)
@@ -58,10 +99,11 @@ static int replay(struct ctx *c, sqlite3_stmt *st)
 int idempotency_begin(struct ctx *c)
 {
 	struct request *r = c->req;
-	char fp[17];
+	char fp[FINGERPRINT_LEN];
 	if (strlen(r->idem_key) > 255)
 		return problem(c, 400, "Idempotency-Key must be at most 255 characters");
-	request_fingerprint(r, fp);
+	if (request_fingerprint(r, fp))
+		return problem_unavailable(c, 1, "the request could not be fingerprinted; try again");
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy");
 	sqlite3_stmt *st = db_prep(c->db, "SELECT fingerprint, state, status, body, location, "
