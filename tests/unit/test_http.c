@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "browser.h"
+#include "credential.h"
 #include "http.h"
+#include "idempotency.h"
 #include "log.h"
 #include "unit.h"
 
@@ -568,6 +570,52 @@ static void request_ids_are_what_the_gateway_lets_through(void)
 	CHECK(!request_id_valid("caf\xc3\xa9"));
 }
 
+static void idempotency_keys_are_printable_and_bounded(void)
+{
+	char key[258];
+	CHECK(idempotency_key_valid("booking-key-1"));
+	CHECK(idempotency_key_valid("a b/c=d"));
+	CHECK(!idempotency_key_valid(""));
+	CHECK(!idempotency_key_valid(NULL));
+	CHECK(!idempotency_key_valid("key\r\nX: 1"));
+	CHECK(!idempotency_key_valid("k\x7f"));
+	CHECK(!idempotency_key_valid("cl\xc3\xa9"));
+	memset(key, 'k', 256);
+	key[256] = '\0';
+	CHECK(!idempotency_key_valid(key));
+	key[255] = '\0';
+	CHECK(idempotency_key_valid(key));
+}
+
+static int bearer(const char *header, char out[160])
+{
+	memset(out, 'X', 160);
+	return credential_bearer(header, out, 160);
+}
+
+static void bearer_credentials_are_strict(void)
+{
+	char tok[160];
+	CHECK(bearer("Bearer abcdefghijklmnop", tok) == 1 && strcmp(tok, "abcdefghijklmnop") == 0);
+	CHECK(bearer("bEaReR    Ab_-0123456789xyz", tok) == 1 && strcmp(tok, "Ab_-0123456789xyz") == 0);
+	CHECK(bearer(NULL, tok) == 0);
+	CHECK(bearer("", tok) == 0);
+	const char *bad[] = {"Bearer", "Bearer ", "Bearer abcdefghijklmno", "Basic YWxhZGRpbjpvcGVu",
+	                     "Bearerabcdefghijklmnop", "Bearer\tabcdefghijklmnop", "Bearer abcdefghijklmnop ",
+	                     "Bearer abcdefghijklmnop x", "Bearer abcdefghijklmn=p", " Bearer abcdefghijklmnop",
+	                     "Bearer abcdefghijklmno\xc3\xa9"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(bearer(bad[i], tok) == -1);
+	char header[200] = "Bearer ";
+	memset(header + 7, 'a', 129);
+	CHECK(bearer(header, tok) == -1); /* 129 characters */
+	header[7 + 128] = '\0';
+	CHECK(bearer(header, tok) == 1 && strlen(tok) == 128);
+	CHECK(credential_bearer("Bearer abcdefghijklmnop", tok, 16) == -1); /* does not fit */
+	CHECK(credential_token_valid("abcdefghijklmnop") && !credential_token_valid("abcdefghijklmno"));
+	CHECK(!credential_token_valid(NULL) && !credential_token_valid("abcdefghijklmnop!"));
+}
+
 static void log_escape_keeps_one_line(void)
 {
 	char out[64];
@@ -682,6 +730,8 @@ int main(void)
 	RUN(flash_cookie_that_does_not_decode_is_dropped);
 	RUN(path_and_cookie_must_be_utf8);
 	RUN(request_ids_are_what_the_gateway_lets_through);
+	RUN(idempotency_keys_are_printable_and_bounded);
+	RUN(bearer_credentials_are_strict);
 	RUN(log_escape_keeps_one_line);
 	RUN(log_lines_cannot_be_forged);
 	RUN(browsers_get_html);
