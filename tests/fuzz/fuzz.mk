@@ -42,7 +42,7 @@ $(FUZZ_DIR)/obj/cgi-bin/lib/view.o: cgi-bin/lib/view.cc cgi-bin/lib/view.h
 	$(FUZZ_CXX) $(filter-out -O2,$(CXXFLAGS)) -O1 $(FUZZ_SAN) -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) # C++ in view.o: link as C++
 
 fuzz: $(FUZZ_NAMES:%=fuzz-%)
 
@@ -52,4 +52,5 @@ fuzz-%: $(FUZZ_DIR)/fuzz_%
 	@mkdir -p $(FUZZ_DIR)/work/$* $(FUZZ_DIR)/crashes tests/fuzz/corpus/$*
 	$< $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_DIR)/crashes/$*- \
 	  $(FUZZ_DIR)/work/$* tests/fuzz/corpus/$*
-	$< -merge=1 $(FUZZ_FLAGS) tests/fuzz/corpus/$* $(FUZZ_DIR)/work/$* 2>&1 | tail -1
+	@$< -merge=1 $(FUZZ_FLAGS) tests/fuzz/corpus/$* $(FUZZ_DIR)/work/$* >$(FUZZ_DIR)/merge-$*.log 2>&1; \
+	  rc=$$?; tail -1 $(FUZZ_DIR)/merge-$*.log; exit $$rc
