@@ -21,12 +21,13 @@ LDFLAGS  += $(SAN)
 endif
 
 # Debian packages: what building and running need, and what only the tests and the
-# benchmark need (chromium, nodejs, npm: browser tests; tidy: HTML check; wrk: bench).
+# benchmark need (chromium, nodejs, npm: browser tests; tidy: HTML check; wrk: bench;
+# clang, libclang-rt-dev: make fuzz).
 # A package counts as present when dpkg has it or a command of its name exists
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 RUN_PACKAGES  := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
                  libcurl4-openssl-dev libcrypt-dev libssl-dev nginx supervisor curl sqlite3 python3
-TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy
+TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy clang libclang-rt-dev
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
@@ -35,6 +36,7 @@ PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/work
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
+-include tests/fuzz/fuzz.mk
 
 .PHONY: all deps run-deps packages build run test test-asan unit blackbox bench clean
 all: build

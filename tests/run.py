@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""tests/run.py — runs the whole suite: the C unit test programs, then every
+"""tests/run.py — runs the whole suite: the C unit test programs, the fuzz corpus
+replayed through every fuzz target (tests/fuzz, one line per target), then every
 tests/blackbox/test_*.py module against the real stack, then the browser tests
 (tests/browser/*.test.mjs, headless Chromium via node --test, one shared stack). Ends
 with 'N passed, N failed'. Arguments filter modules by substring ('browser' = all
@@ -51,6 +52,25 @@ def run_unit(filters):
                 report(ok, name + ":" + line.split(" ", 1)[1], 0.0, "" if ok else r.stderr[-3000:])
         if r.returncode != 0 and "FAIL" not in r.stdout:
             report(False, name, time.time() - t0, r.stdout[-2000:] + r.stderr[-3000:])
+
+
+def run_fuzz(filters):
+    """Replays tests/fuzz/corpus/<name>/ through build/<mode>/fuzz/fuzz_<name>, which
+    `make build` links with tests/fuzz/replay_main.c (no libFuzzer needed)."""
+    bindir = os.environ.get("BIN", os.path.join(stacklib.ROOT, "build", "release", "bin"))
+    for src in sorted(glob.glob(os.path.join(HERE, "fuzz", "fuzz_*.c"))):
+        target = os.path.splitext(os.path.basename(src))[0]
+        name = "fuzz/" + target[len("fuzz_"):]
+        if filters and not any(f in name for f in filters):
+            continue
+        exe = os.path.join(os.path.dirname(bindir), "fuzz", target)
+        corpus = os.path.join(HERE, "fuzz", "corpus", target[len("fuzz_"):])
+        if not os.access(exe, os.X_OK):
+            report(False, name, 0.0, "  %s is not built (make build)" % exe)
+            continue
+        t0 = time.time()
+        r = subprocess.run([exe, corpus], capture_output=True, text=True, errors="replace", timeout=300)
+        report(r.returncode == 0, name, time.time() - t0, r.stdout[-1000:] + r.stderr[-3000:])
 
 
 def sanitizer_findings(var):
@@ -191,6 +211,7 @@ def main():
     filters = sys.argv[1:]
     t0 = time.time()
     run_unit(filters)
+    run_fuzz(filters)
     for path in sorted(glob.glob(os.path.join(HERE, "blackbox", "test_*.py"))):
         if filters and not any(f in os.path.basename(path) for f in filters):
             continue

@@ -33,20 +33,20 @@ static void random_hex(char out[33])
 
 void form_token(char out[33]) { random_hex(out); }
 
-/* Percent-decodes a cookie value into out (values are stored url-encoded). */
-static void cookie_decode(const char *in, char *out, size_t size)
+/* The longest cookie value read, raw (url-encoded) and decoded. */
+#define COOKIE_MAX 1024
+
+int cookie_get_decoded(const struct request *r, const char *name, char *out, size_t size)
 {
-	size_t o = 0;
-	for (const char *p = in; *p && o + 1 < size; p++) {
-		unsigned int ch;
-		if (*p == '%' && sscanf(p + 1, "%2x", &ch) == 1 && ch) {
-			out[o++] = (char)ch;
-			p += 2;
-		} else {
-			out[o++] = *p;
-		}
-	}
-	out[o] = '\0';
+	char raw[COOKIE_MAX], dec[COOKIE_MAX];
+	out[0] = '\0';
+	if (!cookie_get(r, name, raw, sizeof raw) || strlen(raw) >= sizeof raw - 1) /* maybe cut */
+		return 0;
+	long n = percent_decode(raw, strlen(raw), 0, dec);
+	if (n <= 0 || (size_t)n >= size || !utf8_valid(dec))
+		return 0;
+	memcpy(out, dec, (size_t)n + 1);
+	return 1;
 }
 
 static int is_token(const char *s)
@@ -78,10 +78,11 @@ void flash_set(struct ctx *c, const char *message)
 
 int flash_take(struct ctx *c, char *out, size_t size)
 {
-	char raw[1024];
-	if (!cookie_get(c->req, "flash", raw, sizeof raw))
+	char raw[COOKIE_MAX];
+	if (!cookie_get(c->req, "flash", raw, sizeof raw)) {
+		out[0] = '\0';
 		return 0;
-	cookie_decode(raw, out, size);
+	}
 	response_header(c->res, "Set-Cookie", "flash=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly");
-	return out[0] != '\0';
+	return cookie_get_decoded(c->req, "flash", out, size);
 }

@@ -11,6 +11,10 @@
 
 /* Copies cookie `name` of r into out; returns 1 when present (and non-empty), else 0. */
 int cookie_get(const struct request *r, const char *name, char *out, size_t size);
+/* Like cookie_get, for values stored url-encoded: percent-decodes the value into out.
+ * Returns 1 when present and non-empty; 0 (out = "") when absent, or when the value does
+ * not decode (a bad escape, a NUL, not UTF-8) or does not fit in size: treated as absent. */
+int cookie_get_decoded(const struct request *r, const char *name, char *out, size_t size);
 
 /* This browser's CSRF token (32 hex chars): the cookie's, or a new one that the
  * response sets as a cookie. */

@@ -140,6 +140,10 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	r->accept = param_dup(fr, "HTTP_ACCEPT");
 	r->idem_key = param_dup(fr, "HTTP_IDEMPOTENCY_KEY");
 	r->request_id = param_dup(fr, "REQUEST_ID");
+	if (r->request_id && !request_id_valid(r->request_id)) { /* the gateway's map lets none through */
+		free(r->request_id);
+		r->request_id = NULL;
+	}
 	r->cookie = param_dup(fr, "HTTP_COOKIE");
 	read_identity(fr, r);
 	log_set_request_id(r->request_id);
@@ -149,7 +153,9 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 		return health(c, h);
 	if (read_body(fr, r))
 		return problem(c, 413, "the request body is larger than %ld bytes", MAX_BODY);
-	int rc = request_parse_query(r, err, sizeof err);
+	int rc = request_check_text(r, err, sizeof err);
+	if (!rc)
+		rc = request_parse_query(r, err, sizeof err);
 	if (rc)
 		return problem(c, rc, "%s", err);
 	rc = request_parse_body(r, err, sizeof err);

@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,30 +50,39 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Decodes %XX and '+' of [s, s+n) into a new string; NULL when malformed or when it
- * decodes to a NUL byte. */
-static char *url_decode(const char *s, size_t n)
+long percent_decode(const char *s, size_t n, int plus_is_space, char *out)
 {
-	char *out = malloc(n + 1), *o = out;
-	if (!out)
-		abort();
+	char *o = out;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '+') {
+		if (s[i] == '+' && plus_is_space) {
 			*o++ = ' ';
 		} else if (s[i] != '%') {
 			*o++ = s[i];
 		} else {
-			int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
-			if (i + 2 >= n || hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-				free(out);
-				return NULL;
+			int hi = n - i > 2 ? hexval((unsigned char)s[i + 1]) : -1;
+			int lo = n - i > 2 ? hexval((unsigned char)s[i + 2]) : -1;
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+				*out = '\0';
+				return -1;
 			}
 			*o++ = (char)(hi * 16 + lo);
 			i += 2;
 		}
 	}
 	*o = '\0';
+	return (long)(o - out);
+}
+
+/* Decodes a form/query component of [s, s+n) into a new string; NULL when malformed. */
+static char *url_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	if (!out)
+		abort();
+	if (percent_decode(s, n, 1, out) < 0) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 
@@ -97,12 +107,30 @@ char *url_encode(const char *s)
 	return out;
 }
 
-/* True when s is valid UTF-8 (jansson's own check: it refuses anything else). */
-static int utf8_valid(const char *s)
+int utf8_valid(const char *s)
 {
-	json_t *j = json_string(s);
+	json_t *j = json_string(s); /* jansson's own check: it refuses anything else */
 	json_decref(j);
 	return j != NULL;
+}
+
+int request_check_text(const struct request *r, char *err, size_t errlen)
+{
+	if (r->path && !utf8_valid(r->path)) {
+		snprintf(err, errlen, "the path is not valid UTF-8");
+		return 400;
+	}
+	if (r->cookie && !utf8_valid(r->cookie)) {
+		snprintf(err, errlen, "the Cookie header is not valid UTF-8");
+		return 400;
+	}
+	return 0;
+}
+
+int request_id_valid(const char *s)
+{
+	size_t n = s ? strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") : 0;
+	return n >= 1 && n <= 64 && s[n] == '\0';
 }
 
 /* More query or form parameters than any page or API call uses: refused (the duplicate
@@ -220,15 +248,15 @@ static int parse_json_body(struct request *r, char *err, size_t errlen)
 int request_parse_body(struct request *r, char *err, size_t errlen)
 {
 	const char *b = r->body ? r->body : "";
+	if (r->body && strlen(r->body) != r->body_len) { /* before the empty check: "\0{}" */
+		snprintf(err, errlen, "the request body contains a NUL byte");
+		return 400;
+	}
 	while (isspace((unsigned char)*b))
 		b++;
 	if (!*b) {
 		r->json = json_object();
 		return 0;
-	}
-	if (strlen(r->body) != r->body_len) {
-		snprintf(err, errlen, "the request body contains a NUL byte");
-		return 400;
 	}
 	const char *ct = r->content_type;
 	int json_ct = has_type(ct, "application/json") || (ct && strstr(ct, "+json"));
@@ -373,13 +401,15 @@ void field_error(json_t *errors, const char *field, const char *message)
 	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
 }
 
+/* Reads a whole decimal number that fits in a long long; 0, or -1 when s is not one. */
 static int parse_ll(const char *s, long long *out)
 {
 	char *end;
 	if (!s || !*s || isspace((unsigned char)*s))
 		return -1;
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*end)
+	if (*end || errno == ERANGE)
 		return -1;
 	*out = v;
 	return 0;

@@ -76,6 +76,14 @@ int request_parse_query(struct request *r, char *err, size_t errlen);
 /* Parses r->body by content type into r->json. Returns 0, or 400 (malformed, duplicate
  * keys), 415 (unsupported type) with detail in err. An empty body yields {}. */
 int request_parse_body(struct request *r, char *err, size_t errlen);
+/* Checks the request's text that is decoded before any parser sees it: the path and the
+ * Cookie header must be valid UTF-8. Returns 0, or 400 with detail in err. */
+int request_check_text(const struct request *r, char *err, size_t errlen);
+/* True when s is a request id we accept and log: 1..64 characters of [A-Za-z0-9._-]
+ * (what the gateway lets through; anything else is dropped). NULL is not valid. */
+int request_id_valid(const char *s);
+/* True when s is valid UTF-8 (what jansson accepts in a string). */
+int utf8_valid(const char *s);
 /* Sets r->wants_html from the Accept header (HTML only when preferred over JSON). */
 void request_negotiate(struct request *r);
 /* Returns the value of query parameter key or NULL. */
@@ -110,6 +118,12 @@ int body_date(struct ctx *c, json_t *errors, const char *field, const char **out
 int query_int(struct ctx *c, const char *key, long long min, long long max, long long *out);
 int query_date(struct ctx *c, const char *key, const char **out);
 
+/* Percent-decodes the n bytes at s into out, which has room for n + 1 bytes (the result
+ * is never longer than its input) and is always NUL-terminated, even on failure. '+'
+ * becomes a space when plus_is_space (query strings, form bodies), else stays '+' (cookie
+ * values). Returns the decoded length, or -1 when a '%' is not followed by exactly two hex
+ * digits or decodes to a NUL byte. The one percent-decoder: every caller uses it. */
+long percent_decode(const char *s, size_t n, int plus_is_space, char *out);
 /* Percent-encodes s for a URL query (new string, caller frees). */
 char *url_encode(const char *s);
 /* True when s is a valid YYYY-MM-DD date. */

@@ -96,12 +96,22 @@ static int replay(struct ctx *c, sqlite3_stmt *st)
 	return c->res->status = status;
 }
 
+int idempotency_key_valid(const char *key)
+{
+	size_t n = 0;
+	for (; key && key[n]; n++)
+		if ((unsigned char)key[n] < 0x20 || (unsigned char)key[n] > 0x7e)
+			return 0;
+	return n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
+}
+
 int idempotency_begin(struct ctx *c)
 {
 	struct request *r = c->req;
 	char fp[FINGERPRINT_LEN];
-	if (strlen(r->idem_key) > 255)
-		return problem(c, 400, "Idempotency-Key must be at most 255 characters");
+	if (!idempotency_key_valid(r->idem_key))
+		return problem(c, 400, "Idempotency-Key must be 1 to %d printable ASCII characters",
+		               IDEMPOTENCY_KEY_MAX);
 	if (request_fingerprint(r, fp))
 		return problem_unavailable(c, 1, "the request could not be fingerprinted; try again");
 	if (db_begin(c->db))

@@ -4,8 +4,15 @@
 #define RB_IDEMPOTENCY_H
 #include "http.h"
 
+/* The longest Idempotency-Key accepted, in bytes. */
+#define IDEMPOTENCY_KEY_MAX 255
+
+/* True when key may be an Idempotency-Key: 1..IDEMPOTENCY_KEY_MAX printable ASCII
+ * characters (0x20..0x7e). Pure: the check idempotency_begin makes before the database. */
+int idempotency_key_valid(const char *key);
 /* Claims c->req->idem_key for this request. Returns 0 when the handler should run;
- * otherwise the status of a reply already written to c->res (a replay, 409 or 422). */
+ * otherwise the status of a reply already written to c->res (a replay, 409 or 422, or
+ * 400 when the key is not idempotency_key_valid). */
 int idempotency_begin(struct ctx *c);
 /* How long a key is remembered, in seconds (IDEMPOTENCY_TTL_S, never under a day). */
 long idempotency_ttl_s(void);

@@ -18,17 +18,39 @@ void log_set_request_id(const char *rid)
 
 const char *log_request_id(void) { return log_rid; }
 
+void log_escape(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		int ctl = *p < 0x20 || *p == 0x7f;
+		if (o + (ctl ? 4 : 1) >= size)
+			break;
+		if (ctl) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+}
+
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
-	char msg[1024], ts[32];
+	char msg[1024], safe_msg[4 * sizeof msg], safe_rid[4 * sizeof log_rid], ts[32];
 	struct timespec now;
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	log_escape(msg, safe_msg, sizeof safe_msg); /* input quoted in msg must not forge lines */
+	log_escape(log_rid, safe_rid, sizeof safe_rid);
 	fprintf(stderr, "%s.%03ldZ %s %s rid=%s %s\n", ts, now.tv_nsec / 1000000, level, log_program,
-	        log_rid[0] ? log_rid : "-", msg);
+	        safe_rid[0] ? safe_rid : "-", safe_msg);
 }
 
 #define LOG_FN(name, level)                                                                        \

@@ -1,8 +1,15 @@
-/* test_http.c — request parsing (query, bodies), content negotiation, field validation,
- * pagination parameters and date arithmetic of cgi-bin/lib/http.c. */
+/* test_http.c — request parsing (query, bodies, cookies, credentials), content
+ * negotiation, field validation, pagination parameters and date arithmetic of
+ * cgi-bin/lib/http.c, and the escaping of what lib/log.c writes. */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "browser.h"
+#include "credential.h"
 #include "http.h"
+#include "idempotency.h"
+#include "log.h"
 #include "unit.h"
 
 /* A request with a query string and/or a body of a content type, ready to parse. */
@@ -204,6 +211,20 @@ static void body_with_nul_byte_is_400(void)
 	memcpy(r.body, "{}\0{}", 6);
 	r.body_len = 5;
 	CHECK(request_parse_body(&r, err, sizeof err) == 400);
+	request_free(&r);
+}
+
+static void body_with_leading_nul_is_400(void)
+{
+	char err[256] = "";
+	struct request r;
+	fill(&r, NULL, "application/json", "{}");
+	free(r.body);
+	r.body = malloc(4);
+	memcpy(r.body, "\0{}", 4);
+	r.body_len = 3;
+	CHECK(request_parse_body(&r, err, sizeof err) == 400); /* was {} and then a 422 */
+	CHECK(strstr(err, "NUL") != NULL);
 	request_free(&r);
 }
 
@@ -414,6 +435,10 @@ static void page_params_validate_limit_and_cursor(void)
 	CHECK(paging("cursor=abc", &limit, &cursor) == 400);
 	CHECK(paging("cursor=0", &limit, &cursor) == 400);
 	CHECK(paging("cursor=-3", &limit, &cursor) == 400);
+	CHECK(paging("cursor=99999999999999999999999", &limit, &cursor) == 400); /* not LLONG_MAX */
+	CHECK(paging("cursor=9223372036854775807", &limit, &cursor) == 0 && cursor == 9223372036854775807LL);
+	CHECK(paging("cursor=9223372036854775808", &limit, &cursor) == 400);
+	CHECK(paging("limit=99999999999999999999999", &limit, &cursor) == 400);
 }
 
 static void page_reply_trims_and_links(void)
@@ -435,6 +460,200 @@ static void page_reply_trims_and_links(void)
 	CHECK(json_is_null(json_object_get(f.res.model, "nextCursor")));
 	CHECK(f.res.headers.len == 0);
 	field_ctx_free(&f);
+}
+
+/* percent_decode on a C string; returns its result, the text decoded into out. */
+static long decode(const char *s, int plus_is_space, char out[64])
+{
+	memset(out, 'X', 64);
+	return percent_decode(s, strlen(s), plus_is_space, out);
+}
+
+static void percent_decode_needs_two_hex_digits(void)
+{
+	char out[64];
+	CHECK(decode("K%C3%b6ln+x%2B", 1, out) == 8 && strcmp(out, "K\xc3\xb6ln x+") == 0);
+	CHECK(decode("a+b", 0, out) == 3 && strcmp(out, "a+b") == 0);
+	CHECK(decode("", 0, out) == 0 && out[0] == '\0');
+	const char *bad[] = {"%", "%4", "ab%4", "ab%", "%4g", "%g4", "%%41", "%00", "x%00y", "% 41"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CHECK(decode(bad[i], 0, out) == -1);
+		CHECK(out[0] == '\0');
+	}
+	/* the end is the length given, not the NUL: "%4" followed by '1' outside the span */
+	CHECK(percent_decode("%41", 2, 0, out) == -1);
+}
+
+/* A context whose request carries a Cookie header. */
+static void cookie_ctx_init(struct field_ctx *f, const char *cookie)
+{
+	field_ctx_init(f, NULL, NULL);
+	f->req.cookie = strdup(cookie);
+}
+
+static const char *customer_from_cookie(const char *cookie, char out[256])
+{
+	struct field_ctx f;
+	cookie_ctx_init(&f, cookie);
+	char who[256];
+	int found = cookie_get_decoded(&f.req, "customer", who, sizeof who);
+	snprintf(out, 256, "%s", found ? who : "(none)");
+	field_ctx_free(&f);
+	return out;
+}
+
+static void cookies_that_do_not_decode_are_absent(void)
+{
+	char who[256];
+	CHECK(strcmp(customer_from_cookie("customer=K%C3%B6ln%20Guest", who), "K\xc3\xb6ln Guest") == 0);
+	CHECK(strcmp(customer_from_cookie("a=1; customer=Ann", who), "Ann") == 0);
+	CHECK(strcmp(customer_from_cookie("customer=Ann%4", who), "(none)") == 0); /* read past the end */
+	CHECK(strcmp(customer_from_cookie("customer=Ann%", who), "(none)") == 0);
+	CHECK(strcmp(customer_from_cookie("customer=%00Ann", who), "(none)") == 0);
+	CHECK(strcmp(customer_from_cookie("customer=%ff%fe", who), "(none)") == 0); /* not UTF-8 */
+	char raw[600] = "customer=";
+	memset(raw + 9, 'a', 400); /* decodes, but longer than the identity holds */
+	CHECK(strcmp(customer_from_cookie(raw, who), "(none)") == 0);
+}
+
+static void flash_cookie_that_does_not_decode_is_dropped(void)
+{
+	char msg[256];
+	struct field_ctx f;
+	cookie_ctx_init(&f, "flash=Room%20saved%2");
+	CHECK(flash_take(&f.c, msg, sizeof msg) == 0 && msg[0] == '\0');
+	CHECK(strstr(buf_str(&f.res.headers), "flash=; ") != NULL); /* cleared all the same */
+	field_ctx_free(&f);
+	cookie_ctx_init(&f, "flash=Room%20saved");
+	CHECK(flash_take(&f.c, msg, sizeof msg) == 1 && strcmp(msg, "Room saved") == 0);
+	field_ctx_free(&f);
+}
+
+static int check_text(const char *path, const char *cookie)
+{
+	char err[256] = "";
+	struct request r;
+	fill(&r, NULL, NULL, NULL);
+	free(r.path);
+	r.path = strdup(path);
+	r.cookie = cookie ? strdup(cookie) : NULL;
+	int rc = request_check_text(&r, err, sizeof err);
+	CHECK(rc == 0 || err[0]);
+	request_free(&r);
+	return rc;
+}
+
+static void path_and_cookie_must_be_utf8(void)
+{
+	CHECK(check_text("/rooms/K\xc3\xb6ln", "customer=K\xc3\xb6ln") == 0);
+	CHECK(check_text("/rooms", NULL) == 0);
+	CHECK(check_text("/rooms/\xff", NULL) == 400);
+	CHECK(check_text("/rooms", "customer=\xc3") == 400);
+	CHECK(check_text("/rooms", "a=1; b=\xed\xa0\x80") == 400); /* a UTF-16 surrogate */
+	CHECK(query_status("customer=%ff%fe") == 400);          /* decoded query values too */
+}
+
+static void request_ids_are_what_the_gateway_lets_through(void)
+{
+	CHECK(request_id_valid("a"));
+	CHECK(request_id_valid("0123456789abcdef0123456789abcdef"));
+	CHECK(request_id_valid("client-1.2_3"));
+	char long_id[66];
+	memset(long_id, 'a', 65);
+	long_id[65] = '\0';
+	CHECK(!request_id_valid(long_id));
+	long_id[64] = '\0';
+	CHECK(request_id_valid(long_id));
+	CHECK(!request_id_valid(""));
+	CHECK(!request_id_valid(NULL));
+	CHECK(!request_id_valid("abc\nINFO forged"));
+	CHECK(!request_id_valid("a b"));
+	CHECK(!request_id_valid("caf\xc3\xa9"));
+}
+
+static void idempotency_keys_are_printable_and_bounded(void)
+{
+	char key[258];
+	CHECK(idempotency_key_valid("booking-key-1"));
+	CHECK(idempotency_key_valid("a b/c=d"));
+	CHECK(!idempotency_key_valid(""));
+	CHECK(!idempotency_key_valid(NULL));
+	CHECK(!idempotency_key_valid("key\r\nX: 1"));
+	CHECK(!idempotency_key_valid("k\x7f"));
+	CHECK(!idempotency_key_valid("cl\xc3\xa9"));
+	memset(key, 'k', 256);
+	key[256] = '\0';
+	CHECK(!idempotency_key_valid(key));
+	key[255] = '\0';
+	CHECK(idempotency_key_valid(key));
+}
+
+static int bearer(const char *header, char out[160])
+{
+	memset(out, 'X', 160);
+	return credential_bearer(header, out, 160);
+}
+
+static void bearer_credentials_are_strict(void)
+{
+	char tok[160];
+	CHECK(bearer("Bearer abcdefghijklmnop", tok) == 1 && strcmp(tok, "abcdefghijklmnop") == 0);
+	CHECK(bearer("bEaReR    Ab_-0123456789xyz", tok) == 1 && strcmp(tok, "Ab_-0123456789xyz") == 0);
+	CHECK(bearer(NULL, tok) == 0);
+	CHECK(bearer("", tok) == 0);
+	const char *bad[] = {"Bearer", "Bearer ", "Bearer abcdefghijklmno", "Basic YWxhZGRpbjpvcGVu",
+	                     "Bearerabcdefghijklmnop", "Bearer\tabcdefghijklmnop", "Bearer abcdefghijklmnop ",
+	                     "Bearer abcdefghijklmnop x", "Bearer abcdefghijklmn=p", " Bearer abcdefghijklmnop",
+	                     "Bearer abcdefghijklmno\xc3\xa9"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(bearer(bad[i], tok) == -1);
+	char header[200] = "Bearer ";
+	memset(header + 7, 'a', 129);
+	CHECK(bearer(header, tok) == -1); /* 129 characters */
+	header[7 + 128] = '\0';
+	CHECK(bearer(header, tok) == 1 && strlen(tok) == 128);
+	CHECK(credential_bearer("Bearer abcdefghijklmnop", tok, 16) == -1); /* does not fit */
+	CHECK(credential_token_valid("abcdefghijklmnop") && !credential_token_valid("abcdefghijklmno"));
+	CHECK(!credential_token_valid(NULL) && !credential_token_valid("abcdefghijklmnop!"));
+}
+
+static void log_escape_keeps_one_line(void)
+{
+	char out[64];
+	log_escape("GET /a\nINFO x\r\x1b[1m\x7f\t\xc3\xa9", out, sizeof out);
+	CHECK(strcmp(out, "GET /a\\x0aINFO x\\x0d\\x1b[1m\\x7f\\x09\xc3\xa9") == 0);
+	log_escape("ab\n", out, 6); /* no room for the whole escape: cut before it */
+	CHECK(strcmp(out, "ab") == 0);
+	log_escape("abcdef", out, 4);
+	CHECK(strcmp(out, "abc") == 0);
+}
+
+/* What log_info writes to stderr for this request id and message. */
+static void log_capture(const char *rid, const char *msg, char *out, size_t size)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	log_set_request_id(rid);
+	log_info("GET %s -> 404", msg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	log_set_request_id(NULL);
+	rewind(tmp);
+	size_t n = fread(out, 1, size - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+}
+
+static void log_lines_cannot_be_forged(void)
+{
+	char line[2048];
+	log_capture("r1\nX", "/rooms/\n2026-01-01T00:00:00.000Z ERROR rooms rid=- forged", line, sizeof line);
+	CHECK(strchr(line, '\n') == line + strlen(line) - 1); /* exactly one line */
+	CHECK(strstr(line, "rid=r1\\x0aX ") != NULL);
+	CHECK(strstr(line, "/rooms/\\x0a2026") != NULL);
 }
 
 static void url_encode_escapes_reserved(void)
@@ -506,6 +725,16 @@ int main(void)
 	RUN(json_sent_as_form_is_json);
 	RUN(unsupported_content_type_is_415);
 	RUN(body_with_nul_byte_is_400);
+	RUN(body_with_leading_nul_is_400);
+	RUN(percent_decode_needs_two_hex_digits);
+	RUN(cookies_that_do_not_decode_are_absent);
+	RUN(flash_cookie_that_does_not_decode_is_dropped);
+	RUN(path_and_cookie_must_be_utf8);
+	RUN(request_ids_are_what_the_gateway_lets_through);
+	RUN(idempotency_keys_are_printable_and_bounded);
+	RUN(bearer_credentials_are_strict);
+	RUN(log_escape_keeps_one_line);
+	RUN(log_lines_cannot_be_forged);
 	RUN(browsers_get_html);
 	RUN(scripts_get_json);
 	RUN(body_int_reads_integers_in_range);
