@@ -9,5 +9,7 @@ request = function()
   local day = os.date("!%Y-%m-%d", base + (counter % 365) * 86400)
   local body = string.format('{"roomId":%s,"checkIn":"%s","nights":1,"guests":1,"customer":"bench%d@example.com"}',
                              room, day, counter % 1000)
-  return wrk.format("POST", "/reservations", {["Content-Type"] = "application/json"}, body)
+  local headers = {["Content-Type"] = "application/json"}
+  for k, v in pairs(wrk.headers) do headers[k] = v end -- the bearer token (-H)
+  return wrk.format("POST", "/reservations", headers, body)
 end

@@ -155,6 +155,22 @@ class Stack:
         assert s.status == 201, s
         return s.json["account"], s.json["token"]
 
+    def past_stay(self, room_id, auth="default"):
+        """Books tonight in room_id for the account (default: self.token), then moves the
+        stay two days back in the rooms database, so its check-out has passed and the
+        account may review the room (SPEC §6). Returns the reservation."""
+        import datetime
+        import sqlite3
+        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        r = self.post("/reservations", {"roomId": room_id, "checkIn": today}, auth=auth)
+        assert r.status == 201, r
+        db = sqlite3.connect(os.path.join(self.var, "db", "rooms.db"), timeout=10)
+        with db:
+            db.execute("UPDATE hold SET check_in = date(check_in, '-2 day') WHERE reservation_id = ?",
+                       (r.json["id"],))
+        db.close()
+        return r.json
+
     def secret(self):
         """The stack's own secret (what service-to-service calls carry)."""
         with open(os.path.join(self.var, "secret")) as f:

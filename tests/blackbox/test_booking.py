@@ -248,9 +248,9 @@ def insert_stale_requested(stack, room, rid=None):
     db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
     with db:
         cur = db.execute("INSERT INTO reservation(id, room_id, check_in, check_out, nights, guests, customer, amount, "
-                         "currency, status, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, 'crash', 100, 'EUR', "
-                         "'requested', '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z')",
-                         (rid, room, day(30), day(31)))
+                         "currency, status, account_id, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, 'crash', "
+                         "100, 'EUR', 'requested', ?, '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z')",
+                         (rid, room, day(30), day(31), stack.account["id"]))
         rid = cur.lastrowid
     db.close()
     return rid

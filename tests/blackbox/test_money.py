@@ -142,7 +142,8 @@ def test_a_payment_for_another_amount_never_confirms_a_booking(stack):
     assert stack.post("/reservations/%d/cancel" % probe.json["id"]).status == 200
     wait_until(lambda: available(stack, room, day(60)) == 2, what="release of the probe")
     nxt = probe.json["id"] + 1
-    forged = internal_post(stack, "/internal/payments", {"reservationId": nxt, "amount": 3, "card": "4242424242424242"})
+    forged = internal_post(stack, "/internal/payments", {"reservationId": nxt, "amount": 3, "card": "4242424242424242",
+                                                            "accountId": stack.account["id"]})
     assert forged.status == 201 and forged.json["status"] == "approved", forged
 
     r = stack.post("/reservations", {"roomId": room, "checkIn": day(60), "guests": 2})

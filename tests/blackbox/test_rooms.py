@@ -33,7 +33,9 @@ def test_deleted_room_is_gone(stack):
 
 
 def test_reviews_update_count_and_rating(stack):
-    room = stack.post("/rooms", {"name": "Loft"}).json
+    room = stack.post("/rooms", {"name": "Loft", "capacity": 5}).json
+    stack.past_stay(room["id"])
+    stack.past_stay(room["id"])
     assert stack.post("/rooms/%d/reviews" % room["id"], {"rating": 5, "content": "great"}).status == 201
     r = stack.post("/reviews", {"roomId": room["id"], "content": "ok", "rating": 2})
     assert r.status == 201, r

@@ -193,8 +193,8 @@ def test_replay_retries_a_dead_letter_and_applies_it_once_fixed():
         assert r.returncode != 0, r
         again = [d for d in dead_letters(s) if d["consumer"] == "tickets"][0]
         assert again["attempts"] == letter["attempts"] + 1 and again["state"] == "parked", again
-        write(s, "tickets", "UPDATE dead_letter SET event = json_set(event, '$.data.reservationId', 777777) "
-              "WHERE id = ?", letter["id"])
+        write(s, "tickets", "UPDATE dead_letter SET event = json_set(event, '$.data.reservationId', 777777, "
+              "'$.data.accountId', ?) WHERE id = ?", s.account["id"], letter["id"])
         r = worker_cmd(s, "replay", str(letter["id"]), "--consumer", "tickets")
         assert r.returncode == 0, r.stderr
         assert [d for d in dead_letters(s) if d["consumer"] == "tickets"][0]["state"] == "replayed"
