@@ -356,6 +356,7 @@ def service_of(path):
     return {"": "rooms", "rooms": "rooms", "reviews": "rooms", "check": "rooms",
             "reservations": "reservations", "payments": "payments", "tickets": "tickets",
             "messages": "messages", "mypage": "mypage", "roomviews": "mypage",
+            "accounts": "accounts", "sessions": "accounts", "account": "accounts",
             "health": "gateway"}.get(first)
 
 
@@ -365,10 +366,39 @@ def test_openapi_lists_the_spec_resources():
     for p in ("/rooms", "/rooms/{id}", "/rooms/{id}/availability", "/rooms/{id}/reviews", "/reviews",
               "/reviews/{id}", "/check/chkAndReqReserve", "/reservations", "/reservations/{id}",
               "/reservations/{id}/cancel", "/payments", "/payments/{id}", "/tickets", "/messages",
-              "/mypage", "/roomviews", "/health/live", "/health/ready"):
+              "/mypage", "/roomviews", "/health/live", "/health/ready", "/accounts", "/sessions",
+              "/sessions/current", "/account", "/account/tokens", "/account/tokens/{id}"):
         assert p in paths, p
     assert ("/reservations", "POST") in ops and ("/rooms/{id}", "DELETE") in ops
     assert len(ops) == len(set(ops)), "an operation is listed twice"
+
+
+def test_openapi_every_operation_declares_security():
+    """SPEC §6: each operation says whether it needs an account (`security:` of its own)."""
+    ops, missing, current, op = [], [], None, None
+    with open(OPENAPI) as f:
+        lines = f.read().split("\n")
+    in_paths = False
+    for line in lines + ["end:"]:
+        indent = len(line) - len(line.lstrip(" "))
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if indent <= 4 and op:  # the operation ended
+            ops.append(op)
+            if not op[2]:
+                missing.append(op[:2])
+            op = None
+        if indent == 0:
+            in_paths = text == "paths:"
+        elif in_paths and indent == 2 and text.endswith(":"):
+            current = text[:-1]
+        elif in_paths and indent == 4 and text[:-1] in METHODS:
+            op = [current, text[:-1].upper(), False]
+        elif op and indent == 6 and text.startswith("security:"):
+            op[2] = True
+    assert len(ops) == len(openapi_operations()), (len(ops), len(openapi_operations()))
+    assert not missing, missing
 
 
 def test_every_documented_operation_is_routed(stack):
@@ -384,7 +414,9 @@ def test_every_documented_operation_is_routed(stack):
             continue  # that service is not built yet
         concrete = path.replace("{id}", "999999")
         body = "{}" if method in ("POST", "PUT", "PATCH") else None
-        r = stack.request(method, concrete, body=body, headers={"Content-Type": "application/json"})
+        # signing out ends the credential it carries: not the one the rest of this module uses
+        auth = None if (path, method) == ("/sessions/current", "DELETE") else "default"
+        r = stack.request(method, concrete, body=body, headers={"Content-Type": "application/json"}, auth=auth)
         ctype = r.header("Content-Type") or ""
         assert ctype in ("application/json", "application/problem+json"), (method, concrete, r)
         assert r.status not in (405, 502, 503) and r.status < 500, (method, concrete, r)
