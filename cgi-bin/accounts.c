@@ -298,10 +298,8 @@ static int accounts_create(struct ctx *c)
 		db_rollback(c->db);
 		errors = json_array();
 		field_error(errors, "email", "already has an account; sign in instead");
-		problem_validation(c, errors);
-		json_object_set_new(c->res->model, "status", json_integer(409));
-		json_object_set_new(c->res->model, "title", json_string(http_reason(409)));
-		return form_again(c, 409, "sign_up", "Create an account");
+		return form_again(c, problem_fields(c, 409, errors, "this email already has an account"), "sign_up",
+		                  "Create an account");
 	}
 	long long id = sqlite3_last_insert_rowid(c->db->h);
 	response_header(c->res, "Location", "/account");
@@ -370,11 +368,9 @@ static int sign_in_failed(struct ctx *c, const char *email_k, const char *addr_k
 	}
 	json_t *errors = json_array();
 	field_error(errors, "password", "the email or the password is not right");
-	problem_validation(c, errors);
-	json_object_set_new(c->res->model, "status", json_integer(401));
-	json_object_set_new(c->res->model, "title", json_string(http_reason(401)));
-	json_object_set_new(c->res->model, "detail", json_string("the email or the password is not right"));
-	return form_again(c, 401, "sign_in", "Sign in");
+	response_header(c->res, "WWW-Authenticate", "Bearer realm=\"roombook\"");
+	return form_again(c, problem_fields(c, 401, errors, "the email or the password is not right"), "sign_in",
+	                  "Sign in");
 }
 
 static int sessions_create(struct ctx *c)
@@ -582,7 +578,7 @@ static int tokens_create(struct ctx *c)
 	c->res->model = db_row_by_id(c->db, "SELECT " TOKEN_COLUMNS " FROM credential WHERE id = ?", id);
 	json_object_set_new(c->res->model, "token", json_string(token));
 	explicit_bzero(token, sizeof token);
-	response_header(c->res, "Location", "/account/tokens/%lld", id);
+	response_header(c->res, "Location", "/account/tokens");
 	c->res->page = "token";
 	snprintf(c->res->title, sizeof c->res->title, "Your new API token");
 	return 201;

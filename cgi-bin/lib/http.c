@@ -344,6 +344,7 @@ const char *http_reason(int status)
 	case 303: return "See Other";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 402: return "Payment Required";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
@@ -351,6 +352,7 @@ const char *http_reason(int status)
 	case 409: return "Conflict";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 421: return "Misdirected Request";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
@@ -383,11 +385,16 @@ int problem(struct ctx *c, int status, const char *detail, ...)
 	return status;
 }
 
+int problem_fields(struct ctx *c, int status, json_t *errors, const char *detail)
+{
+	problem(c, status, "%s", detail);
+	json_object_set_new(c->res->model, "errors", errors);
+	return status;
+}
+
 int problem_validation(struct ctx *c, json_t *errors)
 {
-	problem(c, 422, "the request has invalid fields");
-	json_object_set_new(c->res->model, "errors", errors);
-	return 422;
+	return problem_fields(c, 422, errors, "the request has invalid fields");
 }
 
 int problem_unavailable(struct ctx *c, int retry_after, const char *detail)

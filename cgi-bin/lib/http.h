@@ -95,6 +95,8 @@ void response_header(struct response *res, const char *name, const char *fmt, ..
 
 /* Sets res->model to an RFC 9457 problem and returns status. */
 int problem(struct ctx *c, int status, const char *detail, ...) __attribute__((format(printf, 3, 4)));
+/* A problem of status with field errors (a JSON array, stolen) for a form to show. */
+int problem_fields(struct ctx *c, int status, json_t *errors, const char *detail);
 /* 422 with the collected field errors (a JSON array, stolen). */
 int problem_validation(struct ctx *c, json_t *errors);
 /* 503 with Retry-After: seconds. */
