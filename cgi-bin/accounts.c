@@ -194,10 +194,25 @@ static json_t *account_load(struct db *db, long long id)
 	return db_row_by_id(db, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = ?", id);
 }
 
-/* The page of a form that came back with errors: template and where it posts. */
+/* A local path to go back to after signing in, or NULL when s is missing or foreign. */
+static const char *local_next(const char *s)
+{
+	if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\' || strlen(s) > 1500)
+		return NULL;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '\\')
+			return NULL;
+	return s;
+}
+
+/* The page of a form that came back with errors: template and where it posts. The
+ * form's `next` (where a browser goes once signed in) survives the round trip. */
 static int form_again(struct ctx *c, int status, const char *page, const char *title)
 {
 	forget_password(c);
+	const char *next = local_next(json_string_value(json_object_get(c->req->json, "_next")));
+	if (c->req->wants_html && json_is_object(c->res->model))
+		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "next", next ? next : "/"));
 	c->res->page = page;
 	snprintf(c->res->title, sizeof c->res->title, "%s", title);
 	return status;
@@ -355,7 +370,17 @@ static int throttle_clear(struct db *db, const char *key)
 static int too_many(struct ctx *c, long long wait)
 {
 	response_header(c->res, "Retry-After", "%lld", wait);
-	problem(c, 429, "too many failed sign-ins; wait %lld seconds and try again", wait);
+	if (!c->req->wants_html) {
+		problem(c, 429, "too many failed sign-ins; wait %lld seconds and try again", wait);
+		return form_again(c, 429, "sign_in", "Sign in");
+	}
+	long long minutes = (wait + 59) / 60;
+	if (wait < 60)
+		problem(c, 429, "there were too many failed sign-ins, so signing in is paused for a moment to keep "
+		                "accounts safe. Please wait %lld second%s and try again.", wait, wait == 1 ? "" : "s");
+	else
+		problem(c, 429, "there were too many failed sign-ins, so signing in is paused to keep accounts safe. "
+		                "Please wait %lld minute%s and try again.", minutes, minutes == 1 ? "" : "s");
 	return form_again(c, 429, "sign_in", "Sign in");
 }
 
@@ -374,6 +399,8 @@ static int sign_in_failed(struct ctx *c, const char *email_k, const char *addr_k
 	json_object_set_new(c->res->model, "status", json_integer(401));
 	json_object_set_new(c->res->model, "title", json_string(http_reason(401)));
 	json_object_set_new(c->res->model, "detail", json_string("the email or the password is not right"));
+	if (c->req->wants_html) /* the page says it once, in the summary (which field is wrong is not told) */
+		json_object_del(c->res->model, "errors");
 	return form_again(c, 401, "sign_in", "Sign in");
 }
 
