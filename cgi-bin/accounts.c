@@ -611,6 +611,7 @@ static int tokens_create(struct ctx *c)
 	explicit_bzero(token, sizeof token);
 	response_header(c->res, "Location", "/account/tokens/%lld", id);
 	c->res->page = "token";
+	c->res->show_page = 1; /* the token is shown this once: no redirect could carry it */
 	snprintf(c->res->title, sizeof c->res->title, "Your new API token");
 	return 201;
 }

@@ -3,7 +3,7 @@
 // passwords and too many of them.
 import { test } from 'node:test';
 import {
-  addDays, apiAccount, assert, BASE, CARD_OK, createRoom, fillSignIn, mypageRow, open, PASSWORD,
+  addDays, api, apiAccount, assert, BASE, CARD_OK, createRoom, fillSignIn, mypageRow, open, PASSWORD,
   signedInAs, signOut, signUp, submit, text, today, uniq,
   inBrowser,
 } from './lib.mjs';
@@ -147,3 +147,30 @@ test('a booking form submitted signed out comes back after sign-in with its valu
     assert.match(b.url, /^\/reservations\/\d+$/);
     assert.match(await text(page.locator('main')), /Dora’s grandmother & co/, 'for the guest named');
   }));
+
+test('the account page makes an API token, shows it once, and revokes it', inBrowser(async ({ page, shot }) => {
+  const me = await signUp(page, uniq('Tess'));
+  await Promise.all([page.waitForNavigation(), page.locator('header.site .who .account').click()]);
+  assert.equal(path(page), '/account', 'the name in the header leads to the account page');
+  assert.match(await text(page.locator('main .facts')), new RegExp(me.email.replace(/[.]/g, '\\.')), 'it shows my email');
+  await shot('account');
+  const form = page.locator('main form[action="/account/tokens"]');
+  await form.getByLabel('Token name', { exact: true }).fill('nightly script');
+  const r = await submit(page, form.getByRole('button', { name: 'Create token', exact: true }));
+  await shot('token-shown');
+  assert.equal(r.post, 201, 'the token page is the answer itself (no redirect could carry the secret)');
+  const token = await text(page.locator('code.token'));
+  assert.match(token, /^rbt_[0-9a-f]{64}$/, 'the token is shown');
+  const a = await api('GET', '/account', null, { token });
+  assert.equal(a.status, 200, 'the token works');
+  assert.equal(a.json.email, me.email, 'as my account');
+
+  await open(page, '/account');
+  assert.ok(!(await page.content()).includes(token), 'the account page never shows the secret again');
+  const revoke = page.locator('main .tokens li', { hasText: 'nightly script' }).getByRole('button', { name: /^Revoke/ });
+  const v = await submit(page, revoke);
+  await shot('token-revoked');
+  assert.equal(v.post, 303, 'revoking answers 303');
+  assert.equal(v.url, '/account', 'back to the account page');
+  assert.equal((await api('GET', '/account', null, { token })).status, 401, 'the revoked token is dead');
+}));
