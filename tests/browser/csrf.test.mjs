@@ -20,13 +20,13 @@ test('a form posted without its CSRF token is refused', inBrowser(async ({ page,
   assert.equal(await open(page, '/rooms/new'), 200);
   const cookies = await context.cookies(BASE);
   assert.ok(cookies.some((c) => c.name === 'csrf'), 'an HTML page sets the csrf cookie');
-  const hidden = page.locator('form input[type=hidden][name=_csrf]');
+  const hidden = page.locator('main form input[type=hidden][name=_csrf]');
   assert.equal(await hidden.count(), 1, 'the form carries a hidden _csrf');
   assert.equal(await hidden.inputValue(), cookies.find((c) => c.name === 'csrf').value, '_csrf equals the csrf cookie');
-  await page.evaluate(() => document.querySelectorAll('input[name=_csrf]').forEach((e) => e.remove()));
+  await page.evaluate(() => document.querySelectorAll('main input[name=_csrf]').forEach((e) => e.remove()));
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Places per night', { exact: true }).fill('2');
-  const r = await submit(page, page.locator('form button[type=submit]').last()); // (its label is checked by host.test)
+  const r = await submit(page, page.locator('main form button[type=submit]').last()); // (its label is checked by host.test)
   await shot('no-token-room');
   assert.equal(r.post, 403, 'posting without _csrf answers 403');
   assert.equal(r.status, 403, 'and shows a 403 page, no redirect');
