@@ -574,8 +574,11 @@ static int account_get(struct ctx *c)
 	c->res->model = account_load(c->db, c->req->account_id);
 	if (!c->res->model)
 		return access_sign_in_first(c);
-	if (c->req->wants_html)
+	if (c->req->wants_html) {
+		const char *created = json_string_value(json_object_get(c->res->model, "createdAt"));
 		json_object_set_new(c->res->model, "tokens", tokens_of(c->db, c->req->account_id));
+		json_object_set_new(c->res->model, "memberSince", json_stringn(created ? created : "", created ? 10 : 0));
+	}
 	c->res->page = "account";
 	snprintf(c->res->title, sizeof c->res->title, "Your account");
 	return 200;
