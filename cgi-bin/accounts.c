@@ -194,10 +194,25 @@ static json_t *account_load(struct db *db, long long id)
 	return db_row_by_id(db, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = ?", id);
 }
 
-/* The page of a form that came back with errors: template and where it posts. */
+/* A local path to go back to after signing in, or NULL when s is missing or foreign. */
+static const char *local_next(const char *s)
+{
+	if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\' || strlen(s) > 1500)
+		return NULL;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '\\')
+			return NULL;
+	return s;
+}
+
+/* The page of a form that came back with errors: template and where it posts. The
+ * form's `next` (where a browser goes once signed in) survives the round trip. */
 static int form_again(struct ctx *c, int status, const char *page, const char *title)
 {
 	forget_password(c);
+	const char *next = local_next(json_string_value(json_object_get(c->req->json, "_next")));
+	if (c->req->wants_html && json_is_object(c->res->model))
+		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "next", next ? next : "/"));
 	c->res->page = page;
 	snprintf(c->res->title, sizeof c->res->title, "%s", title);
 	return status;
@@ -353,7 +368,17 @@ static int throttle_clear(struct db *db, const char *key)
 static int too_many(struct ctx *c, long long wait)
 {
 	response_header(c->res, "Retry-After", "%lld", wait);
-	problem(c, 429, "too many failed sign-ins; wait %lld seconds and try again", wait);
+	if (!c->req->wants_html) {
+		problem(c, 429, "too many failed sign-ins; wait %lld seconds and try again", wait);
+		return form_again(c, 429, "sign_in", "Sign in");
+	}
+	long long minutes = (wait + 59) / 60;
+	if (wait < 60)
+		problem(c, 429, "there were too many failed sign-ins, so signing in is paused for a moment to keep "
+		                "accounts safe. Please wait %lld second%s and try again.", wait, wait == 1 ? "" : "s");
+	else
+		problem(c, 429, "there were too many failed sign-ins, so signing in is paused to keep accounts safe. "
+		                "Please wait %lld minute%s and try again.", minutes, minutes == 1 ? "" : "s");
 	return form_again(c, 429, "sign_in", "Sign in");
 }
 
@@ -369,8 +394,10 @@ static int sign_in_failed(struct ctx *c, const char *email_k, const char *addr_k
 	json_t *errors = json_array();
 	field_error(errors, "password", "the email or the password is not right");
 	response_header(c->res, "WWW-Authenticate", "Bearer realm=\"roombook\"");
-	return form_again(c, problem_fields(c, 401, errors, "the email or the password is not right"), "sign_in",
-	                  "Sign in");
+	problem_fields(c, 401, errors, "the email or the password is not right");
+	if (c->req->wants_html) /* the page says it once, in the summary (which field is wrong is not told) */
+		json_object_del(c->res->model, "errors");
+	return form_again(c, 401, "sign_in", "Sign in");
 }
 
 static int sessions_create(struct ctx *c)
@@ -543,8 +570,11 @@ static int account_get(struct ctx *c)
 	c->res->model = account_load(c->db, c->req->account_id);
 	if (!c->res->model)
 		return access_sign_in_first(c);
-	if (c->req->wants_html)
+	if (c->req->wants_html) {
+		const char *created = json_string_value(json_object_get(c->res->model, "createdAt"));
 		json_object_set_new(c->res->model, "tokens", tokens_of(c->db, c->req->account_id));
+		json_object_set_new(c->res->model, "memberSince", json_stringn(created ? created : "", created ? 10 : 0));
+	}
 	c->res->page = "account";
 	snprintf(c->res->title, sizeof c->res->title, "Your account");
 	return 200;
@@ -580,6 +610,7 @@ static int tokens_create(struct ctx *c)
 	explicit_bzero(token, sizeof token);
 	response_header(c->res, "Location", "/account/tokens");
 	c->res->page = "token";
+	c->res->show_page = 1; /* the token is shown this once: no redirect could carry it */
 	snprintf(c->res->title, sizeof c->res->title, "Your new API token");
 	return 201;
 }

@@ -776,7 +776,8 @@ static const struct route routes[] = {
 	{"GET", "/rooms", rooms_list, "limit cursor", ROUTE_PUBLIC},
 	{"POST", "/rooms", rooms_create, "", ROUTE_IDEMPOTENT},
 	{"GET", "/rooms/new", rooms_new, "", 0},
-	{"GET", "/rooms/{id}", rooms_get, "nights guests checkIn customer", ROUTE_PUBLIC},
+	/* roomId: the booking form's own field, which a sign-in detour carries back (ignored) */
+	{"GET", "/rooms/{id}", rooms_get, "nights guests checkIn customer roomId", ROUTE_PUBLIC},
 	{"GET", "/rooms/{id}/edit", rooms_edit, "", 0},
 	{"POST", "/rooms/{id}/edit", rooms_update, "", 0},
 	{"GET", "/rooms/{id}/delete", rooms_delete_confirm, "", 0},

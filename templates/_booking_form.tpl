@@ -2,6 +2,7 @@
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_form" value="{{FORM_TOKEN}}">
 <input type="hidden" name="roomId" value="{{FORM_ROOM_ID}}">
+<input type="hidden" name="_back" value="/rooms/{{FORM_ROOM_ID}}">
 <div class="field{{#HAS_ERR_CHECK_IN}} invalid{{/HAS_ERR_CHECK_IN}}">
 <label for="checkIn">Check-in date</label>
 {{#HAS_ERR_CHECK_IN}}<p class="field-error" id="checkIn-error">{{ERR_CHECK_IN}}</p>{{/HAS_ERR_CHECK_IN}}
@@ -18,14 +19,17 @@
 <input type="number" id="guests" name="guests" min="1" value="{{FORM_GUESTS}}" inputmode="numeric">
 </div>
 <div class="field{{#HAS_ERR_CUSTOMER}} invalid{{/HAS_ERR_CUSTOMER}}">
-<label for="customer">Your email or name</label>
+<label for="customer">Guest name</label>
+<p class="hint" id="customer-hint">Who is staying; yours unless you book for someone else.</p>
 {{#HAS_ERR_CUSTOMER}}<p class="field-error" id="customer-error">{{ERR_CUSTOMER}}</p>{{/HAS_ERR_CUSTOMER}}
-<input type="text" id="customer" name="customer" value="{{FORM_CUSTOMER}}" autocomplete="email">
+<input type="text" id="customer" name="customer" value="{{FORM_CUSTOMER}}" autocomplete="name" maxlength="200" aria-describedby="customer-hint">
 </div>
-<div class="field{{#HAS_ERR_CARD}} invalid{{/HAS_ERR_CARD}}">
+{{#SIGNED_IN}}<div class="field{{#HAS_ERR_CARD}} invalid{{/HAS_ERR_CARD}}">
 <label for="card">Card number</label>
 {{#HAS_ERR_CARD}}<p class="field-error" id="card-error">{{ERR_CARD}}</p>{{/HAS_ERR_CARD}}
 <input type="text" id="card" name="card" inputmode="numeric" autocomplete="cc-number">
 </div>
-<button type="submit" class="primary">Book and pay</button>
+<button type="submit" class="primary">Book and pay</button>{{/SIGNED_IN}}
+{{#SIGNED_OUT}}<p class="hint">To book, sign in or create an account first; what you chose here is kept, and you pay by card after that.</p>
+<button type="submit" class="primary">Sign in to book</button>{{/SIGNED_OUT}}
 </form>

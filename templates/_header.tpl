@@ -15,8 +15,8 @@
 <a href="/mypage">My bookings</a>
 <a href="/rooms/new">Host a room</a>
 </nav>
-{{#SIGNED_IN}}<form class="who" method="post" action="/sign-out"><input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}"><a href="/account">{{#HAS_VISITOR}}{{VISITOR}}{{/HAS_VISITOR}}{{#NO_VISITOR}}Your account{{/NO_VISITOR}}</a> <button type="submit" class="link">Sign out</button></form>{{/SIGNED_IN}}
-{{#SIGNED_OUT}}<p class="who"><a href="/sign-in?next={{REQUEST_PATH:u}}">Sign in</a> · <a href="/sign-up?next={{REQUEST_PATH:u}}">Create an account</a></p>{{/SIGNED_OUT}}
+{{#SIGNED_IN}}<form class="who" method="post" action="/sign-out"><input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}"><a class="account" href="/account" title="Your account">{{#HAS_VISITOR}}{{VISITOR}}{{/HAS_VISITOR}}{{#NO_VISITOR}}Your account{{/NO_VISITOR}}</a> <button type="submit" class="link">Sign out</button></form>{{/SIGNED_IN}}
+{{#SIGNED_OUT}}<p class="who"><a href="/sign-in?next={{NEXT_PATH:u}}">Sign in</a> <a class="button" href="/sign-up?next={{NEXT_PATH:u}}">Create an account</a></p>{{/SIGNED_OUT}}
 </header>
 <main id="main">
 {{#HAS_FLASH}}<div class="flash" role="status">{{FLASH}}</div>{{/HAS_FLASH}}

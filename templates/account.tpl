@@ -4,7 +4,7 @@
 <dl class="facts">
 <dt>Name</dt><dd>{{NAME}}</dd>
 <dt>Email</dt><dd>{{EMAIL}}</dd>
-<dt>Member since</dt><dd>{{CREATED_AT}}</dd>
+<dt>Member since</dt><dd>{{MEMBER_SINCE}}</dd>
 </dl>
 <p><a href="/mypage">My bookings</a> · <a href="/roomviews">Rooms I host</a></p>
 <section aria-labelledby="tok-h">

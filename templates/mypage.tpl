@@ -1,5 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <h1>My bookings</h1>
+{{#HAS_CUSTOMER}}<p class="lead">Hello, {{CUSTOMER}}. Your reservations, tickets and messages, newest first.</p>{{/HAS_CUSTOMER}}
 {{>ERROR_SUMMARY}}
 <section aria-labelledby="res-h">
 <h2 id="res-h">Reservations</h2>

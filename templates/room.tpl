@@ -36,8 +36,13 @@
 <ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT}}</small></li>{{/REVIEWS}}</ul>
 </section>
 
-<section aria-labelledby="host-h" class="host">
-<h2 id="host-h">For the host</h2>
-<p><a href="/rooms/{{ID}}/edit">Edit this room</a> · <a href="/reservations?roomId={{ID}}">Its reservations</a> · <a href="/rooms/{{ID}}/availability">Availability table</a> · <a href="/rooms/{{ID}}/delete">Delete it</a></p>
-</section>
+{{#IF_IS_HOST}}<section aria-labelledby="host-h" class="host">
+<h2 id="host-h">You host this room</h2>
+<ul class="actions">
+<li><a href="/rooms/{{ID}}/edit">Edit this room</a></li>
+<li><a href="/reservations?roomId={{ID}}">Its reservations</a></li>
+<li><a href="/rooms/{{ID}}/availability">Availability table</a></li>
+<li><a href="/rooms/{{ID}}/delete">Delete it</a></li>
+</ul>
+</section>{{/IF_IS_HOST}}
 {{>FOOTER}}

@@ -1,20 +1,22 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
+<div class="auth">
 <h1>Sign in</h1>
 {{>ERROR_SUMMARY}}
-<form method="post" action="/sessions" novalidate class="narrow">
+<form method="post" action="/sign-in" novalidate class="panel">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="{{FORM_NEXT}}">
 <div class="field{{#HAS_ERR_EMAIL}} invalid{{/HAS_ERR_EMAIL}}">
 <label for="email">Email</label>
-{{#HAS_ERR_EMAIL}}<p class="field-error">{{ERR_EMAIL}}</p>{{/HAS_ERR_EMAIL}}
+{{#HAS_ERR_EMAIL}}<p class="field-error" id="email-error">{{ERR_EMAIL}}</p>{{/HAS_ERR_EMAIL}}
 <input type="email" id="email" name="email" value="{{FORM_EMAIL}}" autocomplete="username" maxlength="254" required>
 </div>
 <div class="field{{#HAS_ERR_PASSWORD}} invalid{{/HAS_ERR_PASSWORD}}">
 <label for="password">Password</label>
-{{#HAS_ERR_PASSWORD}}<p class="field-error">{{ERR_PASSWORD}}</p>{{/HAS_ERR_PASSWORD}}
+{{#HAS_ERR_PASSWORD}}<p class="field-error" id="password-error">{{ERR_PASSWORD}}</p>{{/HAS_ERR_PASSWORD}}
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 </div>
 <button type="submit" class="primary">Sign in</button>
 </form>
-<p>New to Roombook? <a href="/sign-up?next={{FORM_NEXT:u}}">Create an account</a>.</p>
+<p class="aside">New to Roombook? <a href="/sign-up?next={{FORM_NEXT:u}}">Create an account</a>.</p>
+</div>
 {{>FOOTER}}

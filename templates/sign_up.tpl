@@ -1,26 +1,30 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
+<div class="auth">
 <h1>Create an account</h1>
+<p class="lead">One account to book rooms and to host your own.</p>
 {{>ERROR_SUMMARY}}
-<form method="post" action="/accounts" novalidate class="narrow">
+<form method="post" action="/sign-up" novalidate class="panel">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="{{FORM_NEXT}}">
 <div class="field{{#HAS_ERR_NAME}} invalid{{/HAS_ERR_NAME}}">
 <label for="name">Your name</label>
-{{#HAS_ERR_NAME}}<p class="field-error">{{ERR_NAME}}</p>{{/HAS_ERR_NAME}}
-<input type="text" id="name" name="name" value="{{FORM_NAME}}" autocomplete="name" maxlength="200">
+<p class="hint" id="name-hint">Shown to hosts on your bookings.</p>
+{{#HAS_ERR_NAME}}<p class="field-error" id="name-error">{{ERR_NAME}}</p>{{/HAS_ERR_NAME}}
+<input type="text" id="name" name="name" value="{{FORM_NAME}}" autocomplete="name" maxlength="200" aria-describedby="name-hint">
 </div>
 <div class="field{{#HAS_ERR_EMAIL}} invalid{{/HAS_ERR_EMAIL}}">
 <label for="email">Email</label>
-{{#HAS_ERR_EMAIL}}<p class="field-error">{{ERR_EMAIL}}</p>{{/HAS_ERR_EMAIL}}
+{{#HAS_ERR_EMAIL}}<p class="field-error" id="email-error">{{ERR_EMAIL}}</p>{{/HAS_ERR_EMAIL}}
 <input type="email" id="email" name="email" value="{{FORM_EMAIL}}" autocomplete="username" maxlength="254" required>
 </div>
 <div class="field{{#HAS_ERR_PASSWORD}} invalid{{/HAS_ERR_PASSWORD}}">
 <label for="password">Password</label>
-<p class="hint">At least 10 characters; a few words you will remember work well.</p>
-{{#HAS_ERR_PASSWORD}}<p class="field-error">{{ERR_PASSWORD}}</p>{{/HAS_ERR_PASSWORD}}
-<input type="password" id="password" name="password" autocomplete="new-password" minlength="10" required>
+<p class="hint" id="password-hint">At least 10 characters; a few words you will remember work well.</p>
+{{#HAS_ERR_PASSWORD}}<p class="field-error" id="password-error">{{ERR_PASSWORD}}</p>{{/HAS_ERR_PASSWORD}}
+<input type="password" id="password" name="password" autocomplete="new-password" minlength="10" required aria-describedby="password-hint">
 </div>
 <button type="submit" class="primary">Create account</button>
 </form>
-<p>Already have an account? <a href="/sign-in?next={{FORM_NEXT:u}}">Sign in</a>.</p>
+<p class="aside">Already have an account? <a href="/sign-in?next={{FORM_NEXT:u}}">Sign in</a>.</p>
+</div>
 {{>FOOTER}}

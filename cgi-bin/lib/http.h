@@ -56,6 +56,7 @@ struct response {
 	int raw_json;              /* model is the whole body (e.g. `true`) */
 	char title[160];           /* HTML page title ("" = the site name) */
 	char flash[200];           /* after a successful form post: shown on the next page */
+	int show_page;             /* a form post's answer is this page, not a redirect (a secret shown once) */
 };
 
 /* What a handler gets. */

@@ -99,7 +99,7 @@ void render(struct ctx *c, struct buf *out)
 	struct response *res = c->res;
 	int status = res->status ? res->status : 500;
 	int head_only = strcmp(c->req->method, "HEAD") == 0;
-	if (c->req->wants_html && status < 300 && is_form_post(c->req)) {
+	if (c->req->wants_html && status < 300 && is_form_post(c->req) && !res->show_page) {
 		render_redirect(c, out);
 		return;
 	}

@@ -104,7 +104,7 @@ void fill(ctemplate::TemplateDictionary *d, json_t *obj)
 
 /* Values every page and its header/footer includes need (includes do not inherit). */
 struct Layout {
-	std::string title, flash, customer, csrf, form_token, path;
+	std::string title, flash, customer, csrf, form_token, path, next;
 	bool signed_in = false;
 };
 
@@ -140,6 +140,7 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	d->SetValue("CSRF_TOKEN", l.csrf);
 	d->SetValue("FORM_TOKEN", l.form_token);
 	d->SetValue("REQUEST_PATH", l.path);
+	d->SetValue("NEXT_PATH", l.next);
 	d->SetValue("ASSET_VERSION", asset_version);
 }
 
@@ -169,8 +170,8 @@ const char *field_label(const char *field)
 {
 	static const char *const labels[][2] = {
 		{"checkIn", "Check-in date"}, {"checkOut", "Check-out date"}, {"nights", "Nights"},
-		{"guests", "Guests"}, {"customer", "Email or name"}, {"card", "Card number"},
-		{"roomId", "Room"}, {"name", "Name"}, {"desc", "Description"},
+		{"guests", "Guests"}, {"customer", "Guest name"}, {"card", "Card number"},
+		{"roomId", "Room"}, {"name", "Name"}, {"email", "Email"}, {"password", "Password"}, {"desc", "Description"},
 		{"capacity", "Places per night"}, {"price", "Price"}, {"rating", "Rating"},
 		{"content", "Review"}, {"status", "Status"},
 	};
@@ -193,6 +194,38 @@ void label_errors(json_t *model)
 	}
 }
 
+/* True when s is a path on this site that a sign-in may lead back to. */
+bool local_path(const char *s)
+{
+	if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\' || strlen(s) > 1500)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == '\\')
+			return false;
+	return true;
+}
+
+/* Where the header's "Sign in" should lead back to: the sign-in and sign-up pages pass
+ * on their own `next`; a page got by GET comes back to itself; after a form post, the
+ * form's page (`_back`) or the home page. */
+std::string next_for(struct ctx *c)
+{
+	const struct request *r = c->req;
+	const char *next = json_string_value(json_object_get(json_object_get(c->res->model, "form"), "next"));
+	if (!next && r->body_is_form)
+		next = json_string_value(json_object_get(r->json, "_next"));
+	if (local_path(next))
+		return next;
+	if ((strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) && local_path(r->path)) {
+		std::string s = r->path;
+		if (r->query && *r->query && local_path((s + "?" + r->query).c_str()))
+			s += std::string("?") + r->query;
+		return s;
+	}
+	const char *back = r->body_is_form ? json_string_value(json_object_get(r->json, "_back")) : NULL;
+	return local_path(back) ? back : "/";
+}
+
 Layout layout_for(const char *page, struct ctx *c)
 {
 	Layout l;
@@ -210,6 +243,7 @@ Layout layout_for(const char *page, struct ctx *c)
 	form_token(token);
 	l.form_token = token;
 	l.path = c->req->path ? c->req->path : "/";
+	l.next = next_for(c);
 	return l;
 }
 

@@ -2,6 +2,7 @@
 according to `tidy -errors -quiet`: any tidy error fails the page's test, and so do the
 warnings that mean broken structure (STRUCTURAL); other warnings are printed. One test
 per page so a report names the broken page; each page is kept in tests/out/html/."""
+import datetime
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ import urllib.parse
 from stack import OUT, wait_until
 
 # tidy 5.6 predates these (valid in the HTML living standard): not shown as warnings.
-TIDY_GAPS = re.compile(r'proprietary attribute "(inputmode|autofocus)"')
+TIDY_GAPS = re.compile(r'proprietary attribute "(inputmode|autofocus|minlength)"')
 # tidy reports broken structure (a stray or unclosed tag, a duplicate id) only as a
 # "Warning": these fail like errors do.
 STRUCTURAL = re.compile(r"discarding unexpected|missing </|already defined|isn't allowed in|is not recognized")
@@ -37,13 +38,22 @@ def _setup(stack):
     wait_until(lambda: any(x.get("ticketCode") for x in (stack.get(
         "/mypage?customer=" + urllib.parse.quote(CUSTOMER)).json or {}).get("reservations", [])),
         what="the ticket on mypage")
-    past = stack.post("/reservations", json={"roomId": rid, "customer": CUSTOMER, "card": "4242424242424242"})
-    assert past.status == 201, past
-    db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
-    with db:
-        db.execute("UPDATE reservation SET check_in = date('now', '-3 days'), check_out = date('now', '-2 days') "
-                   "WHERE id = ?", (past.json["id"],))
-    db.close()
+    # Two stays moved into the past (a review each: one rated, one not).
+    past, past2 = [stack.post("/reservations", json={
+        "roomId": rid, "customer": CUSTOMER, "card": "4242424242424242",
+        "checkIn": (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=d)).isoformat()})
+        for d in (10, 11)]
+    assert past.status == 201 and past2.status == 201, (past, past2)
+    for ids in ((past.json["id"],), (past2.json["id"],)):
+        db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
+        with db:
+            db.execute("UPDATE reservation SET check_in = date('now', '-3 days'), check_out = date('now', '-2 days') "
+                       "WHERE id = ?", ids)
+        db.close()
+        db = sqlite3.connect(os.path.join(stack.var, "db", "rooms.db"), timeout=10)
+        with db:  # the hold says who stayed when, and so who may review
+            db.execute("UPDATE hold SET check_in = date('now', '-3 days'), nights = 1 WHERE reservation_id = ?", ids)
+        db.close()
     page = stack.get("/rooms/%d" % rid, headers=BROWSER)
     token = re.search(r"csrf=([0-9a-f]{32})", page.header("set-cookie") or "")
     assert token, "an HTML page sets the csrf cookie: %r" % page.header("set-cookie")
@@ -68,10 +78,10 @@ def _setup(stack):
     return _fixture
 
 
-def _form_post(stack, path, fields):
+def _form_post(stack, path, fields, auth="default"):
     f = _fixture
     return stack.request("POST", path, form=dict(fields, _csrf=f["csrf"]),
-                         headers=dict(BROWSER, Cookie="csrf=%s" % f["csrf"]))
+                         headers=dict(BROWSER, Cookie="csrf=%s" % f["csrf"]), auth=auth)
 
 
 # name -> (how to fetch it, expected status). f is the fixture.
@@ -87,9 +97,16 @@ PAGES = {
     "reservation_after_stay": (lambda s, f: s.get("/reservations/%d" % f["past"], headers=BROWSER), 200),
     "reservations_of_room": (lambda s, f: s.get("/reservations?roomId=%d" % f["room"], headers=BROWSER), 200),
     "reservation_cancel": (lambda s, f: s.get("/reservations/%d/cancel" % f["reservation"], headers=BROWSER), 200),
-    "mypage_anonymous": (lambda s, f: s.get("/mypage", headers=BROWSER), 200),
-    "mypage_customer": (lambda s, f: s.get("/mypage", headers=dict(
-        BROWSER, Cookie="customer=" + urllib.parse.quote(CUSTOMER))), 200),
+    "room_signed_out": (lambda s, f: s.get("/rooms/%d" % f["room"], headers=BROWSER, auth=None), 200),
+    "mypage": (lambda s, f: s.get("/mypage", headers=BROWSER), 200),
+    "sign_in": (lambda s, f: s.get("/sign-in?next=%2Fmypage", headers=BROWSER, auth=None), 200),
+    "sign_in_failed": (lambda s, f: _form_post(s, "/sign-in", {
+        "email": "nobody@example.com", "password": "not the password", "_next": "/mypage"}, auth=None), 401),
+    "sign_up": (lambda s, f: s.get("/sign-up?next=%2Frooms", headers=BROWSER, auth=None), 200),
+    "sign_up_with_errors": (lambda s, f: _form_post(s, "/sign-up", {
+        "name": "Ann <b>", "email": "not-an-email", "password": "short", "_next": "/rooms"}, auth=None), 422),
+    "account": (lambda s, f: s.get("/account", headers=BROWSER), 200),
+    "token_new": (lambda s, f: _form_post(s, "/account/tokens", {"name": "html <check>"}), 201),
     "booking_form_with_errors": (lambda s, f: _form_post(s, "/reservations", {
         "roomId": f["room"], "checkIn": "not-a-date", "nights": "0", "guests": "1", "customer": "x", "card": ""}), 422),
     "room_form_with_errors": (lambda s, f: _form_post(s, "/rooms", {"name": "", "desc": "", "capacity": "0"}), 422),

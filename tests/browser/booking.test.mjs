@@ -2,14 +2,15 @@
 import { test } from 'node:test';
 import {
   addDays, api, assert, book, calendarCell, CARD_OK, createRoom, held, mypageRow, open,
-  reloadUntil, showMyBookings, submit, text, today, uniq,
+  reloadUntil, signUp, submit, text, today, uniq,
   inBrowser,
 } from './lib.mjs';
 
 test('book a room through the form and see it on mypage with its ticket', inBrowser(async ({ page, shot }) => {
   const name = uniq('Harbour loft');
   const room = await createRoom({ name, desc: 'Two beds, sea view', capacity: 3, price: 1500 });
-  const customer = `${uniq('ann')}@example.com`;
+  const me = await signUp(page, uniq('Ann'), { shot });
+  const customer = uniq('Ann\'s mother');
   const night = addDays(today(), 2);
 
   assert.equal(await open(page, `/rooms/${room.id}`), 200);
@@ -24,13 +25,14 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
   const field = (label) => form.getByLabel(label, { exact: true });
   assert.equal(await field('Check-in date').getAttribute('type'), 'date', '#checkIn is type=date');
   for (const [label, id] of [['Check-in date', 'checkIn'], ['Nights', 'nights'], ['Guests', 'guests'],
-    ['Your email or name', 'customer'], ['Card number', 'card']]) {
+    ['Guest name', 'customer'], ['Card number', 'card']]) {
     assert.equal(await field(label).getAttribute('id'), id, `field labelled "${label}" is #${id}`);
   }
+  assert.equal(await field('Guest name').inputValue(), me.name, 'the guest name defaults to the account\'s name');
   await field('Check-in date').fill(night);
   await field('Nights').fill('2');
   await field('Guests').fill('2');
-  await field('Your email or name').fill(customer);
+  await field('Guest name').fill(customer);
   await field('Card number').fill(CARD_OK);
   await shot('form-filled');
   const r = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
@@ -57,7 +59,10 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
   assert.equal(res.guests, 2);
   assert.equal(res.amount, 1500 * 2 * 2, 'amount = price x guests x nights');
 
-  await showMyBookings(page, customer, shot);
+  assert.equal(res.accountId, me.account.id, 'booked by the signed-in account');
+
+  await Promise.all([page.waitForNavigation(), page.locator('header.site').getByRole('link', { name: 'My bookings', exact: true }).click()]);
+  assert.equal(new URL(page.url()).pathname, '/mypage', '"My bookings" is /mypage, no email to type');
   const row = mypageRow(page, id);
   await reloadUntil(page, async () => (await row.count()) && (await text(row)).includes(code),
     `mypage row ${id} with ticket ${code}`);
@@ -70,16 +75,16 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
 
 test('cancel from mypage and see the capacity come back on the calendar', inBrowser(async ({ page, shot }) => {
   const room = await createRoom({ name: uniq('Garden room'), capacity: 3, price: 900 });
-  const customer = uniq('bob');
+  const me = await signUp(page, uniq('Bob'));
   const night = addDays(today(), 3);
-  const older = await book({ roomId: room.id, checkIn: addDays(night, 7), guests: 1, customer });
-  const r1 = await book({ roomId: room.id, checkIn: night, nights: 1, guests: 2, customer });
+  const older = await book({ roomId: room.id, checkIn: addDays(night, 7), guests: 1 }, me.token);
+  const r1 = await book({ roomId: room.id, checkIn: night, nights: 1, guests: 2 }, me.token);
 
   await open(page, `/rooms/${room.id}`);
   assert.match(await text(await calendarCell(page, night)), /\b1 left\b/, `"1 left" on ${night} after booking 2 of 3`);
   await shot('room-before-cancel');
 
-  await showMyBookings(page, customer, shot);
+  await open(page, '/mypage');
   await reloadUntil(page, async () => (await mypageRow(page, r1.id).count()) && (await mypageRow(page, older.id).count()),
     'both reservations on mypage');
   const ids = await page.locator('table.reservations tr[data-reservation-id]').evaluateAll(

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import {
   addDays, assert, book, calendarCell, CARD_DECLINED, CARD_OK, createRoom, held, open,
-  reservationsOf, submit, text, today, uniq,
+  reservationsOf, signUp, submit, text, today, uniq,
   inBrowser,
 } from './lib.mjs';
 
@@ -15,7 +15,7 @@ async function tryBooking(page, f) {
   await field('Check-in date').fill(f.checkIn);
   await field('Nights').fill(String(f.nights));
   await field('Guests').fill(String(f.guests));
-  await field('Your email or name').fill(f.customer);
+  await field('Guest name').fill(f.customer);
   await field('Card number').fill(f.card);
   return submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
 }
@@ -41,7 +41,8 @@ async function assertFormBack(page, r, status, cause, f) {
 
 test('a declined card shows the error and books nothing', inBrowser(async ({ page, shot }) => {
   const room = await createRoom({ name: uniq('Attic'), capacity: 2, price: 1200 });
-  const f = { checkIn: addDays(today(), 4), nights: 2, guests: 1, customer: `${uniq('dee')}@example.com`, card: CARD_DECLINED };
+  const f = { checkIn: addDays(today(), 4), nights: 2, guests: 1, customer: uniq('Dee'), card: CARD_DECLINED };
+  await signUp(page, uniq('Dee'));
   await open(page, `/rooms/${room.id}`);
   const r = await tryBooking(page, f);
   await shot('declined');
@@ -60,6 +61,7 @@ test('a sold-out night cannot be booked', inBrowser(async ({ page, shot }) => {
   const night = addDays(today(), 5);
   const first = await book({ roomId: room.id, checkIn: night, customer: uniq('early') });
 
+  await signUp(page, uniq('Late'));
   await open(page, `/rooms/${room.id}`);
   const cell = await calendarCell(page, night);
   assert.match(await cell.getAttribute('class'), /\bsold-out\b/, `td.sold-out for ${night}`);
@@ -80,6 +82,7 @@ test('a sold-out night cannot be booked', inBrowser(async ({ page, shot }) => {
 test('an invalid field is pointed out and books nothing', inBrowser(async ({ page, shot }) => {
   const room = await createRoom({ name: uniq('Loft'), capacity: 2, price: 800 });
   const f = { checkIn: addDays(today(), 6), nights: 0, guests: 1, customer: uniq('ivy'), card: CARD_OK };
+  await signUp(page, uniq('Ivy'));
   await open(page, `/rooms/${room.id}`);
   const r = await tryBooking(page, f);
   await shot('invalid-nights');

@@ -2,7 +2,7 @@
 // booking force-cancelled on their mypage.
 import { test } from 'node:test';
 import {
-  addDays, assert, book, mypageRow, open, reloadUntil, showMyBookings, submit, text, today, uniq,
+  addDays, assert, book, fillSignUp, mypageRow, open, reloadUntil, signUp, submit, text, today, uniq,
   inBrowser,
 } from './lib.mjs';
 
@@ -11,7 +11,14 @@ test('create, edit and delete a room as a host; the guest sees the forced cancel
     const name = uniq('Exhibition hall');
     await open(page, '/rooms');
     await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Host a room', exact: true }).click()]);
-    assert.equal(new URL(page.url()).pathname, '/rooms/new', '"Host a room" leads to /rooms/new');
+    // Signed out: the sign-in page first, then (a new account) back to the host form.
+    assert.equal(new URL(page.url()).pathname, '/sign-in', 'signed out, "Host a room" leads to sign-in first');
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/rooms/new', 'with next=/rooms/new');
+    await shot('sign-in-first');
+    await Promise.all([page.waitForNavigation(), page.locator('main').getByRole('link', { name: 'Create an account', exact: true }).click()]);
+    assert.equal(new URL(page.url()).pathname, '/sign-up');
+    const host = await fillSignUp(page, uniq('Hester Host'));
+    assert.equal(host.landed.url, '/rooms/new', 'after signing up, "Host a room" is where the host lands');
     const field = (label) => page.getByLabel(label, { exact: true });
     for (const [label, id] of [['Name', 'name'], ['Description', 'desc'], ['Places per night', 'capacity'],
       ['Price per guest per night, in cents', 'price']]) {
@@ -46,11 +53,22 @@ test('create, edit and delete a room as a host; the guest sees the forced cancel
     assert.equal(await text(page.locator('h1')), renamed, 'h1 shows the new name');
     assert.match(await text(page.locator('table.calendar')), /\b6 left\b/, 'the calendar uses the new capacity');
 
-    // A guest books it (in their own browser).
-    const customer = `${uniq('gus')}@example.com`;
-    const resv = await book({ roomId, checkIn: addDays(today(), 3), guests: 2, customer });
+    const hostLinks = ['Edit this room', 'Its reservations', 'Availability table', 'Delete it'];
+    for (const l of hostLinks) {
+      assert.equal(await page.locator('main').getByRole('link', { name: l, exact: true }).count(), 1, `the host sees "${l}"`);
+    }
+
+    // A guest books it (in their own browser, their own account): no host links for them.
     const guest = await newPage();
-    await showMyBookings(guest, customer);
+    const gus = await signUp(guest, uniq('Gus'));
+    await open(guest, `/rooms/${roomId}`);
+    await shot('room-as-guest', guest);
+    for (const l of hostLinks) {
+      assert.equal(await guest.locator('main').getByRole('link', { name: l, exact: true }).count(), 0, `a guest does not see "${l}"`);
+    }
+    assert.equal(await open(guest, `/rooms/${roomId}/edit`), 403, 'and editing it is refused');
+    const resv = await book({ roomId, checkIn: addDays(today(), 3), guests: 2 }, gus.token);
+    await open(guest, '/mypage');
     await reloadUntil(guest, async () => (await mypageRow(guest, resv.id).getAttribute('data-status').catch(() => null)) === 'confirmed',
       'the guest\'s confirmed row');
     await shot('guest-mypage-before', guest);

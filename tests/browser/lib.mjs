@@ -73,7 +73,13 @@ export function inBrowser(fn, { viewport = { width: 1024, height: 800 } } = {}) 
 }
 
 // -- the JSON API (set-up and checks behind the pages) ---------------------------------
-export async function api(method, p, body, headers = {}) {
+// Every API call carries a bearer token: by default that of one account made for the
+// set-up ("the API account", who therefore hosts the rooms createRoom makes); pass
+// { token } (another account's) or { token: null } (anonymous) in headers' place.
+export const PASSWORD = 'correct horse battery staple';
+let apiToken = null;
+
+async function rawApi(method, p, body, headers = {}) {
   const res = await fetch(BASE + p, {
     method,
     headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
@@ -86,14 +92,34 @@ export async function api(method, p, body, headers = {}) {
   return { status: res.status, json, text, headers: res.headers };
 }
 
+/** Signs up an account over the API and signs it in: { account, token, email, password, name }. */
+export async function apiAccount(name) {
+  const email = `${uniq(slug(name) || 'someone')}@example.com`;
+  const a = await rawApi('POST', '/accounts', { email, password: PASSWORD, name });
+  assert.equal(a.status, 201, `POST /accounts: ${a.text}`);
+  const s = await rawApi('POST', '/sessions', { email, password: PASSWORD });
+  assert.equal(s.status, 201, `POST /sessions: ${s.text}`);
+  return { account: s.json.account, token: s.json.token, email, password: PASSWORD, name };
+}
+
+/** A JSON API call; opts.token: whose (default the API account's; null: anonymous). */
+export async function api(method, p, body, { token, headers = {} } = {}) {
+  if (token === undefined) {
+    if (!apiToken) apiToken = (await apiAccount('API host')).token;
+    token = apiToken;
+  }
+  return rawApi(method, p, body, token ? { Authorization: `Bearer ${token}`, ...headers } : headers);
+}
+
 export async function createRoom(fields) {
   const r = await api('POST', '/rooms', fields);
   assert.equal(r.status, 201, `POST /rooms: ${r.text}`);
   return r.json;
 }
 
-export async function book(fields) {
-  const r = await api('POST', '/reservations', { card: CARD_OK, ...fields });
+/** Books over the API, as the account of token (default: the API account). */
+export async function book(fields, token) {
+  const r = await api('POST', '/reservations', { card: CARD_OK, ...fields }, { token });
   assert.equal(r.status, 201, `POST /reservations: ${r.text}`);
   return r.json;
 }
@@ -173,19 +199,51 @@ export async function calendarCell(page, date) {
   return cell;
 }
 
-/** Makes this browser known to /mypage as customer (the "Email or name" form) unless it already is. */
-export async function showMyBookings(page, customer, shot) {
-  await open(page, '/mypage');
-  const field = page.getByLabel('Email or name', { exact: true });
-  if (await field.count()) {
-    assert.equal(await field.getAttribute('id'), 'customer', 'the mypage field is #customer');
-    if (shot) await shot('mypage-who-are-you');
-    await field.fill(customer);
-    const r = await submit(page, 'Show my bookings');
-    assert.equal(r.post, 303, '"Show my bookings" answers 303');
-    assert.equal(r.url, '/mypage', '"Show my bookings" leads back to /mypage');
-  }
-  return page;
+// -- accounts in the browser ---------------------------------------------------------
+
+/** The header's signed-in part (form.who with the account link and Sign out), or null. */
+export const signedInAs = async (page) => {
+  const who = page.locator('header.site form.who .account');
+  return (await who.count()) ? text(who) : null;
+};
+
+/**
+ * Signs up through the real form (/sign-up) as name, from wherever page is; lands signed
+ * in. Returns { name, email, password, token } — token: a bearer token of the same
+ * account (a second sign-in over the API), for set-up and checks.
+ */
+export async function signUp(page, name, { shot, next } = {}) {
+  await open(page, next ? `/sign-up?next=${encodeURIComponent(next)}` : '/sign-up');
+  return fillSignUp(page, name, { shot });
+}
+
+/** Like signUp, on the sign-up page page is already on; also returns .landed (submit()'s result). */
+export async function fillSignUp(page, name, { shot } = {}) {
+  const email = `${uniq(slug(name) || 'someone')}@example.com`;
+  const form = page.locator('main form[action="/sign-up"]');
+  await form.getByLabel('Your name', { exact: true }).fill(name);
+  await form.getByLabel('Email', { exact: true }).fill(email);
+  await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  if (shot) await shot('sign-up-form');
+  const r = await submit(page, form.getByRole('button', { name: 'Create account', exact: true }));
+  assert.equal(r.post, 303, `"Create account" answers 303 (then ${r.status} at ${r.url})`);
+  assert.equal(await signedInAs(page), name, 'the header shows the new account signed in');
+  const s = await api('POST', '/sessions', { email, password: PASSWORD }, { token: null });
+  assert.equal(s.status, 201, `POST /sessions: ${s.text}`);
+  return { name, email, password: PASSWORD, token: s.json.token, account: s.json.account, landed: r };
+}
+
+/** Fills and submits the sign-in form page is on; returns submit()'s result. */
+export async function fillSignIn(page, email, password) {
+  const form = page.locator('main form[action="/sign-in"]');
+  await form.getByLabel('Email', { exact: true }).fill(email);
+  await form.getByLabel('Password', { exact: true }).fill(password);
+  return submit(page, form.getByRole('button', { name: 'Sign in', exact: true }));
+}
+
+/** Signs out with the header's button; returns submit()'s result. */
+export async function signOut(page) {
+  return submit(page, page.locator('header.site form.who').getByRole('button', { name: 'Sign out', exact: true }));
 }
 
 /** The row of a reservation in mypage's table.reservations. */

@@ -1,7 +1,7 @@
 // Pages on a narrow phone, and the review form after a stay.
 import { test } from 'node:test';
 import {
-  addDays, assert, book, createRoom, mypageRow, open, reloadUntil, showMyBookings, sql, submit, text,
+  addDays, assert, book, createRoom, mypageRow, open, reloadUntil, signUp, sql, submit, text,
   today, uniq,
   inBrowser,
 } from './lib.mjs';
@@ -29,43 +29,59 @@ const noHorizontalScroll = (page) => page.evaluate(() => {
   };
 });
 
-test('the room page and mypage fit a 320 px wide phone', inBrowser(async ({ page, shot }) => {
+test('the room page, sign-in, account and mypage fit a 320 px wide phone', inBrowser(async ({ page, shot }) => {
   const room = await createRoom({
     name: uniq('Seaside apartment with a rather long name for a small screen'),
     desc: 'A description long enough to wrap over several lines on a narrow phone screen. '.repeat(3),
     capacity: 5, price: 123456,
   });
-  const customer = `${uniq('a-rather-long-customer-name')}@example.com`;
-  const r = await book({ roomId: room.id, checkIn: addDays(today(), 1), nights: 3, guests: 2, customer });
+  const problems = [];
+  const fits = async (what) => {
+    const m = await noHorizontalScroll(page);
+    if (m.scrollWidth > 320) problems.push(`${what} scrollWidth ${m.scrollWidth} > 320; too wide: ${m.wide.join(', ')}`);
+  };
+  assert.equal(await open(page, `/rooms/${room.id}`), 200);
+  await shot('room-320-signed-out');
+  await fits('room page (signed out)');
+  assert.equal(await open(page, '/sign-in'), 200);
+  await shot('sign-in-320');
+  await fits('sign-in page');
+
+  const me = await signUp(page, 'Maximiliane Alexandra Wolkenstein-Trostburg von Hohenlohe');
+  await shot('signed-up-320');
+  await fits('page after sign-up');
+  const r = await book({ roomId: room.id, checkIn: addDays(today(), 1), nights: 3, guests: 2 }, me.token);
 
   assert.equal(await open(page, `/rooms/${room.id}`), 200);
   await shot('room-320');
-  const problems = [];
-  let m = await noHorizontalScroll(page);
-  if (m.scrollWidth > 320) problems.push(`room page scrollWidth ${m.scrollWidth} > 320; too wide: ${m.wide.join(', ')}`);
+  await fits('room page');
+  assert.equal(await open(page, '/account'), 200);
+  await shot('account-320');
+  await fits('account page');
 
-  await showMyBookings(page, customer);
+  await open(page, '/mypage');
   const row = mypageRow(page, r.id);
   await reloadUntil(page, async () => (await row.count()) && /issued|[0-9a-f]{8}/i.test(await text(row))
     && (await page.locator('.messages li').count()) > 0, 'the row with its ticket, and a message, on mypage');
   await shot('mypage-320');
-  m = await noHorizontalScroll(page);
-  if (m.scrollWidth > 320) problems.push(`mypage scrollWidth ${m.scrollWidth} > 320; too wide: ${m.wide.join(', ')}`);
+  await fits('mypage');
   assert.deepEqual(problems, [], 'no horizontal scroll at 320 px');
 }, { viewport: { width: 320, height: 640 } }));
 
 test('after the stay the reservation page offers a review form', inBrowser(async ({ page, shot }) => {
   const room = await createRoom({ name: uniq('Cabin'), capacity: 2, price: 700 });
-  const customer = uniq('rita');
-  const r = await book({ roomId: room.id, checkIn: addDays(today(), 1), nights: 2, customer });
+  const me = await signUp(page, uniq('Rita'));
+  const r = await book({ roomId: room.id, checkIn: addDays(today(), 1), nights: 2 }, me.token);
   const reviewForm = page.locator(`form[action="/rooms/${room.id}/reviews"]`);
 
   assert.equal(await open(page, `/reservations/${r.id}`), 200);
   assert.equal(await reviewForm.count(), 0, 'no review form before the stay');
 
-  // Move the stay into the past (the reservations service's own database).
+  // Move the stay into the past (the reservations service's own database, and the
+  // rooms service's hold, which says who stayed when and so who may review).
   const checkIn = addDays(today(), -4);
   sql('reservations', `UPDATE reservation SET check_in='${checkIn}', check_out='${addDays(checkIn, 2)}' WHERE id=${r.id}`);
+  sql('rooms', `UPDATE hold SET check_in='${checkIn}' WHERE reservation_id=${r.id}`);
   await page.reload();
   await shot('reservation-after-stay');
   assert.equal(await reviewForm.count(), 1, 'a review form once the stay is over');

@@ -1,0 +1,176 @@
+// Accounts in the browser (SPEC §6): sign up, sign in and back to where you were going,
+// sign out; the booking form's values survive the detour through sign-in; wrong
+// passwords and too many of them.
+import { test } from 'node:test';
+import {
+  addDays, api, apiAccount, assert, BASE, CARD_OK, createRoom, fillSignIn, mypageRow, open, PASSWORD,
+  signedInAs, signOut, signUp, submit, text, today, uniq,
+  inBrowser,
+} from './lib.mjs';
+
+const path = (page) => new URL(page.url()).pathname;
+
+test('sign up, book, find it on My bookings, sign out, and sign in again back to My bookings',
+  inBrowser(async ({ page, context, shot }) => {
+    const room = await createRoom({ name: uniq('Lake cabin'), capacity: 2, price: 1100 });
+    assert.equal(await open(page, '/rooms'), 200);
+    assert.equal(await signedInAs(page), null, 'signed out at first');
+    const who = page.locator('header.site .who');
+    assert.equal(await who.getByRole('link', { name: 'Sign in', exact: true }).count(), 1, 'the header offers "Sign in"');
+    await shot('signed-out-header');
+    await Promise.all([page.waitForNavigation(), who.getByRole('link', { name: 'Create an account', exact: true }).click()]);
+    assert.equal(path(page), '/sign-up');
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/rooms', 'next is the page the link was on');
+
+    const name = uniq('Nora Nightingale');
+    const me = await signUp(page, name, { shot, next: '/rooms' });
+    await shot('signed-up');
+    assert.equal(me.landed.url, '/rooms', 'back on /rooms, signed in');
+    assert.equal(await signedInAs(page), name, 'the header names the account');
+    assert.equal(await page.locator('header.site').getByRole('button', { name: 'Sign out', exact: true }).count(), 1,
+      'and has a Sign out button');
+    const session = (await context.cookies(BASE)).find((c) => c.name === 'rb_session');
+    assert.ok(session && session.httpOnly && session.sameSite === 'Lax', 'an HttpOnly SameSite=Lax session cookie');
+
+    // Book through the form: the guest name is the account's.
+    await open(page, `/rooms/${room.id}`);
+    const form = page.locator('form.booking');
+    assert.equal(await form.getByLabel('Guest name', { exact: true }).inputValue(), name, 'Guest name defaults to mine');
+    await form.getByLabel('Check-in date', { exact: true }).fill(addDays(today(), 3));
+    await form.getByLabel('Card number', { exact: true }).fill(CARD_OK);
+    const b = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
+    assert.equal(b.post, 303, 'booked');
+    const id = Number(b.url.match(/^\/reservations\/(\d+)$/)[1]);
+
+    await open(page, '/mypage');
+    assert.equal(await page.locator('main #customer, main input[type=email]').count(), 0, 'no email to type on My bookings');
+    assert.equal(await mypageRow(page, id).count(), 1, 'my booking is on My bookings');
+    assert.match(await text(page.locator('main')), new RegExp(name), 'My bookings greets me by name');
+    await shot('mypage');
+
+    const out = await signOut(page);
+    await shot('signed-out');
+    assert.equal(out.post, 303, 'Sign out answers 303');
+    assert.equal(await signedInAs(page), null, 'the header is signed out again');
+    assert.match(await text(page.locator('.flash')), /signed out/i, 'a flash says so');
+    const first = (await context.cookies(BASE)).find((c) => c.name === 'rb_session');
+    assert.ok(!first, 'the session cookie is gone');
+
+    // A protected page sends me to sign in, and back.
+    const res = await page.goto(`${BASE}/mypage`);
+    assert.equal(path(page), '/sign-in', '/mypage signed out leads to /sign-in');
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/mypage', 'with next=/mypage');
+    assert.equal(res.request().redirectedFrom() && (await res.request().redirectedFrom().response()).status(), 303);
+    await shot('sign-in-page');
+    const r = await fillSignIn(page, me.email, PASSWORD);
+    await shot('back-on-mypage');
+    assert.equal(r.post, 303, 'signing in answers 303');
+    assert.equal(r.url, '/mypage', 'and leads back to /mypage');
+    assert.equal(await signedInAs(page), name);
+    assert.equal(await mypageRow(page, id).count(), 1, 'my booking is still there');
+    const again = (await context.cookies(BASE)).find((c) => c.name === 'rb_session');
+    assert.ok(again && again.value !== session.value, 'a new session id at sign-in');
+  }));
+
+test('a wrong password shows the sign-in form again, keeps next and the email, never the password',
+  inBrowser(async ({ page, shot }) => {
+    const who = await apiAccount(uniq('Walter'));
+    await page.goto(`${BASE}/mypage`);
+    assert.equal(path(page), '/sign-in');
+    const wrong = 'not my password at all';
+    const r = await fillSignIn(page, who.email, wrong);
+    await shot('wrong-password');
+    assert.equal(r.post, 401, 'a wrong password answers 401');
+    const summary = page.locator('.error-summary');
+    assert.equal(await summary.count(), 1, 'an error summary');
+    assert.match(await text(summary), /email or the password is not right/i, 'saying what is wrong');
+    assert.equal(await page.locator('#email').inputValue(), who.email, 'the email is kept');
+    assert.equal(await page.locator('#password').inputValue(), '', 'the password is not');
+    assert.ok(!(await page.content()).includes(wrong), 'the password is nowhere in the page');
+    const r2 = await fillSignIn(page, who.email, PASSWORD);
+    assert.equal(r2.url, '/mypage', 'the next sign-in still leads back to /mypage');
+  }));
+
+test('too many failed sign-ins show a friendly message (429)', inBrowser(async ({ page, shot }) => {
+  const email = `${uniq('nobody')}@example.com`;
+  await open(page, '/sign-in');
+  let r = null;
+  for (let i = 0; i < 12; i += 1) {
+    r = await fillSignIn(page, email, `wrong password ${i}`);
+    if (r.post === 429) break;
+    assert.equal(r.post, 401, `attempt ${i + 1} answers 401 until the limit`);
+  }
+  await shot('too-many');
+  assert.equal(r.post, 429, 'sign-in is paused after too many failures');
+  const summary = page.locator('.error-summary');
+  assert.match(await text(summary), /too many failed sign-ins.*wait \d+ (second|minute)s? and try again/i,
+    'the summary says to wait');
+  assert.equal(await page.locator('form[action="/sign-in"]').count(), 1, 'the form is still there');
+}));
+
+test('a booking form submitted signed out comes back after sign-in with its values (not the card)',
+  inBrowser(async ({ page, shot }) => {
+    const room = await createRoom({ name: uniq('Mill house'), capacity: 4, price: 900 });
+    const who = await apiAccount(uniq('Dora'));
+    const f = { checkIn: addDays(today(), 9), nights: '3', guests: '2', customer: 'Dora’s grandmother & co' };
+    await open(page, `/rooms/${room.id}`);
+    const form = page.locator('form.booking');
+    assert.equal(await form.locator('#card').count(), 0, 'signed out, the form asks no card');
+    await form.getByLabel('Check-in date', { exact: true }).fill(f.checkIn);
+    await form.getByLabel('Nights', { exact: true }).fill(f.nights);
+    await form.getByLabel('Guests', { exact: true }).fill(f.guests);
+    await form.getByLabel('Guest name', { exact: true }).fill(f.customer);
+    await shot('filled-signed-out');
+    const d = await submit(page, form.getByRole('button', { name: 'Sign in to book', exact: true }));
+    assert.equal(d.post, 303, 'the post answers 303 to sign-in');
+    assert.equal(path(page), '/sign-in', 'sign in first');
+    const next = new URL(page.url()).searchParams.get('next');
+    assert.match(next, new RegExp(`^/rooms/${room.id}\\?`), 'next is the room page with the form values');
+    await shot('detour-sign-in');
+    // The sign-up link keeps it too.
+    const up = new URL(await page.locator('main').getByRole('link', { name: 'Create an account', exact: true }).getAttribute('href'), BASE);
+    assert.equal(up.searchParams.get('next'), next, 'so does "Create an account"');
+
+    const r = await fillSignIn(page, who.email, PASSWORD);
+    await shot('back-on-room');
+    assert.equal(r.post, 303);
+    assert.equal(path(page), `/rooms/${room.id}`, 'back on the room page');
+    const value = (id) => form.locator(`#${id}`).inputValue();
+    assert.equal(await value('checkIn'), f.checkIn, 'check-in kept');
+    assert.equal(await value('nights'), f.nights, 'nights kept');
+    assert.equal(await value('guests'), f.guests, 'guests kept');
+    assert.equal(await value('customer'), f.customer, 'guest name kept');
+    assert.equal(await value('card'), '', 'the card is asked now');
+    await form.getByLabel('Card number', { exact: true }).fill(CARD_OK);
+    const b = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
+    assert.equal(b.post, 303, 'and booking works');
+    assert.match(b.url, /^\/reservations\/\d+$/);
+    assert.match(await text(page.locator('main')), /Dora’s grandmother & co/, 'for the guest named');
+  }));
+
+test('the account page makes an API token, shows it once, and revokes it', inBrowser(async ({ page, shot }) => {
+  const me = await signUp(page, uniq('Tess'));
+  await Promise.all([page.waitForNavigation(), page.locator('header.site .who .account').click()]);
+  assert.equal(path(page), '/account', 'the name in the header leads to the account page');
+  assert.match(await text(page.locator('main .facts')), new RegExp(me.email.replace(/[.]/g, '\\.')), 'it shows my email');
+  await shot('account');
+  const form = page.locator('main form[action="/account/tokens"]');
+  await form.getByLabel('Token name', { exact: true }).fill('nightly script');
+  const r = await submit(page, form.getByRole('button', { name: 'Create token', exact: true }));
+  await shot('token-shown');
+  assert.equal(r.post, 201, 'the token page is the answer itself (no redirect could carry the secret)');
+  const token = await text(page.locator('code.token'));
+  assert.match(token, /^rbt_[0-9a-f]{64}$/, 'the token is shown');
+  const a = await api('GET', '/account', null, { token });
+  assert.equal(a.status, 200, 'the token works');
+  assert.equal(a.json.email, me.email, 'as my account');
+
+  await open(page, '/account');
+  assert.ok(!(await page.content()).includes(token), 'the account page never shows the secret again');
+  const revoke = page.locator('main .tokens li', { hasText: 'nightly script' }).getByRole('button', { name: /^Revoke/ });
+  const v = await submit(page, revoke);
+  await shot('token-revoked');
+  assert.equal(v.post, 303, 'revoking answers 303');
+  assert.equal(v.url, '/account', 'back to the account page');
+  assert.equal((await api('GET', '/account', null, { token })).status, 401, 'the revoked token is dead');
+}));
