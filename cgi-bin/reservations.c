@@ -660,6 +660,24 @@ static int reservations_apply(struct db *db, const struct event *ev, char *err, 
 /* Finishes one booking whose saga stopped: confirms it when payments approved a
  * charge, otherwise fails it (ReservationRejected releases the hold and refunds or
  * closes the payment). Leaves it for the next pass when payments is unreachable. */
+/* Whether payment p is for exactly what rooms holds for reservation id: 1 yes, 0 no (or
+ * nothing held), -1 when rooms cannot say now. */
+static int held_matches(long long id, json_t *p)
+{
+	char path[64];
+	struct call_result h;
+	snprintf(path, sizeof path, "/internal/holds/%lld", id);
+	if (client_call("rooms", "GET", path, NULL, &h)) {
+		call_result_free(&h);
+		return -1;
+	}
+	json_t *amount = json_object_get(h.body, "amount");
+	int ok = h.status == 200 && strcmp(field_text(h.body, "status"), "held") == 0 && json_is_integer(amount) &&
+	         payment_matches(p, json_integer_value(amount));
+	call_result_free(&h);
+	return ok;
+}
+
 static void recover_one(struct db *db, long long id)
 {
 	char path[64];
@@ -678,6 +696,18 @@ static void recover_one(struct db *db, long long id)
 		o.reason = approved ? NULL : "payment_declined";
 		o.payment_id = json_integer_value(json_object_get(r.body, "id"));
 		o.amount = json_is_integer(amount) ? json_integer_value(amount) : -1;
+	}
+	if (strcmp(o.status, "confirmed") == 0) {
+		int held = held_matches(id, r.body);
+		if (held < 0) { /* rooms unreachable: next pass */
+			call_result_free(&r);
+			return;
+		}
+		if (!held) { /* a charge that is not for what was held never confirms (it is refunded) */
+			log_error("reservation %lld: payment %lld does not match its hold; failing it", id, o.payment_id);
+			o.status = "failed";
+			o.reason = "unavailable";
+		}
 	}
 	int rc = saga_finish(db, id, &o);
 	if (rc == 1)

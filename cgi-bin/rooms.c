@@ -758,6 +758,14 @@ static int holds_release(struct ctx *c)
 	return 200;
 }
 
+/* GET /internal/holds/{id}: the hold of a reservation (the recovery pass compares a
+ * charge with it), or 404. */
+static int holds_get(struct ctx *c)
+{
+	c->res->model = hold_load(c->db, c->req->ids[0]);
+	return c->res->model ? 200 : problem(c, 404, "reservation %lld holds nothing", c->req->ids[0]);
+}
+
 /* Policy: a cancelled or rejected reservation gives its capacity back. */
 static int rooms_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
@@ -793,6 +801,7 @@ static const struct route routes[] = {
 	{"DELETE", "/reviews/{id}", reviews_delete, "", 0},
 	{"GET", "/check/chkAndReqReserve", check_reserve, "roomId", ROUTE_PUBLIC},
 	{"POST", "/internal/holds", holds_create, "", ROUTE_INTERNAL},
+	{"GET", "/internal/holds/{id}", holds_get, "", ROUTE_INTERNAL},
 	{"POST", "/internal/holds/{id}/release", holds_release, "", ROUTE_INTERNAL},
 };
 

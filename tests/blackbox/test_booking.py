@@ -264,16 +264,34 @@ def test_recovery_fails_a_stale_booking_without_payment(stack):
     assert got["status"] == "failed" and got["reason"] == "unavailable", got
 
 
-def test_recovery_confirms_a_stale_booking_that_was_charged(stack):
+def stale_charged_booking(stack, rid, charged):
+    """A booking whose process died after rooms held it (one night, one guest, price
+    1000) and payments charged `charged`; returns (room, charge)."""
     room = new_room(stack)
-    rid = 8800001  # charged before the process died, so before the row is seen
-    charge = stack.post("/internal/payments", {"reservationId": rid, "amount": 100, "currency": "EUR"},
-                        internal=True)
+    hold = stack.post("/internal/holds", {"reservationId": rid, "roomId": room, "checkIn": day(30), "nights": 1,
+                                          "guests": 1, "accountId": stack.account["id"]}, internal=True)
+    assert hold.status == 201 and hold.json["amount"] == 1000, hold
+    charge = stack.post("/internal/payments", {"reservationId": rid, "amount": charged, "currency": "EUR",
+                                               "accountId": stack.account["id"]}, internal=True)
     assert charge.status == 201, charge
     insert_stale_requested(stack, room, rid)
-    got = wait_until(lambda: stack.get("/reservations/%d" % rid).json["status"] != "requested" and
-                     stack.get("/reservations/%d" % rid).json, timeout=15, what="recovery")
+    return room, charge
+
+
+def test_recovery_confirms_a_stale_booking_that_was_charged(stack):
+    _, charge = stale_charged_booking(stack, 8800001, 1000)
+    got = wait_until(lambda: stack.get("/reservations/8800001").json["status"] != "requested" and
+                     stack.get("/reservations/8800001").json, timeout=15, what="recovery")
     assert got["status"] == "confirmed" and got["paymentId"] == charge.json["id"], got
+
+
+def test_recovery_never_confirms_a_charge_that_differs_from_the_hold(stack):
+    room, charge = stale_charged_booking(stack, 8800003, 3)
+    got = wait_until(lambda: stack.get("/reservations/8800003").json["status"] != "requested" and
+                     stack.get("/reservations/8800003").json, timeout=15, what="recovery")
+    assert got["status"] == "failed", got
+    wait_until(lambda: payments_of(stack, 8800003)[0]["status"] == "refunded", what="refund of the odd charge")
+    wait_until(lambda: available(stack, room, day(30)) == 3, what="hold released")
 
 
 def test_idempotency_keys_expire_after_their_ttl_but_not_before_a_day(stack):
