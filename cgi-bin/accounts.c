@@ -466,10 +466,14 @@ static int credential_lookup(struct db *db, const struct request *r, struct who 
 	return found;
 }
 
-/* Keeps the credential's last use to the minute (the idle limit counts from it). */
+/* Keeps the credential's last use to the minute (the idle limit counts from it), or
+ * finer when the idle limit is short: a session in use must never idle out. */
 static void credential_touch(struct db *db, const struct who *w)
 {
-	if (w->used + USED_GRANULARITY_S > now_s() || db_begin(db))
+	long granularity = config_long("SESSION_IDLE_S", 7L * 86400) / 4;
+	if (granularity > USED_GRANULARITY_S)
+		granularity = USED_GRANULARITY_S;
+	if (w->used + granularity > now_s() || db_begin(db))
 		return;
 	sqlite3_stmt *st = db_prep(db, "UPDATE credential SET used_s = ? WHERE id = ?");
 	sqlite3_bind_int64(st, 1, now_s());
