@@ -134,6 +134,15 @@ static int email_key(const char *email, char *key, size_t size)
 	return 0;
 }
 
+/* True when s has a control character (a name travels in the identity check's headers). */
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 static int ascii_casecmp_equal(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
@@ -270,7 +279,8 @@ static int accounts_create(struct ctx *c)
 		field_error(errors, "email", "is required");
 	else if (email && email_key(email, key, sizeof key))
 		field_error(errors, "email", "must be an email address such as ann@example.com");
-	body_str(c, errors, "name", 200, &name);
+	if (body_str(c, errors, "name", 200, &name) == 1 && has_control(name))
+		field_error(errors, "name", "must not contain control characters such as line breaks");
 	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
 	if (why)
 		field_error(errors, "password", why);
@@ -493,6 +503,9 @@ static int auth_check(struct ctx *c)
 	credential_touch(c->db, &w);
 	response_header(c->res, "X-Account-Id", "%lld", w.account);
 	response_header(c->res, "X-Account-Role", "%s", w.role);
+	for (char *p = w.name; *p; p++) /* a header line ends at a line break: never inside a name */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	response_header(c->res, "X-Account-Name", "%s", w.name);
 	return 204;
 }

@@ -322,3 +322,22 @@ def test_sign_in_forms_need_the_csrf_token(stack):
     assert r.status == 303 and "rb_session=rbs_" in r.header("Set-Cookie"), (r, r.headers)
     cookie = r.header("Set-Cookie")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie, cookie
+
+
+def test_a_name_with_a_line_break_is_422(stack):
+    for name in ("Eve\r\nX-Account-Role: admin", "Eve\nX-Account-Id: 1", "Eve\rStatus: 500", "Eve\x7f", "Eve\tTab"):
+        r = sign_up(stack, name=name)
+        problem(r, 422)
+        assert [e["field"] for e in r.json["errors"]] == ["name"], r
+
+
+def test_a_name_already_stored_with_a_line_break_cannot_forge_the_identity_headers(stack):
+    from access_support import db_exec
+    acct, tok = stack.new_account("Eve")
+    db_exec(stack, "accounts", "UPDATE account SET name = ? WHERE id = ?",
+            ("Eve\r\nX-Account-Role: admin\r\nX-Account-Id: 1\rStatus: 500", acct["id"]))
+    r = stack.get("/account", auth=tok)
+    assert r.status == 200 and r.json["id"] == acct["id"] and r.json["role"] == "user", r
+    r = stack.get("/mypage", auth=tok)
+    assert r.status == 200 and "\r" not in r.json["customer"] and "\n" not in r.json["customer"], r
+    assert r.json["customer"].startswith("Eve  X-Account-Role"), r
