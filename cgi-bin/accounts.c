@@ -190,6 +190,17 @@ static int body_password(struct ctx *c, json_t *errors, const char **out)
 	return 1;
 }
 
+/* Turns the validation problem in c->res into one of status (type, title and status
+ * alike), keeping its field errors. */
+static void validation_as(struct ctx *c, int status)
+{
+	char type[64];
+	snprintf(type, sizeof type, "https://roombook.example/problems/%d", status);
+	json_object_set_new(c->res->model, "type", json_string(type));
+	json_object_set_new(c->res->model, "status", json_integer(status));
+	json_object_set_new(c->res->model, "title", json_string(http_reason(status)));
+}
+
 /* Removes what a page must never show again from the posted form: the password. */
 static void forget_password(struct ctx *c)
 {
@@ -309,8 +320,7 @@ static int accounts_create(struct ctx *c)
 		errors = json_array();
 		field_error(errors, "email", "already has an account; sign in instead");
 		problem_validation(c, errors);
-		json_object_set_new(c->res->model, "status", json_integer(409));
-		json_object_set_new(c->res->model, "title", json_string(http_reason(409)));
+		validation_as(c, 409);
 		return form_again(c, 409, "sign_up", "Create an account");
 	}
 	long long id = sqlite3_last_insert_rowid(c->db->h);
@@ -336,8 +346,9 @@ static long long throttle_wait(struct db *db, const char *key)
 	return until > now_s() ? until - now_s() : 0;
 }
 
-/* Counts a failure of key; past limit failures in SIGN_IN_WINDOW_S, the next attempt
- * waits 2^(failures - limit) seconds (at most the window). Inside a transaction. */
+/* Counts a failure of key; from limit failures in SIGN_IN_WINDOW_S on, the next attempt
+ * waits 2^(failures - limit + 1) seconds (at most the window; 2 s, since times are whole
+ * seconds, so the first wait is never under one). Inside a transaction. */
 static int throttle_fail(struct db *db, const char *key, long limit)
 {
 	long window = config_long("SIGN_IN_WINDOW_S", 900);
@@ -347,7 +358,7 @@ static int throttle_fail(struct db *db, const char *key, long limit)
 		"failures = CASE WHEN window_s + ?3 < ?2 THEN 1 ELSE failures + 1 END, "
 		"window_s = CASE WHEN window_s + ?3 < ?2 THEN ?2 ELSE window_s END, "
 		"blocked_until = CASE WHEN window_s + ?3 >= ?2 AND failures + 1 >= ?4 "
-		"THEN ?2 + min(?3, 1 << min(failures + 1 - ?4, 20)) ELSE 0 END");
+		"THEN ?2 + min(?3, 2 << min(failures + 1 - ?4, 20)) ELSE 0 END");
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_s());
 	sqlite3_bind_int64(st, 3, window);
@@ -369,20 +380,46 @@ static int too_many(struct ctx *c, long long wait)
 	return form_again(c, 429, "sign_in", "Sign in");
 }
 
-/* Records a failed sign-in for the email and the address, and answers 401 (the same
- * answer whether or not the email has an account). */
-static int sign_in_failed(struct ctx *c, const char *email_k, const char *addr_k)
+/* Takes back the attempt counted against the address once it succeeded. */
+static int throttle_undo(struct db *db, const char *key, long limit)
 {
-	if (db_begin(c->db) == 0) {
-		if (throttle_fail(c->db, email_k, config_long("SIGN_IN_MAX_FAILURES", 5)) ||
-		    throttle_fail(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db))
-			db_rollback(c->db);
+	sqlite3_stmt *st = db_prep(db, "UPDATE sign_in_failure SET failures = max(failures - 1, 0), "
+	                               "blocked_until = CASE WHEN failures - 1 >= ?2 THEN blocked_until ELSE 0 END "
+	                               "WHERE key = ?1");
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, limit);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Checks that neither the email nor the address must wait, and counts this attempt as
+ * a failure of both before the password is checked, in one transaction: attempts sent
+ * in parallel cannot all pass the check before any failure is counted. Returns 0, or
+ * the 429/503 answer. */
+static int sign_in_attempt(struct ctx *c, const char *email_k, const char *addr_k)
+{
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	long long wait = throttle_wait(c->db, email_k), wait_addr = throttle_wait(c->db, addr_k);
+	if (wait || wait_addr) {
+		db_rollback(c->db);
+		return too_many(c, wait > wait_addr ? wait : wait_addr);
 	}
+	if (throttle_fail(c->db, email_k, config_long("SIGN_IN_MAX_FAILURES", 5)) ||
+	    throttle_fail(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	}
+	return 0;
+}
+
+/* Answers a failed sign-in (already counted): 401, the same answer whether or not the
+ * email has an account. */
+static int sign_in_failed(struct ctx *c)
+{
 	json_t *errors = json_array();
 	field_error(errors, "password", "the email or the password is not right");
 	problem_validation(c, errors);
-	json_object_set_new(c->res->model, "status", json_integer(401));
-	json_object_set_new(c->res->model, "title", json_string(http_reason(401)));
+	validation_as(c, 401);
 	json_object_set_new(c->res->model, "detail", json_string("the email or the password is not right"));
 	return form_again(c, 401, "sign_in", "Sign in");
 }
@@ -402,9 +439,9 @@ static int sessions_create(struct ctx *c)
 		snprintf(key, sizeof key, "%.200s", email);
 	snprintf(email_k, sizeof email_k, "email:%s", key);
 	snprintf(addr_k, sizeof addr_k, "addr:%.60s", c->req->remote_addr ? c->req->remote_addr : "-");
-	long long wait = throttle_wait(c->db, email_k), wait_addr = throttle_wait(c->db, addr_k);
-	if (wait || wait_addr)
-		return too_many(c, wait > wait_addr ? wait : wait_addr);
+	int rc = sign_in_attempt(c, email_k, addr_k);
+	if (rc)
+		return rc;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT id, password_hash FROM account WHERE email_key = ?");
 	db_bind_text(st, 1, key);
 	long long id = 0;
@@ -416,10 +453,10 @@ static int sessions_create(struct ctx *c)
 	db_done(st);
 	int ok = password_matches(password, id ? hash : decoy_hash()) && id;
 	if (!ok)
-		return sign_in_failed(c, email_k, addr_k);
+		return sign_in_failed(c);
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
-	if (throttle_clear(c->db, email_k)) {
+	if (throttle_clear(c->db, email_k) || throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50))) {
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	}
