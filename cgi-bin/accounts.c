@@ -134,6 +134,15 @@ static int email_key(const char *email, char *key, size_t size)
 	return 0;
 }
 
+/* True when s has a control character (a name travels in the identity check's headers). */
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 static int ascii_casecmp_equal(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
@@ -285,7 +294,8 @@ static int accounts_create(struct ctx *c)
 		field_error(errors, "email", "is required");
 	else if (email && email_key(email, key, sizeof key))
 		field_error(errors, "email", "must be an email address such as ann@example.com");
-	body_str(c, errors, "name", 200, &name);
+	if (body_str(c, errors, "name", 200, &name) == 1 && has_control(name))
+		field_error(errors, "name", "must not contain control characters such as line breaks");
 	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
 	if (why)
 		field_error(errors, "password", why);
@@ -339,8 +349,9 @@ static long long throttle_wait(struct db *db, const char *key)
 	return until > now_s() ? until - now_s() : 0;
 }
 
-/* Counts a failure of key; past limit failures in SIGN_IN_WINDOW_S, the next attempt
- * waits 2^(failures - limit) seconds (at most the window). Inside a transaction. */
+/* Counts a failure of key; from limit failures in SIGN_IN_WINDOW_S on, the next attempt
+ * waits 2^(failures - limit + 1) seconds (at most the window; 2 s, since times are whole
+ * seconds, so the first wait is never under one). Inside a transaction. */
 static int throttle_fail(struct db *db, const char *key, long limit)
 {
 	long window = config_long("SIGN_IN_WINDOW_S", 900);
@@ -350,7 +361,7 @@ static int throttle_fail(struct db *db, const char *key, long limit)
 		"failures = CASE WHEN window_s + ?3 < ?2 THEN 1 ELSE failures + 1 END, "
 		"window_s = CASE WHEN window_s + ?3 < ?2 THEN ?2 ELSE window_s END, "
 		"blocked_until = CASE WHEN window_s + ?3 >= ?2 AND failures + 1 >= ?4 "
-		"THEN ?2 + min(?3, 1 << min(failures + 1 - ?4, 20)) ELSE 0 END");
+		"THEN ?2 + min(?3, 2 << min(failures + 1 - ?4, 20)) ELSE 0 END");
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_s());
 	sqlite3_bind_int64(st, 3, window);
@@ -382,15 +393,42 @@ static int too_many(struct ctx *c, long long wait)
 	return form_again(c, 429, "sign_in", "Sign in");
 }
 
-/* Records a failed sign-in for the email and the address, and answers 401 (the same
- * answer whether or not the email has an account). */
-static int sign_in_failed(struct ctx *c, const char *email_k, const char *addr_k)
+/* Takes back the attempt counted against the address once it succeeded. */
+static int throttle_undo(struct db *db, const char *key, long limit)
 {
-	if (db_begin(c->db) == 0) {
-		if (throttle_fail(c->db, email_k, config_long("SIGN_IN_MAX_FAILURES", 5)) ||
-		    throttle_fail(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db))
-			db_rollback(c->db);
+	sqlite3_stmt *st = db_prep(db, "UPDATE sign_in_failure SET failures = max(failures - 1, 0), "
+	                               "blocked_until = CASE WHEN failures - 1 >= ?2 THEN blocked_until ELSE 0 END "
+	                               "WHERE key = ?1");
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, limit);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Checks that neither the email nor the address must wait, and counts this attempt as
+ * a failure of both before the password is checked, in one transaction: attempts sent
+ * in parallel cannot all pass the check before any failure is counted. Returns 0, or
+ * the 429/503 answer. */
+static int sign_in_attempt(struct ctx *c, const char *email_k, const char *addr_k)
+{
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	long long wait = throttle_wait(c->db, email_k), wait_addr = throttle_wait(c->db, addr_k);
+	if (wait || wait_addr) {
+		db_rollback(c->db);
+		return too_many(c, wait > wait_addr ? wait : wait_addr);
 	}
+	if (throttle_fail(c->db, email_k, config_long("SIGN_IN_MAX_FAILURES", 5)) ||
+	    throttle_fail(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	}
+	return 0;
+}
+
+/* Answers a failed sign-in (already counted): 401, the same answer whether or not the
+ * email has an account. */
+static int sign_in_failed(struct ctx *c)
+{
 	json_t *errors = json_array();
 	field_error(errors, "password", "the email or the password is not right");
 	response_header(c->res, "WWW-Authenticate", "Bearer realm=\"roombook\"");
@@ -415,9 +453,9 @@ static int sessions_create(struct ctx *c)
 		snprintf(key, sizeof key, "%.200s", email);
 	snprintf(email_k, sizeof email_k, "email:%s", key);
 	snprintf(addr_k, sizeof addr_k, "addr:%.60s", c->req->remote_addr ? c->req->remote_addr : "-");
-	long long wait = throttle_wait(c->db, email_k), wait_addr = throttle_wait(c->db, addr_k);
-	if (wait || wait_addr)
-		return too_many(c, wait > wait_addr ? wait : wait_addr);
+	int rc = sign_in_attempt(c, email_k, addr_k);
+	if (rc)
+		return rc;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT id, password_hash FROM account WHERE email_key = ?");
 	db_bind_text(st, 1, key);
 	long long id = 0;
@@ -429,10 +467,10 @@ static int sessions_create(struct ctx *c)
 	db_done(st);
 	int ok = password_matches(password, id ? hash : decoy_hash()) && id;
 	if (!ok)
-		return sign_in_failed(c, email_k, addr_k);
+		return sign_in_failed(c);
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
-	if (throttle_clear(c->db, email_k)) {
+	if (throttle_clear(c->db, email_k) || throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50))) {
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	}
@@ -489,10 +527,14 @@ static int credential_lookup(struct db *db, const struct request *r, struct who 
 	return found;
 }
 
-/* Keeps the credential's last use to the minute (the idle limit counts from it). */
+/* Keeps the credential's last use to the minute (the idle limit counts from it), or
+ * finer when the idle limit is short: a session in use must never idle out. */
 static void credential_touch(struct db *db, const struct who *w)
 {
-	if (w->used + USED_GRANULARITY_S > now_s() || db_begin(db))
+	long granularity = config_long("SESSION_IDLE_S", 7L * 86400) / 4;
+	if (granularity > USED_GRANULARITY_S)
+		granularity = USED_GRANULARITY_S;
+	if (w->used + granularity > now_s() || db_begin(db))
 		return;
 	sqlite3_stmt *st = db_prep(db, "UPDATE credential SET used_s = ? WHERE id = ?");
 	sqlite3_bind_int64(st, 1, now_s());
@@ -512,6 +554,9 @@ static int auth_check(struct ctx *c)
 	credential_touch(c->db, &w);
 	response_header(c->res, "X-Account-Id", "%lld", w.account);
 	response_header(c->res, "X-Account-Role", "%s", w.role);
+	for (char *p = w.name; *p; p++) /* a header line ends at a line break: never inside a name */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	response_header(c->res, "X-Account-Name", "%s", w.name);
 	return 204;
 }

@@ -197,7 +197,10 @@ class Stack:
             conn.request(method, path, body=body, headers=headers)
             r = conn.getresponse()
             data = r.read().decode("utf-8", "replace")
-            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+            headers = {}
+            for k, v in r.getheaders():  # a repeated header (Set-Cookie) keeps every value
+                headers[k.lower()] = headers[k.lower()] + ", " + v if k.lower() in headers else v
+            return Response(r.status, headers, data)
         finally:
             conn.close()
 

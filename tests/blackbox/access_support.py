@@ -1,0 +1,74 @@
+"""Helpers shared by test_access.py and test_accounts.py: rooms, bookings, admins, the
+stack's databases edited as root, and the checks every problem answer passes."""
+import datetime
+import os
+import sqlite3
+
+from stack import wait_until
+
+
+def day(offset):
+    return (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=offset)).isoformat()
+
+
+def problem(r, status):
+    assert r.status == status, r
+    assert r.header("Content-Type").startswith("application/problem+json"), (r, r.headers)
+    assert r.json["status"] == status and r.json["type"] and r.json["title"], r
+    return r.json
+
+
+def same_problem(a, b):
+    """Two problem answers alike apart from what names the thing (detail) or the request."""
+    assert a.status == b.status, (a, b)
+    assert a.header("Content-Type") == b.header("Content-Type"), (a.headers, b.headers)
+    assert (a.json["type"], a.json["title"], a.json["status"]) == (b.json["type"], b.json["title"],
+                                                                  b.json["status"]), (a, b)
+    assert sorted(a.json) == sorted(b.json), (a, b)
+
+
+def db_exec(stack, service, sql, args=()):
+    """Runs sql on a service's database as the operator would (sqlite3 as root), keeping
+    the files owned by whoever owned them (the stack's user)."""
+    path = os.path.join(stack.var, "db", service + ".db")
+    owner = os.stat(path)
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        cur = con.execute(sql, args)
+        rows = cur.fetchall()
+        con.commit()
+    finally:
+        con.close()
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.chown(path + suffix, owner.st_uid, owner.st_gid)
+        except FileNotFoundError:
+            pass
+    return rows
+
+
+def make_admin(stack, account):
+    db_exec(stack, "accounts", "UPDATE account SET role = 'admin' WHERE id = ?", (account["id"],))
+
+
+def new_room(stack, token, capacity=5, price=1000, name="Access room"):
+    r = stack.post("/rooms", {"name": name, "capacity": capacity, "price": price}, auth=token)
+    assert r.status == 201, r
+    return r.json
+
+
+def book(stack, token, room_id, check_in=None, nights=1, card="4242424242424242"):
+    r = stack.post("/reservations", {"roomId": room_id, "checkIn": check_in or day(20), "nights": nights,
+                                      "card": card}, auth=token)
+    assert r.status == 201 and r.json["status"] == "confirmed", r
+    return r.json
+
+
+def ticket_of(stack, token, reservation_id):
+    return wait_until(lambda: (stack.get("/tickets?reservationId=%d" % reservation_id, auth=token).json
+                               or {}).get("items"), what="ticket")[0]
+
+
+def message_of(stack, token, reservation_id):
+    return wait_until(lambda: (stack.get("/messages?reservationId=%d" % reservation_id, auth=token).json
+                               or {}).get("items"), what="message")[0]

@@ -1,0 +1,383 @@
+"""Accounts, sessions, API tokens, slowed sign-ins and cross-site forgery (SPEC §6),
+one behaviour per test, against the real stack."""
+import os
+import time
+
+from access_support import new_room, problem
+from stack import PASSWORD, Stack
+
+_n = [0]
+
+
+def email(tag="acct"):
+    _n[0] += 1
+    return "%s-%d-%d-%d@example.com" % (tag, os.getpid(), int(time.time() * 1000) % 100000, _n[0])
+
+
+def sign_up(stack, address=None, password=PASSWORD, name="Ann"):
+    return stack.post("/accounts", {"email": address or email(), "password": password, "name": name}, auth=None)
+
+
+def sign_in(stack, address, password=PASSWORD, **kw):
+    return stack.post("/sessions", {"email": address, "password": password}, auth=None, **kw)
+
+
+def without_request_id(r):
+    return {k: v for k, v in r.json.items() if k not in ("requestId", "instance")}
+
+
+# ---- accounts ----
+
+def test_sign_up_and_sign_in(stack):
+    address = email()
+    r = sign_up(stack, address)
+    assert r.status == 201 and r.json["email"] == address and r.json["role"] == "user", r
+    s = sign_in(stack, address)
+    assert s.status == 201 and s.json["token"].startswith("rbs_") and s.json["expiresAt"], s
+    assert s.json["account"]["id"] == r.json["id"]
+    me = stack.get("/account", auth=s.json["token"])
+    assert me.status == 200 and me.json["id"] == r.json["id"], me
+
+
+def test_email_is_unique_case_insensitively(stack):
+    address = email("Case")
+    assert sign_up(stack, address).status == 201
+    problem(sign_up(stack, address.upper()), 409)
+    problem(sign_up(stack, address.lower()), 409)
+    assert sign_in(stack, address.upper()).status == 201
+
+
+def test_short_password_is_422(stack):
+    r = sign_up(stack, password="short1234")
+    problem(r, 422)
+    assert [e["field"] for e in r.json["errors"]] == ["password"], r
+
+
+def test_common_passwords_are_422(stack):
+    for pw in ("password123", "1234567890", "Password123", "qwertyuiop"):
+        r = sign_up(stack, password=pw)
+        problem(r, 422)
+        assert any(e["field"] == "password" for e in r.json["errors"]), r
+
+
+def test_the_password_is_never_echoed(stack):
+    secret = "Never Echo This 0xC0FFEE"
+    address = email()
+    answers = [sign_up(stack, address, password=secret), sign_up(stack, address, password=secret),
+               sign_up(stack, "not-an-email", password=secret), sign_in(stack, address, password=secret),
+               sign_in(stack, address, password=secret + "x"),
+               stack.post("/sign-in", form={"email": address, "password": secret + "y"}, auth=None,
+                          headers={"Accept": "text/html", "Cookie": "csrf=" + "a" * 32, "X-CSRF-Token": "a" * 32}),
+               stack.post("/sign-up", form={"email": address, "password": secret, "name": "x"}, auth=None,
+                          headers={"Accept": "text/html", "Cookie": "csrf=" + "a" * 32, "X-CSRF-Token": "a" * 32}),
+               stack.get("/account", auth=sign_in(stack, address, password=secret).json["token"])]
+    for r in answers:
+        assert secret not in r.body and "0xC0FFEE" not in r.body, r
+        assert all("0xC0FFEE" not in v for v in r.headers.values()), r.headers
+    for name in ("accounts", "nginx-error", "access"):
+        assert "0xC0FFEE" not in stack.logs(name), name
+
+
+def test_wrong_password_and_unknown_email_answer_alike(stack):
+    address = email()
+    assert sign_up(stack, address).status == 201
+    wrong = sign_in(stack, address, password="not the password at all")
+    unknown = sign_in(stack, email("nobody"), password="not the password at all")
+    problem(wrong, 401)
+    problem(unknown, 401)
+    assert without_request_id(wrong) == without_request_id(unknown), (wrong, unknown)
+    assert sorted(wrong.headers) == sorted(unknown.headers)
+
+
+# ---- slowed sign-ins ----
+
+def test_five_failures_slow_an_email_down(stack):
+    address = email()
+    assert sign_up(stack, address).status == 201
+    for _ in range(5):
+        problem(sign_in(stack, address, password="wrong password here"), 401)
+    r = sign_in(stack, address)  # even the right password waits
+    problem(r, 429)
+    assert int(r.header("Retry-After")) >= 1, r.headers
+    assert "token" not in r.body
+
+
+def test_an_unknown_email_is_slowed_down_the_same(stack):
+    known, unknown = email(), email("ghost")
+    assert sign_up(stack, known).status == 201
+    slowed = []
+    for address in (known, unknown):
+        for _ in range(5):
+            problem(sign_in(stack, address, password="wrong password here"), 401)
+        slowed.append(sign_in(stack, address, password="wrong password here"))
+    a, b = slowed
+    problem(a, 429)
+    problem(b, 429)
+    assert without_request_id(a) == without_request_id(b), (a, b)
+    assert 1 <= int(a.header("Retry-After")) <= 2 and 1 <= int(b.header("Retry-After")) <= 2, (a.headers, b.headers)
+
+
+def test_every_401_is_titled_unauthorized(stack):
+    for r in (stack.get("/account", auth=None), sign_in(stack, email("nobody"), password="wrong password here")):
+        p = problem(r, 401)
+        assert p["title"] == "Unauthorized" and p["type"].endswith("/401"), p
+
+
+def test_a_taken_email_is_a_409_problem(stack):
+    address = email()
+    assert sign_up(stack, address).status == 201
+    p = problem(sign_up(stack, address), 409)
+    assert p["title"] == "Conflict" and p["type"].endswith("/409") and p["errors"][0]["field"] == "email", p
+
+
+def test_parallel_guesses_are_counted_before_they_are_checked(stack):
+    import threading
+    address = email()
+    assert sign_up(stack, address).status == 201
+    statuses = []
+
+    def guess():
+        statuses.append(sign_in(stack, address, password="wrong password here").status)
+    threads = [threading.Thread(target=guess) for _ in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(statuses) == {401, 429}, statuses
+    assert 5 <= statuses.count(401) <= 6, sorted(statuses)  # 6: a straggler after the 1 s wait
+
+
+def test_a_success_does_not_count_against_the_address():
+    with Stack(name="access-addr-ok", env={"SIGN_IN_MAX_FAILURES_ADDR": "3"}) as st:
+        address = email()
+        assert sign_up(st, address).status == 201
+        for _ in range(6):
+            assert sign_in(st, address).status == 201
+
+
+def test_failures_are_limited_per_address():
+    with Stack(name="access-addr", env={"SIGN_IN_MAX_FAILURES_ADDR": "3"}) as st:
+        victim = email()
+        assert sign_up(st, victim).status == 201
+        for i in range(3):
+            problem(sign_in(st, email("spray"), password="wrong password here"), 401)
+        r = sign_in(st, email("spray"), password="wrong password here")
+        problem(r, 429)
+        assert r.header("Retry-After"), r.headers
+        problem(sign_in(st, victim), 429)  # from this address, every email waits
+
+
+# ---- sessions ----
+
+def test_every_sign_in_is_a_new_session(stack):
+    address = email()
+    assert sign_up(stack, address).status == 201
+    a, b = sign_in(stack, address).json["token"], sign_in(stack, address).json["token"]
+    assert a != b
+    assert stack.get("/account", auth=a).status == 200 and stack.get("/account", auth=b).status == 200
+    assert stack.request("DELETE", "/sessions/current", auth=a).status == 204
+    problem(stack.get("/account", auth=a), 401)
+    assert stack.get("/account", auth=b).status == 200
+
+
+def test_signing_out_ends_the_session_at_once(stack):
+    _, tok = stack.new_account("Leaver")
+    assert stack.get("/account", auth=tok).status == 200
+    r = stack.request("DELETE", "/sessions/current", auth=tok)
+    assert r.status == 204, r
+    problem(stack.get("/account", auth=tok), 401)
+    problem(stack.post("/rooms", {"name": "x", "capacity": 1, "price": 100}, auth=tok), 401)
+
+
+def test_signing_out_by_cookie_form_ends_the_session(stack):
+    _, tok = stack.new_account("Leaver")
+    cookie = "rb_session=%s; csrf=%s" % (tok, "b" * 32)
+    r = stack.post("/sign-out", form={"_csrf": "b" * 32}, auth=None,
+                   headers={"Cookie": cookie, "Accept": "text/html"})
+    assert r.status in (204, 303), r
+    assert "rb_session=;" in r.header("Set-Cookie"), r.headers
+    problem(stack.get("/account", auth=tok), 401)
+
+
+def test_expired_sessions_are_401():
+    with Stack(name="access-expiry", env={"SESSION_IDLE_S": "3", "SESSION_MAX_S": "8"}) as st:
+        address = email()
+        assert sign_up(st, address).status == 201
+        idle = sign_in(st, address).json["token"]
+        busy = sign_in(st, address).json["token"]
+        token = st.post("/account/tokens", {"name": "script"}, auth=busy).json["token"]
+        t0 = time.time()
+        while time.time() - t0 < 5.5:  # used every second: the idle limit never hits
+            assert st.get("/account", auth=busy).status == 200, time.time() - t0
+            time.sleep(1)
+        problem(st.get("/account", auth=idle), 401)  # idle for over 3 s
+        while time.time() - t0 < 9:
+            time.sleep(0.5)
+        problem(st.get("/account", auth=busy), 401)  # past the absolute limit
+        assert st.get("/account", auth=token).status == 200  # API tokens live until revoked
+
+
+def test_protected_routes_without_a_session(stack):
+    r = stack.get("/account", auth=None)
+    problem(r, 401)
+    assert r.header("WWW-Authenticate").startswith("Bearer")
+    r = stack.get("/reservations?limit=3", auth=None, headers={"Accept": "text/html"})
+    assert r.status == 303 and r.header("Location") == "/sign-in?next=%2Freservations%3Flimit%3D3", r.headers
+
+
+# ---- API tokens ----
+
+def test_api_tokens_work_until_revoked(stack):
+    _, tok = stack.new_account("Scripter")
+    r = stack.post("/account/tokens", {"name": "backup script"}, auth=tok)
+    assert r.status == 201 and r.json["token"].startswith("rbt_") and r.json["name"] == "backup script", r
+    api, tid = r.json["token"], r.json["id"]
+    assert stack.get("/account", auth=api).status == 200
+    room = new_room(stack, api)
+    assert room["id"]
+    assert stack.request("DELETE", "/account/tokens/%d" % tid, auth=tok).status == 204
+    problem(stack.get("/account", auth=api), 401)
+    problem(stack.request("DELETE", "/account/tokens/%d" % tid, auth=tok), 404)
+
+
+def test_token_list_never_shows_a_secret(stack):
+    _, tok = stack.new_account("Lister")
+    made = stack.post("/account/tokens", {"name": "ci"}, auth=tok).json
+    r = stack.get("/account/tokens", auth=tok)
+    assert r.status == 200 and [x["id"] for x in r.json["items"]] == [made["id"]], r
+    assert "token" not in r.json["items"][0] and made["token"] not in r.body and "rbt_" not in r.body, r
+    page = stack.get("/account", auth=tok, headers={"Accept": "text/html"})
+    assert page.status == 200 and made["token"] not in page.body and tok not in page.body
+
+
+def test_one_cannot_revoke_someone_elses_token(stack):
+    _, a = stack.new_account("A")
+    _, b = stack.new_account("B")
+    made = stack.post("/account/tokens", {"name": "mine"}, auth=a).json
+    problem(stack.request("DELETE", "/account/tokens/%d" % made["id"], auth=b), 404)
+    assert stack.get("/account", auth=made["token"]).status == 200
+
+
+def test_only_hashes_are_stored(stack):
+    _, tok = stack.new_account("Hashed")
+    api = stack.post("/account/tokens", {"name": "x"}, auth=tok).json["token"]
+    stack.get("/account", auth=tok)
+    raw = b""
+    for suffix in ("", "-wal"):
+        try:
+            with open(os.path.join(stack.var, "db", "accounts.db" + suffix), "rb") as f:
+                raw += f.read()
+        except FileNotFoundError:
+            pass
+    for secret in (tok, api, tok[4:], api[4:], PASSWORD):
+        assert secret.encode() not in raw, secret[:8]
+
+
+# ---- cross-site forgery ----
+
+CSRF = "c" * 32
+
+
+def cookie_request(stack, tok, method, path, **kw):
+    headers = kw.pop("headers", {})
+    headers.setdefault("Cookie", "rb_session=" + tok)
+    return stack.request(method, path, auth=None, headers=headers, **kw)
+
+
+def test_a_session_cookie_is_an_identity(stack):
+    acct, tok = stack.new_account("Cookie")
+    r = cookie_request(stack, tok, "GET", "/account")
+    assert r.status == 200 and r.json["id"] == acct["id"], r
+
+
+def test_cookie_requests_without_the_csrf_token_are_403(stack):
+    _, tok = stack.new_account("Cookie")
+    room = new_room(stack, tok)
+    before = len(stack.get("/rooms?limit=100").json["items"])
+    for kw in ({"json": {"name": "x", "capacity": 1, "price": 100}},
+               {"body": '{"name":"x","capacity":1,"price":100}',
+                "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+               {"form": {"name": "x", "capacity": "1", "price": "100"}},
+               {"body": ""}, {}):
+        r = cookie_request(stack, tok, "POST", "/rooms", **kw)
+        problem(r, 403)
+    for method in ("DELETE", "PATCH", "PUT"):
+        problem(cookie_request(stack, tok, method, "/rooms/%d" % room["id"]), 403)
+    problem(cookie_request(stack, tok, "POST", "/account/tokens", json={"name": "x"}), 403)
+    problem(cookie_request(stack, tok, "DELETE", "/sessions/current"), 403)
+    # a csrf cookie without the matching header is not enough
+    problem(cookie_request(stack, tok, "POST", "/rooms", json={"name": "x", "capacity": 1, "price": 100},
+                           headers={"Cookie": "rb_session=%s; csrf=%s" % (tok, CSRF)}), 403)
+    problem(cookie_request(stack, tok, "POST", "/rooms", json={"name": "x", "capacity": 1, "price": 100},
+                           headers={"Cookie": "rb_session=%s; csrf=%s" % (tok, CSRF), "X-CSRF-Token": "d" * 32}), 403)
+    assert len(stack.get("/rooms?limit=100").json["items"]) == before
+    assert stack.get("/account", auth=tok).status == 200
+
+
+def test_text_plain_with_a_cookie_changes_nothing(stack):
+    _, tok = stack.new_account("Cookie")
+    before = len(stack.get("/rooms?limit=100").json["items"])
+    r = cookie_request(stack, tok, "POST", "/rooms", body='{"name":"x","capacity":1,"price":100}',
+                       headers={"Content-Type": "text/plain"})
+    assert r.status in (403, 415), r
+    assert len(stack.get("/rooms?limit=100").json["items"]) == before
+
+
+def test_the_csrf_token_lets_a_cookie_request_through(stack):
+    acct, tok = stack.new_account("Cookie")
+    r = cookie_request(stack, tok, "POST", "/rooms", json={"name": "Cookie room", "capacity": 1, "price": 100},
+                       headers={"Cookie": "rb_session=%s; csrf=%s" % (tok, CSRF), "X-CSRF-Token": CSRF})
+    assert r.status == 201 and r.json["hostId"] == acct["id"], r
+    r = cookie_request(stack, tok, "POST", "/rooms", form={"name": "Form room", "capacity": "1", "price": "100",
+                                                           "_csrf": CSRF},
+                       headers={"Cookie": "rb_session=%s; csrf=%s" % (tok, CSRF)})
+    assert r.status == 201, r
+
+
+def test_foreign_origins_are_refused_even_with_the_token(stack):
+    _, tok = stack.new_account("Cookie")
+    good = {"Cookie": "rb_session=%s; csrf=%s" % (tok, CSRF), "X-CSRF-Token": CSRF}
+    body = {"name": "x", "capacity": 1, "price": 100}
+    for extra in ({"Origin": "http://evil.example"}, {"Origin": "null"},
+                  {"Origin": "http://127.0.0.1:%d.evil.example" % stack.port}, {"Sec-Fetch-Site": "cross-site"}):
+        problem(cookie_request(stack, tok, "POST", "/rooms", json=body, headers=dict(good, **extra)), 403)
+        problem(stack.post("/rooms", body, auth=tok, headers=extra), 403)
+    same = {"Origin": "http://127.0.0.1:%d" % stack.port, "Sec-Fetch-Site": "same-origin"}
+    assert cookie_request(stack, tok, "POST", "/rooms", json=body, headers=dict(good, **same)).status == 201
+
+
+def test_bearer_requests_need_no_csrf_token(stack):
+    _, tok = stack.new_account("Script")
+    assert stack.post("/rooms", {"name": "x", "capacity": 1, "price": 100}, auth=tok).status == 201
+
+
+def test_sign_in_forms_need_the_csrf_token(stack):
+    address = email()
+    assert sign_up(stack, address).status == 201
+    r = stack.post("/sign-in", form={"email": address, "password": PASSWORD}, auth=None,
+                   headers={"Accept": "text/html"})
+    assert r.status == 403 and "Set-Cookie" not in r.headers and "rb_session" not in str(r.headers), r
+    r = stack.post("/sign-in", form={"email": address, "password": PASSWORD, "_csrf": CSRF}, auth=None,
+                   headers={"Accept": "text/html", "Cookie": "csrf=" + CSRF})
+    assert r.status == 303 and "rb_session=rbs_" in r.header("Set-Cookie"), (r, r.headers)
+    cookie = r.header("Set-Cookie")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie, cookie
+
+
+def test_a_name_with_a_line_break_is_422(stack):
+    for name in ("Eve\r\nX-Account-Role: admin", "Eve\nX-Account-Id: 1", "Eve\rStatus: 500", "Eve\x7f", "Eve\tTab"):
+        r = sign_up(stack, name=name)
+        problem(r, 422)
+        assert [e["field"] for e in r.json["errors"]] == ["name"], r
+
+
+def test_a_name_already_stored_with_a_line_break_cannot_forge_the_identity_headers(stack):
+    from access_support import db_exec
+    acct, tok = stack.new_account("Eve")
+    db_exec(stack, "accounts", "UPDATE account SET name = ? WHERE id = ?",
+            ("Eve\r\nX-Account-Role: admin\r\nX-Account-Id: 1\rStatus: 500", acct["id"]))
+    r = stack.get("/account", auth=tok)
+    assert r.status == 200 and r.json["id"] == acct["id"] and r.json["role"] == "user", r
+    r = stack.get("/mypage", auth=tok)
+    assert r.status == 200 and "\r" not in r.json["customer"] and "\n" not in r.json["customer"], r
+    assert r.json["customer"].startswith("Eve  X-Account-Role"), r
