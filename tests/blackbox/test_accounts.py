@@ -381,3 +381,18 @@ def test_a_name_already_stored_with_a_line_break_cannot_forge_the_identity_heade
     r = stack.get("/mypage", auth=tok)
     assert r.status == 200 and "\r" not in r.json["customer"] and "\n" not in r.json["customer"], r
     assert r.json["customer"].startswith("Eve  X-Account-Role"), r
+
+
+def test_accounts_down_fails_signed_in_requests_with_503_and_anonymous_ones_work():
+    with Stack(name="accounts-down") as s:
+        out = s.ctl("stop", "accounts:*")
+        assert "stopped" in out, out
+        r = s.get("/mypage")  # carries the default account's bearer token
+        problem(r, 503)
+        assert int(r.header("Retry-After")) >= 1, r.headers
+        assert s.get("/rooms", auth=None).status == 200  # anonymous: no lookup needed
+        s.ctl("start", "accounts:*")
+        deadline = time.time() + 15
+        while s.get("/mypage").status != 200:
+            assert time.time() < deadline, "accounts did not come back"
+            time.sleep(0.1)
