@@ -1,0 +1,558 @@
+/* audit.c — the cross-service audit: reads every service's database read-only (each one
+ * ATTACHed with file:...?mode=ro, so SQLite opens it with SQLITE_OPEN_READONLY) on a
+ * running or stopped system and checks the invariants that span services: capacity and
+ * holds, what each reservation status implies in payments, tickets and messages, the
+ * saga timeout, Idempotency-Keys, the mypage projection, consumer lag, dead letters and
+ * PRAGMA integrity_check. One line per invariant, a summary, exit 0 only when nothing
+ * failed.
+ *   audit [--wait SECONDS] [--strict]
+ * Effects of events still in flight are not breaches: the audit first waits (up to
+ * --wait, default 10 s) for every consumer to reach its sources' outbox heads; whatever
+ * is still behind is reported as `behind` (a failure only with --strict), and the
+ * reservations and rooms those pending events concern are skipped by the checks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "lib/config.h"
+
+#define MAX_IDS_SHOWN 8
+#define MAX_STREAMS 48
+#define SETTLE_MARGIN_MS 5000 /* beyond SAGA_TIMEOUT_MS + RECOVERY_INTERVAL_MS */
+
+/* The databases, in the order the audit's read transaction first touches them: a consumer
+ * before the sources it consumes, so a snapshot never holds an effect whose cause is
+ * newer than the cause's own snapshot (a later event is past the consumer's offset and
+ * marks what it concerns as in flight). */
+static const char *const databases[] = {"mypage",   "tickets",      "messages", "rooms",
+                                        "payments", "reservations", "accounts"};
+#define NDB (sizeof databases / sizeof *databases)
+
+/* Who consumes whose outbox (the services' subscription tables, as of this writing). Any
+ * other pair found in a database's consumer_offset is audited as well. */
+static const char *const known_streams[][2] = {
+	{"rooms", "reservations"},    {"reservations", "rooms"},   {"reservations", "payments"},
+	{"reservations", "tickets"},  {"payments", "reservations"}, {"tickets", "reservations"},
+	{"messages", "reservations"}, {"mypage", "rooms"},         {"mypage", "reservations"},
+	{"mypage", "payments"},       {"mypage", "tickets"},       {"mypage", "messages"},
+};
+
+struct stream {
+	char consumer[32], source[32];
+	long long position, head;
+};
+
+struct audit {
+	sqlite3 *db;
+	struct stream streams[MAX_STREAMS];
+	int nstreams, strict;
+	int ok, failed, behind;
+};
+
+/* ---- small SQLite helpers ---- */
+
+static sqlite3_stmt *prep(struct audit *a, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "audit: %s\n  in: %s\n", sqlite3_errmsg(a->db), sql);
+		return NULL;
+	}
+	return st;
+}
+
+/* The integer the first row of sql gives (one text parameter ?1 when p1 is not NULL),
+ * or -1 when there is no row or the query fails. */
+static long long scalar(struct audit *a, const char *sql, const char *p1)
+{
+	sqlite3_stmt *st = prep(a, sql);
+	long long v = -1;
+	if (!st)
+		return -1;
+	if (p1)
+		sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int exec(struct audit *a, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(a->db, sql, NULL, NULL, &err) == SQLITE_OK)
+		return 0;
+	fprintf(stderr, "audit: %s\n  in: %.200s\n", err ? err : "?", sql);
+	sqlite3_free(err);
+	return -1;
+}
+
+/* Writes path as the path part of a file: URI (%, ? and # escaped). */
+static void uri_path(const char *path, char *out, size_t size)
+{
+	size_t n = 0;
+	for (; *path && n + 4 < size; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			n += (size_t)snprintf(out + n, size - n, "%%%02X", (unsigned char)*path);
+		else
+			out[n++] = *path;
+	}
+	out[n] = '\0';
+}
+
+/* Opens an in-memory connection (for the audit's own temporary tables) and ATTACHes
+ * every service database read-only under its service name. Returns 0, or -1 (said why). */
+static int audit_open(struct audit *a)
+{
+	if (sqlite3_open_v2(":memory:", &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(a->db, 5000);
+	for (size_t i = 0; i < NDB; i++) {
+		char path[4096], uri[8192];
+		config_db_path(databases[i], path, sizeof path);
+		uri_path(path, uri, sizeof uri - 16);
+		strcat(uri, "?mode=ro");
+		char *sql = sqlite3_mprintf("ATTACH 'file:%q' AS \"%w\"", uri, databases[i]);
+		int rc = exec(a, sql);
+		sqlite3_free(sql);
+		if (rc || sqlite3_db_readonly(a->db, databases[i]) != 1) {
+			fprintf(stderr, "audit: cannot open %s read-only\n", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- consumers and their lag ---- */
+
+static void stream_add(struct audit *a, const char *consumer, const char *source)
+{
+	for (int i = 0; i < a->nstreams; i++)
+		if (strcmp(a->streams[i].consumer, consumer) == 0 && strcmp(a->streams[i].source, source) == 0)
+			return;
+	if (a->nstreams == MAX_STREAMS)
+		return;
+	struct stream *s = &a->streams[a->nstreams++];
+	snprintf(s->consumer, sizeof s->consumer, "%s", consumer);
+	snprintf(s->source, sizeof s->source, "%s", source);
+}
+
+static int is_database(const char *name)
+{
+	for (size_t i = 0; i < NDB; i++)
+		if (strcmp(databases[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The known streams, and any other (consumer, source) pair a consumer_offset table holds. */
+static void streams_find(struct audit *a)
+{
+	for (size_t i = 0; i < sizeof known_streams / sizeof *known_streams; i++)
+		stream_add(a, known_streams[i][0], known_streams[i][1]);
+	for (size_t i = 0; i < NDB; i++) {
+		char *sql = sqlite3_mprintf("SELECT source FROM \"%w\".consumer_offset ORDER BY source", databases[i]);
+		sqlite3_stmt *st = prep(a, sql);
+		sqlite3_free(sql);
+		while (st && sqlite3_step(st) == SQLITE_ROW) {
+			const char *source = (const char *)sqlite3_column_text(st, 0);
+			if (source && is_database(source))
+				stream_add(a, databases[i], source);
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+/* Touches every database in `databases` order so that each one's snapshot is taken in
+ * that order, inside the caller's read transaction. */
+static int snapshot_take(struct audit *a)
+{
+	for (size_t i = 0; i < NDB; i++) {
+		char *sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\".sqlite_schema", databases[i]);
+		long long n = scalar(a, sql, NULL);
+		sqlite3_free(sql);
+		if (n < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads every stream's offset and its source's outbox head (in the current snapshot);
+ * returns how many streams are behind. */
+static int lag_read(struct audit *a)
+{
+	int behind = 0;
+	for (int i = 0; i < a->nstreams; i++) {
+		struct stream *s = &a->streams[i];
+		char *sql = sqlite3_mprintf("SELECT coalesce((SELECT position FROM \"%w\".consumer_offset WHERE source = ?1), 0)",
+		                            s->consumer);
+		s->position = scalar(a, sql, s->source);
+		sqlite3_free(sql);
+		sql = sqlite3_mprintf("SELECT coalesce(max(id), 0) FROM \"%w\".outbox", s->source);
+		s->head = scalar(a, sql, NULL);
+		sqlite3_free(sql);
+		behind += s->position < s->head;
+	}
+	return behind;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to wait_s seconds for every consumer to reach its sources' heads. */
+static void drain_wait(struct audit *a, double wait_s)
+{
+	long long deadline = now_ms() + (long long)(wait_s * 1000);
+	for (;;) {
+		int behind = exec(a, "BEGIN") == 0 && snapshot_take(a) == 0 ? lag_read(a) : 1;
+		exec(a, "COMMIT");
+		if (!behind || now_ms() >= deadline)
+			return;
+		struct timespec pause = {0, 100 * 1000000L};
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* The lowest offset any consumer holds in source (its head when none consumes it). */
+static long long source_min(struct audit *a, const char *source)
+{
+	long long min = -1;
+	for (int i = 0; i < a->nstreams; i++)
+		if (strcmp(a->streams[i].source, source) == 0 && (min < 0 || a->streams[i].position < min))
+			min = a->streams[i].position;
+	return min < 0 ? 0x7fffffffffffffffLL : min;
+}
+
+/* ---- what is in flight ---- */
+
+/* Fills the temporary tables the checks read: inflight (reservations still requested, or
+ * concerned by an event some consumer has not applied yet), room_inflight (rooms with
+ * an event mypage has not applied yet), s (every other reservation: the settled ones the
+ * checks judge), and msg (messages per reservation and kind). Inside the snapshot. */
+static int inflight_fill(struct audit *a)
+{
+	char *sql = sqlite3_mprintf(
+		"CREATE TEMP TABLE inflight(id INTEGER PRIMARY KEY);"
+		"CREATE TEMP TABLE room_inflight(id INTEGER PRIMARY KEY);"
+		"INSERT OR IGNORE INTO inflight SELECT id FROM reservations.reservation WHERE status = 'requested';"
+		"INSERT OR IGNORE INTO inflight SELECT aggregate_id FROM reservations.outbox "
+		" WHERE aggregate_type = 'Reservation' AND id > %lld;"
+		"INSERT OR IGNORE INTO inflight SELECT json_extract(data, '$.reservationId') FROM payments.outbox "
+		" WHERE id > %lld AND json_extract(data, '$.reservationId') IS NOT NULL;"
+		"INSERT OR IGNORE INTO inflight SELECT json_extract(data, '$.reservationId') FROM tickets.outbox "
+		" WHERE id > %lld AND json_extract(data, '$.reservationId') IS NOT NULL;"
+		"INSERT OR IGNORE INTO inflight SELECT json_extract(data, '$.reservationId') FROM messages.outbox "
+		" WHERE id > %lld AND json_extract(data, '$.reservationId') IS NOT NULL;"
+		"INSERT OR IGNORE INTO inflight SELECT r.id FROM reservations.reservation r JOIN rooms.outbox o "
+		" ON o.type = 'RoomDeleted' AND o.aggregate_id = r.room_id WHERE o.id > %lld;"
+		"INSERT OR IGNORE INTO room_inflight SELECT aggregate_id FROM rooms.outbox "
+		" WHERE aggregate_type = 'Room' AND id > %lld;"
+		"CREATE TEMP TABLE s AS SELECT * FROM reservations.reservation "
+		" WHERE status <> 'requested' AND id NOT IN (SELECT id FROM inflight);"
+		"CREATE TEMP TABLE msg AS SELECT reservation_id AS id, count(*) AS n, "
+		" sum(kind = 'confirmation') AS conf, sum(kind = 'cancellation') AS canc, "
+		" sum(kind = 'force_cancellation') AS force FROM messages.message GROUP BY reservation_id;",
+		source_min(a, "reservations"), source_min(a, "payments"), source_min(a, "tickets"),
+		source_min(a, "messages"), source_min(a, "rooms"), source_min(a, "rooms"));
+	int rc = exec(a, sql);
+	sqlite3_free(sql);
+	return rc;
+}
+
+/* ---- the invariants ---- */
+
+/* An invariant: `counts` gives one text of what was checked; `breaches` one row per
+ * offender (its id, or room/date), none when the invariant holds. */
+struct invariant {
+	const char *name, *counts, *breaches;
+};
+
+#define SETTLED_COUNTS(statuses) \
+	"SELECT 'checked=' || (SELECT count(*) FROM s WHERE status IN " statuses ") || " \
+	"' in_flight=' || (SELECT count(*) FROM inflight)"
+
+static const struct invariant invariants[] = {
+	{"capacity.held_within_capacity", "SELECT 'dates=' || count(*) FROM rooms.capacity",
+	 "SELECT room_id || '/' || date FROM rooms.capacity WHERE held < 0 OR held > capacity ORDER BY 1"},
+	{"capacity.held_equals_holds", "SELECT 'dates=' || count(*) FROM rooms.capacity",
+	 "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 30), "
+	 "want AS (SELECT h.room_id, date(h.check_in, '+' || n.i || ' days') AS date, sum(h.guests) AS g "
+	 "  FROM rooms.hold h JOIN n ON n.i < h.nights WHERE h.status = 'held' GROUP BY 1, 2) "
+	 "SELECT c.room_id || '/' || c.date FROM rooms.capacity c LEFT JOIN want w "
+	 "  ON w.room_id = c.room_id AND w.date = c.date WHERE c.held <> coalesce(w.g, 0) "
+	 "UNION SELECT w.room_id || '/' || w.date FROM want w LEFT JOIN rooms.capacity c "
+	 "  ON w.room_id = c.room_id AND w.date = c.date WHERE c.room_id IS NULL ORDER BY 1"},
+	{"holds.active_reservations",
+	 "SELECT 'holds=' || (SELECT count(*) FROM rooms.hold WHERE status = 'held') || ' confirmed=' || "
+	 "(SELECT count(*) FROM s WHERE status = 'confirmed')",
+	 "SELECT s.id FROM s LEFT JOIN rooms.hold h ON h.reservation_id = s.id AND h.status = 'held' "
+	 " WHERE s.status = 'confirmed' AND (h.reservation_id IS NULL OR h.room_id <> s.room_id "
+	 " OR h.check_in <> s.check_in OR h.nights <> s.nights OR h.guests <> s.guests OR h.amount IS NOT s.amount) "
+	 "UNION SELECT h.reservation_id FROM rooms.hold h JOIN s ON s.id = h.reservation_id "
+	 " WHERE h.status = 'held' AND s.status <> 'confirmed' "
+	 "UNION SELECT h.reservation_id FROM rooms.hold h WHERE h.status = 'held' "
+	 " AND h.reservation_id NOT IN (SELECT id FROM reservations.reservation) ORDER BY 1"},
+	{"confirmed.one_approved_payment", SETTLED_COUNTS("('confirmed')"),
+	 "SELECT s.id FROM s LEFT JOIN payments.payment p ON p.reservation_id = s.id WHERE s.status = 'confirmed' "
+	 " AND (p.id IS NULL OR p.status <> 'approved' OR p.amount IS NOT s.amount OR p.id IS NOT s.payment_id) "
+	 " ORDER BY 1"},
+	{"confirmed.one_issued_ticket", SETTLED_COUNTS("('confirmed')"),
+	 "SELECT s.id FROM s LEFT JOIN tickets.ticket t ON t.reservation_id = s.id WHERE s.status = 'confirmed' "
+	 " AND (t.id IS NULL OR t.status <> 'issued') ORDER BY 1"},
+	{"confirmed.one_confirmation_message", SETTLED_COUNTS("('confirmed')"),
+	 "SELECT s.id FROM s LEFT JOIN msg m ON m.id = s.id WHERE s.status = 'confirmed' "
+	 " AND (m.id IS NULL OR m.conf <> 1 OR m.n <> 1) ORDER BY 1"},
+	{"cancelled.refunded_once", SETTLED_COUNTS("('cancelled', 'force_cancelled')"),
+	 "SELECT s.id FROM s LEFT JOIN payments.payment p ON p.reservation_id = s.id "
+	 " WHERE s.status IN ('cancelled', 'force_cancelled') AND (p.id IS NULL OR p.status <> 'refunded' "
+	 " OR p.amount IS NOT s.amount OR (SELECT count(*) FROM payments.outbox o WHERE o.type = 'PaymentRefunded' "
+	 " AND o.aggregate_id = p.id) > 1) ORDER BY 1"},
+	{"cancelled.ticket_voided", SETTLED_COUNTS("('cancelled', 'force_cancelled')"),
+	 "SELECT s.id FROM s LEFT JOIN tickets.ticket t ON t.reservation_id = s.id "
+	 " WHERE (s.status = 'cancelled' AND (t.id IS NULL OR t.status <> 'voided')) "
+	 " OR (s.status = 'force_cancelled' AND t.status IS NOT NULL AND t.status <> 'voided') ORDER BY 1"},
+	{"cancelled.one_message_of_its_kind", SETTLED_COUNTS("('cancelled', 'force_cancelled')"),
+	 "SELECT s.id FROM s LEFT JOIN msg m ON m.id = s.id WHERE "
+	 " (s.status = 'cancelled' AND (m.id IS NULL OR m.canc <> 1 OR m.force <> 0 OR m.conf <> 1)) "
+	 " OR (s.status = 'force_cancelled' AND (m.id IS NULL OR m.force <> 1 OR m.canc <> 0 OR m.conf > 1)) "
+	 " ORDER BY 1"},
+	{"rejected_failed.nothing_kept", SETTLED_COUNTS("('rejected', 'failed')"),
+	 "SELECT s.id FROM s WHERE s.status IN ('rejected', 'failed') AND ("
+	 " EXISTS (SELECT 1 FROM payments.payment p WHERE p.reservation_id = s.id AND p.status = 'approved') "
+	 " OR EXISTS (SELECT 1 FROM rooms.hold h WHERE h.reservation_id = s.id AND h.status = 'held') "
+	 " OR EXISTS (SELECT 1 FROM tickets.ticket t WHERE t.reservation_id = s.id) "
+	 " OR EXISTS (SELECT 1 FROM msg m WHERE m.id = s.id)) ORDER BY 1"},
+	{"saga.no_stuck_requested", /* ?1: SAGA_TIMEOUT_MS + RECOVERY_INTERVAL_MS + a margin */
+	 "SELECT 'requested=' || count(*) || ' limit_ms=' || ?1 FROM reservations.reservation WHERE status = 'requested'",
+	 "SELECT id FROM reservations.reservation WHERE status = 'requested' "
+	 " AND (julianday('now') - julianday(updated_at)) * 86400000.0 > ?1 ORDER BY 1"},
+	{"idempotency.one_booking_one_payment",
+	 "SELECT 'keys=' || count(*) FROM reservations.idempotency WHERE state = 'done' AND status = 201",
+	 "SELECT i.key FROM reservations.idempotency i "
+	 " LEFT JOIN reservations.reservation r ON r.id = json_extract(i.body, '$.id') "
+	 " LEFT JOIN payments.payment p ON p.reservation_id = r.id "
+	 " WHERE i.state = 'done' AND i.status = 201 AND (r.id IS NULL OR r.idempotency_key IS NOT i.key "
+	 " OR r.status NOT IN ('confirmed', 'cancelled', 'force_cancelled') "
+	 " OR p.id IS NULL OR p.status NOT IN ('approved', 'refunded') "
+	 " OR (SELECT count(*) FROM reservations.reservation x WHERE x.idempotency_key = i.key) <> 1) ORDER BY 1"},
+	{"mypage.reservations_match_sources",
+	 "SELECT 'checked=' || (SELECT count(*) FROM s) || ' views=' || "
+	 "(SELECT count(*) FROM mypage.view_reservation)",
+	 "SELECT s.id FROM s LEFT JOIN mypage.view_reservation v ON v.reservation_id = s.id "
+	 " LEFT JOIN payments.payment p ON p.reservation_id = s.id "
+	 " LEFT JOIN tickets.ticket t ON t.reservation_id = s.id "
+	 " WHERE v.reservation_id IS NULL OR v.status IS NOT s.status OR v.account_id IS NOT s.account_id "
+	 " OR v.room_id IS NOT s.room_id OR v.customer IS NOT s.customer OR v.guests IS NOT s.guests "
+	 " OR v.check_in IS NOT s.check_in OR v.check_out IS NOT s.check_out OR v.amount IS NOT s.amount "
+	 " OR v.payment_status IS NOT p.status OR v.ticket_status IS NOT t.status OR v.ticket_code IS NOT t.code "
+	 "UNION SELECT v.reservation_id FROM mypage.view_reservation v WHERE v.reservation_id NOT IN "
+	 " (SELECT id FROM reservations.reservation) AND v.reservation_id NOT IN (SELECT id FROM inflight) "
+	 " ORDER BY 1"},
+	{"mypage.rooms_match_sources",
+	 "SELECT 'rooms=' || count(*) || ' in_flight=' || (SELECT count(*) FROM room_inflight) FROM rooms.room",
+	 "SELECT r.id FROM rooms.room r LEFT JOIN mypage.view_room v ON v.room_id = r.id "
+	 " WHERE r.id NOT IN (SELECT id FROM room_inflight) AND (v.room_id IS NULL OR v.name IS NOT r.name "
+	 " OR v.\"desc\" IS NOT r.\"desc\" OR v.review_cnt IS NOT r.review_cnt OR v.host_id IS NOT r.host_id "
+	 " OR v.status IS NOT CASE WHEN r.deleted_at IS NULL THEN 'available' ELSE 'deleted' END) ORDER BY 1"},
+	{"orphans.none",
+	 "SELECT 'payments=' || (SELECT count(*) FROM payments.payment) || ' tickets=' || "
+	 "(SELECT count(*) FROM tickets.ticket) || ' messages=' || (SELECT count(*) FROM messages.message)",
+	 "SELECT 'payment ' || id FROM payments.payment WHERE reservation_id NOT IN (SELECT id FROM reservations.reservation) "
+	 "UNION SELECT 'ticket ' || id FROM tickets.ticket WHERE reservation_id NOT IN (SELECT id FROM reservations.reservation) "
+	 "UNION SELECT 'message ' || id FROM messages.message "
+	 " WHERE reservation_id NOT IN (SELECT id FROM reservations.reservation) ORDER BY 1"},
+};
+
+/* ---- running them ---- */
+
+/* Prints one invariant's line: `ok   name  counts`, or `FAIL name  counts bad=N  ids`
+ * with the first offenders, or with a `behind` verdict. Counts it. */
+static void verdict(struct audit *a, const char *name, const char *counts, long long bad, const char *ids,
+                    const char *failing_word)
+{
+	const char *word = bad ? failing_word : "ok";
+	if (!bad)
+		a->ok++;
+	else if (strcmp(word, "FAIL") == 0)
+		a->failed++;
+	else
+		a->behind++;
+	if (bad)
+		printf("%-4s %-36s %s bad=%lld  %s\n", word, name, counts, bad, ids);
+	else
+		printf("%-4s %-36s %s\n", word, name, counts);
+}
+
+/* Appends text to the list of shown offenders (the first MAX_IDS_SHOWN, then "..."). */
+static void ids_add(char *ids, size_t size, long long n, const char *text)
+{
+	size_t len = strlen(ids);
+	if (n < MAX_IDS_SHOWN)
+		snprintf(ids + len, size - len, "%s%s", len ? "," : "", text);
+	else if (n == MAX_IDS_SHOWN)
+		snprintf(ids + len, size - len, ",...");
+}
+
+/* Runs sql (binding ?1 to limit_ms when it has parameters): the row count and the first
+ * few first-column values in ids. Returns the count, or -1 when the query failed. */
+static long long offenders(struct audit *a, const char *sql, long long limit_ms, char *ids, size_t size)
+{
+	sqlite3_stmt *st = prep(a, sql);
+	long long n = 0;
+	ids[0] = '\0';
+	if (!st)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, limit_ms);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		ids_add(ids, size, n++, v ? v : "NULL");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+static void invariant_run(struct audit *a, const struct invariant *inv, long long limit_ms)
+{
+	char counts[256], ids[512];
+	long long bad = offenders(a, inv->counts, limit_ms, counts, sizeof counts);
+	if (bad >= 0)
+		bad = offenders(a, inv->breaches, limit_ms, ids, sizeof ids);
+	if (bad < 0) {
+		verdict(a, inv->name, "", 1, "the query failed (see above)", "FAIL");
+		return;
+	}
+	verdict(a, inv->name, counts, bad, ids, "FAIL");
+}
+
+/* consumers.at_head: every stream's offset against its source's head. */
+static void lag_report(struct audit *a)
+{
+	char counts[64], ids[1024] = "";
+	long long n = 0;
+	for (int i = 0; i < a->nstreams; i++) {
+		struct stream *s = &a->streams[i];
+		if (s->position >= s->head)
+			continue;
+		char one[128];
+		snprintf(one, sizeof one, "%s<-%s behind by %lld", s->consumer, s->source, s->head - s->position);
+		ids_add(ids, sizeof ids, n++, one);
+	}
+	snprintf(counts, sizeof counts, "streams=%d", a->nstreams);
+	verdict(a, "consumers.at_head", counts, n, ids, a->strict ? "FAIL" : "behind");
+}
+
+/* dead_letters.none_parked: dead letters of every database not yet replayed. */
+static void dead_letters_report(struct audit *a)
+{
+	char ids[512] = "", counts[64];
+	long long n = 0, total = 0;
+	for (size_t i = 0; i < NDB; i++) {
+		char *sql = sqlite3_mprintf("SELECT id, source, type, state FROM \"%w\".dead_letter ORDER BY id",
+		                            databases[i]);
+		sqlite3_stmt *st = prep(a, sql);
+		sqlite3_free(sql);
+		while (st && sqlite3_step(st) == SQLITE_ROW) {
+			char one[160];
+			total++;
+			if (strcmp((const char *)sqlite3_column_text(st, 3), "replayed") == 0)
+				continue;
+			snprintf(one, sizeof one, "%s:%lld(%s %s)", databases[i], (long long)sqlite3_column_int64(st, 0),
+			         sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+			ids_add(ids, sizeof ids, n++, one);
+		}
+		sqlite3_finalize(st);
+	}
+	snprintf(counts, sizeof counts, "dead_letters=%lld", total);
+	verdict(a, "dead_letters.none_parked", counts, n, ids, "FAIL");
+}
+
+/* integrity_check.ok: PRAGMA integrity_check on every database. */
+static void integrity_report(struct audit *a)
+{
+	char ids[512] = "", counts[64];
+	long long n = 0;
+	for (size_t i = 0; i < NDB; i++) {
+		char *sql = sqlite3_mprintf("PRAGMA \"%w\".integrity_check(10)", databases[i]);
+		sqlite3_stmt *st = prep(a, sql);
+		sqlite3_free(sql);
+		int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+		const char *first = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		if (!first || strcmp(first, "ok") != 0) {
+			char one[200];
+			snprintf(one, sizeof one, "%s: %.150s", databases[i], first ? first : sqlite3_errmsg(a->db));
+			ids_add(ids, sizeof ids, n++, one);
+		}
+		sqlite3_finalize(st);
+	}
+	snprintf(counts, sizeof counts, "databases=%zu", NDB);
+	verdict(a, "integrity_check.ok", counts, n, ids, "FAIL");
+}
+
+/* One read transaction over every database, taken in `databases` order: the lag, what
+ * is in flight, every invariant. Returns 0, or -1 when the snapshot could not be read. */
+static int audit_run(struct audit *a)
+{
+	long long limit_ms = config_long("SAGA_TIMEOUT_MS", 10000) + config_long("RECOVERY_INTERVAL_MS", 1000) +
+	                     SETTLE_MARGIN_MS;
+	if (exec(a, "BEGIN") || snapshot_take(a)) {
+		exec(a, "ROLLBACK");
+		return -1;
+	}
+	lag_read(a);
+	if (inflight_fill(a)) {
+		exec(a, "ROLLBACK");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof invariants / sizeof *invariants; i++)
+		invariant_run(a, &invariants[i], limit_ms);
+	lag_report(a);
+	dead_letters_report(a);
+	integrity_report(a);
+	long long inflight = scalar(a, "SELECT count(*) FROM inflight", NULL);
+	exec(a, "COMMIT");
+	printf("audit: %d ok, %d failed, %d behind; %lld reservations in flight (not judged)\n", a->ok, a->failed,
+	       a->behind, inflight);
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: audit [--wait SECONDS] [--strict]\n"
+	                "  reads <ROOMBOOK_VAR>/db/*.db read-only and checks the cross-service invariants;\n"
+	                "  exit 0 when all hold, 1 on a breach (or lag, with --strict), 2 when it cannot run\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct audit a = {0};
+	double wait_s = 10;
+	for (int i = 1; i < argc; i++) {
+		char *end = NULL;
+		if (strcmp(argv[i], "--strict") == 0)
+			a.strict = 1;
+		else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc && (wait_s = strtod(argv[++i], &end)) >= 0 &&
+		         end && !*end && end != argv[i])
+			continue;
+		else
+			return usage();
+	}
+	if (audit_open(&a))
+		return 2;
+	streams_find(&a);
+	drain_wait(&a, wait_s);
+	int rc = audit_run(&a);
+	sqlite3_close(a.db);
+	if (rc)
+		return 2;
+	return a.failed ? 1 : 0;
+}
