@@ -10,10 +10,13 @@
  * --wait, default 10 s) for every consumer to reach its sources' outbox heads; whatever
  * is still behind is reported as `behind` (a failure only with --strict), and the
  * reservations and rooms those pending events concern are skipped by the checks. */
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -101,6 +104,30 @@ static void uri_path(const char *path, char *out, size_t size)
 			out[n++] = *path;
 	}
 	out[n] = '\0';
+}
+
+/* Started as root, becomes the owner of <var>/db (the stack's user): SQLite creates a
+ * WAL database's -wal and -shm files even for a read-only connection when they are
+ * missing (a stopped stack), and root-owned ones would lock the services out. Returns 0,
+ * or -1 (said why). */
+static int become_db_owner(void)
+{
+	char dir[4096];
+	struct stat st;
+	snprintf(dir, sizeof dir, "%s/db", config_var());
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &st) != 0) {
+		fprintf(stderr, "audit: no databases in %s\n", dir);
+		return -1;
+	}
+	if (st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
+		fprintf(stderr, "audit: cannot become the owner of %s\n", dir);
+		return -1;
+	}
+	return 0;
 }
 
 /* Opens an in-memory connection (for the audit's own temporary tables) and ATTACHes
@@ -546,7 +573,7 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (audit_open(&a))
+	if (become_db_owner() || audit_open(&a))
 		return 2;
 	streams_find(&a);
 	drain_wait(&a, wait_s);
