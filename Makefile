@@ -85,9 +85,10 @@ $(BIN)/worker: $(BUILD)/cgi-bin/worker.o $(SVC_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The audit reads every database read-only: no service code, only the configuration.
-$(BIN)/audit: $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/lib/config.o
+$(BIN)/audit: $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o $(BUILD)/cgi-bin/lib/config.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o: cgi-bin/audit_invariants.h
 
 $(BIN)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/main/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
