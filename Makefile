@@ -32,7 +32,8 @@ TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy clang libclang-rt-
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
 SVC_OBJ  := $(SERVICES:%=$(BUILD)/cgi-bin/%.o)
-PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/worker)
+PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/worker) \
+            $(if $(wildcard cgi-bin/audit.c),$(BIN)/audit)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
@@ -82,6 +83,12 @@ $(BUILD)/main/%.o: cgi-bin/lib/fcgi_main.c $(wildcard cgi-bin/lib/*.h)
 $(BIN)/worker: $(BUILD)/cgi-bin/worker.o $(SVC_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The audit reads every database read-only: no service code, only the configuration.
+$(BIN)/audit: $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o $(BUILD)/cgi-bin/lib/config.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o: cgi-bin/audit_invariants.h
 
 $(BIN)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/main/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
