@@ -58,7 +58,6 @@ struct consumer {
 struct stream { /* one (consumer, source) pair */
 	struct consumer *con;
 	struct source *src;
-	const char *types;
 	int pending;           /* events may be waiting */
 	long long retry_at_ms; /* wall-clock ms before which the head is not retried */
 };
@@ -114,20 +113,14 @@ static long long now_ms(void)
 static const struct service *const services[] = {&rooms_service,   &reservations_service, &payments_service,
                                                  &tickets_service, &messages_service,     &mypage_service};
 
-/* True when types ("*" or space-separated names) includes type. */
-static int subscribed(const char *types, const char *type)
+/* The row of subs naming events of type from source, or NULL when no row does. */
+static const struct subscription *subscription_find(const struct subscription *subs, const char *source,
+                                                    const char *type)
 {
-	size_t n = strlen(type);
-	if (strcmp(types, "*") == 0)
-		return 1;
-	for (const char *p = types; *p;) {
-		size_t len = strcspn(p, " ");
-		if (len == n && strncmp(p, type, n) == 0)
-			return 1;
-		p += len;
-		p += strspn(p, " ");
-	}
-	return 0;
+	for (const struct subscription *row = subs; row && row->source; row++)
+		if (strcmp(row->source, source) == 0 && strcmp(row->type, type) == 0)
+			return row;
+	return NULL;
 }
 
 /* ---- bookkeeping in the consumer's database ---- */
@@ -187,17 +180,26 @@ static enum outcome stream_pause(struct worker *w, struct stream *s, const char 
 	return BACKOFF;
 }
 
-/* Calls the consumer's policy with the event's correlation and causation set. */
+/* Calls the handler svc's subscription table names for ev, with the event's correlation
+ * and causation set. An ignored type (NULL handler) does nothing; a type no row names
+ * fails with "no handler for ...". */
 static int run_policy(const struct service *svc, struct db *db, const struct event *ev, char *err, size_t errlen)
 {
 	err[0] = '\0';
+	const struct subscription *row = subscription_find(svc->subs, ev->source, ev->type);
+	if (!row) {
+		snprintf(err, errlen, "no handler for %s/%s in consumer %s", ev->source, ev->type, svc->name);
+		return -1;
+	}
+	if (!row->handler)
+		return 0;
 	if (!json_is_object(ev->data)) {
 		snprintf(err, errlen, "event data is not a JSON object");
 		return -1;
 	}
 	log_set_request_id(ev->correlation_id);
 	event_set_cause(ev->event_id);
-	int rc = svc->apply(db, ev, err, errlen);
+	int rc = row->handler(db, ev, err, errlen);
 	if (!rc && sqlite3_get_autocommit(db->h)) { /* SQLite rolled back on an error the policy missed */
 		snprintf(err, errlen, "the transaction was rolled back: %s", sqlite3_errmsg(db->h));
 		rc = -1;
@@ -291,10 +293,11 @@ static int retry_save(struct stream *s, long long pos, long long attempts, long 
 }
 
 /* Counts a failed delivery of d (the consumer's offset being expect) in its own
- * transaction: schedules a retry with backoff (BACKOFF), or after the last attempt parks
- * the event and moves the offset past it (DONE). One log line either way. */
+ * transaction: schedules a retry with backoff (BACKOFF), or after the last attempt (at
+ * once when final) parks the event and moves the offset past it (DONE). One log line
+ * either way. */
 static enum outcome record_failure(struct worker *w, struct stream *s, const struct delivery *d, long long expect,
-                                   const char *error)
+                                   const char *error, int final)
 {
 	char err[ERR_LEN] = "";
 	struct db *db = s->con->db;
@@ -309,7 +312,7 @@ static enum outcome record_failure(struct worker *w, struct stream *s, const str
 		return o;
 	}
 	long long attempts = retry_attempts(db, s->src->name, d->ev.pos) + 1;
-	int parked = attempts >= w->max_attempts;
+	int parked = final || attempts >= w->max_attempts;
 	long long delay = backoff_delay(w, attempts);
 	int rc = parked ? park(s, d, attempts, error) || offset_set(db, s->src->name, d->ev.pos)
 	                : retry_save(s, d->ev.pos, attempts, now_ms() + delay, error);
@@ -417,8 +420,16 @@ static int outbox_read(struct worker *w, struct source *src, long long after)
 
 /* ---- delivering ---- */
 
+/* Whether the consumer of s ignores ev on purpose (a row with no handler). */
+static int ignored(const struct stream *s, const struct event *ev)
+{
+	const struct subscription *row = subscription_find(s->con->svc->subs, s->src->name, ev->type);
+	return row && !row->handler;
+}
+
 /* Delivers w->batch[0..n) to s in order, the offset being `at` before the first.
- * Consecutive events the consumer does not subscribe to move the offset in one go. */
+ * Consecutive events the consumer ignores move the offset in one go; an event of a type
+ * its table does not name is parked at once (retrying cannot teach it the type). */
 static enum outcome batch_deliver(struct worker *w, struct stream *s, int n, long long at)
 {
 	char err[ERR_LEN];
@@ -426,7 +437,7 @@ static enum outcome batch_deliver(struct worker *w, struct stream *s, int n, lon
 		if (stopping)
 			return STOPPING;
 		int j = i;
-		while (j < n && !subscribed(s->types, w->batch[j].ev.type))
+		while (j < n && ignored(s, &w->batch[j].ev))
 			j++;
 		const struct delivery *d = &w->batch[j > i ? j - 1 : i];
 		enum outcome o = deliver(w, s, j > i ? NULL : &d->ev, d->ev.pos, at, err, sizeof err);
@@ -434,7 +445,8 @@ static enum outcome batch_deliver(struct worker *w, struct stream *s, int n, lon
 			return stream_pause(w, s, err);
 		int failed = o == FAILED;
 		if (failed)
-			o = record_failure(w, s, d, at, err);
+			o = record_failure(w, s, d, at, err,
+			                   !subscription_find(s->con->svc->subs, s->src->name, d->ev.type));
 		if (o != DONE)
 			return o;
 		if (w->trace && j == i && !failed)
@@ -719,7 +731,11 @@ static int consumer_add(struct worker *w, const struct service *svc)
 		struct source *src = source_get(w, sub->source);
 		if (!src || w->nstreams == MAX_STREAMS)
 			return -1;
-		w->streams[w->nstreams++] = (struct stream){c, src, sub->types, 1, 0};
+		int known = 0;
+		for (int k = 0; k < w->nstreams; k++)
+			known |= w->streams[k].con == c && w->streams[k].src == src;
+		if (!known)
+			w->streams[w->nstreams++] = (struct stream){c, src, 1, 0};
 	}
 	return 0;
 }
@@ -755,7 +771,7 @@ static int worker_open(struct worker *w)
 {
 	worker_config(w);
 	for (size_t i = 0; i < sizeof services / sizeof *services; i++)
-		if (services[i]->apply && services[i]->subs && consumer_add(w, services[i]))
+		if (services[i]->subs && consumer_add(w, services[i]))
 			return -1;
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s/db", config_var());
@@ -875,7 +891,7 @@ static int cmd_run(int once)
 static const struct service *consumer_named(const char *name)
 {
 	for (size_t i = 0; i < sizeof services / sizeof *services; i++)
-		if (services[i]->apply && services[i]->subs && strcmp(services[i]->name, name) == 0)
+		if (services[i]->subs && strcmp(services[i]->name, name) == 0)
 			return services[i];
 	return NULL;
 }
@@ -884,7 +900,7 @@ static const struct service *consumer_named(const char *name)
 static int cmd_deadletters(void)
 {
 	for (size_t i = 0; i < sizeof services / sizeof *services; i++) {
-		if (!services[i]->apply || !services[i]->subs)
+		if (!services[i]->subs)
 			continue;
 		struct db *db = db_open(services[i]->name);
 		if (!db)
