@@ -47,9 +47,6 @@ struct service {
 	void (*background)(struct db *db); /* optional loop run on its own thread */
 };
 
-extern const struct service accounts_service, rooms_service, reservations_service, payments_service,
-	tickets_service, messages_service, mypage_service;
-
 /* Finds the route for c->req, fills c->req->ids, checks the allowed query parameters,
  * cross-site forgery and sign-in, and calls the handler. Answers 400, 401/303, 403, 404
  * and 405 (+ Allow) itself. Returns the status. */
