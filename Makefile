@@ -4,7 +4,8 @@
 MODE     ?= release
 BUILD    := build/$(MODE)
 BIN      := $(BUILD)/bin
-ALL_SERVICES := accounts rooms reservations payments tickets messages mypage
+# The one list of services is cgi-bin/services.c (one `&<name>_service,` a line).
+ALL_SERVICES := $(shell sed -n 's/^[[:space:]]*&\([a-z_]*\)_service,.*/\1/p' cgi-bin/services.c)
 SERVICES := $(filter $(ALL_SERVICES),$(basename $(notdir $(wildcard cgi-bin/*.c))))
 
 CC       ?= cc
@@ -31,7 +32,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy clang libclang-rt-
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
-SVC_OBJ  := $(SERVICES:%=$(BUILD)/cgi-bin/%.o)
+SVC_OBJ  := $(SERVICES:%=$(BUILD)/cgi-bin/%.o) $(BUILD)/cgi-bin/services.o
 PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/worker) \
             $(if $(wildcard cgi-bin/audit.c),$(BIN)/audit)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -68,7 +69,7 @@ node_modules: package.json $(wildcard package-lock.json) | packages
 
 build: $(PROGRAMS) $(UNIT_BIN)
 
-$(BUILD)/%.o: %.c $(wildcard cgi-bin/lib/*.h)
+$(BUILD)/%.o: %.c $(wildcard cgi-bin/lib/*.h cgi-bin/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

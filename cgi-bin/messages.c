@@ -59,17 +59,6 @@ static int messages_get(struct ctx *c)
 	return 200;
 }
 
-/* The kind of message an event calls for, or NULL when it calls for none. */
-static const char *message_kind(const struct event *ev)
-{
-	if (strcmp(ev->type, "ReservationConfirmed") == 0)
-		return "confirmation";
-	if (strcmp(ev->type, "ReservationCancelled") != 0)
-		return NULL;
-	const char *reason = json_string_value(json_object_get(ev->data, "reason"));
-	return reason && strcmp(reason, "room_deleted") == 0 ? "force_cancellation" : "cancellation";
-}
-
 /* Writes the customer-facing text of a message of kind about reservation id. */
 static void message_text(const struct event *ev, const char *kind, long long id, char *out, size_t size)
 {
@@ -119,16 +108,28 @@ static int message_send(struct db *db, const struct event *ev, const char *kind,
 	return 0;
 }
 
-/* Policy: one message per ReservationConfirmed / ReservationCancelled event. */
-static int messages_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* Stores the message of kind about ev's reservation (once per event). */
+static int message_about(struct db *db, const struct event *ev, const char *kind, char *err, size_t errlen)
 {
-	const char *kind = message_kind(ev);
-	if (!kind)
-		return 0;
 	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
 		return -1;
 	return message_send(db, ev, kind, id, err, errlen);
+}
+
+/* ReservationConfirmed: the confirmation message. */
+static int on_reservation_confirmed(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return message_about(db, ev, "confirmation", err, errlen);
+}
+
+/* ReservationCancelled: the cancellation message; a room withdrawn by its host
+ * (reason room_deleted) says so. */
+static int on_reservation_cancelled(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	const char *reason = json_string_value(json_object_get(ev->data, "reason"));
+	int withdrawn = reason && strcmp(reason, "room_deleted") == 0;
+	return message_about(db, ev, withdrawn ? "force_cancellation" : "cancellation", err, errlen);
 }
 
 static const struct route routes[] = {
@@ -137,8 +138,10 @@ static const struct route routes[] = {
 };
 
 static const struct subscription subs[] = {
-	{"reservations", "ReservationConfirmed ReservationCancelled"},
-	{NULL, NULL},
+	{"reservations", "ReservationConfirmed", on_reservation_confirmed},
+	{"reservations", "ReservationCancelled", on_reservation_cancelled},
+	{"reservations", "ReservationRejected", NULL},
+	{NULL, NULL, NULL},
 };
 
 const struct service messages_service = {
@@ -146,5 +149,4 @@ const struct service messages_service = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.subs = subs,
-	.apply = messages_apply,
 };

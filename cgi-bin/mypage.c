@@ -137,16 +137,13 @@ static int run_upsert(struct db *db, sqlite3_stmt *st, const char *what, char *e
 	return -1;
 }
 
-/* Reservation*: the reservation's own fields and status, and its room's counters. */
-static int project_reservation(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* Reservation*: the reservation's own fields and status (implied by the type when the
+ * data has none), and its room's counters. */
+static int project_reservation(struct db *db, const struct event *ev, const char *implied, char *err, size_t errlen)
 {
 	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
 		return -1;
-	const char *implied = strcmp(ev->type, "ReservationConfirmed") == 0   ? "confirmed"
-	                      : strcmp(ev->type, "ReservationCancelled") == 0 ? "cancelled"
-	                      : strcmp(ev->type, "ReservationRejected") == 0  ? "rejected"
-	                                                                      : NULL;
 	const char *status = event_status(ev, implied);
 	sqlite3_stmt *st = db_prep(db,
 		"INSERT INTO view_reservation(reservation_id, room_id, customer, check_in, check_out, guests, "
@@ -169,30 +166,27 @@ static int project_reservation(struct db *db, const struct event *ev, char *err,
 	if (run_upsert(db, st, "reservation view", err, errlen))
 		return -1;
 	json_t *room = json_object_get(ev->data, "roomId");
-	if (!implied || !json_is_integer(room))
+	if (!json_is_integer(room))
 		return 0;
 	st = db_prep(db, "INSERT INTO view_room(room_id, reservations, last_reservation_id, last_reservation_status, "
 	                 "updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(room_id) DO UPDATE SET "
 	                 "reservations = reservations + ?2, last_reservation_id = ?3, "
 	                 "last_reservation_status = ?4, updated_at = max(updated_at, ?5)");
 	sqlite3_bind_int64(st, 1, json_integer_value(room));
-	sqlite3_bind_int(st, 2, strcmp(ev->type, "ReservationConfirmed") == 0);
+	sqlite3_bind_int(st, 2, strcmp(implied, "confirmed") == 0);
 	sqlite3_bind_int64(st, 3, id);
 	db_bind_text(st, 4, status);
 	db_bind_text(st, 5, ev->occurred_at);
 	return run_upsert(db, st, "room view", err, errlen);
 }
 
-/* Payment*: the payment status of the reservation. */
-static int project_payment(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* Payment*: the payment status of the reservation (implied by the type when the data
+ * has none). */
+static int project_payment(struct db *db, const struct event *ev, const char *implied, char *err, size_t errlen)
 {
 	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
 		return -1;
-	const char *implied = strcmp(ev->type, "PaymentApproved") == 0   ? "approved"
-	                      : strcmp(ev->type, "PaymentDeclined") == 0 ? "declined"
-	                      : strcmp(ev->type, "PaymentRefunded") == 0 ? "refunded"
-	                                                                 : NULL;
 	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_reservation(reservation_id, payment_status, updated_at) "
 	                               "VALUES (?1, ?2, ?3) ON CONFLICT(reservation_id) DO UPDATE SET "
 	                               "payment_status = coalesce(?2, payment_status), "
@@ -203,15 +197,13 @@ static int project_payment(struct db *db, const struct event *ev, char *err, siz
 	return run_upsert(db, st, "payment view", err, errlen);
 }
 
-/* Ticket*: the ticket code and status of the reservation. */
-static int project_ticket(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* Ticket*: the ticket code and status of the reservation (implied by the type when the
+ * data has none). */
+static int project_ticket(struct db *db, const struct event *ev, const char *implied, char *err, size_t errlen)
 {
 	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
 		return -1;
-	const char *implied = strcmp(ev->type, "TicketIssued") == 0   ? "issued"
-	                      : strcmp(ev->type, "TicketVoided") == 0 ? "voided"
-	                                                              : NULL;
 	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_reservation(reservation_id, ticket_code, ticket_status, "
 	                               "updated_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(reservation_id) DO UPDATE SET "
 	                               "ticket_code = coalesce(?2, ticket_code), "
@@ -223,13 +215,13 @@ static int project_ticket(struct db *db, const struct event *ev, char *err, size
 	return run_upsert(db, st, "ticket view", err, errlen);
 }
 
-/* Room*: the room's name, description and status (RoomDeleted: deleted). */
-static int project_room(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* RoomRegistered, RoomModified (deleted 0): the room's name, description and status;
+ * RoomDeleted (deleted 1): status deleted. */
+static int project_room(struct db *db, const struct event *ev, int deleted, char *err, size_t errlen)
 {
 	long long id = event_data_id(ev, "roomId", err, errlen);
 	if (!id)
 		return -1;
-	int deleted = strcmp(ev->type, "RoomDeleted") == 0;
 	sqlite3_stmt *st = db_prep(db, "INSERT INTO view_room(room_id, name, \"desc\", status, updated_at, host_id) "
 	                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(room_id) DO UPDATE SET "
 	                               "name = coalesce(?2, name), \"desc\" = coalesce(?3, \"desc\"), "
@@ -244,7 +236,7 @@ static int project_room(struct db *db, const struct event *ev, char *err, size_t
 	return run_upsert(db, st, "room view", err, errlen);
 }
 
-/* Review*: the room's review count and average rating, as the event carries them. */
+/* ReviewCreated, ReviewDeleted: the room's review count and average rating, as the event carries them. */
 static int project_review(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
 	long long id = event_data_id(ev, "roomId", err, errlen);
@@ -289,25 +281,46 @@ static int project_message(struct db *db, const struct event *ev, char *err, siz
 	return run_upsert(db, st, "message view", err, errlen);
 }
 
-static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
-
-/* Policy: every event of every source; each updates the field group it owns, others
- * (CapacityHeld, ...) are ignored. */
-static int mypage_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* One handler per event type: each passes what the type implies to its projection. */
+static int on_room_changed(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	if (starts_with(ev->type, "Reservation"))
-		return project_reservation(db, ev, err, errlen);
-	if (starts_with(ev->type, "Payment"))
-		return project_payment(db, ev, err, errlen);
-	if (starts_with(ev->type, "Ticket"))
-		return project_ticket(db, ev, err, errlen);
-	if (starts_with(ev->type, "Room"))
-		return project_room(db, ev, err, errlen);
-	if (starts_with(ev->type, "Review"))
-		return project_review(db, ev, err, errlen);
-	if (strcmp(ev->type, "MessageSent") == 0)
-		return project_message(db, ev, err, errlen);
-	return 0;
+	return project_room(db, ev, 0, err, errlen);
+}
+static int on_room_deleted(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_room(db, ev, 1, err, errlen);
+}
+static int on_reservation_confirmed(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_reservation(db, ev, "confirmed", err, errlen);
+}
+static int on_reservation_rejected(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_reservation(db, ev, "rejected", err, errlen);
+}
+static int on_reservation_cancelled(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_reservation(db, ev, "cancelled", err, errlen);
+}
+static int on_payment_approved(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_payment(db, ev, "approved", err, errlen);
+}
+static int on_payment_declined(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_payment(db, ev, "declined", err, errlen);
+}
+static int on_payment_refunded(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_payment(db, ev, "refunded", err, errlen);
+}
+static int on_ticket_issued(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_ticket(db, ev, "issued", err, errlen);
+}
+static int on_ticket_voided(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	return project_ticket(db, ev, "voided", err, errlen);
 }
 
 static const struct route routes[] = {
@@ -315,13 +328,26 @@ static const struct route routes[] = {
 	{"GET", "/roomviews", roomviews_list, "accountId limit cursor", 0},
 };
 
+/* Every type of every source: each updates the field group it owns; the capacity
+ * bookkeeping is not shown. */
 static const struct subscription subs[] = {
-	{"rooms", "*"},
-	{"reservations", "*"},
-	{"payments", "*"},
-	{"tickets", "*"},
-	{"messages", "*"},
-	{NULL, NULL},
+	{"rooms", "RoomRegistered", on_room_changed},
+	{"rooms", "RoomModified", on_room_changed},
+	{"rooms", "RoomDeleted", on_room_deleted},
+	{"rooms", "ReviewCreated", project_review},
+	{"rooms", "ReviewDeleted", project_review},
+	{"rooms", "CapacityHeld", NULL},
+	{"rooms", "CapacityReleased", NULL},
+	{"reservations", "ReservationConfirmed", on_reservation_confirmed},
+	{"reservations", "ReservationRejected", on_reservation_rejected},
+	{"reservations", "ReservationCancelled", on_reservation_cancelled},
+	{"payments", "PaymentApproved", on_payment_approved},
+	{"payments", "PaymentDeclined", on_payment_declined},
+	{"payments", "PaymentRefunded", on_payment_refunded},
+	{"tickets", "TicketIssued", on_ticket_issued},
+	{"tickets", "TicketVoided", on_ticket_voided},
+	{"messages", "MessageSent", project_message},
+	{NULL, NULL, NULL},
 };
 
 const struct service mypage_service = {
@@ -329,5 +355,4 @@ const struct service mypage_service = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.subs = subs,
-	.apply = mypage_apply,
 };

@@ -225,10 +225,10 @@ static int payments_get(struct ctx *c)
 	return 200;
 }
 
-/* Policy: a cancelled or rejected reservation gets its approved payment refunded
- * (once), or, with no payment yet, is closed so a late charge is refused. Inside the
- * worker's transaction. */
-static int payments_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* ReservationCancelled, ReservationRejected: the reservation's approved payment is
+ * refunded (once), or, with no payment yet, the reservation is closed so a late charge
+ * is refused. Inside the worker's transaction. */
+static int on_reservation_ended(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
 	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
@@ -262,8 +262,10 @@ static const struct route routes[] = {
 };
 
 static const struct subscription subs[] = {
-	{"reservations", "ReservationCancelled ReservationRejected"},
-	{NULL, NULL},
+	{"reservations", "ReservationCancelled", on_reservation_ended},
+	{"reservations", "ReservationRejected", on_reservation_ended},
+	{"reservations", "ReservationConfirmed", NULL},
+	{NULL, NULL, NULL},
 };
 
 const struct service payments_service = {
@@ -271,5 +273,4 @@ const struct service payments_service = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.subs = subs,
-	.apply = payments_apply,
 };

@@ -590,7 +590,7 @@ static int reservations_update(struct ctx *c)
 /* RoomDeleted: every confirmed reservation of the room not yet over becomes
  * force_cancelled (reason room_deleted) with ReservationCancelled. Runs inside the
  * worker's transaction. */
-static int force_cancel(struct db *db, const struct event *ev, char *err, size_t errlen)
+static int on_room_deleted(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
 	long long room = event_data_id(ev, "roomId", err, errlen);
 	char today[11];
@@ -626,33 +626,42 @@ static int force_cancel(struct db *db, const struct event *ev, char *err, size_t
 	return rc;
 }
 
-/* Payment* and Ticket* events: keep the payment and ticket state the reservation page
- * shows. Runs inside the worker's transaction. */
-static int track_payment_ticket(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* Runs st, an update of the reservation's tracked state bound by the caller; a failure
+ * is reported in err with the event's type. */
+static int track_run(struct db *db, sqlite3_stmt *st, const struct event *ev, char *err, size_t errlen)
 {
-	long long id = event_data_id(ev, "reservationId", err, errlen);
-	int ticket = strncmp(ev->type, "Ticket", 6) == 0;
-	if (!id)
-		return -1;
-	sqlite3_stmt *st = ticket ? db_prep(db, "UPDATE reservation SET ticket_status = ?2, "
-	                                        "ticket_code = coalesce(?3, ticket_code) WHERE id = ?1")
-	                          : db_prep(db, "UPDATE reservation SET payment_status = ?2 WHERE id = ?1");
-	sqlite3_bind_int64(st, 1, id);
-	db_bind_text(st, 2, json_string_value(json_object_get(ev->data, "status")));
-	if (ticket)
-		db_bind_text(st, 3, json_string_value(json_object_get(ev->data, "code")));
-	if (db_run(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", ev->type, sqlite3_errmsg(db->h));
-		return -1;
-	}
-	return 0;
+	if (db_run(st) == SQLITE_DONE)
+		return 0;
+	snprintf(err, errlen, "%s: %s", ev->type, sqlite3_errmsg(db->h));
+	return -1;
 }
 
-static int reservations_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* PaymentApproved, PaymentDeclined, PaymentRefunded: keep the payment state the
+ * reservation page shows. Inside the worker's transaction. */
+static int on_payment(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	if (strcmp(ev->type, "RoomDeleted") == 0)
-		return force_cancel(db, ev, err, errlen);
-	return track_payment_ticket(db, ev, err, errlen);
+	long long id = event_data_id(ev, "reservationId", err, errlen);
+	if (!id)
+		return -1;
+	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET payment_status = ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, json_string_value(json_object_get(ev->data, "status")));
+	return track_run(db, st, ev, err, errlen);
+}
+
+/* TicketIssued, TicketVoided: keep the ticket state and code the reservation page
+ * shows. Inside the worker's transaction. */
+static int on_ticket(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	long long id = event_data_id(ev, "reservationId", err, errlen);
+	if (!id)
+		return -1;
+	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET ticket_status = ?2, "
+	                               "ticket_code = coalesce(?3, ticket_code) WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, json_string_value(json_object_get(ev->data, "status")));
+	db_bind_text(st, 3, json_string_value(json_object_get(ev->data, "code")));
+	return track_run(db, st, ev, err, errlen);
 }
 
 /* ---- recovery ---- */
@@ -757,10 +766,19 @@ static const struct route routes[] = {
 };
 
 static const struct subscription subs[] = {
-	{"rooms", "RoomDeleted"},
-	{"payments", "PaymentApproved PaymentDeclined PaymentRefunded"},
-	{"tickets", "TicketIssued TicketVoided"},
-	{NULL, NULL},
+	{"rooms", "RoomDeleted", on_room_deleted},
+	{"rooms", "RoomRegistered", NULL},
+	{"rooms", "RoomModified", NULL},
+	{"rooms", "CapacityHeld", NULL},
+	{"rooms", "CapacityReleased", NULL},
+	{"rooms", "ReviewCreated", NULL},
+	{"rooms", "ReviewDeleted", NULL},
+	{"payments", "PaymentApproved", on_payment},
+	{"payments", "PaymentDeclined", on_payment},
+	{"payments", "PaymentRefunded", on_payment},
+	{"tickets", "TicketIssued", on_ticket},
+	{"tickets", "TicketVoided", on_ticket},
+	{NULL, NULL, NULL},
 };
 
 const struct service reservations_service = {
@@ -768,6 +786,5 @@ const struct service reservations_service = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.subs = subs,
-	.apply = reservations_apply,
 	.background = reservations_background,
 };

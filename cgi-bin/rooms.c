@@ -766,8 +766,8 @@ static int holds_get(struct ctx *c)
 	return c->res->model ? 200 : problem(c, 404, "reservation %lld holds nothing", c->req->ids[0]);
 }
 
-/* Policy: a cancelled or rejected reservation gives its capacity back. */
-static int rooms_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
+/* ReservationCancelled, ReservationRejected: the reservation gives its capacity back. */
+static int on_reservation_ended(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
 	long long id = event_data_id(ev, "reservationId", err, errlen);
 	if (!id)
@@ -806,8 +806,10 @@ static const struct route routes[] = {
 };
 
 static const struct subscription subs[] = {
-	{"reservations", "ReservationCancelled ReservationRejected"},
-	{NULL, NULL},
+	{"reservations", "ReservationCancelled", on_reservation_ended},
+	{"reservations", "ReservationRejected", on_reservation_ended},
+	{"reservations", "ReservationConfirmed", NULL},
+	{NULL, NULL, NULL},
 };
 
 const struct service rooms_service = {
@@ -815,5 +817,4 @@ const struct service rooms_service = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.subs = subs,
-	.apply = rooms_apply,
 };

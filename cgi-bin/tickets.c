@@ -76,18 +76,25 @@ static int ticket_code(char out[33])
 	return 0;
 }
 
-/* Records TicketIssued/TicketVoided with the ticket as it now is. */
-static int ticket_event(struct db *db, long long reservation, const char *type)
+/* Records TicketIssued/TicketVoided with the ticket as it now is; a failure is reported
+ * in err. */
+static int ticket_event(struct db *db, long long reservation, const char *type, char *err, size_t errlen)
 {
 	json_t *t = ticket_load(db, reservation, 1);
 	long long id = json_integer_value(json_object_get(t, "id"));
-	return event_record_state(db, "Ticket", id, type, t, "ticketId");
+	if (event_record_state(db, "Ticket", id, type, t, "ticketId") == 0)
+		return 0;
+	snprintf(err, errlen, "%s for reservation %lld not recorded", type, reservation);
+	return -1;
 }
 
-/* Issues the ticket of a confirmed reservation unless it already has one. */
-static int ticket_issue(struct db *db, const struct event *ev, long long reservation, char *err, size_t errlen)
+/* ReservationConfirmed: issues the reservation's ticket unless it already has one. */
+static int on_reservation_confirmed(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
 	char code[33];
+	long long reservation = event_data_id(ev, "reservationId", err, errlen);
+	if (!reservation)
+		return -1;
 	if (ticket_code(code)) {
 		snprintf(err, errlen, "no randomness for a ticket code");
 		return -1;
@@ -107,12 +114,15 @@ static int ticket_issue(struct db *db, const struct event *ev, long long reserva
 	}
 	if (sqlite3_changes(db->h) == 0)
 		return 0;
-	return ticket_event(db, reservation, "TicketIssued");
+	return ticket_event(db, reservation, "TicketIssued", err, errlen);
 }
 
-/* Voids the issued ticket of a cancelled reservation; nothing when it has none. */
-static int ticket_void(struct db *db, long long reservation, char *err, size_t errlen)
+/* ReservationCancelled: voids the reservation's issued ticket; nothing when it has none. */
+static int on_reservation_cancelled(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
+	long long reservation = event_data_id(ev, "reservationId", err, errlen);
+	if (!reservation)
+		return -1;
 	sqlite3_stmt *st = db_prep(db, "UPDATE ticket SET status = 'voided', "
 	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
 	                               "WHERE reservation_id = ? AND status = 'issued'");
@@ -123,23 +133,7 @@ static int ticket_void(struct db *db, long long reservation, char *err, size_t e
 	}
 	if (sqlite3_changes(db->h) == 0)
 		return 0;
-	return ticket_event(db, reservation, "TicketVoided");
-}
-
-/* Policy: ReservationConfirmed issues a ticket, ReservationCancelled voids it. */
-static int tickets_apply(struct db *db, const struct event *ev, char *err, size_t errlen)
-{
-	long long id = event_data_id(ev, "reservationId", err, errlen);
-	if (!id)
-		return -1;
-	int rc = 0;
-	if (strcmp(ev->type, "ReservationConfirmed") == 0)
-		rc = ticket_issue(db, ev, id, err, errlen);
-	else if (strcmp(ev->type, "ReservationCancelled") == 0)
-		rc = ticket_void(db, id, err, errlen);
-	if (rc && !err[0])
-		snprintf(err, errlen, "ticket event for reservation %lld not recorded", (long long)id);
-	return rc;
+	return ticket_event(db, reservation, "TicketVoided", err, errlen);
 }
 
 static const struct route routes[] = {
@@ -148,8 +142,10 @@ static const struct route routes[] = {
 };
 
 static const struct subscription subs[] = {
-	{"reservations", "ReservationConfirmed ReservationCancelled"},
-	{NULL, NULL},
+	{"reservations", "ReservationConfirmed", on_reservation_confirmed},
+	{"reservations", "ReservationCancelled", on_reservation_cancelled},
+	{"reservations", "ReservationRejected", NULL},
+	{NULL, NULL, NULL},
 };
 
 const struct service tickets_service = {
@@ -157,5 +153,4 @@ const struct service tickets_service = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.subs = subs,
-	.apply = tickets_apply,
 };

@@ -21,9 +21,9 @@ struct event {
 	json_t *data;              /* borrowed */
 };
 
-/* A consumer's policy: apply ev to db inside the caller's open write transaction.
- * Returns 0 when applied (or deliberately ignored), nonzero on failure with a reason
- * in err; the caller rolls back and retries later. */
+/* A consumer's handler for one event type (a row of its subscription table, service.h):
+ * applies ev to db inside the caller's open write transaction. Returns 0 when applied,
+ * nonzero on failure with a reason in err; the caller rolls back and retries later. */
 typedef int (*policy_fn)(struct db *db, const struct event *ev, char *err, size_t errlen);
 
 /* Sets this thread's causation id (the event being handled; NULL for a request). */

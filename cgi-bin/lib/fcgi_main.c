@@ -21,6 +21,7 @@
 #ifndef SERVICE
 #error "compile with -DSERVICE=<name>_service"
 #endif
+extern const struct service SERVICE; /* defined by the service's own file */
 
 #define MAX_BODY (1L << 20)
 

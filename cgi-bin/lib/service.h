@@ -1,6 +1,7 @@
-/* service.h — what a service is: its name, its route table, the events it reacts to
- * and the policy that applies them. Each <service>.c defines one `struct service`;
- * the FastCGI main serves its routes and the worker runs its policy. */
+/* service.h — what a service is: its name, its route table and its subscription table
+ * (the events it reacts to, each with its handler). Each <service>.c defines one
+ * `struct service`; the FastCGI main serves its routes and the worker delivers its
+ * subscriptions (lib/delivery.h). */
 #ifndef RB_SERVICE_H
 #define RB_SERVICE_H
 #include <stddef.h>
@@ -26,22 +27,25 @@ struct route {
 	int flags;
 };
 
+/* One row per (source, type) a consumer reads, like a route. The worker dispatches an
+ * event of that type from that source's outbox to handler, inside the consumer's
+ * transaction. handler NULL: the type is known and deliberately ignored (the offset
+ * moves past it). An event of a source the table reads whose type no row names is a
+ * loud failure: it is parked at once as a dead letter ("no handler for ..."). Every type
+ * a source records must therefore have a row in each of its consumers' tables. */
 struct subscription {
 	const char *source; /* the service whose outbox is read */
-	const char *types;  /* space-separated event types, or "*" */
+	const char *type;   /* one event type, e.g. "ReservationCancelled" */
+	policy_fn handler;  /* NULL: ignored on purpose */
 };
 
 struct service {
 	const char *name;
 	const struct route *routes;
 	size_t nroutes;
-	const struct subscription *subs; /* terminated by {NULL, NULL}; NULL when none */
-	policy_fn apply;                 /* applies one event inside the consumer's transaction */
+	const struct subscription *subs; /* terminated by {NULL}; NULL when it consumes nothing */
 	void (*background)(struct db *db); /* optional loop run on its own thread */
 };
-
-extern const struct service accounts_service, rooms_service, reservations_service, payments_service,
-	tickets_service, messages_service, mypage_service;
 
 /* Finds the route for c->req, fills c->req->ids, checks the allowed query parameters,
  * cross-site forgery and sign-in, and calls the handler. Answers 400, 401/303, 403, 404

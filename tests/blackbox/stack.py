@@ -4,6 +4,7 @@ every process it started."""
 import http.client
 import json as jsonlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -13,7 +14,9 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "out")
-ALL_SERVICES = ["accounts", "rooms", "reservations", "payments", "tickets", "messages", "mypage"]
+# The one list of services: cgi-bin/services.c, one `&<name>_service,` a line.
+with open(os.path.join(ROOT, "cgi-bin", "services.c")) as _f:
+    ALL_SERVICES = re.findall(r"^\s*&([a-z_]+)_service,", _f.read(), re.M)
 
 
 def free_port():

@@ -37,12 +37,14 @@ def write(stack, service, sql, *args):
         con.close()
 
 
-def insert_poison(stack, data_text):
-    """Appends a ReservationConfirmed the consumers cannot apply to the reservations outbox."""
+def insert_poison(stack, data_text, event_type="ReservationConfirmed"):
+    """Appends an event the consumers cannot apply (by default a ReservationConfirmed) to
+    the reservations outbox."""
     event_id = str(uuid.uuid4())
     write(stack, "reservations", "INSERT INTO outbox(event_id, type, aggregate_type, aggregate_id, seq, "
-          "occurred_at, correlation_id, causation_id, data) VALUES (?, 'ReservationConfirmed', 'Reservation', "
-          "999999, 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'poison-test', NULL, ?)", event_id, data_text)
+          "occurred_at, correlation_id, causation_id, data) VALUES (?, ?, 'Reservation', "
+          "999999, 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'poison-test', NULL, ?)", event_id, event_type,
+          data_text)
     return event_id
 
 
@@ -155,9 +157,10 @@ def test_two_workers_without_leases_are_kept_apart_by_the_offset_check():
         # Every committed delivery logs one "applied" line: their number is exactly what the
         # subscriptions call for (tickets, messages: confirmations and cancellations; rooms,
         # payments: cancellations; reservations: the payment and the ticket of each
-        # confirmation and cancellation; mypage: every event of every source).
+        # confirmation and cancellation; mypage: every event of every source but the capacity
+        # bookkeeping, which its table ignores on purpose).
         applied = [line for line in s.logs("worker").splitlines() if " applied by " in line]
-        every_event = sum(ev.query(s, src, "SELECT count(*) FROM outbox")[0][0]
+        every_event = sum(ev.query(s, src, "SELECT count(*) FROM outbox WHERE type NOT LIKE 'Capacity%'")[0][0]
                           for src in ("rooms", "reservations", "payments", "tickets", "messages"))
         assert len(applied) == 4 * (len(booked) + len(cancelled)) + 2 * len(cancelled) + every_event
         by_pid = {}
@@ -182,6 +185,26 @@ def test_poison_event_is_parked_and_later_events_flow():
         assert "without reservationId" in [d for d in parked if d["eventId"] == missing_id][0]["error"]
         assert "not a JSON object" in [d for d in parked if d["eventId"] == not_json][0]["error"]
         assert "parked as a dead letter" in s.logs("worker")
+
+
+def test_unknown_event_type_is_parked_at_once_with_the_reason():
+    # WORKER_MAX_ATTEMPTS is high: only a type no subscription row names is parked at once.
+    with Stack(name="worker-unknown", env={"WORKER_MAX_ATTEMPTS": "1000"}) as s:
+        room = ev.room(s)
+        unknown = insert_poison(s, json.dumps({"reservationId": 999999}), "ReservationExploded")
+        res = ev.book(s, room["id"], "after-unknown")
+        wait_until(lambda: ev.tickets(s, res["id"]), timeout=10, what="ticket after the unknown event")
+        wait_until(lambda: ev.messages(s, res["id"]), timeout=10, what="message after the unknown event")
+        readers = ("messages", "mypage", "payments", "rooms", "tickets")  # every consumer of reservations
+        parked = wait_until(lambda: (lambda d: d if len(d) == len(readers) else None)(dead_letters(s)),
+                            what="one dead letter per consumer of reservations")
+        assert sorted(d["consumer"] for d in parked) == list(readers), parked
+        for d in parked:
+            assert (d["eventId"], d["type"], d["source"], d["attempts"], d["state"]) == (
+                unknown, "ReservationExploded", "reservations", 1, "parked"), d
+            assert d["error"] == "no handler for reservations/ReservationExploded in consumer %s" % d["consumer"], d
+        wait_until(lambda: ev.consumers_caught_up(s), what="every consumer past the unknown event")
+        assert "no handler for reservations/ReservationExploded" in s.logs("worker")
 
 
 def test_replay_retries_a_dead_letter_and_applies_it_once_fixed():

@@ -2,6 +2,7 @@
  * Allow, unknown query parameters, {id} matching, internal-only routes. */
 #include <string.h>
 
+#include "services.h"
 #include "unit.h"
 #include "unit_stack.h"
 

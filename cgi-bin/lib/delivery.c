@@ -1,0 +1,370 @@
+/* delivery.c — the delivery loop: reads each source's outbox after each consumer's
+ * offset and delivers it event by event (effect and offset in one transaction), sleeping
+ * on inotify until a database changes. Its parts: delivery_books.c (offsets, retries,
+ * dead letters, pruning), delivery_lease.c (leases), delivery_dispatch.c (handlers). */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "delivery_impl.h"
+#include "log.h"
+
+#define BATCHES_PER_ROUND 8
+#define IDLE_WAIT_MS 1000
+/* A commit writes the -wal file (inotify fires) a moment before it becomes visible in the
+ * wal-index, so a wake-up can find nothing new yet: look again after these delays. */
+static const long long recheck_ms[] = {2, 20, 100};
+
+/* In one transaction on the consumer: checks the offset is `expect` (compare-and-set) and
+ * the lease ours, applies ev when it is given, and moves the offset to pos. */
+static enum outcome deliver(struct engine *e, struct stream *s, const struct event *ev, long long pos,
+                            long long expect, char *err, size_t errlen)
+{
+	struct db *db = s->con->db;
+	if (db_begin(db)) { /* the database is locked or unwell: not the event's fault */
+		snprintf(err, errlen, "begin: %s", sqlite3_errmsg(db->h));
+		return stream_pause(e, s, err);
+	}
+	enum outcome o = guard(e, s, expect, err, errlen);
+	if (o == DONE && ev && delivery_apply(s->con->svc, db, ev, err, errlen))
+		o = FAILED;
+	if (o == DONE && offset_set(db, s->src->name, pos)) {
+		snprintf(err, errlen, "move offset: %s", sqlite3_errmsg(db->h));
+		o = FAILED;
+	}
+	if (o == DONE && db_commit(db)) {
+		snprintf(err, errlen, "commit: %s", sqlite3_errmsg(db->h));
+		o = FAILED;
+	}
+	if (o != DONE)
+		db_rollback(db);
+	return o;
+}
+
+/* Drops the documents of e->batch[0..n). */
+static void batch_free(struct engine *e, int n)
+{
+	for (int i = 0; i < n; i++)
+		json_decref(e->batch[i].doc);
+}
+
+/* Reads up to BATCH events of src after position `after` into e->batch. The data text
+ * is parsed; when it is not JSON it stays a string (and fails delivery). Returns the
+ * count, or -1 on a read error (logged). */
+static int outbox_read(struct engine *e, struct source *src, long long after)
+{
+	sqlite3_stmt *st = db_prep(src->db, "SELECT id AS pos, event_id AS eventId, type, aggregate_type AS aggregateType, "
+	                                    "aggregate_id AS aggregateId, seq, occurred_at AS occurredAt, "
+	                                    "correlation_id AS correlationId, causation_id AS causationId, data "
+	                                    "FROM outbox WHERE id > ? ORDER BY id LIMIT ?");
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, BATCH);
+	int n = 0, rc;
+	while (n < BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *doc = db_row_json(st);
+		long long pos = json_integer_value(json_object_get(doc, "pos"));
+		const char *text = json_string_value(json_object_get(doc, "data"));
+		json_t *data = text ? json_loads(text, 0, NULL) : NULL;
+		json_object_del(doc, "pos");
+		if (data)
+			json_object_set_new(doc, "data", data);
+		e->batch[n].doc = doc;
+		event_bind(&e->batch[n].ev, doc, src->name, pos);
+		n++;
+	}
+	db_done(st);
+	if (n < BATCH && rc != SQLITE_DONE) {
+		log_error("read outbox of %s: %s", src->name, sqlite3_errmsg(src->db->h));
+		batch_free(e, n);
+		return -1;
+	}
+	return n;
+}
+
+/* Whether the consumer of s ignores ev on purpose (a row with no handler). */
+static int ignored(const struct stream *s, const struct event *ev)
+{
+	const struct subscription *row = subscription_find(s->con->svc->subs, s->src->name, ev->type);
+	return row && !row->handler;
+}
+
+/* Delivers e->batch[0..n) to s in order, the offset being `at` before the first.
+ * Consecutive events the consumer ignores move the offset in one go; an event of a type
+ * its table does not name is parked at once (retrying cannot teach it the type). */
+static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, long long at)
+{
+	char err[ERR_LEN];
+	for (int i = 0; i < n;) {
+		if (service_stopping())
+			return STOPPING;
+		int j = i;
+		while (j < n && ignored(s, &e->batch[j].ev))
+			j++;
+		const struct in_flight *d = &e->batch[j > i ? j - 1 : i];
+		enum outcome o = deliver(e, s, j > i ? NULL : &d->ev, d->ev.pos, at, err, sizeof err);
+		if (o == FAILED && j > i)
+			return stream_pause(e, s, err);
+		int failed = o == FAILED;
+		if (failed)
+			o = record_failure(e, s, d, at, err,
+			                   !subscription_find(s->con->svc->subs, s->src->name, d->ev.type));
+		if (o != DONE)
+			return o;
+		if (e->trace && j == i && !failed)
+			log_info("%s <- %s #%lld %s %s applied by %ld", s->con->svc->name, s->src->name, d->ev.pos,
+			         d->ev.type, d->ev.event_id, (long)getpid());
+		at = d->ev.pos;
+		i = j > i ? j : i + 1;
+	}
+	return DONE;
+}
+
+/* Delivers what is waiting in one stream, up to BATCHES_PER_ROUND batches; clears
+ * s->pending once the stream has caught up. */
+static void stream_run(struct engine *e, struct stream *s)
+{
+	if (!s->con->held || !s->pending || in_backoff(e, s))
+		return;
+	for (int b = 0; b < BATCHES_PER_ROUND && !service_stopping(); b++) {
+		long long at;
+		if (offset_get(s->con->db, s->src->name, &at)) {
+			stream_pause(e, s, sqlite3_errmsg(s->con->db->h));
+			return;
+		}
+		int n = outbox_read(e, s->src, at);
+		if (n < 0) {
+			stream_pause(e, s, "the outbox could not be read");
+			return;
+		}
+		enum outcome o = batch_deliver(e, s, n, at);
+		batch_free(e, n);
+		if (o == LOST)
+			s->con->held = 0;
+		if (o == STALE && e->trace)
+			log_info("%s <- %s: offset moved by another worker", s->con->svc->name, s->src->name);
+		if (o == STALE)
+			continue;
+		if (o != DONE)
+			return;
+		if (n < BATCH) {
+			s->pending = 0;
+			return;
+		}
+		if (now_ms() >= e->next_lease_ms)
+			return; /* let the loop renew the leases first */
+	}
+}
+
+/* Marks the streams of sources with new commits (PRAGMA data_version) as pending. */
+static void sources_check(struct engine *e)
+{
+	for (int i = 0; i < e->nsrcs; i++) {
+		struct source *src = &e->srcs[i];
+		long long v = -1;
+		if (db_scalar_int(db_prep(src->db, "PRAGMA data_version"), &v) == 1 && v == src->version)
+			continue;
+		src->version = v;
+		for (int k = 0; k < e->nstreams; k++)
+			if (e->streams[k].src == src)
+				e->streams[k].pending = 1;
+	}
+}
+
+/* The source named name, opened on first use; NULL when it cannot be. */
+static struct source *source_get(struct engine *e, const char *name)
+{
+	for (int i = 0; i < e->nsrcs; i++)
+		if (strcmp(e->srcs[i].name, name) == 0)
+			return &e->srcs[i];
+	if (e->nsrcs == MAX_SOURCES)
+		return NULL;
+	struct source *src = &e->srcs[e->nsrcs];
+	src->name = name;
+	src->version = -1;
+	src->db = db_open(name);
+	if (!src->db)
+		return NULL;
+	e->nsrcs++;
+	return src;
+}
+
+/* Opens a consumer's database and one stream per source its table reads. Returns 0 or -1. */
+static int consumer_add(struct engine *e, const struct service *svc)
+{
+	if (e->ncons == MAX_CONSUMERS)
+		return -1;
+	struct consumer *c = &e->cons[e->ncons];
+	c->svc = svc;
+	c->db = db_open(svc->name);
+	if (!c->db)
+		return -1;
+	e->ncons++;
+	for (const struct subscription *sub = svc->subs; sub->source; sub++) {
+		struct source *src = source_get(e, sub->source);
+		if (!src || e->nstreams == MAX_STREAMS)
+			return -1;
+		int known = 0;
+		for (int k = 0; k < e->nstreams; k++)
+			known |= e->streams[k].con == c && e->streams[k].src == src;
+		if (!known)
+			e->streams[e->nstreams++] = (struct stream){c, src, 1, 0};
+	}
+	return 0;
+}
+
+/* Reads the settings and makes this process's lease owner name. */
+static void worker_config(struct engine *e)
+{
+	unsigned int nonce = 0;
+	if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
+		nonce = (unsigned int)now_ms();
+	if (gethostname(e->host, sizeof e->host) != 0)
+		snprintf(e->host, sizeof e->host, "localhost");
+	e->host[sizeof e->host - 1] = '\0';
+	snprintf(e->owner, sizeof e->owner, "%s:%ld:%08x", e->host, (long)getpid(), nonce);
+	e->first_lease = (int)(nonce % MAX_CONSUMERS);
+	e->lease_ms = config_long("WORKER_LEASE_MS", 5000);
+	e->backoff_ms = config_long("WORKER_BACKOFF_MS", 100);
+	e->backoff_max_ms = config_long("WORKER_BACKOFF_MAX_MS", 60000);
+	e->max_attempts = config_long("WORKER_MAX_ATTEMPTS", 5);
+	e->retention_s = config_long("OUTBOX_RETENTION_S", 86400);
+	e->prune_ms = config_long("WORKER_PRUNE_INTERVAL_MS", 60000);
+	e->trace = config_long("WORKER_TRACE", 0) != 0;
+	e->leases = config_long("WORKER_LEASES", 1) != 0;
+	if (e->lease_ms < 300)
+		e->lease_ms = 300;
+	if (e->backoff_ms < 1)
+		e->backoff_ms = 1;
+	if (e->max_attempts < 1)
+		e->max_attempts = 1;
+}
+
+/* Opens every consumer of services[0..n) and its sources, and the inotify watch.
+ * Returns 0 or -1. */
+static int worker_open(struct engine *e, const struct service *const *services, size_t n)
+{
+	worker_config(e);
+	for (size_t i = 0; i < n; i++)
+		if (services[i]->subs && consumer_add(e, services[i])) {
+			log_error("cannot open consumer %s and its sources", services[i]->name);
+			return -1;
+		}
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/db", config_var());
+	e->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (e->inotify_fd < 0 || inotify_add_watch(e->inotify_fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE) < 0)
+		log_warn("inotify on %s: %s; falling back to a %d ms poll", dir, strerror(errno), IDLE_WAIT_MS);
+	e->next_prune_ms = now_ms() + 5000;
+	alive_announce(e, 1);
+	return 0;
+}
+
+/* Gives up the leases, withdraws this process and closes everything. */
+static void worker_close(struct engine *e)
+{
+	leases_release(e);
+	alive_announce(e, 0);
+	for (int i = 0; i < e->ncons; i++)
+		db_close(e->cons[i].db);
+	for (int i = 0; i < e->nsrcs; i++)
+		db_close(e->srcs[i].db);
+	if (e->inotify_fd >= 0)
+		close(e->inotify_fd);
+}
+
+/* Milliseconds until something is due: 0 when a stream can run now. *busy tells whether
+ * any stream this process holds still has events waiting (perhaps in backoff). */
+static long long wait_time(struct engine *e, int *busy)
+{
+	long long now = now_ms(), t = IDLE_WAIT_MS;
+	*busy = 0;
+	for (int k = 0; k < e->nstreams; k++) {
+		struct stream *s = &e->streams[k];
+		if (!s->con->held || !s->pending)
+			continue;
+		*busy = 1;
+		if (s->retry_at_ms <= now)
+			return 0;
+		t = s->retry_at_ms - now < t ? s->retry_at_ms - now : t;
+	}
+	t = e->next_lease_ms - now < t ? e->next_lease_ms - now : t;
+	t = e->next_prune_ms - now < t ? e->next_prune_ms - now : t;
+	return t > 0 ? t : 0;
+}
+
+/* Sleeps until a database file changes, ms pass, or a stop signal comes (no lost wake-up:
+ * the signals are only let through inside ppoll). Shortly after a change, ms is capped by
+ * recheck_ms, in case the commit that caused it was not visible yet. */
+static void wait_wake(struct engine *e, long long ms)
+{
+	int n = (int)(sizeof recheck_ms / sizeof *recheck_ms);
+	if (e->quiet_wakes < n && recheck_ms[e->quiet_wakes] < ms)
+		ms = recheck_ms[e->quiet_wakes];
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (!service_stopping()) {
+		struct pollfd p = {.fd = e->inotify_fd, .events = POLLIN};
+		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+		ppoll(&p, e->inotify_fd >= 0 ? 1 : 0, &ts, &old);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	char buf[4096];
+	int changed = 0;
+	while (e->inotify_fd >= 0 && read(e->inotify_fd, buf, sizeof buf) > 0)
+		changed = 1;
+	e->quiet_wakes = changed ? 0 : e->quiet_wakes + (e->quiet_wakes < n);
+}
+
+/* Delivers until stopped (or, with once, until nothing is pending). */
+static void worker_loop(struct engine *e, int once)
+{
+	while (!service_stopping()) {
+		long long now = now_ms();
+		if (now >= e->next_lease_ms)
+			leases_tick(e);
+		if (now >= e->next_prune_ms)
+			prune(e);
+		sources_check(e);
+		for (int k = 0; k < e->nstreams && !service_stopping(); k++)
+			stream_run(e, &e->streams[k]);
+		int busy;
+		long long t = wait_time(e, &busy);
+		if (once && !busy) { /* done, unless this pass recorded events someone reads */
+			sources_check(e);
+			wait_time(e, &busy);
+			if (!busy)
+				break;
+			continue;
+		}
+		if (t > 0)
+			wait_wake(e, t);
+	}
+}
+
+int delivery_run(const struct service *const *services, size_t n, int once)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return 1;
+	e->inotify_fd = -1;
+	int rc = worker_open(e, services, n);
+	if (rc == 0) {
+		log_info("delivering for %d consumers from %d sources as %s", e->ncons, e->nsrcs, e->owner);
+		worker_loop(e, once);
+	}
+	worker_close(e);
+	free(e);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,115 @@
+/* delivery_impl.h — the delivery engine's own state, shared by its parts (not for
+ * services or tests: they use delivery.h). delivery.c runs the loop, delivery_books.c
+ * keeps offsets, retries, dead letters and pruning, delivery_lease.c the per-consumer
+ * leases, delivery_dispatch.c finds a handler in a subscription table. */
+#ifndef RB_DELIVERY_IMPL_H
+#define RB_DELIVERY_IMPL_H
+#include <stddef.h>
+#include <time.h>
+
+#include "db.h"
+#include "delivery.h"
+#include "event.h"
+#include "service.h"
+
+#define MAX_CONSUMERS 8
+#define MAX_SOURCES 8
+#define MAX_STREAMS 32
+#define BATCH 256
+#define ERR_LEN 512
+
+enum outcome {
+	DONE,      /* applied (or skipped) and the offset moved */
+	STALE,     /* the offset moved under us: re-read it */
+	FAILED,    /* rolled back; err says why */
+	LOST,      /* another worker holds the consumer's lease */
+	BACKOFF,   /* the stream waits for its next retry */
+	STOPPING   /* shutting down */
+};
+
+struct source {
+	const char *name;
+	struct db *db;       /* read side: the outbox, and pruning */
+	long long version;   /* last PRAGMA data_version seen */
+};
+
+struct consumer {
+	const struct service *svc;
+	struct db *db;
+	int held; /* this process holds the lease */
+};
+
+struct stream { /* one (consumer, source) pair */
+	struct consumer *con;
+	struct source *src;
+	int pending;           /* events may be waiting */
+	long long retry_at_ms; /* wall-clock ms before which the head is not retried */
+};
+
+struct in_flight { /* an outbox row being delivered; ev points into doc */
+	struct event ev;
+	json_t *doc;
+};
+
+struct engine {
+	struct consumer cons[MAX_CONSUMERS];
+	struct source srcs[MAX_SOURCES];
+	struct stream streams[MAX_STREAMS];
+	int ncons, nsrcs, nstreams;
+	struct in_flight batch[BATCH];
+	char owner[160], host[64];
+	long long lease_ms, backoff_ms, backoff_max_ms, max_attempts, retention_s, prune_ms;
+	long long next_lease_ms, next_prune_ms;
+	int inotify_fd, trace, first_lease;
+	int quiet_wakes; /* wake-ups in a row with no file change */
+	int leases; /* 0: WORKER_LEASES=0, a drill where only the offset compare-and-set guards */
+};
+
+/* Wall-clock milliseconds (shared by processes through the database). */
+static inline long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- delivery_books.c: bookkeeping in the consumer's database ---- */
+
+/* Reads the consumer's offset in source into *pos (0 when none). Returns 0 or -1. */
+int offset_get(struct db *db, const char *source, long long *pos);
+/* Moves the offset to pos and forgets any retry of source. Inside a transaction. */
+int offset_set(struct db *db, const char *source, long long pos);
+/* Inside a transaction: DONE when the offset is still `expect` and the lease is ours;
+ * STALE, LOST, or FAILED with the reason in err. */
+enum outcome guard(struct engine *e, struct stream *s, long long expect, char *err, size_t errlen);
+/* Holds the stream back for one base backoff after a failure that is not the event's
+ * (a locked or unreadable database); logs it. Returns BACKOFF. */
+enum outcome stream_pause(struct engine *e, struct stream *s, const char *why);
+/* Counts a failed delivery of d (the offset being expect) in its own transaction: a
+ * retry with backoff (BACKOFF), or, after the last attempt or at once when final, the
+ * event parked as a dead letter and the offset moved past it (DONE). Logs one line. */
+enum outcome record_failure(struct engine *e, struct stream *s, const struct in_flight *d, long long expect,
+                            const char *error, int final);
+/* True (and s->retry_at_ms set) when the head of the stream waits for a retry. */
+int in_backoff(struct engine *e, struct stream *s);
+/* Deletes the outbox rows every consumer has passed and that are older than the
+ * retention window, in every source; schedules the next pass. */
+void prune(struct engine *e);
+
+/* ---- delivery_lease.c: one worker process at a time per consumer ---- */
+
+/* Announces (on) or withdraws this process in var/run/workers, so that workers can
+ * share the consumers out. */
+void alive_announce(const struct engine *e, int on);
+/* Takes or renews this process's share of the consumers' leases, hands the rest to the
+ * other workers; a consumer newly taken is looked at afresh. */
+void leases_tick(struct engine *e);
+/* Gives up the leases this process holds so another worker can take over at once. */
+void leases_release(struct engine *e);
+
+/* ---- delivery_dispatch.c ---- */
+
+/* Points ev's fields into doc, an event document with camelCase keys; ev->source is
+ * source and ev->pos pos. */
+void event_bind(struct event *ev, json_t *doc, const char *source, long long pos);
+#endif
