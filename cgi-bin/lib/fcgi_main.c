@@ -206,6 +206,10 @@ static void *accept_loop(void *arg)
 		if (FCGX_Accept_r(&fr) < 0)
 			continue; /* interrupted by the stop signal, or a failed accept */
 		serve(&fr, db);
+		/* Close without libfcgi's lingering shutdown, which parks this thread until nginx
+		 * has closed its end: nginx reads the whole answer from the unix socket anyway, and
+		 * it sent the whole request (bodies are buffered) before we answered. */
+		FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
