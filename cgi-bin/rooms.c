@@ -312,7 +312,11 @@ static int rooms_delete(struct ctx *c)
 	                                  "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
 	                                  "WHERE id = ? AND deleted_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
-	if (db_run(st) != SQLITE_DONE || sqlite3_changes(c->db->h) == 0) {
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the room could not be deleted; try again");
+	}
+	if (sqlite3_changes(c->db->h) == 0) {
 		db_rollback(c->db);
 		return problem(c, 404, "room %lld does not exist", id);
 	}
@@ -435,7 +439,8 @@ static int review_event(struct db *db, const char *type, json_t *review)
 }
 
 /* The caller's stay in room_id that may be reviewed now (SPEC §6: whoever booked it,
- * once per reservation, from check-out on): its reservation id, or 0. */
+ * once per reservation, from check-out on): its reservation id, 0 when there is none,
+ * -1 when the query failed. */
 static long long reviewable_stay(struct db *db, long long room_id, long long account)
 {
 	char today[11];
@@ -448,8 +453,7 @@ static long long reviewable_stay(struct db *db, long long room_id, long long acc
 	sqlite3_bind_int64(st, 1, room_id);
 	sqlite3_bind_int64(st, 2, account);
 	db_bind_text(st, 3, today);
-	db_scalar_int(st, &id);
-	return id;
+	return db_scalar_int(st, &id) < 0 ? -1 : id;
 }
 
 static int review_create(struct ctx *c, long long room_id, int rating_required)
@@ -475,11 +479,19 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 	sqlite3_bind_int64(st, 1, room_id);
 	if (has_rating == 1)
 		sqlite3_bind_int64(st, 2, rating);
-	if (db_run(st) != SQLITE_DONE || sqlite3_changes(c->db->h) == 0) {
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the review could not be stored; try again");
+	}
+	if (sqlite3_changes(c->db->h) == 0) {
 		db_rollback(c->db);
 		return problem(c, rating_required ? 404 : 422, "room %lld does not exist", room_id);
 	}
 	long long stay = reviewable_stay(c->db, room_id, c->req->account_id);
+	if (stay < 0) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the review could not be stored; try again");
+	}
 	if (!stay) {
 		db_rollback(c->db);
 		return problem(c, 403, "a room can be reviewed by its guests, once per stay, from check-out on");
@@ -498,7 +510,7 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 	}
 	long long id = sqlite3_last_insert_rowid(c->db->h);
 	json_t *review = review_load(c->db, id);
-	if (review_event(c->db, "ReviewCreated", review) || db_commit(c->db)) {
+	if (!review || review_event(c->db, "ReviewCreated", review) || db_commit(c->db)) {
 		db_rollback(c->db);
 		json_decref(review);
 		return problem_unavailable(c, 1, "the review could not be stored; try again");
@@ -566,7 +578,11 @@ static int reviews_delete(struct ctx *c)
 	long long author = 0;
 	sqlite3_stmt *who = db_prep(c->db, "SELECT author_id FROM review WHERE id = ?");
 	sqlite3_bind_int64(who, 1, c->req->ids[0]);
-	db_scalar_int(who, &author);
+	if (db_scalar_int(who, &author) != 1) {
+		db_rollback(c->db);
+		json_decref(review);
+		return problem_unavailable(c, 1, "the review could not be deleted; try again");
+	}
 	if (!access_is(c->req, author)) {
 		db_rollback(c->db);
 		json_decref(review);
@@ -579,11 +595,11 @@ static int reviews_delete(struct ctx *c)
 	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(review, "roomId")));
 	if (json_is_integer(rating))
 		sqlite3_bind_int64(st, 2, json_integer_value(rating));
-	db_run(st);
+	int failed = db_run(st) != SQLITE_DONE;
 	st = db_prep(c->db, "DELETE FROM review WHERE id = ?");
 	sqlite3_bind_int64(st, 1, c->req->ids[0]);
-	db_run(st);
-	int failed = review_event(c->db, "ReviewDeleted", review) || db_commit(c->db);
+	failed = failed || db_run(st) != SQLITE_DONE;
+	failed = failed || review_event(c->db, "ReviewDeleted", review) || db_commit(c->db);
 	json_decref(review);
 	if (failed) {
 		db_rollback(c->db);
@@ -594,8 +610,9 @@ static int reviews_delete(struct ctx *c)
 
 /* ---- holds (internal, called by reservations) ---- */
 
-/* Takes `guests` units on each of `nights` nights from check_in. Returns 0, or -1 when
- * some night has not enough capacity left. Inside the caller's transaction. */
+/* Takes `guests` units on each of `nights` nights from check_in. Returns 0, 1 when some
+ * night has not enough capacity left, or -1 when a write failed. Inside the caller's
+ * transaction (which the caller rolls back unless 0). */
 static int take_capacity(struct db *db, long long room, long long room_capacity, const char *check_in,
                          long long nights, long long guests)
 {
@@ -607,14 +624,17 @@ static int take_capacity(struct db *db, long long room, long long room_capacity,
 		sqlite3_bind_int64(st, 1, room);
 		db_bind_text(st, 2, date);
 		sqlite3_bind_int64(st, 3, room_capacity);
-		db_run(st);
+		if (db_run(st) != SQLITE_DONE)
+			return -1;
 		st = db_prep(db, "UPDATE capacity SET held = held + ?3 "
 		                 "WHERE room_id = ?1 AND date = ?2 AND held + ?3 <= capacity");
 		sqlite3_bind_int64(st, 1, room);
 		db_bind_text(st, 2, date);
 		sqlite3_bind_int64(st, 3, guests);
-		if (db_run(st) != SQLITE_DONE || sqlite3_changes(db->h) == 0)
+		if (db_run(st) != SQLITE_DONE)
 			return -1;
+		if (sqlite3_changes(db->h) == 0)
+			return 1;
 	}
 	return 0;
 }
@@ -671,10 +691,12 @@ static int holds_create(struct ctx *c)
 	}
 	long long price = json_integer_value(json_object_get(room, "price"));
 	long long capacity = json_integer_value(json_object_get(room, "capacity"));
-	if (take_capacity(c->db, room_id, capacity, check_in, nights, guests)) {
+	int taken = take_capacity(c->db, room_id, capacity, check_in, nights, guests);
+	if (taken) {
 		db_rollback(c->db);
 		json_decref(room);
-		return problem(c, 409, "room %lld is sold out on some night of the stay", room_id);
+		return taken < 0 ? problem_unavailable(c, 1, "the hold could not be stored; try again")
+		                 : problem(c, 409, "room %lld is sold out on some night of the stay", room_id);
 	}
 	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO hold(reservation_id, room_id, check_in, nights, guests, "
 	                                  "amount, account_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
@@ -694,7 +716,7 @@ static int holds_create(struct ctx *c)
 		return problem_unavailable(c, 1, "the hold could not be stored; try again");
 	}
 	hold = hold_load(c->db, res_id);
-	if (event_record(c->db, "Room", room_id, "CapacityHeld", json_deep_copy(hold)) || db_commit(c->db)) {
+	if (!hold || event_record(c->db, "Room", room_id, "CapacityHeld", json_deep_copy(hold)) || db_commit(c->db)) {
 		db_rollback(c->db);
 		json_decref(hold);
 		json_decref(room);

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <strings.h>
 #include <time.h>
+
+#include <openssl/evp.h>
 
 #include "config.h"
 #include "log.h"
@@ -72,63 +75,176 @@ static int list_sql(const char *dir, char ***out)
 	return n;
 }
 
-static char *slurp(const char *path)
+/* Reads a whole file; its size in *len. NULL when it cannot be read. Free the result. */
+static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *s = malloc((size_t)size + 1);
-	if (!s || fread(s, 1, (size_t)size, f) != (size_t)size) {
+	char *s = NULL;
+	long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (s = malloc((size_t)size + 1)) &&
+	    fread(s, 1, (size_t)size, f) == (size_t)size) {
+		s[size] = '\0';
+		*len = (size_t)size;
+	} else {
 		free(s);
-		fclose(f);
-		return NULL;
+		s = NULL;
 	}
-	s[size] = '\0';
 	fclose(f);
 	return s;
 }
 
-static int migration_applied(struct db *db, const char *name)
+#define SHA256_HEX 65
+
+/* SHA-256 of len bytes of data in lower-case hex. Returns 0, or -1 (out undefined). */
+static int sha256_hex(const char *data, size_t len, char out[SHA256_HEX])
 {
-	long long n = 0;
-	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM schema_migration WHERE name = ?");
-	db_bind_text(st, 1, name);
-	db_scalar_int(st, &n);
-	return n > 0;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || 2 * n + 1 != SHA256_HEX)
+		return -1;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
 }
 
-/* Applies one migration file inside its own BEGIN IMMEDIATE transaction, unless
- * another process did it first. Returns 0 on success. */
+/* True once schema/common/004 gave schema_migration its sha256 column. */
+static int has_hash_column(struct db *db)
+{
+	long long n = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM pragma_table_info('schema_migration') "
+	                               "WHERE name = 'sha256'");
+	return db_scalar_int(st, &n) == 1 && n > 0;
+}
+
+/* Whether migration key was applied: 1 (its recorded hash in out, "" when none was
+ * recorded), 0 (not applied) or -1 (the query failed). */
+static int migration_recorded(struct db *db, const char *key, char out[SHA256_HEX])
+{
+	out[0] = '\0';
+	if (!has_hash_column(db)) {
+		long long n = 0;
+		sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM schema_migration WHERE name = ?");
+		db_bind_text(st, 1, key);
+		return db_scalar_int(st, &n) == 1 ? n > 0 : -1;
+	}
+	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(sha256, '') FROM schema_migration WHERE name = ?");
+	db_bind_text(st, 1, key);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, SHA256_HEX, "%s", (const char *)sqlite3_column_text(st, 0));
+	db_done(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int migration_applied(struct db *db, const char *key)
+{
+	char hash[SHA256_HEX];
+	return migration_recorded(db, key, hash) == 1;
+}
+
+/* A migration whose text holds this line may add a column that is already there: such
+ * an ALTER TABLE ... ADD COLUMN is skipped (SQLite has no ADD COLUMN IF NOT EXISTS).
+ * Only for catching up databases migrated from an edited migration. */
+#define IF_ABSENT_MARK "-- migrate: skip columns that exist"
+
+/* Runs the statements of a migration one by one. Returns 0, or -1 (logged). */
+static int exec_script(struct db *db, const char *key, const char *sql)
+{
+	int if_absent = strstr(sql, IF_ABSENT_MARK) != NULL;
+	while (sql && *sql) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, &tail);
+		if (rc == SQLITE_OK && st)
+			rc = db_run(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->h);
+		const char *msg = sqlite3_errmsg(db->h);
+		int skip = rc != SQLITE_OK && if_absent && strncmp(msg, "duplicate column name", 21) == 0;
+		if (rc != SQLITE_OK && !skip)
+			log_error("migration %s: %s: %.*s", key, msg, (int)(tail ? tail - sql : 200), sql);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_OK && !skip)
+			return -1;
+		sql = tail;
+	}
+	return 0;
+}
+
+/* Applies one migration's text and records it (with its hash once the column exists)
+ * and the count in PRAGMA user_version. Inside the caller's transaction. */
+static int migration_apply(struct db *db, const char *key, const char *sql, const char *hash)
+{
+	if (exec_script(db, key, sql))
+		return -1;
+	int hashed = has_hash_column(db);
+	sqlite3_stmt *st = hashed ? db_prep(db, "INSERT INTO schema_migration(name, applied_at, sha256) "
+	                                        "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?)")
+	                          : db_prep(db, "INSERT INTO schema_migration(name, applied_at) "
+	                                        "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+	db_bind_text(st, 1, key);
+	if (hashed)
+		db_bind_text(st, 2, hash);
+	long long count = 0;
+	char pragma[64];
+	if (db_run(st) != SQLITE_DONE ||
+	    db_scalar_int(db_prep(db, "SELECT count(*) FROM schema_migration"), &count) != 1) {
+		log_error("migration %s: cannot record it: %s", key, sqlite3_errmsg(db->h));
+		return -1;
+	}
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %lld", count);
+	return db_exec(db, pragma);
+}
+
+/* Records the hash of a migration applied before hashes were kept: the file as it is
+ * now is trusted (see docs/operations.md, "Migrations"). */
+static int migration_record_hash(struct db *db, const char *key, const char *hash)
+{
+	if (!has_hash_column(db))
+		return 0; /* the second pass of db_open records it */
+	sqlite3_stmt *st = db_prep(db, "UPDATE schema_migration SET sha256 = ? WHERE name = ? AND sha256 IS NULL");
+	db_bind_text(st, 1, hash);
+	db_bind_text(st, 2, key);
+	if (db_run(st) == SQLITE_DONE)
+		return 0;
+	log_error("migration %s: cannot record its hash: %s", key, sqlite3_errmsg(db->h));
+	return -1;
+}
+
+/* Applies one migration file inside its own BEGIN IMMEDIATE transaction unless another
+ * process did it first; for an applied one, checks that the file still has the bytes
+ * it was applied from (refusing to go on when not) or records their hash. Returns 0
+ * on success. */
 static int apply_migration(struct db *db, const char *dir, const char *name, const char *key)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], hash[SHA256_HEX], recorded[SHA256_HEX];
+	size_t len = 0;
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if (db_begin(db))
-		return -1;
-	if (migration_applied(db, key)) {
-		db_rollback(db);
-		return 0;
-	}
-	char *sql = slurp(path);
-	if (!sql || db_exec(db, sql)) {
-		log_error("migration %s failed", path);
+	char *sql = slurp(path, &len);
+	if (!sql || sha256_hex(sql, len, hash)) {
+		log_error("migration %s cannot be read", path);
 		free(sql);
-		db_rollback(db);
 		return -1;
+	}
+	int rc = db_begin(db), state = rc ? -1 : migration_recorded(db, key, recorded);
+	if (state == 0)
+		rc = migration_apply(db, key, sql, hash);
+	else if (state == 1 && !recorded[0])
+		rc = migration_record_hash(db, key, hash);
+	else if (state == 1 && strcmp(recorded, hash) != 0) {
+		log_error("migration %s was changed after it was applied to the %s database: sha256 recorded %s, "
+		          "file now %s. Refusing to start: restore the file as it shipped and put the change in a "
+		          "new migration (docs/operations.md, \"Migrations\")", path, db->service, recorded, hash);
+		rc = -1;
+	} else if (state < 0) {
+		log_error("migration %s: cannot read schema_migration: %s", key, sqlite3_errmsg(db->h));
+		rc = -1;
 	}
 	free(sql);
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO schema_migration(name, applied_at) "
-	                               "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
-	db_bind_text(st, 1, key);
-	db_run(st);
-	long long count = 0;
-	db_scalar_int(db_prep(db, "SELECT count(*) FROM schema_migration"), &count);
-	char pragma[64];
-	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %lld", count);
-	db_exec(db, pragma);
+	if (rc) {
+		db_rollback(db);
+		return -1;
+	}
 	return db_commit(db);
 }
 
@@ -205,9 +321,51 @@ static int busy_wait(void *unused, int count)
 	return 1;
 }
 
+/* Databases whose whole state is derived from other services' events and read by no
+ * one else's worker: their consumer positions roll back with their data, so losing the
+ * last commits to a power cut only means applying those events again. Every other
+ * database holds acknowledged state or feeds another database from its outbox. */
+static const char *const derived_databases[] = {"mypage"};
+
+/* The synchronous setting of a service's database: DB_SYNCHRONOUS_<SERVICE>, else
+ * DB_SYNCHRONOUS, else FULL (NORMAL for derived_databases). NULL (logged) when the
+ * value set is not FULL, NORMAL or EXTRA. */
+static const char *synchronous_setting(const char *service)
+{
+	static const char *const allowed[] = {"FULL", "NORMAL", "EXTRA"};
+	char name[64];
+	int n = snprintf(name, sizeof name, "DB_SYNCHRONOUS_");
+	for (const char *p = service; *p && n < (int)sizeof name - 1; p++)
+		name[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	name[n] = '\0';
+	const char *def = "FULL";
+	for (size_t i = 0; i < sizeof derived_databases / sizeof *derived_databases; i++)
+		if (strcmp(service, derived_databases[i]) == 0)
+			def = "NORMAL";
+	const char *chosen = config_str(name, config_str("DB_SYNCHRONOUS", def));
+	for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
+		if (strcasecmp(chosen, allowed[i]) == 0)
+			return allowed[i];
+	log_error("db %s: synchronous '%s' (from %s or DB_SYNCHRONOUS) is not FULL, NORMAL or EXTRA", service,
+	          chosen, name);
+	return NULL;
+}
+
+const char *db_synchronous(struct db *db)
+{
+	static const char *const names[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
+	long long level = -1;
+	if (db_scalar_int(db_prep(db, "PRAGMA synchronous"), &level) != 1 || level < 0 || level > 3)
+		return "unknown";
+	return names[level];
+}
+
 struct db *db_open(const char *service)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
+	const char *sync = synchronous_setting(service);
+	if (!sync)
+		return NULL;
 	snprintf(dir, sizeof dir, "%s/db", config_var());
 	mkdir_p(dir);
 	config_db_path(service, path, sizeof path);
@@ -223,16 +381,17 @@ struct db *db_open(const char *service)
 	}
 	sqlite3_busy_handler(db->h, busy_wait, NULL);
 	db->writer = writer_mutex(service);
-	const char *sync = config_str("DB_SYNCHRONOUS", "NORMAL");
 	char pragmas[256];
 	snprintf(pragmas, sizeof pragmas,
 	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
 	         "PRAGMA wal_autocheckpoint=%ld;",
-	         strcmp(sync, "FULL") == 0 ? "FULL" : "NORMAL", config_long("DB_WAL_AUTOCHECKPOINT", 1000));
+	         sync, config_long("DB_WAL_AUTOCHECKPOINT", 1000));
+	int hashed = 0;
 	if (db_exec(db, pragmas) ||
 	    db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migration(name TEXT PRIMARY KEY, "
 	                "applied_at TEXT NOT NULL)") ||
-	    each_migration(db, apply_migration)) {
+	    (hashed = has_hash_column(db), each_migration(db, apply_migration)) ||
+	    (!hashed && each_migration(db, apply_migration))) { /* hashes of what came before */
 		db_close(db);
 		return NULL;
 	}

@@ -20,10 +20,16 @@ struct db {
 };
 
 /* Opens <var>/db/<service>.db (creating folders), sets WAL, busy_timeout and
- * synchronous, and applies pending migrations from schema/common and
- * schema/<service>. Returns NULL (and logs why) on failure; free with db_close. */
+ * synchronous (DB_SYNCHRONOUS_<SERVICE>, else DB_SYNCHRONOUS, else FULL, or NORMAL for
+ * a database derived from events alone), and applies pending migrations from
+ * schema/common and schema/<service>, each recorded with the SHA-256 of its file.
+ * Returns NULL (and logs why) on failure, among them: a setting that is not FULL,
+ * NORMAL or EXTRA, a migration that fails, and an applied migration whose file no
+ * longer has the hash recorded. Free with db_close. */
 struct db *db_open(const char *service);
 void db_close(struct db *db);
+/* The connection's PRAGMA synchronous as a name: "NORMAL", "FULL", ... */
+const char *db_synchronous(struct db *db);
 /* True when every migration file on disk has been applied. */
 int db_is_migrated(struct db *db);
 

@@ -110,7 +110,8 @@ static int health(struct ctx *c, const char *what)
 	}
 	if (!db_is_migrated(c->db))
 		return problem_unavailable(c, 1, "the database is not migrated");
-	c->res->model = json_pack("{s:s, s:s}", "service", SERVICE.name, "status", "ready");
+	c->res->model = json_pack("{s:s, s:s, s:s}", "service", SERVICE.name, "status", "ready", "synchronous",
+	                          db_synchronous(c->db));
 	return 200;
 }
 

@@ -20,16 +20,20 @@ long idempotency_ttl_s(void)
 }
 
 /* Deletes keys older than IDEMPOTENCY_TTL_S (default two days, never under one day),
- * now and then, inside the caller's transaction. */
-static void prune_expired(struct db *db)
+ * now and then (the first call of each thread, then every PRUNE_EVERY), inside the
+ * caller's transaction. Returns 0, or -1 when the delete failed (logged). */
+static int prune_expired(struct db *db)
 {
 	static _Thread_local unsigned calls;
 	if (calls++ % PRUNE_EVERY != 0)
-		return;
+		return 0;
 	sqlite3_stmt *st = db_prep(db, "DELETE FROM idempotency WHERE created_at < "
 	                               "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' seconds')");
 	sqlite3_bind_int64(st, 1, idempotency_ttl_s());
-	db_run(st);
+	if (db_run(st) == SQLITE_DONE)
+		return 0;
+	log_error("idempotency: pruning expired keys failed: %s", sqlite3_errmsg(db->h));
+	return -1;
 }
 
 /* Length of a fingerprint: a SHA-256 digest in hex, plus the NUL. Fingerprints of an
@@ -137,7 +141,10 @@ int idempotency_begin(struct ctx *c)
 		db_rollback(c->db);
 		return rc;
 	}
-	prune_expired(c->db);
+	if (prune_expired(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the database is busy");
+	}
 	st = db_prep(c->db, "INSERT INTO idempotency(key, fingerprint, state, created_at) "
 	                    "VALUES (?, ?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
 	                    "ON CONFLICT(key) DO UPDATE SET state = 'running', created_at = excluded.created_at");
@@ -161,7 +168,7 @@ static const char *header_value(const struct buf *headers, const char *name, cha
 	return out;
 }
 
-void idempotency_finish(struct ctx *c)
+int idempotency_finish(struct ctx *c)
 {
 	char location[256];
 	int keep = c->res->status < 500;
@@ -169,9 +176,10 @@ void idempotency_finish(struct ctx *c)
 	const char *sql_drop = "DELETE FROM idempotency WHERE key = ?";
 	if (db_begin(c->db)) {
 		log_error("idempotency: cannot store the response for key %s", c->req->idem_key);
-		return;
+		return -1;
 	}
 	sqlite3_stmt *st;
+	int rc;
 	if (keep) {
 		char *body = c->res->model ? json_dumps(c->res->model, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 		st = db_prep(c->db, sql_keep);
@@ -179,13 +187,18 @@ void idempotency_finish(struct ctx *c)
 		db_bind_text(st, 2, body);
 		db_bind_text(st, 3, header_value(&c->res->headers, "Location", location, sizeof location));
 		db_bind_text(st, 4, c->req->idem_key);
-		db_run(st);
+		rc = db_run(st);
 		free(body);
 	} else {
 		st = db_prep(c->db, sql_drop);
 		db_bind_text(st, 1, c->req->idem_key);
-		db_run(st);
+		rc = db_run(st);
 	}
-	if (db_commit(c->db))
-		log_error("idempotency: commit failed for key %s", c->req->idem_key);
+	if (rc != SQLITE_DONE || db_commit(c->db)) {
+		log_error("idempotency: cannot %s the response for key %s: %s", keep ? "store" : "drop",
+		          c->req->idem_key, sqlite3_errmsg(c->db->h));
+		db_rollback(c->db);
+		return -1;
+	}
+	return 0;
 }

@@ -17,6 +17,9 @@ int idempotency_begin(struct ctx *c);
 /* How long a key is remembered, in seconds (IDEMPOTENCY_TTL_S, never under a day). */
 long idempotency_ttl_s(void);
 /* Stores the response of a claimed key (or frees the claim after a 5xx/503 so the client
- * can retry). */
-void idempotency_finish(struct ctx *c);
+ * can retry). Returns 0, or -1 when that write failed (logged, rolled back): the key
+ * then stays claimed, so a retry is answered 409 until IDEMPOTENCY_CLAIM_TIMEOUT_S.
+ * The caller keeps its answer: the handler's effect is committed, and a 503 would
+ * only invite the retry that could repeat it. */
+int idempotency_finish(struct ctx *c);
 #endif

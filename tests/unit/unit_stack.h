@@ -65,6 +65,10 @@ struct exchange {
 	struct ctx ctx;
 };
 
+/* When set, the next exchange_run sends it as its Idempotency-Key header (then it is
+ * cleared). */
+static const char *unit_idempotency_key;
+
 /* Fills ex with METHOD target (a path, optionally with ?query) and a JSON body (or NULL)
  * from account 1,
  * parses query and body as the FastCGI main does, and dispatches to svc with db.
@@ -84,6 +88,8 @@ static inline int exchange_run(struct exchange *ex, const struct service *svc, s
 	ex->req.query = q ? strdup(q + 1) : NULL;
 	ex->req.internal = internal;
 	ex->req.account_id = 1; /* signed in (SPEC §6): the gateway's identity check is not here */
+	ex->req.idem_key = unit_idempotency_key ? strdup(unit_idempotency_key) : NULL;
+	unit_idempotency_key = NULL;
 	if (body) {
 		ex->req.body = strdup(body);
 		ex->req.body_len = strlen(body);

@@ -1,0 +1,181 @@
+/* test_db.c — the database layer: how durable each service's commits are by default
+ * and when overridden, and migrations recorded by hash: an edited one refuses to open,
+ * hashes of migrations applied before hashes existed are recorded, and a database
+ * migrated from the first version of reservations/002 catches up. */
+#include <string.h>
+
+#include "log.h"
+#include "unit.h"
+#include "unit_stack.h"
+
+static char root[PATH_MAX]; /* the repository: ROOMBOOK_ROOT as unit_sandbox set it */
+
+/* PRAGMA synchronous (0 OFF, 1 NORMAL, 2 FULL) of a fresh connection to service's
+ * database, or -1 when it does not open. */
+static long long synchronous_of(const char *service)
+{
+	struct db *db = db_open(service);
+	long long level = -1;
+	if (db)
+		db_scalar_int(db_prep(db, "PRAGMA synchronous"), &level);
+	db_close(db);
+	return level;
+}
+
+static void acknowledged_state_is_durable_by_default(void)
+{
+	const char *full[] = {"reservations", "payments", "rooms", "accounts", "tickets", "messages"};
+	for (size_t i = 0; i < sizeof full / sizeof *full; i++)
+		CHECK(synchronous_of(full[i]) == 2);
+	CHECK(synchronous_of("mypage") == 1); /* rebuilt from events */
+	struct db *db = db_open("rooms");
+	CHECK(db && strcmp(db_synchronous(db), "FULL") == 0);
+	db_close(db);
+}
+
+static void synchronous_can_be_chosen_for_all_or_one(void)
+{
+	setenv("DB_SYNCHRONOUS", "NORMAL", 1);
+	CHECK(synchronous_of("payments") == 1);
+	setenv("DB_SYNCHRONOUS_PAYMENTS", "full", 1); /* one service's own setting wins */
+	CHECK(synchronous_of("payments") == 2);
+	CHECK(synchronous_of("rooms") == 1);
+	setenv("DB_SYNCHRONOUS_PAYMENTS", "OFF", 1); /* never: a power cut could corrupt */
+	CHECK(synchronous_of("payments") == -1);
+	unsetenv("DB_SYNCHRONOUS_PAYMENTS");
+	unsetenv("DB_SYNCHRONOUS");
+}
+
+/* Runs a shell command made of fmt and a, b; true when it exits 0. */
+static int sh(const char *fmt, const char *a, const char *b)
+{
+	char cmd[4 * PATH_MAX];
+	snprintf(cmd, sizeof cmd, fmt, a, b);
+	return system(cmd) == 0;
+}
+
+static const char *sandbox; /* ROOMBOOK_ROOT and ROOMBOOK_VAR: a copy of schema/, and db/ */
+
+/* Puts the repository's schema/ back into the sandbox and deletes service's database. */
+static void fresh_schema(const char *service)
+{
+	char db[PATH_MAX];
+	snprintf(db, sizeof db, "%s/db/%s.db", sandbox, service);
+	CHECK(sh("rm -rf '%s/schema'", sandbox, ""));
+	CHECK(sh("cp -r '%s/schema' '%s/'", root, sandbox));
+	CHECK(sh("rm -f '%s'*", db, "")); /* and its -wal, -shm */
+}
+
+/* The sha256 recorded for migration key, in out ("" when none). */
+static void recorded_hash(struct db *db, const char *key, char out[65])
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(sha256, '') FROM schema_migration WHERE name = ?");
+	db_bind_text(st, 1, key);
+	out[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+	db_done(st);
+}
+
+static void an_edited_migration_refuses_to_open(void)
+{
+	fresh_schema("rooms");
+	struct db *db = db_open("rooms");
+	char hash[65] = "";
+	CHECK(db != NULL);
+	if (db) {
+		recorded_hash(db, "rooms/001-rooms.sql", hash);
+		CHECK(strlen(hash) == 64);
+		recorded_hash(db, "common/001-events.sql", hash);
+		CHECK(strlen(hash) == 64); /* applied before the hash column existed: recorded too */
+	}
+	db_close(db);
+	fprintf(stderr, "  (an ERROR about rooms/001-rooms.sql being changed is expected next)\n");
+	CHECK(sh("echo '-- an afterthought' >> '%s/schema/rooms/001-rooms.sql'", sandbox, ""));
+	CHECK(db_open("rooms") == NULL);
+	CHECK(sh("cp '%s/schema/rooms/001-rooms.sql' '%s/schema/rooms/'", root, sandbox));
+	db = db_open("rooms"); /* restored as it shipped: opens again */
+	CHECK(db != NULL);
+	db_close(db);
+}
+
+static void hashes_missing_from_before_are_recorded(void)
+{
+	fresh_schema("payments");
+	struct db *db = db_open("payments");
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	/* as a database migrated before common/004 would be: no hash column, no 004 */
+	CHECK(sqlite3_exec(db->h, "DELETE FROM schema_migration WHERE name = 'common/004-migration-sha256.sql'; "
+	                          "ALTER TABLE schema_migration DROP COLUMN sha256",
+	                   NULL, NULL, NULL) == SQLITE_OK);
+	db_close(db);
+	db = db_open("payments");
+	CHECK(db != NULL);
+	if (db) {
+		long long unhashed = -1;
+		db_scalar_int(db_prep(db, "SELECT count(*) FROM schema_migration WHERE sha256 IS NULL "
+		                          "OR length(sha256) <> 64"), &unhashed);
+		CHECK(unhashed == 0);
+		CHECK(db_is_migrated(db));
+	}
+	db_close(db);
+}
+
+/* schema/reservations/002 as it first shipped (commit 6b9a8ff), before it grew. */
+static const char first_002[] =
+	"-- The reservation page shows payment and ticket state without calling other services:\n"
+	"-- reservations keeps them from PaymentApproved/Refunded and TicketIssued/Voided events.\n"
+	"ALTER TABLE reservation ADD COLUMN payment_status TEXT;\n"
+	"ALTER TABLE reservation ADD COLUMN ticket_code TEXT;\n"
+	"ALTER TABLE reservation ADD COLUMN ticket_status TEXT;\n";
+
+/* A database migrated when reservations/002 was its first version gets the columns,
+ * index and table that 002 grew later. */
+static void reservations_migrated_from_the_first_002_catch_up(void)
+{
+	fresh_schema("reservations");
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/schema/reservations/002-payment-ticket-state.sql", sandbox);
+	FILE *f = fopen(path, "w");
+	CHECK(f && fputs(first_002, f) >= 0);
+	if (f)
+		fclose(f);
+	CHECK(sh("cd '%s/schema' && rm reservations/003-*.sql reservations/004-*.sql common/004-*.sql", sandbox, ""));
+	struct db *db = db_open("reservations");
+	CHECK(db != NULL);
+	db_close(db);
+	CHECK(sh("rm -r '%s/schema'", sandbox, ""));
+	CHECK(sh("cp -r '%s/schema' '%s/'", root, sandbox));
+	db = db_open("reservations");
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	long long n = -1;
+	db_scalar_int(db_prep(db, "SELECT count(*) FROM pragma_table_info('reservation') "
+	                          "WHERE name IN ('room_name', 'idempotency_key', 'account_id', 'host_id')"), &n);
+	CHECK(n == 4);
+	n = -1;
+	db_scalar_int(db_prep(db, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+	                          "('deleted_room', 'reservation_idempotency_key')"), &n);
+	CHECK(n == 2);
+	db_close(db);
+}
+
+int main(void)
+{
+	sandbox = unit_sandbox();
+	log_init("test_db");
+	snprintf(root, sizeof root, "%s", getenv("ROOMBOOK_ROOT"));
+	setenv("ROOMBOOK_ROOT", sandbox, 1); /* read once, on the first db_open */
+	fresh_schema("none");
+	unsetenv("DB_SYNCHRONOUS");
+	RUN(acknowledged_state_is_durable_by_default);
+	RUN(synchronous_can_be_chosen_for_all_or_one);
+	RUN(an_edited_migration_refuses_to_open);
+	RUN(hashes_missing_from_before_are_recorded);
+	RUN(reservations_migrated_from_the_first_002_catch_up);
+	unit_sandbox_remove(sandbox);
+	UNIT_END();
+}
