@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "services.h"
 #include "unit.h"
 #include "unit_stack.h"
 
