@@ -71,6 +71,9 @@ static void message_text(const struct event *ev, const char *kind, long long id,
 		snprintf(out, size, "Your reservation %lld%s is confirmed.", id, stay);
 	else if (strcmp(kind, "cancellation") == 0)
 		snprintf(out, size, "Your reservation %lld%s is cancelled; any payment is refunded.", id, stay);
+	else if (strcmp(kind, "booking_failed") == 0)
+		snprintf(out, size, "Your booking %lld%s could not be completed; any payment is refunded. "
+		         "Nothing is booked: book again if you still want the stay.", id, stay);
 	else
 		snprintf(out, size, "Your reservation %lld%s is cancelled because the room was withdrawn; "
 		         "any payment is refunded.", id, stay);
@@ -132,6 +135,17 @@ static int on_reservation_cancelled(struct db *db, const struct event *ev, char 
 	return message_about(db, ev, withdrawn ? "force_cancellation" : "cancellation", err, errlen);
 }
 
+/* ReservationRejected: only a booking undone after its process died mid-charge (reason
+ * interrupted) gets a message: the customer was told it failed and may have seen a
+ * charge. Sold out and declined bookings were answered at once and need none. */
+static int on_reservation_rejected(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	const char *reason = json_string_value(json_object_get(ev->data, "reason"));
+	if (!reason || strcmp(reason, "interrupted") != 0)
+		return 0;
+	return message_about(db, ev, "booking_failed", err, errlen);
+}
+
 static const struct route routes[] = {
 	{"GET", "/messages", messages_list, "customer reservationId accountId limit cursor", 0},
 	{"GET", "/messages/{id}", messages_get, "", 0},
@@ -140,7 +154,7 @@ static const struct route routes[] = {
 static const struct subscription subs[] = {
 	{"reservations", "ReservationConfirmed", on_reservation_confirmed},
 	{"reservations", "ReservationCancelled", on_reservation_cancelled},
-	{"reservations", "ReservationRejected", NULL},
+	{"reservations", "ReservationRejected", on_reservation_rejected},
 	{NULL, NULL, NULL},
 };
 

@@ -669,6 +669,16 @@ static int on_ticket(struct db *db, const struct event *ev, char *err, size_t er
 /* Finishes one booking whose saga stopped: confirms it when payments approved a
  * charge, otherwise fails it (ReservationRejected releases the hold and refunds or
  * closes the payment). Leaves it for the next pass when payments is unreachable. */
+/* True when the booking came with an Idempotency-Key (a retry with it learns the outcome). */
+static int has_idempotency_key(struct db *db, long long id)
+{
+	long long n = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM reservation WHERE id = ? AND idempotency_key IS NOT NULL");
+	sqlite3_bind_int64(st, 1, id);
+	db_scalar_int(st, &n);
+	return n > 0;
+}
+
 /* Whether payment p is for exactly what rooms holds for reservation id: 1 yes, 0 no (or
  * nothing held), -1 when rooms cannot say now. */
 static int held_matches(long long id, json_t *p)
@@ -716,6 +726,12 @@ static void recover_one(struct db *db, long long id)
 			log_error("reservation %lld: payment %lld does not match its hold; failing it", id, o.payment_id);
 			o.status = "failed";
 			o.reason = "unavailable";
+		} else if (!has_idempotency_key(db, id)) {
+			/* The client was told it failed (its request died with the process) and cannot
+			 * learn otherwise: undo it (release, refund, a message) rather than keep a
+			 * booking it does not know about and may book again. */
+			o.status = "failed";
+			o.reason = "interrupted";
 		}
 	}
 	int rc = saga_finish(db, id, &o);

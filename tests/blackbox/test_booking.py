@@ -243,14 +243,15 @@ def test_internal_charge_is_idempotent_and_hidden(stack):
     assert declined.status == 402 and declined.json["payment"]["status"] == "declined", declined
 
 
-def insert_stale_requested(stack, room, rid=None):
-    """A booking left `requested` by a process that died long ago; returns its id."""
+def insert_stale_requested(stack, room, rid=None, key=None):
+    """A booking left `requested` by a process that died long ago (made with the
+    Idempotency-Key key, or none); returns its id."""
     db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
     with db:
         cur = db.execute("INSERT INTO reservation(id, room_id, check_in, check_out, nights, guests, customer, amount, "
-                         "currency, status, account_id, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 1, 'crash', "
-                         "100, 'EUR', 'requested', ?, '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z')",
-                         (rid, room, day(30), day(31), stack.account["id"]))
+                         "currency, status, account_id, idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, "
+                         "1, 1, 'crash', 100, 'EUR', 'requested', ?, ?, '2000-01-01T00:00:00.000Z', "
+                         "'2000-01-01T00:00:00.000Z')", (rid, room, day(30), day(31), stack.account["id"], key))
         rid = cur.lastrowid
     db.close()
     return rid
@@ -264,7 +265,7 @@ def test_recovery_fails_a_stale_booking_without_payment(stack):
     assert got["status"] == "failed" and got["reason"] == "unavailable", got
 
 
-def stale_charged_booking(stack, rid, charged):
+def stale_charged_booking(stack, rid, charged, key=None):
     """A booking whose process died after rooms held it (one night, one guest, price
     1000) and payments charged `charged`; returns (room, charge)."""
     room = new_room(stack)
@@ -274,19 +275,33 @@ def stale_charged_booking(stack, rid, charged):
     charge = stack.post("/internal/payments", {"reservationId": rid, "amount": charged, "currency": "EUR",
                                                "accountId": stack.account["id"]}, internal=True)
     assert charge.status == 201, charge
-    insert_stale_requested(stack, room, rid)
+    insert_stale_requested(stack, room, rid, key)
     return room, charge
 
 
 def test_recovery_confirms_a_stale_booking_that_was_charged(stack):
-    _, charge = stale_charged_booking(stack, 8800001, 1000)
+    """With an Idempotency-Key the client can learn the outcome by retrying: it stands."""
+    _, charge = stale_charged_booking(stack, 8800001, 1000, key="stale-charged-1")
     got = wait_until(lambda: stack.get("/reservations/8800001").json["status"] != "requested" and
                      stack.get("/reservations/8800001").json, timeout=15, what="recovery")
     assert got["status"] == "confirmed" and got["paymentId"] == charge.json["id"], got
 
 
+def test_recovery_undoes_a_charged_booking_the_client_was_told_had_failed(stack):
+    """Without an Idempotency-Key the client that saw its request die cannot learn that it
+    was charged: the booking is undone (released, refunded) and the customer told so."""
+    room, _ = stale_charged_booking(stack, 8800010, 1000)
+    got = wait_until(lambda: stack.get("/reservations/8800010").json["status"] != "requested" and
+                     stack.get("/reservations/8800010").json, timeout=15, what="recovery")
+    assert got["status"] == "failed" and got["reason"] == "interrupted", got
+    wait_until(lambda: payments_of(stack, 8800010)[0]["status"] == "refunded", what="refund")
+    wait_until(lambda: available(stack, room, day(30)) == 3, what="hold released")
+    said = wait_until(lambda: stack.get("/messages?reservationId=8800010").json["items"], what="message")
+    assert [m["kind"] for m in said] == ["booking_failed"] and "refunded" in said[0]["text"], said
+
+
 def test_recovery_never_confirms_a_charge_that_differs_from_the_hold(stack):
-    room, charge = stale_charged_booking(stack, 8800003, 3)
+    room, charge = stale_charged_booking(stack, 8800003, 3, key="stale-odd-3")
     got = wait_until(lambda: stack.get("/reservations/8800003").json["status"] != "requested" and
                      stack.get("/reservations/8800003").json, timeout=15, what="recovery")
     assert got["status"] == "failed", got
