@@ -699,6 +699,61 @@ static int sign_in_page(struct ctx *c) { return auth_page(c, "sign_in", "Sign in
 
 static int sign_up_page(struct ctx *c) { return auth_page(c, "sign_up", "Create an account"); }
 
+/* ---- operator commands ---- */
+
+/* Sets the role of the account with email (case-insensitive); 0, or 1 when there is none. */
+static int set_role(struct db *db, const char *email, const char *role)
+{
+	char key[256];
+	if (email_key(email, key, sizeof key) || db_begin(db))
+		return 1;
+	sqlite3_stmt *st = db_prep(db, "UPDATE account SET role = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                               "WHERE email_key = ?");
+	db_bind_text(st, 1, role);
+	db_bind_text(st, 2, key);
+	if (db_run(st) != SQLITE_DONE || db_commit(db)) {
+		db_rollback(db);
+		return 1;
+	}
+	return sqlite3_changes(db->h) > 0 ? 0 : 1;
+}
+
+/* Ends every session and token of the account with email at once; 0, or 1 when none. */
+static int sign_out_everywhere(struct db *db, const char *email)
+{
+	char key[256];
+	if (email_key(email, key, sizeof key) || db_begin(db))
+		return 1;
+	sqlite3_stmt *st = db_prep(db, "UPDATE credential SET revoked_s = ?1 WHERE revoked_s IS NULL AND account_id = "
+	                               "(SELECT id FROM account WHERE email_key = ?2)");
+	sqlite3_bind_int64(st, 1, now_s());
+	db_bind_text(st, 2, key);
+	if (db_run(st) != SQLITE_DONE || db_commit(db)) {
+		db_rollback(db);
+		return 1;
+	}
+	printf("%d credentials revoked\n", sqlite3_changes(db->h));
+	return 0;
+}
+
+/* `accounts admin grant|revoke EMAIL`, `accounts sign-out-everywhere EMAIL`: what an
+ * operator does from the command line (the admin role is never granted over HTTP). */
+static int accounts_command(struct db *db, int argc, char **argv)
+{
+	int rc = 2;
+	if (argc == 3 && strcmp(argv[0], "admin") == 0 && strcmp(argv[1], "grant") == 0)
+		rc = set_role(db, argv[2], "admin");
+	else if (argc == 3 && strcmp(argv[0], "admin") == 0 && strcmp(argv[1], "revoke") == 0)
+		rc = set_role(db, argv[2], "user");
+	else if (argc == 2 && strcmp(argv[0], "sign-out-everywhere") == 0)
+		rc = sign_out_everywhere(db, argv[1]);
+	if (rc == 2)
+		fprintf(stderr, "usage: accounts admin grant|revoke EMAIL | accounts sign-out-everywhere EMAIL\n");
+	else if (rc == 1)
+		fprintf(stderr, "accounts: no account with that email (or the database is busy)\n");
+	return rc;
+}
+
 static const struct route routes[] = {
 	{"GET", "/_auth", auth_check, "", ROUTE_AUTH},
 	{"POST", "/accounts", accounts_create, "", ROUTE_PUBLIC},
@@ -720,4 +775,5 @@ const struct service accounts_service = {
 	.name = "accounts",
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
+	.command = accounts_command,
 };

@@ -107,30 +107,6 @@ static void uri_path(const char *path, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* Started as root, becomes the owner of <var>/db (the stack's user): SQLite creates a
- * WAL database's -wal and -shm files even for a read-only connection when they are
- * missing (a stopped stack), and root-owned ones would lock the services out. Returns 0,
- * or -1 (said why). */
-static int become_db_owner(void)
-{
-	char dir[4096];
-	struct stat st;
-	snprintf(dir, sizeof dir, "%s/db", config_var());
-	if (geteuid() != 0)
-		return 0;
-	if (stat(dir, &st) != 0) {
-		fprintf(stderr, "audit: no databases in %s\n", dir);
-		return -1;
-	}
-	if (st.st_uid == 0)
-		return 0;
-	if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
-		fprintf(stderr, "audit: cannot become the owner of %s\n", dir);
-		return -1;
-	}
-	return 0;
-}
-
 /* Opens an in-memory connection (for the audit's own temporary tables) and ATTACHes
  * every service database read-only under its service name. Returns 0, or -1 (said why). */
 static int audit_open(struct audit *a)
@@ -470,7 +446,7 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (become_db_owner() || audit_open(&a))
+	if (config_become_db_owner("audit") || audit_open(&a))
 		return 2;
 	streams_find(&a);
 	drain_wait(&a, wait_s);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *config_str(const char *name, const char *def)
@@ -155,4 +157,24 @@ long long config_mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int config_become_db_owner(const char *program)
+{
+	char dir[PATH_MAX + 8];
+	struct stat st;
+	snprintf(dir, sizeof dir, "%.4000s/db", config_var());
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &st) != 0) {
+		fprintf(stderr, "%s: no databases in %s\n", program, dir);
+		return -1;
+	}
+	if (st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
+		fprintf(stderr, "%s: cannot become the owner of %s\n", program, dir);
+		return -1;
+	}
+	return 0;
 }

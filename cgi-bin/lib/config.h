@@ -22,6 +22,11 @@ const char *config_secret(void);
 /* True when s equals the stack's secret (compared in constant time); false when either
  * is missing or empty. */
 int config_secret_matches(const char *s);
+/* Started as root, becomes the owner of <var>/db (the stack's own user), so that files
+ * SQLite creates beside a database (-wal, -shm) never end up owned by root and lock the
+ * services out. Not root, or var/db owned by root: nothing to do. Returns 0, or -1 with
+ * the reason on stderr (prefixed by program). */
+int config_become_db_owner(const char *program);
 /* Today's date as YYYY-MM-DD in the configured time zone (TZ, default UTC). */
 void config_today(char out[11]);
 /* Current time as RFC 3339 UTC with milliseconds. */

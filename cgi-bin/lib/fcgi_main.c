@@ -231,6 +231,23 @@ static void *background_loop(void *arg)
 	return NULL;
 }
 
+/* `<program> COMMAND ...`: the service's operator commands, run as the databases' owner. */
+static int run_command(int argc, char **argv)
+{
+	if (!SERVICE.command) {
+		fprintf(stderr, "%s: no commands; usage: %s [--migrate | --socket PATH]\n", SERVICE.name, SERVICE.name);
+		return 2;
+	}
+	if (config_become_db_owner(SERVICE.name))
+		return 1;
+	struct db *db = db_open(SERVICE.name);
+	if (!db)
+		return 1;
+	int rc = SERVICE.command(db, argc, argv);
+	db_close(db);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	log_init(SERVICE.name);
@@ -239,6 +256,8 @@ int main(int argc, char **argv)
 		db_close(db);
 		return db ? 0 : 1;
 	}
+	if (argc > 1 && argv[1][0] != '-')
+		return run_command(argc - 1, argv + 1);
 	client_init();
 	if (FCGX_Init() != 0 || view_init() != 0)
 		return 1;

@@ -45,6 +45,9 @@ struct service {
 	size_t nroutes;
 	const struct subscription *subs; /* terminated by {NULL}; NULL when it consumes nothing */
 	void (*background)(struct db *db); /* optional loop run on its own thread */
+	/* Optional operator commands: `<program> COMMAND ARGS...` runs this with argv after
+	 * the program name and db open (as the databases' owner); returns the exit status. */
+	int (*command)(struct db *db, int argc, char **argv);
 };
 
 /* Finds the route for c->req, fills c->req->ids, checks the allowed query parameters,

@@ -47,8 +47,18 @@ def db_exec(stack, service, sql, args=()):
     return rows
 
 
+def accounts_command(stack, *args):
+    """Runs the operator command `accounts ARGS...` against the stack (as root: it
+    switches to the databases' owner itself); returns the CompletedProcess."""
+    import subprocess
+    env = dict(stack.env, ROOMBOOK_VAR=stack.var)
+    return subprocess.run([os.path.join(stack.bin, "accounts")] + list(args), env=env, capture_output=True,
+                          text=True, timeout=30)
+
+
 def make_admin(stack, account):
-    db_exec(stack, "accounts", "UPDATE account SET role = 'admin' WHERE id = ?", (account["id"],))
+    r = accounts_command(stack, "admin", "grant", account["email"])
+    assert r.returncode == 0, (r.stdout, r.stderr)
 
 
 def new_room(stack, token, capacity=5, price=1000, name="Access room"):

@@ -396,3 +396,21 @@ def test_accounts_down_fails_signed_in_requests_with_503_and_anonymous_ones_work
         while s.get("/mypage").status != 200:
             assert time.time() < deadline, "accounts did not come back"
             time.sleep(0.1)
+
+
+def test_operator_commands_grant_admin_and_sign_out_everywhere(stack):
+    from access_support import accounts_command
+    account, token = stack.new_account("Opal")
+    assert stack.get("/payments?accountId=1", auth=token).status == 200
+    assert accounts_command(stack, "admin", "grant", "nobody@example.com").returncode == 1
+    assert accounts_command(stack, "admin", "grant", account["email"].upper()).returncode == 0
+    assert stack.get("/account", auth=token).json["role"] == "admin"  # the very next request
+    assert accounts_command(stack, "admin", "revoke", account["email"]).returncode == 0
+    assert stack.get("/account", auth=token).json["role"] == "user"
+    r = accounts_command(stack, "sign-out-everywhere", account["email"])
+    assert r.returncode == 0 and "revoked" in r.stdout, (r.stdout, r.stderr)
+    assert stack.get("/account", auth=token).status == 401
+    assert accounts_command(stack, "admin", "promote", "x").returncode == 2  # usage
+    db_files = os.listdir(os.path.join(stack.var, "db"))
+    owners = {os.stat(os.path.join(stack.var, "db", f)).st_uid for f in db_files}
+    assert owners == {os.stat(os.path.join(stack.var, "db")).st_uid}, owners  # nothing became root's
