@@ -5,7 +5,6 @@
  * client address, the same whether the email exists or not. */
 #include <crypt.h>
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "lib/config.h"
 #include "lib/credential.h"
 #include "lib/db.h"
+#include "lib/digest.h"
 #include "lib/log.h"
 #include "lib/service.h"
 
@@ -60,14 +60,10 @@ static int new_secret(const char *prefix, char out[TOKEN_CHARS + 1])
 }
 
 /* out = SHA-256(s) as 64 hex digits. */
-static void secret_hash(const char *s, char out[65])
+static void secret_hash(const char *s, char out[SHA256_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	if (!EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) || n != 32)
+	if (sha256_hex(s, strlen(s), out))
 		abort(); /* no SHA-256: nothing could be checked */
-	for (unsigned i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 /* Hashes password with yescrypt (PASSWORD_COST, default 5) into out. Returns 0 or -1. */

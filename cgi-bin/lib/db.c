@@ -1,5 +1,6 @@
 /* db.c — SQLite connections, migrations, cached prepared statements. */
 #include "db.h"
+#include "digest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 
 #include "config.h"
 #include "log.h"
@@ -93,20 +93,6 @@ static char *slurp(const char *path, size_t *len)
 	}
 	fclose(f);
 	return s;
-}
-
-#define SHA256_HEX 65
-
-/* SHA-256 of len bytes of data in lower-case hex. Returns 0, or -1 (out undefined). */
-static int sha256_hex(const char *data, size_t len, char out[SHA256_HEX])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || 2 * n + 1 != SHA256_HEX)
-		return -1;
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
 }
 
 /* True once schema/common/004 gave schema_migration its sha256 column. */
