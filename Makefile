@@ -3,6 +3,11 @@
 
 MODE     ?= release
 BUILD    := build/$(MODE)
+# CHAOS_BROKEN=1: the chaos test's negative control only (tests/chaos): the same programs
+# built into build/broken (build/broken-asan) with the refund skipped. Never `make run`.
+ifeq ($(CHAOS_BROKEN),1)
+BUILD    := build/broken$(if $(filter asan,$(MODE)),-asan)
+endif
 BIN      := $(BUILD)/bin
 # The one list of services is cgi-bin/services.c (one `&<name>_service,` a line).
 ALL_SERVICES := $(shell sed -n 's/^[[:space:]]*&\([a-z_]*\)_service,.*/\1/p' cgi-bin/services.c)
@@ -14,6 +19,9 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -pthread -Icgi-bin/lib -Icgi-bin
 CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icgi-bin/lib
 LDLIBS   := -lfcgi -lsqlite3 -ljansson -lcurl -lctemplate -lcrypt -lcrypto -lstdc++ -pthread
+ifeq ($(CHAOS_BROKEN),1)
+CFLAGS   += -DROOMBOOK_BROKEN_REFUND
+endif
 ifeq ($(MODE),asan)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CFLAGS   := $(filter-out -O2,$(CFLAGS)) -O1 $(SAN)
@@ -40,7 +48,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
 -include tests/fuzz/fuzz.mk
 
-.PHONY: all deps run-deps packages build run test test-asan unit blackbox bench clean
+.PHONY: all deps run-deps packages build programs run test test-asan unit blackbox bench chaos clean
 all: build
 
 # Installs whatever of $(1) is missing (needs root, as on a fresh machine).
@@ -68,6 +76,8 @@ node_modules: package.json $(wildcard package-lock.json) | packages
 	@touch $@
 
 build: $(PROGRAMS) $(UNIT_BIN)
+
+programs: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c $(wildcard cgi-bin/lib/*.h cgi-bin/*.h)
 	@mkdir -p $(dir $@)
@@ -105,12 +115,27 @@ run: run-deps
 
 test: deps node_modules
 	$(MAKE) build
+	$(MAKE) CHAOS_BROKEN=1 programs
 	BIN=$(CURDIR)/$(BIN) python3 tests/run.py
 
 # The whole suite again with AddressSanitizer and UBSan in every program.
 test-asan: deps node_modules
 	$(MAKE) MODE=asan build
+	$(MAKE) MODE=asan CHAOS_BROKEN=1 programs
 	BIN=$(CURDIR)/build/asan/bin SANITIZED=1 python3 tests/run.py
+
+# Mixed load from many clients while random processes of the stack are SIGKILLed every
+# 1-3 s for CHAOS_SECONDS; then the audit must pass and every 201 a client saw must be
+# there. Then the negative control (CHAOS_CONTROL_SECONDS, the build without refunds)
+# must make the audit fail. See docs/chaos.md.
+CHAOS_SECONDS         ?= 300
+CHAOS_CONTROL_SECONDS ?= 30
+chaos: run-deps
+	$(MAKE) programs
+	$(MAKE) CHAOS_BROKEN=1 programs
+	BIN=$(CURDIR)/$(BIN) python3 tests/chaos/chaos.py --seconds $(CHAOS_SECONDS)
+	BIN=$(CURDIR)/build/broken$(if $(filter asan,$(MODE)),-asan)/bin python3 tests/chaos/chaos.py \
+	  --seconds $(CHAOS_CONTROL_SECONDS) --expect-breach cancelled.refunded_once
 
 bench: deps
 	$(MAKE) build

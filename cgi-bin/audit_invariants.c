@@ -38,10 +38,13 @@ const struct invariant audit_invariants[] = {
 	 "SELECT s.id FROM s LEFT JOIN msg m ON m.id = s.id WHERE s.status = 'confirmed' "
 	 " AND (m.id IS NULL OR m.conf <> 1 OR m.n <> 1) ORDER BY 1"},
 	{"cancelled.refunded_once", SETTLED_COUNTS("('cancelled', 'force_cancelled')"),
+	 /* refunds counted once per payment (a count per row scanned the whole outbox for
+	  * every cancelled reservation: minutes after a few minutes of make chaos) */
 	 "SELECT s.id FROM s LEFT JOIN payments.payment p ON p.reservation_id = s.id "
+	 " LEFT JOIN (SELECT aggregate_id, count(*) AS n FROM payments.outbox WHERE type = 'PaymentRefunded' "
+	 "   GROUP BY aggregate_id) o ON o.aggregate_id = p.id "
 	 " WHERE s.status IN ('cancelled', 'force_cancelled') AND (p.id IS NULL OR p.status <> 'refunded' "
-	 " OR p.amount IS NOT s.amount OR (SELECT count(*) FROM payments.outbox o WHERE o.type = 'PaymentRefunded' "
-	 " AND o.aggregate_id = p.id) > 1) ORDER BY 1"},
+	 " OR p.amount IS NOT s.amount OR o.n > 1) ORDER BY 1"},
 	{"cancelled.ticket_voided", SETTLED_COUNTS("('cancelled', 'force_cancelled')"),
 	 "SELECT s.id FROM s LEFT JOIN tickets.ticket t ON t.reservation_id = s.id "
 	 " WHERE (s.status = 'cancelled' AND (t.id IS NULL OR t.status <> 'voided')) "
