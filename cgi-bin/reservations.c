@@ -14,6 +14,7 @@
 #include "lib/db.h"
 #include "lib/idempotency.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/rb_limits.h"
 #include "lib/service.h"
 
@@ -115,7 +116,13 @@ static int saga_finish(struct db *db, long long id, const struct outcome *o)
 		db_rollback(db);
 		return -1;
 	}
-	return db_commit(db) ? -1 : 1;
+	if (db_commit(db))
+		return -1;
+	char series[128]; /* status and reason come from a fixed set */
+	snprintf(series, sizeof series, "roombook_bookings_total{status=\"%s\",reason=\"%s\"}", o->status,
+	         o->reason ? o->reason : "");
+	metrics_count(series, 1);
+	return 1;
 }
 
 /* Forgets a booking whose room does not exist (nothing was held or charged). */

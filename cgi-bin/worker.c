@@ -12,6 +12,7 @@
 #include "lib/config.h"
 #include "lib/delivery.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "services.h"
 
 static volatile sig_atomic_t stopping;
@@ -41,6 +42,7 @@ static int cmd_run(int once)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	metrics_open("worker", NULL, 0); /* on failure (logged), no metrics */
 	return delivery_run(all_services, all_services_count, once);
 }
 

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 
 struct breaker {
 	char target[32];
@@ -62,6 +63,7 @@ static void breaker_report(const char *target, int ok, int probe)
 {
 	pthread_mutex_lock(&breakers_mu);
 	struct breaker *b = breaker_for(target);
+	long long was = b->open_until;
 	if (probe)
 		b->probing = 0;
 	if (ok) {
@@ -71,6 +73,8 @@ static void breaker_report(const char *target, int ok, int probe)
 		b->open_until = config_mono_ms() + config_long("BREAKER_OPEN_MS", 5000);
 		log_warn("circuit to %s is open", target);
 	}
+	if (b->open_until != was)
+		metrics_circuit(target, b->open_until, b->open_until > 0);
 	pthread_mutex_unlock(&breakers_mu);
 }
 

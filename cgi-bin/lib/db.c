@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 
 static int db_exec(struct db *db, const char *sql)
 {
@@ -300,10 +301,13 @@ static int busy_wait(void *unused, int count)
 	long long now = config_mono_ms();
 	if (count == 0)
 		since = now;
-	if (now - since > config_long("DB_BUSY_TIMEOUT_MS", 10000))
+	if (now - since > config_long("DB_BUSY_TIMEOUT_MS", 10000)) {
+		metrics_busy_wait(0, 0, 1);
 		return 0;
+	}
 	struct timespec pause = {0, count < 20 ? 50000 : 500000};
 	nanosleep(&pause, NULL);
+	metrics_busy_wait(count == 0, pause.tv_nsec, 0);
 	return 1;
 }
 
@@ -433,7 +437,10 @@ static void writer_release(struct db *db)
 int db_begin(struct db *db)
 {
 	if (!db->writing) {
-		pthread_mutex_lock(db->writer);
+		if (pthread_mutex_trylock(db->writer) != 0) {
+			metrics_writer_wait();
+			pthread_mutex_lock(db->writer);
+		}
 		db->writing = 1;
 	}
 	if (db_exec(db, "BEGIN IMMEDIATE")) {

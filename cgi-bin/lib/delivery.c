@@ -17,6 +17,7 @@
 #include "config.h"
 #include "delivery_impl.h"
 #include "log.h"
+#include "metrics.h"
 
 #define BATCHES_PER_ROUND 8
 #define IDLE_WAIT_MS 1000
@@ -97,6 +98,22 @@ static int ignored(const struct stream *s, const struct event *ev)
 	return row && !row->handler;
 }
 
+/* One line and one count per event applied: "event consumer=... source=... pos=...
+ * type=... id=... outcome=applied duration_ms=... pid=...", with the event's correlation
+ * id as the rid. */
+static void event_handled(const struct stream *s, const struct event *ev, long long us)
+{
+	char series[128];
+	snprintf(series, sizeof series, "roombook_events_handled_total{consumer=\"%s\",source=\"%s\",outcome=\"applied\"}",
+	         s->con->svc->name, s->src->name);
+	metrics_count(series, 1);
+	log_set_request_id(ev->correlation_id);
+	log_info("event consumer=%s source=%s pos=%lld type=%s id=%s outcome=applied duration_ms=%lld.%03lld pid=%ld",
+	         s->con->svc->name, s->src->name, ev->pos, ev->type, ev->event_id, us / 1000, us % 1000,
+	         (long)getpid());
+	log_set_request_id(NULL);
+}
+
 /* Delivers e->batch[0..n) to s in order, the offset being `at` before the first.
  * Consecutive events the consumer ignores move the offset in one go; an event of a type
  * its table does not name is parked at once (retrying cannot teach it the type). */
@@ -110,6 +127,7 @@ static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, lon
 		while (j < n && ignored(s, &e->batch[j].ev))
 			j++;
 		const struct in_flight *d = &e->batch[j > i ? j - 1 : i];
+		long long t0 = metrics_now_us();
 		enum outcome o = deliver(e, s, j > i ? NULL : &d->ev, d->ev.pos, at, err, sizeof err);
 		if (o == FAILED && j > i)
 			return stream_pause(e, s, err);
@@ -119,9 +137,8 @@ static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, lon
 			                   !subscription_find(s->con->svc->subs, s->src->name, d->ev.type));
 		if (o != DONE)
 			return o;
-		if (e->trace && j == i && !failed)
-			log_info("%s <- %s #%lld %s %s applied by %ld", s->con->svc->name, s->src->name, d->ev.pos,
-			         d->ev.type, d->ev.event_id, (long)getpid());
+		if (j == i && !failed)
+			event_handled(s, &d->ev, metrics_now_us() - t0);
 		at = d->ev.pos;
 		i = j > i ? j : i + 1;
 	}

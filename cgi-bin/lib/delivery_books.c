@@ -9,6 +9,7 @@
 #include "config.h"
 #include "delivery_impl.h"
 #include "log.h"
+#include "metrics.h"
 
 /* Reads the consumer's offset in source into *pos (0 when none). Returns 0 or -1. */
 int offset_get(struct db *db, const char *source, long long *pos)
@@ -148,6 +149,10 @@ enum outcome record_failure(struct engine *e, struct stream *s, const struct in_
 		db_rollback(db);
 		goto transient;
 	}
+	char series[128];
+	snprintf(series, sizeof series, "roombook_events_handled_total{consumer=\"%s\",source=\"%s\",outcome=\"%s\"}",
+	         s->con->svc->name, s->src->name, parked ? "parked" : "retry");
+	metrics_count(series, 1);
 	log_set_request_id(d->ev.correlation_id);
 	if (parked)
 		log_error("%s <- %s #%lld %s %s: parked as a dead letter after %lld attempts: %s", who, s->src->name,

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "render.h"
 #include "service.h"
 #include "view.h"
@@ -150,9 +151,15 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	read_identity(fr, r);
 	log_set_request_id(r->request_id);
 	request_negotiate(r);
-	const char *h = health_path(r->path);
+	const char *h = health_path(r->path), *scraped;
 	if (h)
 		return health(c, h);
+	if (metrics_path(r->path, &scraped)) {
+		if (!metrics_authorized(FCGX_GetParam("ROOMBOOK_INTERNAL", fr->envp) != NULL,
+		                        FCGX_GetParam("HTTP_X_ROOMBOOK_SECRET", fr->envp), r->authorization))
+			return problem(c, 404, "no such resource: %s", r->path);
+		return metrics_serve(c, scraped);
+	}
 	if (read_body(fr, r))
 		return problem(c, 413, "the request body is larger than %ld bytes", MAX_BODY);
 	int rc = request_check_text(r, err, sizeof err);
@@ -166,21 +173,36 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	return route_dispatch(&SERVICE, c);
 }
 
+/* What answered req, for the metrics and the request log. */
+static int request_slot(const struct request *req)
+{
+	const char *scraped;
+	if (req->route)
+		return metrics_route_slot(req->route);
+	if (req->path && health_path(req->path))
+		return METRICS_ROUTE_HEALTH;
+	if (req->path && metrics_path(req->path, &scraped))
+		return METRICS_ROUTE_METRICS;
+	return METRICS_ROUTE_NONE;
+}
+
 static void serve(FCGX_Request *fr, struct db *db)
 {
 	struct request req = {0};
 	struct response res = {0};
 	struct ctx c = {&req, &res, db, &SERVICE};
 	struct buf out = {0};
-	long long t0 = config_mono_ms();
+	long long t0 = metrics_now_us();
 	res.status = handle(&c, fr);
 	db_rollback(db); /* a handler never leaves a transaction open; this is the safety net */
 	if (res.status >= 500)
 		log_error("%s %s -> %d", req.method, req.path ? req.path : "?", res.status);
 	render(&c, &out);
 	FCGX_PutStr(buf_str(&out), (int)out.len, fr->out);
-	if (config_long("ACCESS_LOG", 0))
-		log_info("%s %s %d %lldms", req.method, req.path, res.status, config_mono_ms() - t0);
+	int slot = request_slot(&req);
+	long long took = metrics_now_us() - t0;
+	metrics_request(slot, res.status, took);
+	log_request(req.method, metrics_route_label(slot), res.status, took);
 	buf_free(&out);
 	request_free(&req);
 	response_free(&res);
@@ -259,6 +281,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && argv[1][0] != '-')
 		return run_command(argc - 1, argv + 1);
 	client_init();
+	metrics_open(SERVICE.name, SERVICE.routes, SERVICE.nroutes); /* on failure (logged), no metrics */
 	if (FCGX_Init() != 0 || view_init() != 0)
 		return 1;
 	if (argc > 2 && strcmp(argv[1], "--socket") == 0)

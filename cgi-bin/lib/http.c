@@ -39,6 +39,7 @@ void response_free(struct response *r)
 {
 	json_decref(r->model);
 	buf_free(&r->headers);
+	buf_free(&r->text);
 	memset(r, 0, sizeof *r);
 }
 

@@ -10,6 +10,7 @@
 
 struct db;
 struct service;
+struct route;
 
 struct param {
 	char *key; /* owned, decoded */
@@ -46,6 +47,7 @@ struct request {
 	int wants_html;
 	long long ids[2];   /* numeric path parameters, in order */
 	int nids;
+	const struct route *route; /* the route that answered (set by the router), NULL when none */
 };
 
 struct response {
@@ -57,6 +59,8 @@ struct response {
 	char title[160];           /* HTML page title ("" = the site name) */
 	char flash[200];           /* after a successful form post: shown on the next page */
 	int show_page;             /* a form post's answer is this page, not a redirect (a secret shown once) */
+	const char *text_type;     /* set: `text` is the whole body, of this Content-Type (metrics) */
+	struct buf text;
 };
 
 /* What a handler gets. */

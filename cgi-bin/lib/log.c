@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -64,3 +65,15 @@ static void log_line(const char *level, const char *fmt, va_list ap)
 LOG_FN(log_info, "INFO")
 LOG_FN(log_warn, "WARN")
 LOG_FN(log_error, "ERROR")
+
+void log_request(const char *method, const char *route, int status, long long duration_us)
+{
+	static int enabled = -1;
+	if (enabled < 0) { /* a benign race: every thread computes the same value */
+		const char *v = getenv("REQUEST_LOG");
+		enabled = !(v && strcmp(v, "0") == 0);
+	}
+	if (enabled)
+		log_info("request method=%s route=%s status=%d duration_ms=%lld.%03lld", method, route, status,
+		         duration_us / 1000, duration_us % 1000);
+}

@@ -103,6 +103,13 @@ void render(struct ctx *c, struct buf *out)
 		render_redirect(c, out);
 		return;
 	}
+	if (res->text_type && status == 200) {
+		write_head(out, status, res->text_type, res);
+		buf_printf(out, "Content-Length: %zu\r\n\r\n", res->text.len);
+		if (!head_only)
+			buf_append(out, buf_str(&res->text), res->text.len);
+		return;
+	}
 	if (status == 204 || (status >= 300 && status < 400 && !res->model)) {
 		write_head(out, status, NULL, res);
 		buf_puts(out, "\r\n");

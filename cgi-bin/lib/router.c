@@ -109,6 +109,7 @@ int route_dispatch(const struct service *svc, struct ctx *c)
 			continue;
 		if (strcmp(r->method, method) == 0) {
 			buf_free(&allow);
+			c->req->route = r;
 			return run_route(r, c);
 		}
 		if (!strstr(buf_str(&allow), r->method))

@@ -154,18 +154,19 @@ def test_two_workers_without_leases_are_kept_apart_by_the_offset_check():
         room = ev.room(s, capacity=100)
         booked, cancelled = burst(s, room["id"], "race", 40)
         assert_exactly_once(s, room, "race", booked, cancelled)
-        # Every committed delivery logs one "applied" line: their number is exactly what the
+        # Every committed delivery logs one "outcome=applied" line: their number is exactly what the
         # subscriptions call for (tickets, messages: confirmations and cancellations; rooms,
         # payments: cancellations; reservations: the payment and the ticket of each
         # confirmation and cancellation; mypage: every event of every source but the capacity
         # bookkeeping, which its table ignores on purpose).
-        applied = [line for line in s.logs("worker").splitlines() if " applied by " in line]
+        applied = [line for line in s.logs("worker").splitlines() if " outcome=applied " in line]
         every_event = sum(ev.query(s, src, "SELECT count(*) FROM outbox WHERE type NOT LIKE 'Capacity%'")[0][0]
                           for src in ("rooms", "reservations", "payments", "tickets", "messages"))
         assert len(applied) == 4 * (len(booked) + len(cancelled)) + 2 * len(cancelled) + every_event
         by_pid = {}
         for line in applied:
-            by_pid[line.rsplit(" ", 1)[1]] = by_pid.get(line.rsplit(" ", 1)[1], 0) + 1
+            pid = line.rsplit(" pid=", 1)[1]
+            by_pid[pid] = by_pid.get(pid, 0) + 1
         print("    deliveries per worker process: %s" % sorted(by_pid.values()))
 
 
