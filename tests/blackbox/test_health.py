@@ -129,3 +129,27 @@ def test_watchdog_replaces_a_hung_process():
         assert s.get("/rooms?limit=1").status == 200
         assert "rooms: live failed 2 times in a row" in s.logs("watchdog"), s.logs("watchdog")
         print("hung rooms process replaced in %.1f s" % took)
+
+
+def test_a_capped_service_answers_503_at_once_beyond_its_cap():
+    """MAX_CONNS_PAYMENTS=1: while one slow charge is in flight, another request to
+    payments is refused by the gateway at once (problem+json, Retry-After), not queued."""
+    import threading
+    env = {"MAX_CONNS_PAYMENTS": "1", "PAYMENT_DELAY_MS": "3000", "CALL_TIMEOUT_MS": "20000"}
+    with Stack(name="health-cap", env=env) as s:
+        room = s.post("/rooms", {"name": "Capped", "capacity": 5}).json["id"]
+        assert s.get("/payments").status == 200  # under the cap: served
+        booked = {}
+        t = threading.Thread(target=lambda: booked.update(r=s.post("/reservations", {"roomId": room})))
+        t.start()
+        time.sleep(1.0)  # the charge is now waiting in payments
+        t0 = time.time()
+        r = s.get("/payments")
+        took = time.time() - t0
+        t.join(30)
+        assert r.status == 503 and r.header("Content-Type") == "application/problem+json", r
+        assert int(r.header("Retry-After")) >= 1, r.headers
+        assert took < 1.5, took  # refused at once, not after the 3 s charge
+        assert booked["r"].status == 201, booked
+        assert s.get("/health/payments/live").status == 200  # probes are never capped
+        assert s.get("/payments").status == 200
