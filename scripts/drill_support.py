@@ -24,22 +24,25 @@ def siegerc(var):
     return path
 
 
-def siege(stack, url, concurrency, seconds, headers=(), body=None):
-    """Runs siege -c concurrency for seconds; returns [(status, secs)], one per request
-    (status 0: no answer)."""
-    target = url if body is None else "%s POST %s" % (url, body)
+def siege(stack, url, concurrency, seconds, headers=(), body=None, url_file=None):
+    """Runs siege -c concurrency for seconds on url (POST body when given) or on every URL
+    of url_file in turn; returns [(status, secs)], one per request (status 0: a socket
+    error, no answer)."""
     cmd = ["timeout", "-k", "5", str(seconds + 20), "siege", "-R", siegerc(stack.var), "-b",
            "-c", str(concurrency), "-t", "%dS" % seconds, "-T", "application/json"]
     for h in headers:
         cmd += ["-H", h]
-    cmd.append(target)
+    if url_file:
+        cmd += ["-f", url_file]
+    else:
+        cmd.append(url if body is None else "%s POST %s" % (url, body))
     p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, HOME=stack.var))
     out = []
     for line in (p.stdout + "\n" + p.stderr).splitlines():
         m = LINE.match(line.strip())
         if m:
             out.append((int(m.group(1)), float(m.group(2))))
-        elif "socket" in line.lower() and ("fail" in line.lower() or "error" in line.lower()):
+        elif line.startswith("[error]") and "socket" in line:
             out.append((0, 0.0))
     return out
 
