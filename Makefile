@@ -31,12 +31,13 @@ endif
 
 # Debian packages: what building and running need, and what only the tests and the
 # benchmark need (chromium, nodejs, npm: browser tests; tidy: HTML check; wrk: bench;
+# siege: make drill-breaker, make drill-heal;
 # clang, libclang-rt-dev: make fuzz; prometheus: promtool and a real scrape in test_metrics).
 # A package counts as present when dpkg has it or a command of its name exists
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 RUN_PACKAGES  := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
                  libcurl4-openssl-dev libcrypt-dev libssl-dev nginx supervisor curl sqlite3 python3
-TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy clang libclang-rt-dev prometheus
+TEST_PACKAGES := $(RUN_PACKAGES) wrk siege chromium nodejs npm tidy clang libclang-rt-dev prometheus
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
@@ -48,7 +49,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
 -include tests/fuzz/fuzz.mk
 
-.PHONY: all deps run-deps packages build programs run test test-asan unit blackbox bench chaos clean
+.PHONY: all deps run-deps packages build programs run test test-asan unit blackbox bench chaos drill-breaker drill-heal clean
 all: build
 
 # Installs whatever of $(1) is missing (needs root, as on a fresh machine).
@@ -140,6 +141,15 @@ chaos: run-deps
 bench: deps
 	$(MAKE) build
 	BIN=$(CURDIR)/$(BIN) tests/bench/run
+
+# Operations drills (docs/operations.md): figures, not tests.
+drill-breaker: deps
+	$(MAKE) build
+	BIN=$(CURDIR)/$(BIN) scripts/drill-breaker
+
+drill-heal: deps
+	$(MAKE) build
+	BIN=$(CURDIR)/$(BIN) scripts/drill-heal
 
 clean:
 	rm -rf build tests/out

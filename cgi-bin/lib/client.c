@@ -39,6 +39,41 @@ static struct breaker *breaker_for(const char *target)
 	return &breakers[0];
 }
 
+/* The breaker of target, or NULL when this process never called it. Under breakers_mu. */
+static struct breaker *breaker_find(const char *target)
+{
+	for (size_t i = 0; i < sizeof breakers / sizeof *breakers && breakers[i].target[0]; i++)
+		if (strcmp(breakers[i].target, target) == 0)
+			return &breakers[i];
+	return NULL;
+}
+
+/* Seconds until b lets a probe through: 0 when closed or half-open. Under breakers_mu. */
+static int breaker_open_for(const struct breaker *b, long long now)
+{
+	return b && b->open_until > now ? (int)((b->open_until - now + 999) / 1000) : 0;
+}
+
+int client_circuit_open(const char *target)
+{
+	pthread_mutex_lock(&breakers_mu);
+	int wait = breaker_open_for(breaker_find(target), config_mono_ms());
+	pthread_mutex_unlock(&breakers_mu);
+	return wait;
+}
+
+int client_open_circuit(char *target, size_t size)
+{
+	int wait = 0;
+	long long now = config_mono_ms();
+	pthread_mutex_lock(&breakers_mu);
+	for (size_t i = 0; i < sizeof breakers / sizeof *breakers && breakers[i].target[0] && !wait; i++)
+		if ((wait = breaker_open_for(&breakers[i], now)) > 0)
+			snprintf(target, size, "%s", breakers[i].target);
+	pthread_mutex_unlock(&breakers_mu);
+	return wait;
+}
+
 /* Returns 0 when the call may go ahead, else the seconds until the next probe. */
 static int breaker_admit(const char *target, int *probe)
 {

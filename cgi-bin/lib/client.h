@@ -4,6 +4,7 @@
 #ifndef RB_CLIENT_H
 #define RB_CLIENT_H
 #include <jansson.h>
+#include <stddef.h>
 
 struct call_result {
 	int status;       /* HTTP status, 0 when no answer */
@@ -16,6 +17,13 @@ struct call_result {
  * (borrowed). Returns 0 when an answer below 500 came, -1 when unavailable. */
 int client_call(const char *target, const char *method, const char *path, json_t *body,
                 struct call_result *out);
+/* The breaker's state as this process sees it (breakers are per process): the seconds
+ * until the circuit to target lets a probe through, 0 when it is closed or half-open
+ * (or target was never called). */
+int client_circuit_open(const char *target);
+/* The first target whose circuit is open: its name in target (size bytes) and the
+ * seconds until its probe; 0 when every circuit is closed or half-open. */
+int client_open_circuit(char *target, size_t size);
 /* Once per process, before any thread calls. */
 void client_init(void);
 /* Frees this thread's connection handle; call before a calling thread exits. */

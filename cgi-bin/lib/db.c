@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 
 #include "config.h"
@@ -465,6 +466,27 @@ void db_rollback(struct db *db)
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	writer_release(db);
+}
+
+int db_check_writable(struct db *db, char *why, size_t size)
+{
+	char path[PATH_MAX], wal[PATH_MAX + 8], dir[PATH_MAX];
+	config_db_path(db->service, path, sizeof path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	snprintf(dir, sizeof dir, "%s/db", config_var());
+	const char *bad = access(path, W_OK) ? path : access(wal, W_OK) && errno != ENOENT ? wal
+	                  : access(dir, W_OK) ? dir : NULL;
+	if (bad) {
+		snprintf(why, size, "%s is not writable: %s", strrchr(bad, '/') ? strrchr(bad, '/') + 1 : bad,
+		         strerror(errno));
+		return -1;
+	}
+	if (db_begin(db)) {
+		snprintf(why, size, "cannot take the write lock: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	db_rollback(db);
+	return 0;
 }
 
 void db_bind_text(sqlite3_stmt *st, int i, const char *s)

@@ -33,6 +33,13 @@ const char *db_synchronous(struct db *db);
 /* True when every migration file on disk has been applied. */
 int db_is_migrated(struct db *db);
 
+/* Whether a write could happen now, cheaply (no I/O, nothing committed): the database
+ * file, its -wal and its folder are writable by this process (a chmod shows here before
+ * the next start fails), and the write lock can be taken (BEGIN IMMEDIATE; ROLLBACK,
+ * queueing like any writer, up to DB_BUSY_TIMEOUT_MS). Returns 0, or -1 with the reason
+ * in why. */
+int db_check_writable(struct db *db, char *why, size_t size);
+
 /* Returns the cached statement for sql (a string literal: cached by address),
  * reset and with bindings cleared. Never NULL: a bad SQL text is a bug and aborts
  * after logging the SQL. Call sqlite3_reset (or db_done) after the last step. */

@@ -103,14 +103,57 @@ static void read_identity(FCGX_Request *fr, struct request *r)
 	r->https = https && strcmp(https, "on") == 0;
 }
 
+/* The writability check, at most once per HEALTH_WRITE_CHECK_MS (1000) per process
+ * whatever the probe rate: it takes the write lock, and probes come often. */
+static pthread_mutex_t writable_mu = PTHREAD_MUTEX_INITIALIZER;
+static long long writable_at;
+static int writable_rc;
+static char writable_why[256];
+
+static int check_writable(struct db *db, char *why, size_t size)
+{
+	pthread_mutex_lock(&writable_mu);
+	long long now = config_mono_ms();
+	if (!writable_at || now - writable_at >= config_long("HEALTH_WRITE_CHECK_MS", 1000)) {
+		writable_rc = db_check_writable(db, writable_why, sizeof writable_why);
+		writable_at = config_mono_ms();
+	}
+	int rc = writable_rc;
+	snprintf(why, size, "%s", writable_why);
+	pthread_mutex_unlock(&writable_mu);
+	return rc;
+}
+
+/* live: the process serves. ready: its database is migrated and writable, and no circuit
+ * of its synchronous calls is open (reservations: rooms, payments); else 503 with
+ * Retry-After and "check" naming what failed. */
 static int health(struct ctx *c, const char *what)
 {
 	if (strcmp(what, "live") == 0) {
 		c->res->model = json_pack("{s:s, s:s}", "service", SERVICE.name, "status", "up");
 		return 200;
 	}
-	if (!db_is_migrated(c->db))
-		return problem_unavailable(c, 1, "the database is not migrated");
+	char why[300] = "", target[32] = "";
+	const char *check = NULL;
+	int retry = 1, open;
+	if (!db_is_migrated(c->db)) {
+		check = "migrated";
+		snprintf(why, sizeof why, "the database is not migrated");
+	} else if (check_writable(c->db, why, sizeof why)) {
+		check = "writable";
+	} else if ((open = client_open_circuit(target, sizeof target)) > 0) {
+		check = "circuit";
+		retry = open;
+		snprintf(why, sizeof why, "the circuit to %s is open for %d s more", target, open);
+	}
+	if (check) {
+		int status = problem_unavailable(c, retry, why);
+		json_object_set_new(c->res->model, "service", json_string(SERVICE.name));
+		json_object_set_new(c->res->model, "check", json_string(check));
+		if (target[0])
+			json_object_set_new(c->res->model, "target", json_string(target));
+		return status;
+	}
 	c->res->model = json_pack("{s:s, s:s, s:s}", "service", SERVICE.name, "status", "ready", "synchronous",
 	                          db_synchronous(c->db));
 	return 200;

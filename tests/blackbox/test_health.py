@@ -1,0 +1,155 @@
+"""Health and self-healing (docs/operations.md): a service's ready means its database is
+migrated and writable and no circuit of its synchronous calls is open; the gateway's
+ready reflects every service; the in-app breaker opens after BREAKER_FAILURES failed
+calls, fails fast without calling, and closes after a good probe; the watchdog replaces
+a hung process. Time bounds are generous (the machine is shared): they tell "fast" from
+"waited for a timeout", nothing finer."""
+import datetime
+import os
+import signal
+import time
+
+from stack import Stack, wait_until
+
+
+def unready(r, check=None):
+    assert r.status == 503, r
+    assert r.header("Content-Type") == "application/problem+json", r
+    assert int(r.header("Retry-After")) >= 1, r.headers
+    if check:
+        assert r.json["check"] == check, r
+    return r.json
+
+
+def test_a_stopped_service_makes_its_ready_and_the_gateways_503():
+    with Stack(name="health-stop") as s:
+        ready = s.get("/health/ready").json
+        assert ready["status"] == "ready", ready
+        s.ctl("stop", "tickets:*")
+        unready(s.get("/health/tickets/ready"))
+        r = wait_until(lambda: (lambda x: x if x.status == 503 else None)(s.get("/health/ready")),
+                       timeout=15, what="the gateway's ready to turn 503")
+        body = unready(r)
+        assert list(body["unready"]) == ["tickets"], body
+        assert s.get("/health/live").status == 200  # the gateway itself serves
+        s.ctl("start", "tickets:*")
+        wait_until(lambda: s.get("/health/ready").status == 200, timeout=15, what="the gateway ready again")
+
+
+def service_uid(s, program):
+    with open("/proc/%d/status" % s.pids(program)[0]) as f:
+        return int([line for line in f if line.startswith("Uid:")][0].split()[1])
+
+
+def test_an_unwritable_database_is_not_ready():
+    with Stack(name="health-ro", env={"HEALTH_WRITE_CHECK_MS": "200"}) as s:
+        if service_uid(s, "rooms") == 0:
+            print("skipped: the services run as root, for whom every file is writable")
+            return
+        db = os.path.join(s.var, "db", "rooms.db")
+        mode = os.stat(db).st_mode & 0o777
+        os.chmod(db, 0o400)  # as root: the service's user may no longer write it
+        try:
+            body = wait_until(lambda: (lambda x: x if x.status == 503 else None)(s.get("/health/rooms/ready")),
+                              timeout=10, what="rooms not ready")
+            body = unready(body, "writable")
+            assert "rooms.db" in body["detail"], body
+            wait_until(lambda: s.get("/health/ready").status == 503, timeout=15, what="gateway not ready")
+        finally:
+            os.chmod(db, mode)
+        wait_until(lambda: s.get("/health/rooms/ready").status == 200, timeout=10, what="rooms ready again")
+        wait_until(lambda: s.get("/health/ready").status == 200, timeout=15, what="gateway ready again")
+
+
+def call_lines(s):
+    return s.logs("reservations").count("/internal/payments -> ")
+
+
+def test_payments_breaker_opens_fails_fast_and_closes_after_recovery():
+    """One reservations process (breakers are per process); the threshold is reached."""
+    env = {"BREAKER_FAILURES": "3", "BREAKER_OPEN_MS": "4000"}
+    with Stack(name="health-breaker", env=env) as s:
+        room = s.post("/rooms", {"name": "Breaker", "capacity": 50, "price": 100}).json["id"]
+        night = (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=5)).isoformat()
+
+        def book():
+            t0 = time.time()
+            r = s.post("/reservations", {"roomId": room, "checkIn": night})
+            return r, time.time() - t0
+
+        assert book()[0].status == 201
+        s.ctl("stop", "payments:*")
+        for i in range(3):  # each reaches the stopped payments and fails
+            r, took = book()
+            assert r.status == 503 and r.json["reservation"]["reason"] == "unavailable", r
+            assert call_lines(s) == i + 1, s.logs("reservations")
+        assert "circuit to payments is open" in s.logs("reservations")
+
+        # Open: the next bookings fail at once without calling payments.
+        for _ in range(3):
+            r, took = book()
+            assert r.status == 503 and int(r.header("Retry-After")) >= 1, r
+            assert took < 2, took
+        assert call_lines(s) == 3, "an open circuit makes no call"
+        body = unready(s.get("/health/reservations/ready"), "circuit")
+        assert body["target"] == "payments", body
+        wait_until(lambda: s.get("/health/ready").status == 503, timeout=15, what="gateway not ready")
+        assert s.get("/health/rooms/ready").status == 200  # only reservations depends on payments
+
+        s.ctl("start", "payments:*")
+        # After BREAKER_OPEN_MS the circuit is half-open (ready again), and one booking
+        # probes payments: it goes through and closes the circuit.
+        wait_until(lambda: s.get("/health/reservations/ready").status == 200, timeout=15,
+                   what="reservations ready once the open window passed")
+        r, _ = book()
+        assert r.status == 201 and r.json["status"] == "confirmed", r
+        assert call_lines(s) == 3  # the probe succeeded: no failure logged
+        for _ in range(3):
+            assert book()[0].status == 201
+        wait_until(lambda: s.get("/health/ready").status == 200, timeout=15, what="gateway ready")
+
+
+def test_watchdog_replaces_a_hung_process():
+    env = {"WATCHDOG_FAILURES": "2"}
+    with Stack(name="health-hung", env=env) as s:
+        [old] = s.pids("rooms")
+        os.kill(old, signal.SIGSTOP)  # alive but serving nothing: live times out
+        t0 = time.time()
+        try:
+            new = wait_until(lambda: [p for p in s.pids("rooms") if p != old], timeout=20, interval=0.2,
+                             what="a new rooms process")
+        finally:
+            try:
+                os.kill(old, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        took = time.time() - t0
+        assert new and old not in s.pids("rooms")
+        assert s.get("/health/rooms/live").status == 200
+        assert s.get("/rooms?limit=1").status == 200
+        assert "rooms: live failed 2 times in a row" in s.logs("watchdog"), s.logs("watchdog")
+        print("hung rooms process replaced in %.1f s" % took)
+
+
+def test_a_capped_service_answers_503_at_once_beyond_its_cap():
+    """MAX_CONNS_PAYMENTS=1: while one slow charge is in flight, another request to
+    payments is refused by the gateway at once (problem+json, Retry-After), not queued."""
+    import threading
+    env = {"MAX_CONNS_PAYMENTS": "1", "PAYMENT_DELAY_MS": "3000", "CALL_TIMEOUT_MS": "20000"}
+    with Stack(name="health-cap", env=env) as s:
+        room = s.post("/rooms", {"name": "Capped", "capacity": 5}).json["id"]
+        assert s.get("/payments").status == 200  # under the cap: served
+        booked = {}
+        t = threading.Thread(target=lambda: booked.update(r=s.post("/reservations", {"roomId": room})))
+        t.start()
+        time.sleep(1.0)  # the charge is now waiting in payments
+        t0 = time.time()
+        r = s.get("/payments")
+        took = time.time() - t0
+        t.join(30)
+        assert r.status == 503 and r.header("Content-Type") == "application/problem+json", r
+        assert int(r.header("Retry-After")) >= 1, r.headers
+        assert took < 1.5, took  # refused at once, not after the 3 s charge
+        assert booked["r"].status == 201, booked
+        assert s.get("/health/payments/live").status == 200  # probes are never capped
+        assert s.get("/payments").status == 200
