@@ -23,12 +23,12 @@ endif
 
 # Debian packages: what building and running need, and what only the tests and the
 # benchmark need (chromium, nodejs, npm: browser tests; tidy: HTML check; wrk: bench;
-# clang, libclang-rt-dev: make fuzz).
+# clang, libclang-rt-dev: make fuzz; systemd: systemd-analyze verify of deploy/systemd).
 # A package counts as present when dpkg has it or a command of its name exists
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 RUN_PACKAGES  := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
                  libcurl4-openssl-dev libcrypt-dev libssl-dev nginx supervisor curl sqlite3 python3
-TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy clang libclang-rt-dev
+TEST_PACKAGES := $(RUN_PACKAGES) wrk chromium nodejs npm tidy clang libclang-rt-dev systemd
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
