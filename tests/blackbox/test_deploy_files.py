@@ -47,3 +47,11 @@ def test_the_target_starts_every_service():
     assert wanted == set(ALL_SERVICES), (sorted(wanted), ALL_SERVICES)
     for unit in ("roombook-nginx.service", "roombook-worker.service", "roombook-prepare.service"):
         assert unit in target, unit
+
+
+def test_kubernetes_manifests_match_the_schemas():
+    """Offline: the Kubernetes JSON schemas shipped by the npm package kubernetes-models
+    (pinned), no cluster. Checks each object's fields and types, not that it would run."""
+    r = subprocess.run(["node", os.path.join(ROOT, "tests", "deploy", "k8s_check.mjs")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "ok   roombook.yaml: StatefulSet/roombook" in r.stdout, r.stdout + r.stderr
