@@ -84,6 +84,18 @@ def sanitizer_findings(var):
     return found
 
 
+def contract_violations(stack):
+    """What a contract stack's validating proxy found since the last call, as text ('' if
+    nothing): every response that broke docs/api/openapi.yaml fails the test that caused it."""
+    broken = stack.take_violations()
+    if not broken:
+        return ""
+    return "responses break docs/api/openapi.yaml:\n" + "\n".join(
+        "  %s %s -> %d: %s" % (m, p, st, "; ".join(
+            "%s: %s" % (".".join(map(str, v.get("location", []))), v.get("message")) for v in vs))
+        for m, p, st, vs in broken)
+
+
 def run_module(path):
     name = os.path.splitext(os.path.basename(path))[0]
     spec = importlib.util.spec_from_file_location(name, path)
@@ -108,11 +120,20 @@ def run_module(path):
                     if shared is None:
                         shared = stacklib.Stack(name=name, **getattr(mod, "STACK_OPTIONS", {})).start()
                     fn(shared)
+                    # A module with STACK_OPTIONS contract=True runs through the validating
+                    # proxy: any response that broke docs/api/openapi.yaml fails the test.
+                    broken = contract_violations(shared)
+                    if broken:
+                        raise AssertionError(broken)
                 else:
                     fn()
                 report(True, name + "." + fname, time.time() - t0)
             except Exception:
-                report(False, name + "." + fname, time.time() - t0, traceback.format_exc())
+                detail = traceback.format_exc()
+                broken = contract_violations(shared) if shared else ""
+                if broken and broken not in detail:  # often why the test failed: Prism answered 500
+                    detail += broken + "\n"
+                report(False, name + "." + fname, time.time() - t0, detail)
     finally:
         if shared:
             shared.stop()

@@ -129,8 +129,10 @@ int idempotency_begin(struct ctx *c)
 		const char *have = (const char *)sqlite3_column_text(st, 0);
 		int done = strcmp((const char *)sqlite3_column_text(st, 1), "done") == 0;
 		double age = sqlite3_column_double(st, 5);
-		if (strcmp(have, fp) != 0)
-			rc = problem(c, 422, "this Idempotency-Key was used with a different request");
+		if (strcmp(have, fp) != 0) /* a 422 names what is wrong in `errors` (SPEC §3) */
+			rc = problem_fields(c, 422, json_pack("[{s:s, s:s}]", "field", "Idempotency-Key",
+			                                      "message", "was used with a different request"),
+			                    "this Idempotency-Key was used with a different request");
 		else if (done)
 			rc = replay(c, st);
 		else if (age < config_long("IDEMPOTENCY_CLAIM_TIMEOUT_S", 60)) /* older: its process died */

@@ -55,8 +55,13 @@ class Stack:
     Once started, requests are signed in as a default account named "guest" (its bearer
     token is self.token); pass auth=None for an anonymous request, or auth=<token>."""
 
-    def __init__(self, name="stack", procs=1, workers=1, env=None):
+    def __init__(self, name="stack", procs=1, workers=1, env=None, contract=False):
         os.makedirs(OUT, exist_ok=True)
+        self.contract = contract
+        self.contract_port = None
+        self.violations = []  # (method, path, status, [violation, ...]) seen since the last take
+        self.contract_checked = 0  # responses that went through the validating proxy
+        self.prism = None
         self.name = name
         self.var = tempfile.mkdtemp(prefix=name + "-", dir=OUT)
         self.port = free_port()
@@ -85,6 +90,8 @@ class Stack:
         self.proc = subprocess.Popen([os.path.join(ROOT, "scripts", "stack"), "run"], env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready(timeout)
+        if self.contract and self.prism is None:
+            self.start_contract_proxy()
         if self.token is None:
             self.account, self.token = self.new_account("guest")
         return self
@@ -104,7 +111,63 @@ class Stack:
                 raise RuntimeError("stack not ready in %ss; see %s/log" % (timeout, self.var))
             time.sleep(0.1)
 
+    def start_contract_proxy(self, timeout=60):
+        """Starts Stoplight Prism (node_modules, pinned in package-lock.json) as a validating
+        proxy of docs/api/openapi.yaml (or of the document contract names) in front of the gateway. From then on request() goes
+        through it (see _through_contract) and every response it finds breaking the document
+        is recorded in self.violations (take_violations() hands them over and clears them)."""
+        prism = os.path.join(ROOT, "node_modules", ".bin", "prism")
+        if not os.access(prism, os.X_OK):
+            raise RuntimeError("node_modules/.bin/prism is missing: run `make deps` (npm ci)")
+        self.contract_port = free_port()
+        self.prism_log = open(os.path.join(self.var, "log", "prism.log"), "ab")
+        # Prism names what a response breaks in its `sl-violations` header; request() fails
+        # on every violation of severity Error. Not --errors: with it Prism answers routes and
+        # methods the document lacks itself (its own 404/405, HEAD included) instead of
+        # forwarding them, hiding the gateway's answers that the tests check.
+        # --validate-request=false: the tests' deliberately invalid requests reach the stack
+        # (its own 400/415/422 are what they check); --cors=false: Prism adds no headers.
+        self.prism = subprocess.Popen(
+            [prism, "proxy", self.contract if isinstance(self.contract, str) else
+             os.path.join(ROOT, "docs", "api", "openapi.yaml"),
+             "http://127.0.0.1:%d" % self.port, "--port", str(self.contract_port),
+             "--host", "127.0.0.1", "--validate-request=false", "--cors=false",
+             "--verboseLevel=warn"],
+            env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0", SCARF_ANALYTICS="false"),
+            stdout=self.prism_log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.contract_port), timeout=1).close()
+                return
+            except OSError:
+                pass
+            if self.prism.poll() is not None or time.time() > deadline:
+                self.stop_contract_proxy()
+                raise RuntimeError("prism did not start; see %s/log/prism.log" % self.var)
+            time.sleep(0.2)
+
+    def stop_contract_proxy(self):
+        if self.prism:
+            try:
+                os.killpg(self.prism.pid, signal.SIGTERM)
+                self.prism.wait(timeout=10)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                try:
+                    os.killpg(self.prism.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.prism.wait()
+            self.prism = None
+            self.prism_log.close()
+
+    def take_violations(self):
+        """The contract violations recorded since the last call (and forgets them)."""
+        v, self.violations = self.violations, []
+        return v
+
     def stop(self):
+        self.stop_contract_proxy()
         if not self.proc:
             return
         try:
@@ -179,6 +242,29 @@ class Stack:
         with open(os.path.join(self.var, "secret")) as f:
             return f.read().strip()
 
+    def _through_contract(self, method, path, body, headers, internal):
+        """Whether a request goes through the validating proxy. Not: internal calls (not in
+        the public document), HEAD, a request naming its own Host, a path that Prism would
+        normalise, HTML pages (the document describes the JSON API), and JSON
+        bodies that Prism would change on the way (it parses and re-serialises them: a
+        malformed body gets Prism's own 400, a duplicate key or 1.0 silently becomes valid,
+        big integers lose digits) — those go straight to the gateway."""
+        if not self.prism or internal or method == "HEAD":  # Prism fails on a HEAD's empty JSON body
+            return False
+        h = {k.lower(): v for k, v in headers.items()}
+        if "host" in h:  # Prism sends the upstream's Host: a foreign Host must reach nginx as is
+            return False
+        route = path.split("?", 1)[0]
+        if "//" in route or "/." in route or "%" in route:  # Prism normalises such paths
+            return False
+        accept = h.get("accept", "")
+        if "text/html" in accept and "application/json" not in accept:
+            return False
+        ctype = h.get("content-type", "")
+        if body is None or "json" not in ctype.lower():
+            return True
+        return _json_round_trips(body)
+
     def request(self, method, path, json=None, body=None, headers=None, form=None,
                 internal=False, timeout=30, auth="default"):
         headers = dict(headers or {})
@@ -194,8 +280,11 @@ class Stack:
             body = urllib.parse.urlencode(form)
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         headers.setdefault("Accept", "application/json")
-        conn = http.client.HTTPConnection("127.0.0.1", self.internal_port if internal else self.port,
-                                          timeout=timeout)
+        port = self.internal_port if internal else self.port
+        contract = self._through_contract(method, path, body, headers, internal)
+        if contract:
+            port = self.contract_port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers)
             r = conn.getresponse()
@@ -203,6 +292,14 @@ class Stack:
             headers = {}
             for k, v in r.getheaders():  # a repeated header (Set-Cookie) keeps every value
                 headers[k.lower()] = headers[k.lower()] + ", " + v if k.lower() in headers else v
+            self.contract_checked += contract
+            if contract and headers.get("sl-violations"):
+                # Only what the response breaks: the request side is the tests' own doing
+                # (no credentials, wrong types on purpose), which the stack must answer.
+                errors = [v for v in jsonlib.loads(headers["sl-violations"])
+                          if v.get("severity") == "Error" and (v.get("location") or [""])[0] == "response"]
+                if errors:
+                    self.violations.append((method, path, r.status, errors))
             return Response(r.status, headers, data)
         finally:
             conn.close()
@@ -219,6 +316,31 @@ class Stack:
                 return f.read()
         except OSError:
             return ""
+
+
+def _json_round_trips(body):
+    """True when JSON.parse + JSON.stringify keeps the body's meaning: it parses, has no
+    duplicate key, no number written with a fraction or exponent, no integer past 2^53."""
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("duplicate key")
+        return dict(pairs)
+
+    def no_float(text):
+        raise ValueError("number with a fraction: " + text)
+
+    def safe_int(text):
+        if abs(int(text)) > 2 ** 53:
+            raise ValueError("integer too big for a double")
+        return int(text)
+    try:
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        jsonlib.loads(body, object_pairs_hook=no_duplicates, parse_float=no_float, parse_int=safe_int)
+        return True
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return False
 
 
 def wait_until(fn, timeout=15, interval=0.05, what="condition"):

@@ -11,6 +11,9 @@ from access_support import (book, day, db_exec, make_admin, message_of, new_room
                             ticket_of)
 from stack import wait_until
 
+# Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
+STACK_OPTIONS = {"contract": True}
+
 
 # ---- rooms ----
 

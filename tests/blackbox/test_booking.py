@@ -6,6 +6,9 @@ import sqlite3
 
 from stack import wait_until
 
+# Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
+STACK_OPTIONS = {"contract": True}
+
 DECLINED = "4000000000000002"
 
 
@@ -138,6 +141,7 @@ def test_idempotency_key_replays_and_refuses_other_body(stack):
     assert available(stack, room, day(3)) == 2, "the replay must not book again"
     other = stack.post("/reservations", {"roomId": room, "checkIn": day(4)}, headers=key)
     assert other.status == 422, other
+    assert [e["field"] for e in other.json["errors"]] == ["Idempotency-Key"], other
 
 
 def test_every_cancel_form_cancels(stack):

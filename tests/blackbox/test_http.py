@@ -8,6 +8,9 @@ import time
 import stack as stacklib
 from stack import Stack, wait_until
 
+# Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
+STACK_OPTIONS = {"contract": True}
+
 RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 GENERATED_RID = re.compile(r"^[0-9a-f]{32}$")  # nginx's $request_id
 

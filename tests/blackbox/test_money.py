@@ -10,6 +10,9 @@ import sqlite3
 from stack import wait_until
 from test_booking import available, day, new_room, payments_of
 
+# Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
+STACK_OPTIONS = {"contract": True}
+
 CARD = "4000 7391 8264 5550"  # approved; middle digits distinctive enough to search for
 MIDDLE = "73918264"
 SAME_LAST4 = "4000 1234 9876 5550"  # only the middle digits differ from CARD

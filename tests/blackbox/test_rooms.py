@@ -1,5 +1,8 @@
 """Rooms: create, read, list, update, delete, availability, reviews."""
 
+# Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
+STACK_OPTIONS = {"contract": True}
+
 
 def test_minimal_room_is_created(stack):
     r = stack.post("/rooms", {"desc": "Beautiful House3"})
