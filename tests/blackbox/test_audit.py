@@ -5,7 +5,7 @@ database is put back. Events still in flight (worker stopped) are `behind`, not 
 import os
 import subprocess
 
-from access_support import book, day, db_exec, new_room
+from access_support import book, day, db_exec, new_room, shift_stay_back
 from stack import wait_until
 
 # The stack's own recovery pass stays away from the reservation planted as stuck in
@@ -57,18 +57,6 @@ def settled(stack, token, reservation_id):
                what="ticket")
     wait_until(lambda: [x for x in stack.get("/mypage", auth=token).json["reservations"]
                         if x["reservationId"] == reservation_id and x.get("ticketStatus")], what="mypage row")
-
-
-def shift_stay_back(stack, reservation, days=2):
-    """Moves a stay `days` back in every database that knows its dates (the room must hold
-    nothing else on them), so that it is over and reviewable while the invariants hold."""
-    rid, shift = reservation["id"], "-%d day" % days
-    db_exec(stack, "rooms", "UPDATE capacity SET date = date(date, ?) WHERE room_id = ?", (shift, reservation["roomId"]))
-    db_exec(stack, "rooms", "UPDATE hold SET check_in = date(check_in, ?) WHERE reservation_id = ?", (shift, rid))
-    db_exec(stack, "reservations", "UPDATE reservation SET check_in = date(check_in, ?), "
-            "check_out = date(check_out, ?) WHERE id = ?", (shift, shift, rid))
-    db_exec(stack, "mypage", "UPDATE view_reservation SET check_in = date(check_in, ?), "
-            "check_out = date(check_out, ?) WHERE reservation_id = ?", (shift, shift, rid))
 
 
 def test_flow_audits_clean(stack):
