@@ -71,7 +71,7 @@ void log_request(const char *method, const char *route, int status, long long du
 	static int enabled = -1;
 	if (enabled < 0) { /* a benign race: every thread computes the same value */
 		const char *v = getenv("REQUEST_LOG");
-		enabled = !(v && strcmp(v, "0") == 0);
+		enabled = v && strcmp(v, "1") == 0;
 	}
 	if (enabled)
 		log_info("request method=%s route=%s status=%d duration_ms=%lld.%03lld", method, route, status,

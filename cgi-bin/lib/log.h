@@ -18,7 +18,7 @@ void log_escape(const char *in, char *out, size_t size);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The one line per answered request (unless REQUEST_LOG=0), key=value after the rid:
+/* The one line per answered request (when REQUEST_LOG=1), key=value after the rid:
  * "request method=GET route=/rooms/{id} status=200 duration_ms=0.412". route is the
  * route's pattern (never the path: no ids, no user input). */
 void log_request(const char *method, const char *route, int status, long long duration_us);

@@ -28,7 +28,7 @@ _stack = [None]
 def shared():
     """One stack with two processes per service for the tests that only read metrics."""
     if _stack[0] is None:
-        _stack[0] = Stack(name="metrics", procs=2, env={"BREAKER_OPEN_MS": "3000", "BREAKER_FAILURES": "2",
+        _stack[0] = Stack(name="metrics", procs=2, env={"BREAKER_OPEN_MS": "3000", "BREAKER_FAILURES": "2", "REQUEST_LOG": "1",
                                                          "WORKER_BACKOFF_MS": "10", "WORKER_MAX_ATTEMPTS": "2"})
         _stack[0].start()
     return _stack[0]
