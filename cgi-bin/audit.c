@@ -262,9 +262,10 @@ static int inflight_fill(struct audit *a)
 		" WHERE status <> 'requested' AND id NOT IN (SELECT id FROM inflight);"
 		/* keyed by id: the checks look reservations up in it (unkeyed, each lookup
 		 * scanned it: minutes for tens of thousands of reservations) */
-		"CREATE TEMP TABLE msg(id INTEGER PRIMARY KEY, n, conf, canc, force);"
+		"CREATE TEMP TABLE msg(id INTEGER PRIMARY KEY, n, conf, canc, force, failed);"
 		"INSERT INTO msg SELECT reservation_id, count(*), sum(kind = 'confirmation'), "
-		" sum(kind = 'cancellation'), sum(kind = 'force_cancellation') FROM messages.message "
+		" sum(kind = 'cancellation'), sum(kind = 'force_cancellation'), sum(kind = 'booking_failed') "
+		" FROM messages.message "
 		" GROUP BY reservation_id;",
 		source_min(a, "reservations"), source_min(a, "payments"), source_min(a, "tickets"),
 		source_min(a, "messages"), source_min(a, "rooms"), source_min(a, "rooms"));

@@ -59,7 +59,11 @@ const struct invariant audit_invariants[] = {
 	 " EXISTS (SELECT 1 FROM payments.payment p WHERE p.reservation_id = s.id AND p.status = 'approved') "
 	 " OR EXISTS (SELECT 1 FROM rooms.hold h WHERE h.reservation_id = s.id AND h.status = 'held') "
 	 " OR EXISTS (SELECT 1 FROM tickets.ticket t WHERE t.reservation_id = s.id) "
-	 " OR EXISTS (SELECT 1 FROM msg m WHERE m.id = s.id)) ORDER BY 1"},
+	 /* a booking undone after its process died mid-charge (reason interrupted) tells the
+	  * customer so, once; any other rejected or failed booking sends nothing */
+	 " OR (s.reason IS NOT 'interrupted' AND EXISTS (SELECT 1 FROM msg m WHERE m.id = s.id)) "
+	 " OR (s.reason = 'interrupted' AND NOT EXISTS (SELECT 1 FROM msg m WHERE m.id = s.id "
+	 "     AND m.n = 1 AND m.failed = 1))) ORDER BY 1"},
 	{"saga.no_stuck_requested", /* ?1: SAGA_TIMEOUT_MS + RECOVERY_INTERVAL_MS + a margin */
 	 "SELECT 'requested=' || count(*) || ' limit_ms=' || ?1 FROM reservations.reservation WHERE status = 'requested'",
 	 "SELECT id FROM reservations.reservation WHERE status = 'requested' "
