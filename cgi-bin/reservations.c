@@ -673,9 +673,6 @@ static int on_ticket(struct db *db, const struct event *ev, char *err, size_t er
 
 /* ---- recovery ---- */
 
-/* Finishes one booking whose saga stopped: confirms it when payments approved a
- * charge, otherwise fails it (ReservationRejected releases the hold and refunds or
- * closes the payment). Leaves it for the next pass when payments is unreachable. */
 /* True when the booking came with an Idempotency-Key (a retry with it learns the outcome). */
 static int has_idempotency_key(struct db *db, long long id)
 {
@@ -704,6 +701,12 @@ static int held_matches(long long id, json_t *p)
 	return ok;
 }
 
+/* Finishes one booking whose saga stopped, by the rule "the outcome the client could
+ * learn stands": no approved payment → failed (ReservationRejected releases the hold
+ * and closes the payment); an approved charge of exactly the held amount → confirmed
+ * when the booking has an Idempotency-Key (a retry learns it), else failed/interrupted
+ * (released, refunded, the customer told); any other charge → failed and refunded.
+ * Leaves it for the next pass when payments or rooms is unreachable. */
 static void recover_one(struct db *db, long long id)
 {
 	char path[64];
