@@ -1,9 +1,16 @@
 /* fcgi_main.c — the FastCGI program around one service: a pool of threads, each with
  * its own SQLite connection, accepting on the socket the supervisor hands over as
  * fd 0 (or --socket PATH). SIGTERM/SIGINT finish the requests in flight, then exit.
+ * A heartbeat thread touches var/run/live/<service>.<pid> every half second while every
+ * accept thread runs and none has been on one request for LIVE_STUCK_MS (30 s): the
+ * watchdog (scripts/watchdog) SIGKILLs a process whose file goes stale — hung, stopped,
+ * or stuck — and only that one, whatever the load (a busy process still beats).
  * Compiled once per service with -DSERVICE=<name>_service. */
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +35,9 @@ extern const struct service SERVICE; /* defined by the service's own file */
 
 static int listen_fd;
 static volatile sig_atomic_t stopping;
+#define MAX_THREADS 256
+static _Atomic long long busy_since[MAX_THREADS]; /* ms (monotonic) a thread took its request; 0: idle */
+static atomic_int accepting;                      /* accept threads running */
 static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cv = PTHREAD_COND_INITIALIZER;
 
@@ -254,9 +264,16 @@ static void serve(FCGX_Request *fr, struct db *db)
 
 static void on_wake(int sig) { (void)sig; }
 
+static long long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void *accept_loop(void *arg)
 {
-	(void)arg;
+	_Atomic long long *since = arg;
 	sigset_t wake;
 	sigemptyset(&wake);
 	sigaddset(&wake, SIGUSR1);
@@ -268,19 +285,50 @@ static void *accept_loop(void *arg)
 	}
 	FCGX_Request fr;
 	FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	atomic_fetch_add(&accepting, 1);
 	while (!stopping) {
 		if (FCGX_Accept_r(&fr) < 0)
 			continue; /* interrupted by the stop signal, or a failed accept */
+		atomic_store(since, mono_ms());
 		serve(&fr, db);
+		atomic_store(since, 0);
 		/* Close without libfcgi's lingering shutdown, which parks this thread until nginx
 		 * has closed its end: nginx reads the whole answer from the unix socket anyway, and
 		 * it sent the whole request (bodies are buffered) before we answered. */
 		FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}
+	atomic_fetch_sub(&accepting, 1);
 	FCGX_Free(&fr, 1);
 	client_thread_done();
 	db_close(db);
+	return NULL;
+}
+
+/* The heartbeat (see the top of this file); its file goes when the process stops. */
+static char live_path[4096];
+
+static void *heartbeat_loop(void *arg)
+{
+	int nthreads = *(int *)arg;
+	long stuck_ms = config_long("LIVE_STUCK_MS", 30000);
+	int fd = open(live_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_error("heartbeat: cannot create %s: the watchdog cannot see this process", live_path);
+		return NULL;
+	}
+	close(fd);
+	while (!service_sleep_ms(500)) {
+		long long now = mono_ms(), oldest = 0;
+		for (int i = 0; i < nthreads; i++) {
+			long long t = atomic_load(&busy_since[i]);
+			if (t && now - t > oldest)
+				oldest = now - t;
+		}
+		if (atomic_load(&accepting) == nthreads && oldest <= stuck_ms)
+			utimensat(AT_FDCWD, live_path, NULL, 0);
+	}
+	unlink(live_path);
 	return NULL;
 }
 
@@ -346,13 +394,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int nthreads = (int)config_long("THREADS", 4);
-	if (nthreads < 1 || nthreads > 256)
+	if (nthreads < 1 || nthreads > MAX_THREADS)
 		nthreads = 4;
-	pthread_t *threads = calloc((size_t)nthreads + 1, sizeof *threads);
+	pthread_t *threads = calloc((size_t)nthreads + 2, sizeof *threads);
+	if (!threads)
+		return 1;
 	for (int i = 0; i < nthreads; i++)
-		pthread_create(&threads[i], NULL, accept_loop, NULL);
+		pthread_create(&threads[i], NULL, accept_loop, &busy_since[i]);
 	if (SERVICE.background)
 		pthread_create(&threads[nthreads], NULL, background_loop, NULL);
+	snprintf(live_path, sizeof live_path, "%s/run/live/%s.%ld", config_var(), SERVICE.name, (long)getpid());
+	pthread_create(&threads[nthreads + 1], NULL, heartbeat_loop, &nthreads);
 	log_info("serving with %d threads", nthreads);
 
 	sigdelset(&stop, SIGUSR1);
@@ -371,6 +423,7 @@ int main(int argc, char **argv)
 	}
 	if (SERVICE.background)
 		pthread_join(threads[nthreads], NULL);
+	pthread_join(threads[nthreads + 1], NULL);
 	free(threads);
 	return 0;
 }

@@ -55,8 +55,9 @@ class Stack:
     Once started, requests are signed in as a default account named "guest" (its bearer
     token is self.token); pass auth=None for an anonymous request, or auth=<token>."""
 
-    def __init__(self, name="stack", procs=1, workers=1, env=None, contract=False):
+    def __init__(self, name="stack", procs=1, workers=1, env=None, contract=False, root=ROOT):
         os.makedirs(OUT, exist_ok=True)
+        self.root = root  # the tree whose scripts/stack runs (schema/, templates/ read from there)
         self.contract = contract
         self.contract_port = None
         self.violations = []  # (method, path, status, [violation, ...]) seen since the last take
@@ -87,7 +88,7 @@ class Stack:
     def start(self, timeout=30):
         os.makedirs(os.path.join(self.var, "log"), exist_ok=True)
         self.log = open(os.path.join(self.var, "log", "stack.out"), "ab")
-        self.proc = subprocess.Popen([os.path.join(ROOT, "scripts", "stack"), "run"], env=self.env,
+        self.proc = subprocess.Popen([os.path.join(self.root, "scripts", "stack"), "run"], env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready(timeout)
         if self.contract and self.prism is None:

@@ -7,6 +7,7 @@ a hung process. Time bounds are generous (the machine is shared): they tell "fas
 import datetime
 import os
 import signal
+import threading
 import time
 
 from stack import Stack, wait_until
@@ -110,13 +111,13 @@ def test_payments_breaker_opens_fails_fast_and_closes_after_recovery():
 
 
 def test_watchdog_replaces_a_hung_process():
-    env = {"WATCHDOG_FAILURES": "2"}
-    with Stack(name="health-hung", env=env) as s:
-        [old] = s.pids("rooms")
-        os.kill(old, signal.SIGSTOP)  # alive but serving nothing: live times out
+    env = {"WATCHDOG_STALE": "2"}
+    with Stack(name="health-hung", procs=2, env=env) as s:
+        old, other = s.pids("rooms")
+        os.kill(old, signal.SIGSTOP)  # alive but serving nothing: its heartbeat stops
         t0 = time.time()
         try:
-            new = wait_until(lambda: [p for p in s.pids("rooms") if p != old], timeout=20, interval=0.2,
+            new = wait_until(lambda: [p for p in s.pids("rooms") if p not in (old, other)], timeout=20, interval=0.2,
                              what="a new rooms process")
         finally:
             try:
@@ -125,10 +126,36 @@ def test_watchdog_replaces_a_hung_process():
                 pass
         took = time.time() - t0
         assert new and old not in s.pids("rooms")
+        assert other in s.pids("rooms"), "only the hung process is replaced"
         assert s.get("/health/rooms/live").status == 200
         assert s.get("/rooms?limit=1").status == 200
-        assert "rooms: live failed 2 times in a row" in s.logs("watchdog"), s.logs("watchdog")
+        assert "rooms: process %d has not beaten for 2s" % old in s.logs("watchdog"), s.logs("watchdog")
         print("hung rooms process replaced in %.1f s" % took)
+
+
+def test_watchdog_leaves_a_busy_process_alone():
+    """Overload is not a hang: one process, one thread, every request slow (a charge
+    that takes 1.5 s, PAYMENT_DELAY_MS) and more of them queued than it can answer
+    within the probe's second. Its heartbeat goes on; the watchdog kills nothing."""
+    env = {"THREADS": "1", "PAYMENT_DELAY_MS": "1500", "WATCHDOG_STALE": "2"}
+    with Stack(name="health-busy", env=env) as s:
+        [pid] = s.pids("payments")
+        statuses = []
+
+        def charge(n):
+            body = {"reservationId": 9000 + n, "amount": 100, "card": "4242 4242 4242 4242"}
+            statuses.append(s.post("/internal/payments", body, internal=True).status)
+
+        threads = [threading.Thread(target=charge, args=(n,)) for n in range(3)]
+        t0 = time.time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.time() - t0
+        assert statuses == [201] * 3 and took >= 4.0, (statuses, took)  # one at a time: 3 x 1.5 s
+        assert s.pids("payments") == [pid], s.logs("watchdog")
+        assert "has not beaten" not in s.logs("watchdog")
 
 
 def test_a_capped_service_answers_503_at_once_beyond_its_cap():
