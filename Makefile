@@ -44,7 +44,7 @@ LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cg
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
 SVC_OBJ  := $(SERVICES:%=$(BUILD)/cgi-bin/%.o) $(BUILD)/cgi-bin/services.o
 PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/worker) \
-            $(if $(wildcard cgi-bin/audit.c),$(BIN)/audit)
+            $(if $(wildcard cgi-bin/audit.c),$(BIN)/audit) $(if $(wildcard cgi-bin/backup.c),$(BIN)/backup)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
@@ -102,6 +102,11 @@ $(BIN)/audit: $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o $(BUI
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o: cgi-bin/audit_invariants.h
+
+# Backups take every database's write lock for milliseconds and copy them: no service code.
+$(BIN)/backup: $(BUILD)/cgi-bin/backup.o $(BUILD)/cgi-bin/lib/config.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/main/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
