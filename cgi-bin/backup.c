@@ -650,12 +650,12 @@ static int do_restore(const char *dir)
 		return 1;
 	struct stat st, owner;
 	if (stat(dbdir, &st) != 0) {
-		/* A new var: started as root, made for the user that owns the backup (its
-		 * databases' owner when it was taken); scripts/stack gives var/ to RUN_AS anyway. */
-		int made_var = mkdir(var, 0700) == 0;
-		if ((!made_var && errno != EEXIST) || mkdir(dbdir, 0700) != 0 || stat(dir, &owner) != 0 ||
+		/* A new var: started as root, var/ and var/db are given to the user that owns the
+		 * backup (its databases' owner when it was taken), as scripts/stack gives var/ to
+		 * RUN_AS at every start. */
+		if ((mkdir(var, 0700) != 0 && errno != EEXIST) || mkdir(dbdir, 0700) != 0 || stat(dir, &owner) != 0 ||
 		    (geteuid() == 0 && (chown(dbdir, owner.st_uid, owner.st_gid) != 0 ||
-		                        (made_var && chown(var, owner.st_uid, owner.st_gid) != 0)))) {
+		                        chown(var, owner.st_uid, owner.st_gid) != 0))) {
 			fprintf(stderr, "backup: cannot make %s: %s\n", dbdir, strerror(errno));
 			return 1;
 		}
