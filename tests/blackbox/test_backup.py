@@ -24,9 +24,9 @@ CLIENTS = 6
 BACKUPS = 4
 
 
-def tool(stack_bin, var, *args, timeout=120):
+def tool(stack_bin, var, *args, timeout=120, env=None):
     """Runs bin/backup (or bin/audit) as the operator would, as root, on var."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ROOMBOOK_VAR": var}
+    env = dict(env or {}, PATH=os.environ.get("PATH", "/usr/bin:/bin"), ROOMBOOK_VAR=var)
     return subprocess.run([os.path.join(stack_bin, args[0])] + list(args[1:]), env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -81,6 +81,23 @@ def test_backups_under_load_restore_to_one_instant():
                  for i in range(3)]
         tight = new_room(src, host_token, capacity=1, price=90, name="Backup tight")["id"]
         clients = [src.new_account("Backup guest %d" % i) for i in range(CLIENTS)]
+
+        # A write transaction kept open elsewhere: the backup gives up after
+        # BACKUP_LOCK_TIMEOUT_MS, says which database, leaves no manifest and holds no lock.
+        held = sqlite3.connect(os.path.join(src.var, "db", "reservations.db"), isolation_level=None)
+        held.execute("BEGIN IMMEDIATE")
+        try:
+            folder = os.path.join(src.var, "backups", "blocked")
+            t0 = time.time()
+            r = tool(src.bin, src.var, "backup", folder, env={"BACKUP_LOCK_TIMEOUT_MS": "1500"})
+            assert r.returncode == 1 and "could not lock reservations.db for writing within 1500 ms" in r.stderr, \
+                (r.stdout, r.stderr)
+            assert 1.4 < time.time() - t0 < 15 and not os.path.exists(os.path.join(folder, "manifest"))
+        finally:
+            held.execute("ROLLBACK")
+            held.close()
+        r = src.post("/reservations", {"roomId": rooms[0], "checkIn": day(3)}, auth=clients[0][1])
+        assert r.status == 201, r  # nothing left locked
         log = []  # (client, sent, answered, status, reservation id)
         lock = threading.Lock()
 
