@@ -33,24 +33,24 @@ endif
 # benchmark need (chromium, nodejs, npm: browser tests; tidy: HTML check; wrk: bench;
 # siege: make drill-breaker, make drill-heal;
 # clang, libclang-rt-dev: make fuzz; prometheus: promtool and a real scrape in test_metrics;
-# systemd: systemd-analyze verify of deploy/systemd).
+# systemd: systemd-analyze verify of deploy/systemd; logrotate: deploy/logrotate against a real stack).
 # A package counts as present when dpkg has it or a command of its name exists
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 RUN_PACKAGES  := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
                  libcurl4-openssl-dev libcrypt-dev libssl-dev nginx supervisor curl sqlite3 python3
-TEST_PACKAGES := $(RUN_PACKAGES) wrk siege chromium nodejs npm tidy clang libclang-rt-dev prometheus systemd
+TEST_PACKAGES := $(RUN_PACKAGES) wrk siege chromium nodejs npm tidy clang libclang-rt-dev prometheus systemd logrotate
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
 SVC_OBJ  := $(SERVICES:%=$(BUILD)/cgi-bin/%.o) $(BUILD)/cgi-bin/services.o
 PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/worker) \
-            $(if $(wildcard cgi-bin/audit.c),$(BIN)/audit)
+            $(if $(wildcard cgi-bin/audit.c),$(BIN)/audit) $(if $(wildcard cgi-bin/backup.c),$(BIN)/backup)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
 -include tests/fuzz/fuzz.mk
 
-.PHONY: all deps run-deps packages build programs run test test-asan unit blackbox bench chaos drill-breaker drill-heal clean
+.PHONY: all deps run-deps packages build programs run test test-asan unit blackbox bench chaos drill-breaker drill-heal backup clean
 all: build
 
 # Installs whatever of $(1) is missing (needs root, as on a fresh machine).
@@ -103,6 +103,11 @@ $(BIN)/audit: $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o $(BUI
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o: cgi-bin/audit_invariants.h
 
+# Backups take every database's write lock for milliseconds and copy them: no service code.
+$(BIN)/backup: $(BUILD)/cgi-bin/backup.o $(BUILD)/cgi-bin/lib/config.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BIN)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/main/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -151,6 +156,12 @@ drill-breaker: deps
 drill-heal: deps
 	$(MAKE) build
 	BIN=$(CURDIR)/$(BIN) scripts/drill-heal
+
+# A consistent copy of every database of $(ROOMBOOK_VAR) (default ./var), the stack running
+# or not, into BACKUP_DIR (default <var>/backups/<UTC time>). Restore: docs/operations.md.
+BACKUP_DIR ?= $(or $(ROOMBOOK_VAR),var)/backups/$(shell date -u +%Y%m%dT%H%M%SZ)
+backup: $(BIN)/backup
+	$(BIN)/backup $(BACKUP_DIR)
 
 clean:
 	rm -rf build tests/out

@@ -55,7 +55,9 @@ class Stack:
     Once started, requests are signed in as a default account named "guest" (its bearer
     token is self.token); pass auth=None for an anonymous request, or auth=<token>."""
 
-    def __init__(self, name="stack", procs=1, workers=1, env=None, contract=False, root=ROOT):
+    def __init__(self, name="stack", procs=1, workers=1, env=None, contract=False, var=None, root=ROOT):
+        """var: run on that existing state folder (e.g. one a backup was restored into)
+        instead of a new one under tests/out; root: the tree whose scripts/stack runs."""
         os.makedirs(OUT, exist_ok=True)
         self.root = root  # the tree whose scripts/stack runs (schema/, templates/ read from there)
         self.contract = contract
@@ -64,7 +66,7 @@ class Stack:
         self.contract_checked = 0  # responses that went through the validating proxy
         self.prism = None
         self.name = name
-        self.var = tempfile.mkdtemp(prefix=name + "-", dir=OUT)
+        self.var = var or tempfile.mkdtemp(prefix=name + "-", dir=OUT)
         self.port = free_port()
         self.internal_port = free_port()
         self.bin = os.environ.get("BIN", os.path.join(ROOT, "build", "release", "bin"))
