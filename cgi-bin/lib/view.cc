@@ -17,6 +17,7 @@ extern "C" {
 #include "browser.h"
 #include "config.h"
 #include "log.h"
+#include "stay.h"
 }
 
 namespace {
@@ -235,6 +236,8 @@ Layout layout_for(const char *page, struct ctx *c)
 		l.title = c->res->title;
 	else if (strcmp(page, "error") == 0 && json_is_string(problem_title))
 		l.title = json_string_value(problem_title);
+	if (c->res->status >= 400 && strcmp(page, "error") != 0) /* a form back with what to correct */
+		l.title = l.title.empty() ? "Error" : "Error: " + l.title;
 	if (flash_take(c, flash, sizeof flash))
 		l.flash = flash;
 	l.signed_in = c->req->account_id > 0;
@@ -262,6 +265,29 @@ class MoneyModifier : public ctemplate::TemplateModifier {
 		char text[48];
 		snprintf(text, sizeof text, "%s%lld.%02lld", v < 0 ? "-" : "", llabs(v) / 100, llabs(v) % 100);
 		out->Emit(text);
+	}
+};
+
+/* {{DATE:x-date}}: a YYYY-MM-DD date in words, "2026-12-10" -> "Thu 10 Dec 2026" (lib/stay.h);
+ * anything else as it is. */
+class DateModifier : public ctemplate::TemplateModifier {
+	void Modify(const char *in, size_t inlen, const ctemplate::PerExpandData *, ctemplate::ExpandEmitter *out,
+	            const std::string &) const override
+	{
+		std::string s(in, inlen);
+		char text[32];
+		date_words(s.c_str(), text, sizeof text);
+		out->Emit(text);
+	}
+};
+
+/* {{N:x-count=night}}: a number with its noun, "1 night", "2 nights" (nouns that take an s). */
+class CountModifier : public ctemplate::TemplateModifier {
+	void Modify(const char *in, size_t inlen, const ctemplate::PerExpandData *, ctemplate::ExpandEmitter *out,
+	            const std::string &arg) const override
+	{
+		std::string n(in, inlen), noun = arg.size() > 1 && arg[0] == '=' ? arg.substr(1) : arg;
+		out->Emit(n + " " + noun + (n == "1" ? "" : "s"));
 	}
 };
 
@@ -308,6 +334,10 @@ extern "C" int view_init(void)
 		asset_version = file_version(std::string(config_root()) + "/static/style.css");
 		static MoneyModifier money;
 		ctemplate::AddModifier("x-money", &money);
+		static DateModifier date;
+		ctemplate::AddModifier("x-date", &date);
+		static CountModifier count;
+		ctemplate::AddModifier("x-count=", &count);
 		return 0;
 	} catch (...) {
 		log_error("view: cannot set the template folder");
