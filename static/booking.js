@@ -65,7 +65,17 @@
     total.className = 'total';
     total.textContent = money(price * guests * nights);
     live.appendChild(total);
-    live.appendChild(document.createTextNode(' Continue checks that every night is free.'));
+    var note = document.createElement('small');
+    note.textContent = 'Whether every night is free is checked when you update the total or continue.';
+    live.appendChild(document.createElement('br'));
+    live.appendChild(note);
+    // outline the stay on the calendar
+    var cells = document.querySelectorAll('table.calendar td[data-date]');
+    var from = iso(checkIn), to = iso(checkOut);
+    for (var j = 0; j < cells.length; j++) {
+      var date = cells[j].getAttribute('data-date');
+      cells[j].classList.toggle('chosen', date >= from && date < to);
+    }
   }
 
   ['checkIn', 'checkOut', 'guests'].forEach(function (name) {
