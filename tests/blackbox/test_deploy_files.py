@@ -89,7 +89,7 @@ def _logged_address(stack, rid):
         with open(os.path.join(stack.var, "log", "access.log")) as f:
             for line in f:
                 if "rid=%s " % rid in line:
-                    return line.split()[1]
+                    return line.split()[1].split("=", 1)[1]  # addr=...
         return None
     return wait_until(find, timeout=10, what="the access log line of %s" % rid)
 
