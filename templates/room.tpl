@@ -3,9 +3,9 @@
 <h1>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</h1>
 <p class="lead">{{DESC}}</p>
 <dl class="facts">
-<dt>Price</dt><dd>{{PRICE:x-money}} {{CURRENCY}} per guest per night</dd>
-<dt>Capacity</dt><dd>{{CAPACITY}} per night</dd>
-<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 (reviews: {{REVIEW_CNT}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
+<dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
+<dt>Capacity</dt><dd>{{CAPACITY:x-plural=place}} per night</dd>
+<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT:x-plural=review}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
 
 <section aria-labelledby="calendar-h">
@@ -22,7 +22,7 @@
 <section aria-labelledby="book-h" class="panel">
 <h2 id="book-h">Book</h2>
 <form class="quote" method="get" action="/rooms/{{ID}}">
-<p>Total for {{FORM_GUESTS}} guest(s) × {{FORM_NIGHTS}} night(s): <strong class="total">{{TOTAL:x-money}} {{CURRENCY}}</strong></p>
+<p>Total for {{FORM_GUESTS:x-plural=guest}} × {{FORM_NIGHTS:x-plural=night}}: <strong class="total">{{TOTAL:x-money}}</strong></p>
 <label for="q-nights">Nights</label> <input type="number" id="q-nights" name="nights" min="1" max="30" value="{{FORM_NIGHTS}}">
 <label for="q-guests">Guests</label> <input type="number" id="q-guests" name="guests" min="1" value="{{FORM_GUESTS}}">
 <button type="submit">Update total</button>
@@ -33,7 +33,7 @@
 <section aria-labelledby="reviews-h">
 <h2 id="reviews-h">Reviews</h2>
 {{#NO_REVIEWS}}<p>No reviews yet.</p>{{/NO_REVIEWS}}
-<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT}}</small></li>{{/REVIEWS}}</ul>
+<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT:x-date}}</small></li>{{/REVIEWS}}</ul>
 </section>
 
 {{#IF_IS_HOST}}<section aria-labelledby="host-h" class="host">
