@@ -5,6 +5,7 @@
  * so the live saga, a recovery pass in any process, and a dead process never finish
  * the same booking twice. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/access.h"
@@ -18,6 +19,7 @@
 #include "lib/metrics.h"
 #include "lib/rb_limits.h"
 #include "lib/service.h"
+#include "lib/stay.h"
 
 #define RECOVERY_BATCH 100
 
@@ -169,15 +171,18 @@ static int reply_booking(struct ctx *c, long long id, int retry_after)
 	const char *status = field_text(res, "status"), *reason = field_text(res, "reason");
 	if (strcmp(status, "confirmed") == 0) {
 		c->res->model = res;
-		response_header(c->res, "Location", "/reservations/%lld", id);
+		/* a browser's form goes on to the confirmation page; scripts get the resource */
+		response_header(c->res, "Location", c->req->wants_html && c->req->body_is_form ? "/reservations/%lld/confirmation"
+		                                                                             : "/reservations/%lld", id);
 		return 201;
 	}
 	if (strcmp(status, "force_cancelled") == 0)
-		return problem_with(c, 409, res, "the room was withdrawn by its host; any payment is refunded");
+		return problem_with(c, 409, res, "The room was withdrawn by its host; any payment is refunded.");
 	if (strcmp(status, "rejected") == 0 && strcmp(reason, "sold_out") == 0)
-		return problem_with(c, 409, res, "the room is sold out on some night of the stay");
+		return problem_with(c, 409, res, "The room cannot take this stay: it is sold out on some night of it.");
 	if (strcmp(status, "rejected") == 0)
-		return problem_with(c, 402, res, "the payment was declined");
+		return problem_with(c, 402, res, "Your card was declined — you were not charged. "
+		                                 "Check the card number, or use another card.");
 	if (strcmp(status, "failed") == 0 || strcmp(status, "requested") == 0) {
 		response_header(c->res, "Retry-After", "%d", retry_after > 0 ? retry_after : 1);
 		return problem_with(c, 503, res, "a service the booking needs is unavailable; try again");
@@ -230,9 +235,7 @@ static void read_stay(struct ctx *c, json_t *errors, struct booking *b)
 	int has_out = body_date(c, errors, "checkOut", &check_out);
 	snprintf(b->check_in, sizeof b->check_in, "%s", has_in == 1 ? check_in : today);
 	char horizon[11], msg[80];
-	long horizon_days = config_long("BOOKING_HORIZON_DAYS", 3650);
-	if (horizon_days < 1 || horizon_days > 36500)
-		horizon_days = 3650;
+	long horizon_days = stay_horizon_days();
 	date_add(today, (int)horizon_days, horizon);
 	snprintf(msg, sizeof msg, "must be at most %ld days from today", horizon_days);
 	if (has_in == 1 && strcmp(check_in, today) < 0)
@@ -244,7 +247,8 @@ static void read_stay(struct ctx *c, json_t *errors, struct booking *b)
 	if (has_out == 1) {
 		long n = date_diff(b->check_in, check_out);
 		if (n < 1 || n > MAX_NIGHTS)
-			field_error(errors, "checkOut", "must be 1 to 30 nights after the check-in date");
+			field_error(errors, "checkOut", n < 1 ? "must be after the check-in date"
+			                                      : "must be at most 30 nights after the check-in date");
 		else if (has_nights == 1 && n != b->nights)
 			field_error(errors, "checkOut", "does not match the number of nights");
 		else
@@ -396,6 +400,23 @@ static int saga_charge(struct ctx *c, const struct booking *b, long long id, str
 	return reply_booking(c, id, 1);
 }
 
+/* A sold-out answer says what rooms said stops the stay (its 409 problem, refusal, may
+ * be NULL): reason too_many_guests (with capacity) or sold_out (with night, the first
+ * night with the fewest places, and placesLeft), and its sentence as detail. */
+static void booking_refused(struct ctx *c, json_t *refusal)
+{
+	static const char *const members[] = {"reason", "night", "placesLeft", "capacity"};
+	const char *reason = json_string_value(json_object_get(refusal, "reason"));
+	const char *detail = json_string_value(json_object_get(refusal, "detail"));
+	if (!reason)
+		return;
+	for (size_t i = 0; i < sizeof members / sizeof *members; i++)
+		if (json_object_get(refusal, members[i]))
+			json_object_set(c->res->model, members[i], json_object_get(refusal, members[i]));
+	if (detail)
+		json_object_set_new(c->res->model, "detail", json_string(detail));
+}
+
 /* Step 2: hold capacity in rooms, then charge. */
 static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 {
@@ -407,6 +428,7 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 	                         "guests", (json_int_t)b->guests, "accountId", (json_int_t)b->account_id);
 	client_call("rooms", "POST", "/internal/holds", body, &r);
 	json_decref(body);
+	json_t *refusal = r.status == 409 ? json_incref(r.body) : NULL; /* why rooms refused */
 	json_t *amount = json_object_get(r.body, "amount");
 	long long held_amount = json_is_integer(amount) ? json_integer_value(amount) : -1;
 	snprintf(room_name, sizeof room_name, "%s", field_text(r.body, "roomName"));
@@ -420,8 +442,14 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 		field_error(errors, "roomId", "does not exist");
 		return problem_validation(c, errors);
 	}
-	if (r.status == 409)
-		return saga_abort(c, id, 0, o, "rejected", "sold_out", 1);
+	if (r.status == 409) {
+		int rc = saga_abort(c, id, 0, o, "rejected", "sold_out", 1);
+		if (rc == 409)
+			booking_refused(c, refusal);
+		json_decref(refusal);
+		return rc;
+	}
+	json_decref(refusal);
 	if ((r.status != 200 && r.status != 201) || held_amount < 0)
 		return saga_abort(c, id, 1, o, "failed", "unavailable", 1);
 	o.amount = held_amount;
@@ -429,21 +457,101 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 	return saga_charge(c, b, id, o);
 }
 
+/* True when every field error of the problem is on the card. */
+static int only_card_errors(json_t *problem_model)
+{
+	json_t *errors = json_object_get(problem_model, "errors"), *err;
+	size_t i;
+	json_array_foreach(errors, i, err) if (strcmp(field_text(err, "field"), "card") != 0) return 0;
+	return json_array_size(errors) > 0;
+}
+
+/* Appends key=value (url-encoded) of a form field to the query q when it is a string. */
+static void query_add(struct buf *q, json_t *form, const char *key)
+{
+	const char *v = json_string_value(json_object_get(form, key));
+	if (!v || !*v)
+		return;
+	char *e = url_encode(v);
+	buf_printf(q, "%s%s=%s", q->len ? "&" : "?", key, e);
+	free(e);
+}
+
+/* A browser's booking form that did not book comes back around the room's own page,
+ * saying what happened and what to do: the summary with the card ("book") when the card
+ * or the payment was the trouble (or a service was down: try again), else the room page
+ * ("room") with its calendar and the one booking form. The room's part of the model is
+ * what rooms makes for the same stay (GET /internal/rooms/{id}/page); the problem's own
+ * members (status, detail, errors, night, ...) stay as they are. A room that cannot be
+ * asked just now leaves the summary with what the form said. Returns status. */
+static int booking_page(struct ctx *c, int status)
+{
+	json_t *model = c->res->model, *form = c->req->json;
+	if (!c->req->wants_html || !c->req->body_is_form || status < 400 || !json_is_object(model))
+		return status;
+	int to_summary = status == 402 || status == 503 || (status == 422 && only_card_errors(model));
+	c->res->page = to_summary ? "book" : "room";
+	if (status == 402 && !json_object_get(model, "errors"))
+		json_object_set_new(model, "errors", json_pack("[{s:s, s:s}]", "field", "card", "message",
+		                                               "was declined: you were not charged"));
+	if (status == 409 && strcmp(field_text(model, "reason"), "too_many_guests") == 0 && !json_object_get(model, "errors")) {
+		char msg[96];
+		long long capacity = json_integer_value(json_object_get(model, "capacity"));
+		snprintf(msg, sizeof msg, "must be %lld or fewer", capacity);
+		json_object_set_new(model, "errors", json_pack("[{s:s, s:s}]", "field", "guests", "message", msg));
+	}
+	if (status == 503)
+		json_object_set_new(model, "detail", json_string("The booking could not be completed just now, and nothing "
+		                                                 "was charged. Try again in a moment."));
+	else if (status == 422 && !to_summary)
+		json_object_set_new(model, "detail", json_string("Check the details of your stay."));
+	else if (status == 422)
+		json_object_set_new(model, "detail", json_string("Check the card number."));
+	const char *room = json_string_value(json_object_get(form, "roomId"));
+	char *end = NULL;
+	long long room_id = room ? strtoll(room, &end, 10) : 0;
+	if (room_id < 1 || room_id > MAX_ID || !end || *end) {
+		c->res->page = "error";
+		return status;
+	}
+	struct buf path = {0}, q = {0};
+	static const char *const fields[] = {"checkIn", "checkOut", "nights", "guests"}; /* the rest: the form's own */
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		query_add(&q, form, fields[i]);
+	buf_printf(&path, "/internal/rooms/%lld/page%s", room_id, buf_str(&q));
+	struct call_result r;
+	if (client_call("rooms", "GET", buf_str(&path), NULL, &r) == 0 && r.status == 200 && json_is_object(r.body)) {
+		json_object_del(r.body, "status"); /* the room's "available": the problem's status stays */
+		json_object_update_missing(model, r.body);
+		const char *name = json_string_value(json_object_get(r.body, "name"));
+		snprintf(c->res->title, sizeof c->res->title, "%s", name && *name ? name : "Book");
+	} else if (r.status == 404) {
+		c->res->page = "error";
+	}
+	if (to_summary)
+		snprintf(c->res->title, sizeof c->res->title, "Check your answers before paying");
+	json_object_set_new(model, "signedIn", json_true());
+	json_object_set_new(model, "isHost", json_false());
+	call_result_free(&r);
+	buf_free(&path);
+	buf_free(&q);
+	return status;
+}
+
 static int reservations_create(struct ctx *c)
 {
 	struct booking b;
-	c->res->page = "book"; /* a browser's form comes back with the errors */
+	c->res->page = "book"; /* a browser's form comes back with what to correct */
 	snprintf(c->res->title, sizeof c->res->title, "Book");
-	snprintf(c->res->flash, sizeof c->res->flash, "Booked and paid. Your ticket follows in a moment.");
 	json_t *errors = booking_read(c, &b);
 	if (json_array_size(errors))
-		return problem_validation(c, errors);
+		return booking_page(c, problem_validation(c, errors));
 	json_decref(errors);
 	int again;
 	long long id = booking_insert(c->db, &b, c->req->idem_key, &again);
 	if (id < 0)
-		return problem_unavailable(c, 1, "the database is busy; try again");
-	return again ? reply_booking(c, id, 1) : saga_hold(c, &b, id);
+		return booking_page(c, problem_unavailable(c, 1, "the database is busy; try again"));
+	return booking_page(c, again ? reply_booking(c, id, 1) : saga_hold(c, &b, id));
 }
 
 /* ---- reading ---- */
@@ -499,6 +607,33 @@ static int reservation_show(struct ctx *c, const char *page)
 }
 
 static int reservations_get(struct ctx *c) { return reservation_show(c, "reservation"); }
+
+/* GET /reservations/{id}/confirmation: the page a guest lands on after booking (and may
+ * come back to): "Booking confirmed" with the booking's reference (the id until
+ * reservations have one), the stay in words, the total, the cancellation terms and what
+ * happens next. Only for the account that booked it (or an admin); anyone else: 404. */
+static int reservations_confirmation(struct ctx *c)
+{
+	json_t *res = reservation_load(c->db, c->req->ids[0]);
+	if (!res || relation(c->req, res) < 2) {
+		json_decref(res);
+		return problem(c, 404, "reservation %lld does not exist", c->req->ids[0]);
+	}
+	c->res->model = res;
+	if (!c->req->wants_html)
+		return 200;
+	reservation_page(c, res, "confirmation", 1);
+	const char *reference = json_string_value(json_object_get(res, "reference"));
+	char ref[64];
+	if (reference && *reference)
+		snprintf(ref, sizeof ref, "%s", reference);
+	else
+		snprintf(ref, sizeof ref, "%lld", (long long)json_integer_value(json_object_get(res, "id")));
+	json_object_set_new(res, "bookingReference", json_string(ref));
+	int confirmed = strcmp(field_text(res, "status"), "confirmed") == 0;
+	snprintf(c->res->title, sizeof c->res->title, confirmed ? "Booking confirmed" : "Booking %s", ref);
+	return 200;
+}
 
 /* GET /reservations/{id}/cancel: the confirm step before a browser cancels. */
 static int reservations_cancel_confirm(struct ctx *c) { return reservation_show(c, "reservation_cancel"); }
@@ -820,6 +955,7 @@ static const struct route routes[] = {
 	{"GET", "/reservations", reservations_list, "customer roomId status accountId limit cursor", 0},
 	{"POST", "/reservations", reservations_create, "", ROUTE_IDEMPOTENT},
 	{"GET", "/reservations/{id}", reservations_get, "", 0},
+	{"GET", "/reservations/{id}/confirmation", reservations_confirmation, "", 0},
 	{"DELETE", "/reservations/{id}", reservations_cancel, "", 0},
 	{"PATCH", "/reservations/{id}", reservations_update, "", 0},
 	{"PUT", "/reservations/{id}", reservations_update, "", 0},

@@ -2,7 +2,10 @@
  * Capacity is a row per (room, date); a hold takes `guests` units on every night it
  * covers with a conditional UPDATE, all in one BEGIN IMMEDIATE transaction, so no
  * interleaving of requests can overbook. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/access.h"
@@ -12,6 +15,7 @@
 #include "lib/human.h"
 #include "lib/rb_limits.h"
 #include "lib/service.h"
+#include "lib/stay.h"
 
 #define MAX_AVAILABILITY_DAYS 366
 #define CALENDAR_WEEKS 5
@@ -57,20 +61,219 @@ static int reply_room(struct ctx *c, long long id, int status)
 	return status;
 }
 
+static json_t *usage_days(struct db *db, long long room, long long room_capacity, const char *from, long days);
+
+/* ---- a stay a guest asks for: the search, the room page, the summary ---- */
+
+/* A stay read from the query: check-in, check-out (or nights) and guests. */
+struct stay {
+	char check_in[11], check_out[11];
+	long long nights, guests;
+	int asked; /* the query names any of it */
+};
+
+/* Query parameter key as a whole number from min to max: 1 when valid, 0 when absent, -1
+ * when not (a field error appended, in words a guest understands). */
+static int stay_number(struct ctx *c, json_t *errors, const char *key, long long min, long long max, long long *out)
+{
+	const char *s = query_get(c->req, key);
+	char *end, msg[96];
+	if (!s)
+		return 0;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || isspace((unsigned char)*s)) {
+		field_error(errors, key, "must be a whole number, like 2");
+		return -1;
+	}
+	if (v < min || v > max) {
+		snprintf(msg, sizeof msg, v < min ? "must be %lld or more" : "must be %lld or fewer", v < min ? min : max);
+		field_error(errors, key, msg);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+/* Reads the stay of the query into s (check-in today, one night and one guest unless
+ * given; checkOut wins over nights), its field errors into errors. required: check-in
+ * and check-out must both be given (the search). The rules are those of a booking
+ * (reservations.c read_stay): check-in from today to BOOKING_HORIZON_DAYS ahead, 1 to
+ * MAX_NIGHTS nights. */
+static void stay_read(struct ctx *c, json_t *errors, struct stay *s, int required)
+{
+	char today[11], horizon[11], msg[96];
+	const char *in = query_get(c->req, "checkIn"), *out = query_get(c->req, "checkOut");
+	long long nights = 1;
+	memset(s, 0, sizeof *s);
+	s->guests = 1;
+	s->asked = in || out || query_get(c->req, "guests") || query_get(c->req, "nights");
+	config_today(today);
+	date_add(today, (int)stay_horizon_days(), horizon);
+	snprintf(s->check_in, sizeof s->check_in, "%s", today);
+	int in_ok = 0;
+	if (!in && required)
+		field_error(errors, "checkIn", "is required");
+	else if (!in)
+		in_ok = 1;
+	else if (!date_valid(in))
+		field_error(errors, "checkIn", "must be a date as YYYY-MM-DD");
+	else if (strcmp(in, today) < 0)
+		field_error(errors, "checkIn", "must be today or later");
+	else if (strcmp(in, horizon) > 0) {
+		snprintf(msg, sizeof msg, "must be at most %ld days from today", stay_horizon_days());
+		field_error(errors, "checkIn", msg);
+	} else {
+		snprintf(s->check_in, sizeof s->check_in, "%s", in);
+		in_ok = 1;
+	}
+	stay_number(c, errors, "nights", 1, MAX_NIGHTS, &nights);
+	s->nights = nights;
+	if (!out && required) {
+		field_error(errors, "checkOut", "is required");
+	} else if (out && !date_valid(out)) {
+		field_error(errors, "checkOut", "must be a date as YYYY-MM-DD");
+	} else if (out && in_ok) {
+		long n = date_diff(s->check_in, out);
+		if (n < 1)
+			field_error(errors, "checkOut", "must be after the check-in date");
+		else if (n > MAX_NIGHTS)
+			field_error(errors, "checkOut", "must be at most 30 nights after the check-in date");
+		else
+			s->nights = n;
+	}
+	stay_number(c, errors, "guests", 1, MAX_GUESTS, &s->guests);
+	date_add(s->check_in, (int)s->nights, s->check_out);
+}
+
+/* What stay s costs in room and whether the room can take it (amount = price x guests x
+ * nights, SPEC section 4): {nights, total, available, placesLeft, night, reason}.
+ * placesLeft is the fewest places left on any night of the stay; when the room cannot
+ * take it, reason is too_many_guests (more guests than its places per night) or
+ * sold_out, with night the first night with the fewest places left. */
+static json_t *stay_quote(struct db *db, json_t *room, const struct stay *s)
+{
+	long long id = json_integer_value(json_object_get(room, "id"));
+	long long capacity = json_integer_value(json_object_get(room, "capacity"));
+	long long price = json_integer_value(json_object_get(room, "price"));
+	json_t *days = usage_days(db, id, capacity, s->check_in, s->nights), *day;
+	long long least = -1;
+	const char *night = NULL;
+	size_t i;
+	json_array_foreach(days, i, day)
+	{
+		long long left = json_integer_value(json_object_get(day, "available"));
+		if (least < 0 || left < least) {
+			least = left;
+			night = json_string_value(json_object_get(day, "date"));
+		}
+	}
+	least = least < 0 ? 0 : least;
+	const char *reason = s->guests > capacity ? "too_many_guests" : least < s->guests ? "sold_out" : NULL;
+	int sold_out = reason && strcmp(reason, "sold_out") == 0;
+	json_t *q = json_pack("{s:I, s:I, s:b, s:I, s:o, s:o}", "nights", (json_int_t)s->nights, "total",
+	                      (json_int_t)(price * s->guests * s->nights), "available", reason == NULL, "placesLeft",
+	                      (json_int_t)least, "night", sold_out && night ? json_string(night) : json_null(), "reason",
+	                      reason ? json_string(reason) : json_null());
+	json_decref(days);
+	return q;
+}
+
+/* Adds "why" (the sentence stay_refusal makes) to a quote of room whose stay it cannot
+ * take: for pages only. */
+static void quote_why(json_t *q, json_t *room)
+{
+	char why[256];
+	if (json_is_true(json_object_get(q, "available")))
+		return;
+	stay_refusal(why, sizeof why, json_string_value(json_object_get(q, "reason")),
+	             json_string_value(json_object_get(q, "night")), json_integer_value(json_object_get(q, "placesLeft")),
+	             json_integer_value(json_object_get(room, "capacity")));
+	json_object_set_new(q, "why", json_string(why));
+}
+
+/* The booking form's values: what the query says as it was typed (a wrong value is
+ * shown again to be corrected), else the defaults of s. roomId 0: none. */
+static json_t *stay_form(struct ctx *c, long long room_id, const struct stay *s)
+{
+	static const char *const typed[] = {"checkIn", "checkOut", "guests", "customer"};
+	const char *who = c->req->account_name;
+	json_t *form = json_pack("{s:s, s:s, s:I, s:I, s:s}", "checkIn", s->check_in, "checkOut", s->check_out, "nights",
+	                         (json_int_t)s->nights, "guests", (json_int_t)s->guests, "customer", who ? who : "");
+	if (room_id)
+		json_object_set_new(form, "roomId", json_integer(room_id));
+	for (size_t i = 0; i < sizeof typed / sizeof *typed; i++)
+		if (query_get(c->req, typed[i]))
+			json_object_set_new(form, typed[i], json_string(query_get(c->req, typed[i])));
+	return form;
+}
+
+/* GET / and GET /rooms: the rooms, oldest first; with checkIn, checkOut (and guests,
+ * default 1) a search: each room also says what that stay costs in it and whether it
+ * can take it (stay_quote). A page splits them into those that can and those that
+ * cannot, with why. */
 static int rooms_list(struct ctx *c)
 {
 	long long limit, cursor;
+	struct stay s;
 	int rc = page_params(c, &limit, &cursor);
 	if (rc)
 		return rc;
+	json_t *errors = json_array();
+	stay_read(c, errors, &s, 1);
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " ROOM_COLUMNS " FROM room WHERE deleted_at IS NULL "
 	                                  "AND id > ?2 ORDER BY id LIMIT ?3");
 	db_bind_text(st, 1, config_currency());
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
 	c->res->page = "rooms";
-	snprintf(c->res->title, sizeof c->res->title, "Rooms");
-	return page_reply(c, db_rows_json(st), limit, "id");
+	snprintf(c->res->title, sizeof c->res->title, s.asked ? "Rooms for your stay" : "Find a room");
+	rc = page_reply(c, db_rows_json(st), limit, "id");
+	json_t *model = c->res->model;
+	if (rc == 200 && c->req->wants_html) {
+		json_object_set_new(model, "searched", json_false());
+		json_object_set_new(model, "form", json_pack("{s:i}", "guests", 1));
+	}
+	if (rc != 200 || !s.asked) {
+		json_decref(errors);
+		return rc;
+	}
+	if (json_array_size(errors)) {
+		if (!c->req->wants_html)
+			return problem_fields(c, 400, errors, "the search has invalid fields: see errors");
+		/* the page: every room, and the search form with what to correct */
+		json_object_set_new(model, "errors", errors);
+		json_object_set_new(model, "detail", json_string("Check the dates and guests of your search."));
+		json_object_set_new(model, "form", stay_form(c, 0, &s));
+		return 400;
+	}
+	json_decref(errors);
+	json_t *matches = json_array(), *others = json_array(), *room;
+	size_t i;
+	json_array_foreach(json_object_get(model, "items"), i, room)
+	{
+		json_t *q = stay_quote(c->db, room, &s);
+		json_object_update(room, q);
+		json_decref(q);
+		if (c->req->wants_html) {
+			quote_why(room, room);
+			json_array_append(json_is_true(json_object_get(room, "available")) ? matches : others, room);
+		}
+	}
+	if (c->req->wants_html) {
+		json_object_set_new(model, "searched", json_true());
+		json_object_set_new(model, "matches", matches);
+		json_object_set_new(model, "others", others);
+		json_object_set_new(model, "form", stay_form(c, 0, &s));
+		json_object_set_new(model, "checkIn", json_string(s.check_in));
+		json_object_set_new(model, "checkOut", json_string(s.check_out));
+		json_object_set_new(model, "nights", json_integer(s.nights));
+		json_object_set_new(model, "guests", json_integer(s.guests));
+	} else {
+		json_decref(matches);
+		json_decref(others);
+	}
+	return 200;
 }
 
 /* The page title for room: prefix and its name, or "Room N" when it has none. */
@@ -178,15 +381,18 @@ static int rooms_create(struct ctx *c)
 	return reply_room(c, id, 201);
 }
 
-static json_t *usage_days(struct db *db, long long room, long long room_capacity, const char *from, long days);
 static json_t *reviews_latest(struct db *db, long long room_id, long long cursor, long long limit);
 
-/* Calendar weeks (Monday first) from this week on: each day with places left. */
-static json_t *calendar_weeks(struct db *db, long long room, long long room_capacity)
+/* Calendar weeks (Monday first) from the week of the stay s (this week when it starts
+ * sooner): each day with places left; the stay's nights are "chosen", and night (may be
+ * NULL) is the one that stops it. */
+static json_t *calendar_weeks(struct db *db, long long room, long long room_capacity, const struct stay *s,
+                              const char *night)
 {
 	char today[11], start[11];
 	config_today(today);
-	date_add(today, -(int)(((date_diff("1970-01-05", today) % 7) + 7) % 7), start); /* a Monday */
+	const char *from = strcmp(s->check_in, today) > 0 ? s->check_in : today;
+	date_add(from, -(int)(((date_diff("1970-01-05", from) % 7) + 7) % 7), start); /* a Monday */
 	json_t *days = usage_days(db, room, room_capacity, start, CALENDAR_WEEKS * 7), *weeks = json_array(), *day;
 	size_t i;
 	json_array_foreach(days, i, day)
@@ -198,6 +404,8 @@ static json_t *calendar_weeks(struct db *db, long long room, long long room_capa
 		json_object_set_new(day, "label", json_string(label));
 		json_object_set_new(day, "soldOut", json_boolean(!past && full));
 		json_object_set_new(day, "state", json_string(past ? "past" : full ? "sold-out" : "open"));
+		json_object_set_new(day, "chosen", json_boolean(strcmp(date, s->check_in) >= 0 && strcmp(date, s->check_out) < 0));
+		json_object_set_new(day, "conflict", json_boolean(night && strcmp(date, night) == 0));
 		if (i % 7 == 0)
 			json_array_append_new(weeks, json_pack("{s:[]}", "days"));
 		json_array_append(json_object_get(json_array_get(weeks, i / 7), "days"), day);
@@ -206,43 +414,125 @@ static json_t *calendar_weeks(struct db *db, long long room, long long room_capa
 	return weeks;
 }
 
-/* The booking form's defaults and the quoted total for the room page. */
-static int room_page_extras(struct ctx *c, json_t *room)
+/* Fills room, the room page's model, for stay s: the booking form's values, the field
+ * errors of the stay (errors, with more guests than the room's places among them) and,
+ * when there are none, the quote of the stay (stay_quote, with why and the stay's dates);
+ * the calendar around the stay; the reviews when with_reviews. The same model serves the
+ * summary before paying (GET /rooms/{id}/book) and, through GET /internal/rooms/{id}/page,
+ * the page reservations shows around a refused booking. Returns how many field errors. */
+static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, json_t *errors, int with_reviews)
 {
 	long long id = json_integer_value(json_object_get(room, "id"));
-	long long nights = 1, guests = 1, price = json_integer_value(json_object_get(room, "price"));
-	char today[11];
-	const char *check_in = today;
-	int rc;
-	config_today(today);
-	if ((rc = query_int(c, "nights", 1, MAX_NIGHTS, &nights)) > 1 || (rc = query_int(c, "guests", 1, MAX_GUESTS, &guests)) > 1 ||
-	    (rc = query_date(c, "checkIn", &check_in)) > 1)
-		return rc;
-	const char *who = query_get(c->req, "customer") ? query_get(c->req, "customer") : c->req->account_name;
+	long long capacity = json_integer_value(json_object_get(room, "capacity"));
+	char msg[96];
+	const char *night = NULL;
+	int guests_wrong = 0;
+	size_t i;
+	json_t *err;
+	json_array_foreach(errors, i, err) guests_wrong |= strcmp(json_string_value(json_object_get(err, "field")), "guests") == 0;
+	if (!guests_wrong && s->guests > capacity) {
+		snprintf(msg, sizeof msg, "must be %lld or fewer", capacity);
+		field_error(errors, "guests", msg);
+	}
 	json_object_set_new(room, "isHost", json_boolean(access_is(c->req, json_integer_value(json_object_get(room, "hostId")))));
 	json_object_set_new(room, "signedIn", json_boolean(c->req->account_id > 0));
-	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, json_integer_value(json_object_get(room, "capacity"))));
-	json_object_set_new(room, "reviews", reviews_latest(c->db, id, 0, PAGE_REVIEWS));
-	json_object_set_new(room, "total", json_integer(price * nights * guests));
-	json_object_set_new(room, "form", json_pack("{s:I, s:s, s:I, s:I, s:s}", "roomId", (json_int_t)id, "checkIn", check_in,
-	                                            "nights", (json_int_t)nights, "guests", (json_int_t)guests,
-	                                            "customer", who ? who : ""));
-	return 0;
+	json_object_set_new(room, "form", stay_form(c, id, s));
+	size_t n = json_array_size(errors);
+	if (n) {
+		json_object_set(room, "errors", errors);
+		char detail[256] = "Check the details of your stay.";
+		if (n == 1 && s->guests > capacity && !guests_wrong)
+			stay_refusal(detail, sizeof detail, "too_many_guests", NULL, 0, capacity);
+		json_object_set_new(room, "detail", json_string(detail));
+	} else {
+		json_t *q = stay_quote(c->db, room, s);
+		quote_why(q, room);
+		json_object_update(room, q);
+		json_decref(q);
+		json_object_set_new(room, "checkIn", json_string(s->check_in));
+		json_object_set_new(room, "checkOut", json_string(s->check_out));
+		json_object_set_new(room, "guests", json_integer(s->guests));
+		json_object_set_new(room, "asked", json_boolean(s->asked));
+		night = json_string_value(json_object_get(room, "night"));
+	}
+	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, capacity, s, night));
+	if (with_reviews)
+		json_object_set_new(room, "reviews", reviews_latest(c->db, id, 0, PAGE_REVIEWS));
+	return n;
 }
 
+/* GET /rooms/{id}: the room. With checkIn, checkOut (or nights) and guests, JSON adds what
+ * that stay costs and whether the room can take it (stay_quote; 400 with the field
+ * errors when the stay is not valid). The page is the room with its calendar and the one
+ * booking form, whose "Update total" comes back here with the form's values. */
 static int rooms_get(struct ctx *c)
 {
+	struct stay s;
 	json_t *room = room_load(c->db, c->req->ids[0]);
 	if (!room)
 		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
 	c->res->model = room;
-	if (c->req->wants_html) {
-		int rc = room_page_extras(c, room);
-		if (rc)
-			return rc;
-		room_title(c, room, "");
-	}
 	c->res->page = "room";
+	json_t *errors = json_array();
+	stay_read(c, errors, &s, 0);
+	if (c->req->wants_html) {
+		room_title(c, room, "");
+		size_t n = room_page_fill(c, room, &s, errors, 1);
+		json_decref(errors);
+		return n ? 400 : 200;
+	}
+	if (json_array_size(errors))
+		return problem_fields(c, 400, errors, "the stay has invalid fields: see errors");
+	json_decref(errors);
+	if (s.asked) {
+		json_t *q = stay_quote(c->db, room, &s);
+		json_object_update(room, q);
+		json_decref(q);
+	}
+	return 200;
+}
+
+/* GET /rooms/{id}/book: "check your answers" before paying: the stay in words with its
+ * total, links back to change it, and the card (the form that books, POST /reservations).
+ * A stay that cannot be booked shows the room page instead, saying why (422 for a field
+ * to correct, 409 when the room cannot take it). Signed in only: a guest signed out goes
+ * through the sign-in page and comes back here with the same stay. */
+static int rooms_book(struct ctx *c)
+{
+	struct stay s;
+	json_t *room = room_load(c->db, c->req->ids[0]);
+	if (!room)
+		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+	c->res->model = room;
+	json_t *errors = json_array();
+	stay_read(c, errors, &s, 0);
+	size_t n = room_page_fill(c, room, &s, errors, 1);
+	json_decref(errors);
+	if (n || !json_is_true(json_object_get(room, "available"))) {
+		if (!n)
+			json_object_set(room, "detail", json_object_get(room, "why"));
+		c->res->page = "room";
+		room_title(c, room, "");
+		return n ? 422 : 409;
+	}
+	c->res->page = "book";
+	snprintf(c->res->title, sizeof c->res->title, "Check your answers before paying");
+	return 200;
+}
+
+/* GET /internal/rooms/{id}/page: the room page's model for a stay (room_page_fill,
+ * without reviews), from which reservations shows a refused booking around the room. */
+static int rooms_page_internal(struct ctx *c)
+{
+	struct stay s;
+	json_t *room = room_load(c->db, c->req->ids[0]);
+	if (!room)
+		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+	c->res->model = room;
+	json_t *errors = json_array();
+	stay_read(c, errors, &s, 0);
+	room_page_fill(c, room, &s, errors, 0);
+	json_decref(errors);
 	return 200;
 }
 
@@ -712,6 +1002,30 @@ static int reply_hold(struct ctx *c, json_t *hold, json_t *room, int status)
 	return status;
 }
 
+/* 409 for a hold the room cannot take, saying why as stay_quote does (read after the
+ * rollback: a moment later than the refusal), with reason (too_many_guests or sold_out),
+ * night, placesLeft and capacity for reservations to pass on. */
+static int hold_refused(struct ctx *c, json_t *room, const char *check_in, long long nights, long long guests)
+{
+	struct stay s = {.nights = nights, .guests = guests};
+	char why[256];
+	snprintf(s.check_in, sizeof s.check_in, "%s", check_in);
+	date_add(s.check_in, (int)nights, s.check_out);
+	json_t *q = stay_quote(c->db, room, &s);
+	if (json_is_null(json_object_get(q, "reason"))) /* freed meanwhile: it was full */
+		json_object_set_new(q, "reason", json_string("sold_out"));
+	stay_refusal(why, sizeof why, json_string_value(json_object_get(q, "reason")),
+	             json_string_value(json_object_get(q, "night")), json_integer_value(json_object_get(q, "placesLeft")),
+	             json_integer_value(json_object_get(room, "capacity")));
+	problem(c, 409, "%s", why);
+	json_object_set(c->res->model, "reason", json_object_get(q, "reason"));
+	json_object_set(c->res->model, "night", json_object_get(q, "night"));
+	json_object_set(c->res->model, "placesLeft", json_object_get(q, "placesLeft"));
+	json_object_set(c->res->model, "capacity", json_object_get(room, "capacity"));
+	json_decref(q);
+	return 409;
+}
+
 static int holds_create(struct ctx *c)
 {
 	long long res_id = 0, room_id = 0, nights = 1, guests = 1, account = 0;
@@ -748,9 +1062,10 @@ static int holds_create(struct ctx *c)
 	int taken = take_capacity(c->db, room_id, capacity, check_in, nights, guests);
 	if (taken) {
 		db_rollback(c->db);
+		int rc = taken < 0 ? problem_unavailable(c, 1, "the hold could not be stored; try again")
+		                   : hold_refused(c, room, check_in, nights, guests);
 		json_decref(room);
-		return taken < 0 ? problem_unavailable(c, 1, "the hold could not be stored; try again")
-		                 : problem(c, 409, "room %lld is sold out on some night of the stay", room_id);
+		return rc;
 	}
 	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO hold(reservation_id, room_id, check_in, nights, guests, "
 	                                  "amount, account_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
@@ -856,12 +1171,14 @@ static int on_reservation_ended(struct db *db, const struct event *ev, char *err
 }
 
 static const struct route routes[] = {
-	{"GET", "/", rooms_list, "limit cursor", ROUTE_PUBLIC},
-	{"GET", "/rooms", rooms_list, "limit cursor", ROUTE_PUBLIC},
+	{"GET", "/", rooms_list, "limit cursor checkIn checkOut guests", ROUTE_PUBLIC},
+	{"GET", "/rooms", rooms_list, "limit cursor checkIn checkOut guests", ROUTE_PUBLIC},
 	{"POST", "/rooms", rooms_create, "", ROUTE_IDEMPOTENT},
 	{"GET", "/rooms/new", rooms_new, "", 0},
 	/* roomId: the booking form's own field, which a sign-in detour carries back (ignored) */
-	{"GET", "/rooms/{id}", rooms_get, "nights guests checkIn customer roomId", ROUTE_PUBLIC},
+	{"GET", "/rooms/{id}", rooms_get, "checkIn checkOut nights guests customer roomId", ROUTE_PUBLIC},
+	/* roomId: the summary form's own field, which a sign-in detour carries back (ignored) */
+	{"GET", "/rooms/{id}/book", rooms_book, "checkIn checkOut nights guests customer roomId", 0},
 	{"GET", "/rooms/{id}/edit", rooms_edit, "", 0},
 	{"POST", "/rooms/{id}/edit", rooms_update, "", 0},
 	{"GET", "/rooms/{id}/delete", rooms_delete_confirm, "", 0},
@@ -878,6 +1195,7 @@ static const struct route routes[] = {
 	{"GET", "/check/chkAndReqReserve", check_reserve, "roomId", ROUTE_PUBLIC},
 	{"POST", "/internal/holds", holds_create, "", ROUTE_INTERNAL},
 	{"GET", "/internal/holds/{id}", holds_get, "", ROUTE_INTERNAL},
+	{"GET", "/internal/rooms/{id}/page", rooms_page_internal, "checkIn checkOut nights guests customer", ROUTE_INTERNAL},
 	{"POST", "/internal/holds/{id}/release", holds_release, "", ROUTE_INTERNAL},
 };
 

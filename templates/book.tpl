@@ -1,6 +1,39 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<p class="crumbs"><a href="/rooms">Rooms</a> › <a href="/rooms/{{FORM_ROOM_ID}}">The room</a></p>
-<h1>Book</h1>
+<p class="crumbs"><a href="/rooms">Rooms</a> › <a href="/rooms/{{FORM_ROOM_ID}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{FORM_ROOM_ID}}{{/NO_NAME}}</a></p>
+<h1>Check your answers before paying</h1>
 {{>ERROR_SUMMARY}}
-{{>BOOKING_FORM}}
+<dl class="summary-list" data-room-id="{{FORM_ROOM_ID}}">
+<dt>Room</dt><dd>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{FORM_ROOM_ID}}{{/NO_NAME}}{{#HAS_PRICE}}<br><small>{{PRICE:x-money}} per guest per night</small>{{/HAS_PRICE}}</dd>
+<dd class="change"><a href="/?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}">Change<span class="visually-hidden"> room</span></a></dd>
+<dt>Check-in</dt><dd class="check-in">{{FORM_CHECK_IN:x-date}}</dd>
+<dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#checkIn">Change<span class="visually-hidden"> check-in date</span></a></dd>
+<dt>Check-out</dt><dd class="check-out">{{FORM_CHECK_OUT:x-date}}</dd>
+<dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#checkOut">Change<span class="visually-hidden"> check-out date</span></a></dd>
+{{#HAS_NIGHTS}}<dt>Nights</dt><dd class="nights">{{NIGHTS:x-count=night}}</dd><dd class="change"></dd>{{/HAS_NIGHTS}}
+<dt>Guests</dt><dd class="guests">{{FORM_GUESTS:x-count=guest}}</dd>
+<dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#guests">Change<span class="visually-hidden"> number of guests</span></a></dd>
+<dt>Guest name</dt><dd class="customer">{{FORM_CUSTOMER}}</dd>
+<dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#customer">Change<span class="visually-hidden"> guest name</span></a></dd>
+{{#HAS_TOTAL}}<dt>Total</dt><dd class="total">{{TOTAL:x-money}}</dd><dd class="change"></dd>{{/HAS_TOTAL}}
+</dl>
+
+<form class="booking pay panel" method="post" action="/reservations" novalidate>
+<input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
+<input type="hidden" name="_form" value="{{FORM_TOKEN}}">
+<input type="hidden" name="_back" value="/rooms/{{FORM_ROOM_ID}}/book">
+<input type="hidden" name="roomId" value="{{FORM_ROOM_ID}}">
+<input type="hidden" name="checkIn" value="{{FORM_CHECK_IN}}">
+<input type="hidden" name="checkOut" value="{{FORM_CHECK_OUT}}">
+<input type="hidden" name="guests" value="{{FORM_GUESTS}}">
+<input type="hidden" name="customer" value="{{FORM_CUSTOMER}}">
+<h2>Pay{{#HAS_TOTAL}} {{TOTAL:x-money}}{{/HAS_TOTAL}}</h2>
+<div class="field{{#HAS_ERR_CARD}} invalid{{/HAS_ERR_CARD}}">
+<label for="card" class="required">Card number</label>
+<p class="hint" id="card-hint">12 to 19 digits, as on your card; spaces are fine.</p>
+{{#HAS_ERR_CARD}}<p class="field-error" id="card-error"><span class="visually-hidden">Error:</span> {{ERR_CARD}}</p>{{/HAS_ERR_CARD}}
+<input type="text" id="card" name="card" inputmode="numeric" autocomplete="cc-number" maxlength="30" required aria-describedby="card-hint{{#HAS_ERR_CARD}} card-error{{/HAS_ERR_CARD}}"{{#HAS_ERR_CARD}} aria-invalid="true"{{/HAS_ERR_CARD}}>
+</div>
+<p class="terms">You can cancel free of charge until the end of your check-in day, {{FORM_CHECK_IN:x-date}}, and get the full amount back.</p>
+<button type="submit" class="primary">Confirm and pay</button>
+</form>
 {{>FOOTER}}

@@ -1,6 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <p class="crumbs"><a href="/rooms">Rooms</a></p>
 <h1>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</h1>
+{{>ERROR_SUMMARY}}
 <p class="lead">{{DESC}}</p>
 <dl class="facts">
 <dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
@@ -8,33 +9,30 @@
 <dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT:x-plural=review}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
 
+<section aria-labelledby="book-h" class="panel book">
+<h2 id="book-h">Book</h2>
+{{>BOOKING_FORM}}
+</section>
+
 <section aria-labelledby="calendar-h">
 <h2 id="calendar-h">Availability</h2>
 <table class="calendar">
-<caption>Places left per night, the coming weeks</caption>
+<caption>Places left per night{{#IF_ASKED}}; your stay is outlined{{/IF_ASKED}}</caption>
 <thead><tr><th scope="col">Mon</th><th scope="col">Tue</th><th scope="col">Wed</th><th scope="col">Thu</th><th scope="col">Fri</th><th scope="col">Sat</th><th scope="col">Sun</th></tr></thead>
 <tbody>
-{{#WEEKS}}<tr>{{#DAYS}}<td class="{{STATE}}" data-date="{{DATE}}">{{#HAS_DATE}}<span class="date">{{LABEL}}</span> <span class="left">{{#IF_SOLD_OUT}}Sold out{{/IF_SOLD_OUT}}{{#UNLESS_SOLD_OUT}}{{AVAILABLE}} left{{/UNLESS_SOLD_OUT}}</span>{{/HAS_DATE}}</td>{{/DAYS}}</tr>
+{{#WEEKS}}<tr>{{#DAYS}}<td class="{{STATE}}{{#IF_CHOSEN}} chosen{{/IF_CHOSEN}}{{#IF_CONFLICT}} conflict{{/IF_CONFLICT}}" data-date="{{DATE}}">{{#HAS_DATE}}<span class="date">{{LABEL}}</span> <span class="left">{{#IF_SOLD_OUT}}Sold out{{/IF_SOLD_OUT}}{{#UNLESS_SOLD_OUT}}{{AVAILABLE}} left{{/UNLESS_SOLD_OUT}}</span>{{/HAS_DATE}}</td>{{/DAYS}}</tr>
 {{/WEEKS}}</tbody>
 </table>
 </section>
 
-<section aria-labelledby="book-h" class="panel">
-<h2 id="book-h">Book</h2>
-<form class="quote" method="get" action="/rooms/{{ID}}">
-<p>Total for {{FORM_GUESTS:x-plural=guest}} × {{FORM_NIGHTS:x-plural=night}}: <strong class="total">{{TOTAL:x-money}}</strong></p>
-<label for="q-nights">Nights</label> <input type="number" id="q-nights" name="nights" min="1" max="30" value="{{FORM_NIGHTS}}">
-<label for="q-guests">Guests</label> <input type="number" id="q-guests" name="guests" min="1" value="{{FORM_GUESTS}}">
-<button type="submit">Update total</button>
-</form>
-{{>BOOKING_FORM}}
-</section>
-
-<section aria-labelledby="reviews-h">
+{{#HAS_REVIEWS}}<section aria-labelledby="reviews-h">
 <h2 id="reviews-h">Reviews</h2>
-{{#NO_REVIEWS}}<p>No reviews yet.</p>{{/NO_REVIEWS}}
-<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT:x-date}}</small></li>{{/REVIEWS}}</ul>
-</section>
+<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT}}</small></li>{{/REVIEWS}}</ul>
+</section>{{/HAS_REVIEWS}}
+{{#NO_REVIEWS}}<section aria-labelledby="reviews-h">
+<h2 id="reviews-h">Reviews</h2>
+<p>No reviews yet.</p>
+</section>{{/NO_REVIEWS}}
 
 {{#IF_IS_HOST}}<section aria-labelledby="host-h" class="host">
 <h2 id="host-h">You host this room</h2>
@@ -45,4 +43,5 @@
 <li><a href="/rooms/{{ID}}/delete">Delete it</a></li>
 </ul>
 </section>{{/IF_IS_HOST}}
+<script src="/static/booking.js" defer></script>
 {{>FOOTER}}

@@ -187,10 +187,10 @@ def run_browser(filters):
     cmd = ["node", "--test", "--test-concurrency=1",
            "--test-reporter=" + os.path.join(HERE, "browser", "reporter.mjs")]
     if _node_major() >= 20:  # Debian 12's Node 18 has no --test-timeout (the run's own timeout holds)
-        cmd.insert(3, "--test-timeout=60000")
+        cmd.insert(3, "--test-timeout=120000")
     results, output, seen = [], {}, 0
     try:
-        r = subprocess.run(cmd + files, env=env, cwd=stacklib.ROOT, capture_output=True, text=True, timeout=300)
+        r = subprocess.run(cmd + files, env=env, cwd=stacklib.ROOT, capture_output=True, text=True, timeout=900)
         children = {}  # nesting -> tests finished below it since its own last result
         for line in r.stdout.splitlines():
             try:

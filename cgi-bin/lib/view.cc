@@ -19,6 +19,7 @@ extern "C" {
 #include "config.h"
 #include "human.h"
 #include "log.h"
+#include "stay.h"
 }
 
 namespace {
@@ -442,6 +443,7 @@ extern "C" int view_init(void)
 		ctemplate::AddModifier("x-money", &money);
 		ctemplate::AddModifier("x-amount", &amount);
 		ctemplate::AddModifier("x-plural=", &plural);
+		ctemplate::AddModifier("x-count=", &plural); /* the journey pages' name for x-plural */
 		ctemplate::AddModifier("x-words", &words);
 		return 0;
 	} catch (...) {

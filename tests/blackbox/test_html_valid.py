@@ -78,6 +78,10 @@ def _setup(stack):
     return _fixture
 
 
+def _day(offset):
+    return (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=offset)).isoformat()
+
+
 def _form_post(stack, path, fields, auth="default"):
     f = _fixture
     return stack.request("POST", path, form=dict(fields, _csrf=f["csrf"]),
@@ -109,6 +113,22 @@ PAGES = {
     "token_new": (lambda s, f: _form_post(s, "/account/tokens", {"name": "html <check>"}), 201),
     "booking_form_with_errors": (lambda s, f: _form_post(s, "/reservations", {
         "roomId": f["room"], "checkIn": "not-a-date", "nights": "0", "guests": "1", "customer": "x", "card": ""}), 422),
+    "home_search": (lambda s, f: s.get("/?checkIn=%s&checkOut=%s&guests=2" % (_day(30), _day(32)), headers=BROWSER), 200),
+    "home_search_with_errors": (lambda s, f: s.get("/?checkIn=%s&checkOut=%s&guests=0" % (_day(32), _day(30)),
+                                                   headers=BROWSER), 400),
+    "room_with_stay": (lambda s, f: s.get("/rooms/%d?checkIn=%s&checkOut=%s&guests=2" % (f["room"], _day(30), _day(32)),
+                                          headers=BROWSER), 200),
+    "room_with_stay_errors": (lambda s, f: s.get("/rooms/%d?checkIn=%s&checkOut=%s&guests=9" % (
+        f["room"], _day(30), _day(29)), headers=BROWSER), 400),
+    "check_your_answers": (lambda s, f: s.get("/rooms/%d/book?checkIn=%s&checkOut=%s&guests=2&customer=%s" % (
+        f["room"], _day(30), _day(32), urllib.parse.quote("Ann <b> & co")), headers=BROWSER), 200),
+    "booking_declined": (lambda s, f: _form_post(s, "/reservations", {
+        "roomId": f["room"], "checkIn": _day(33), "checkOut": _day(34), "guests": "1", "customer": "x",
+        "card": "4000000000000002"}), 402),
+    "booking_sold_out": (lambda s, f: _form_post(s, "/reservations", {
+        "roomId": f["room"], "checkIn": _day(35), "checkOut": _day(36), "guests": "3", "customer": "x",
+        "card": "4242424242424242"}), 409),
+    "confirmation": (lambda s, f: s.get("/reservations/%d/confirmation" % f["reservation"], headers=BROWSER), 200),
     "room_form_with_errors": (lambda s, f: _form_post(s, "/rooms", {"name": "", "desc": "", "capacity": "0"}), 422),
     "error_403_no_csrf": (lambda s, f: s.request("POST", "/rooms", form={"name": "x"}, headers=BROWSER), 403),
     "payments": (lambda s, f: s.get("/payments", headers=BROWSER), 200),

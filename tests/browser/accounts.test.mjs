@@ -1,5 +1,5 @@
 // Accounts in the browser (SPEC §6): sign up, sign in and back to where you were going,
-// sign out; the booking form's values survive the detour through sign-in; wrong
+// sign out; the booking's answers survive the detour through sign-in; wrong
 // passwords and too many of them.
 import { test } from 'node:test';
 import {
@@ -34,13 +34,16 @@ test('sign up, book, find it on My bookings, sign out, and sign in again back to
 
     // Book through the form: the guest name is the account's.
     await open(page, `/rooms/${room.id}`);
-    const form = page.locator('form.booking');
+    const form = page.locator('form.stay');
     assert.equal(await form.getByLabel('Guest name', { exact: true }).inputValue(), name, 'Guest name defaults to mine');
     await form.getByLabel('Check-in date', { exact: true }).fill(addDays(today(), 3));
-    await form.getByLabel('Card number', { exact: true }).fill(CARD_OK);
-    const b = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
+    await form.getByLabel('Check-out date', { exact: true }).fill(addDays(today(), 4));
+    assert.equal((await submit(page, form.getByRole('button', { name: 'Continue', exact: true }))).status, 200);
+    const pay = page.locator('form.booking');
+    await pay.getByLabel('Card number', { exact: true }).fill(CARD_OK);
+    const b = await submit(page, pay.getByRole('button', { name: 'Confirm and pay', exact: true }));
     assert.equal(b.post, 303, 'booked');
-    const id = Number(b.url.match(/^\/reservations\/(\d+)$/)[1]);
+    const id = Number(b.url.match(/^\/reservations\/(\d+)\/confirmation$/)[1]);
 
     await open(page, '/mypage');
     assert.equal(await page.locator('main #customer, main input[type=email]').count(), 0, 'no email to type on My bookings');
@@ -108,43 +111,45 @@ test('too many failed sign-ins show a friendly message (429)', inBrowser(async (
   assert.equal(await page.locator('form[action="/sign-in"]').count(), 1, 'the form is still there');
 }));
 
-test('a booking form submitted signed out comes back after sign-in with its values (not the card)',
+test('a booking form continued signed out comes back after sign-in with its values, ready to pay',
   inBrowser(async ({ page, shot }) => {
     const room = await createRoom({ name: uniq('Mill house'), capacity: 4, price: 900 });
     const who = await apiAccount(uniq('Dora'));
-    const f = { checkIn: addDays(today(), 9), nights: '3', guests: '2', customer: 'Dora’s grandmother & co' };
+    const f = { checkIn: addDays(today(), 9), checkOut: addDays(today(), 12), guests: '2', customer: 'Dora’s grandmother & co' };
     await open(page, `/rooms/${room.id}`);
-    const form = page.locator('form.booking');
-    assert.equal(await form.locator('#card').count(), 0, 'signed out, the form asks no card');
+    const form = page.locator('form.stay');
+    assert.equal(await page.locator('main #card').count(), 0, 'the room page asks no card');
     await form.getByLabel('Check-in date', { exact: true }).fill(f.checkIn);
-    await form.getByLabel('Nights', { exact: true }).fill(f.nights);
+    await form.getByLabel('Check-out date', { exact: true }).fill(f.checkOut);
     await form.getByLabel('Guests', { exact: true }).fill(f.guests);
     await form.getByLabel('Guest name', { exact: true }).fill(f.customer);
     await shot('filled-signed-out');
-    const d = await submit(page, form.getByRole('button', { name: 'Sign in to book', exact: true }));
-    assert.equal(d.post, 303, 'the post answers 303 to sign-in');
+    const d = await submit(page, form.getByRole('button', { name: 'Continue', exact: true }));
+    assert.equal(d.post, 303, 'Continue answers 303 to sign-in');
     assert.equal(path(page), '/sign-in', 'sign in first');
     const next = new URL(page.url()).searchParams.get('next');
-    assert.match(next, new RegExp(`^/rooms/${room.id}\\?`), 'next is the room page with the form values');
+    assert.match(next, new RegExp(`^/rooms/${room.id}/book\\?`), 'next is "check your answers" with the form values');
     await shot('detour-sign-in');
     // The sign-up link keeps it too.
     const up = new URL(await page.locator('main').getByRole('link', { name: 'Create an account', exact: true }).getAttribute('href'), BASE);
     assert.equal(up.searchParams.get('next'), next, 'so does "Create an account"');
 
     const r = await fillSignIn(page, who.email, PASSWORD);
-    await shot('back-on-room');
+    await shot('back-on-check-your-answers');
     assert.equal(r.post, 303);
-    assert.equal(path(page), `/rooms/${room.id}`, 'back on the room page');
-    const value = (id) => form.locator(`#${id}`).inputValue();
+    assert.equal(path(page), `/rooms/${room.id}/book`, 'back on "check your answers"');
+    const pay = page.locator('form.booking');
+    const value = (n) => pay.locator(`[name=${n}]`).inputValue();
     assert.equal(await value('checkIn'), f.checkIn, 'check-in kept');
-    assert.equal(await value('nights'), f.nights, 'nights kept');
+    assert.equal(await value('checkOut'), f.checkOut, 'check-out kept');
     assert.equal(await value('guests'), f.guests, 'guests kept');
     assert.equal(await value('customer'), f.customer, 'guest name kept');
+    assert.equal(await text(page.locator('dl.summary-list dd.customer')), f.customer, 'and shown');
     assert.equal(await value('card'), '', 'the card is asked now');
-    await form.getByLabel('Card number', { exact: true }).fill(CARD_OK);
-    const b = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
+    await pay.getByLabel('Card number', { exact: true }).fill(CARD_OK);
+    const b = await submit(page, pay.getByRole('button', { name: 'Confirm and pay', exact: true }));
     assert.equal(b.post, 303, 'and booking works');
-    assert.match(b.url, /^\/reservations\/\d+$/);
+    assert.match(b.url, /^\/reservations\/\d+\/confirmation$/);
     assert.match(await text(page.locator('main')), /Dora’s grandmother & co/, 'for the guest named');
   }));
 

@@ -20,28 +20,36 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
   assert.match(await text(cell), /\b3 left\b/, `"3 left" for ${night}`);
   await shot('room-page');
 
-  const form = page.locator('form.booking');
-  assert.equal(await form.count(), 1, 'one form.booking');
+  const form = page.locator('form.stay');
+  assert.equal(await form.count(), 1, 'one form.stay');
   const field = (label) => form.getByLabel(label, { exact: true });
   assert.equal(await field('Check-in date').getAttribute('type'), 'date', '#checkIn is type=date');
-  for (const [label, id] of [['Check-in date', 'checkIn'], ['Nights', 'nights'], ['Guests', 'guests'],
-    ['Guest name', 'customer'], ['Card number', 'card']]) {
+  assert.equal(await field('Check-out date').getAttribute('type'), 'date', '#checkOut is type=date');
+  for (const [label, id] of [['Check-in date', 'checkIn'], ['Check-out date', 'checkOut'], ['Guests', 'guests'],
+    ['Guest name', 'customer']]) {
     assert.equal(await field(label).getAttribute('id'), id, `field labelled "${label}" is #${id}`);
   }
   assert.equal(await field('Guest name').inputValue(), me.name, 'the guest name defaults to the account\'s name');
   await field('Check-in date').fill(night);
-  await field('Nights').fill('2');
+  await field('Check-out date').fill(addDays(night, 2));
   await field('Guests').fill('2');
   await field('Guest name').fill(customer);
-  await field('Card number').fill(CARD_OK);
   await shot('form-filled');
-  const r = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
+  const c = await submit(page, form.getByRole('button', { name: 'Continue', exact: true }));
+  assert.equal(c.status, 200, 'Continue shows the answers to check');
+  assert.equal(new URL(page.url()).pathname, `/rooms/${room.id}/book`);
+  const pay = page.locator('form.booking');
+  await pay.getByLabel('Card number', { exact: true }).fill(CARD_OK);
+  await shot('check-your-answers');
+  const r = await submit(page, pay.getByRole('button', { name: 'Confirm and pay', exact: true }));
   await shot('after-booking');
   assert.equal(r.post, 303, 'a successful booking answers 303 See Other');
-  const m = r.url.match(/^\/reservations\/(\d+)$/);
-  assert.ok(m, `lands on /reservations/{id}, got ${r.url}`);
+  const m = r.url.match(/^\/reservations\/(\d+)\/confirmation$/);
+  assert.ok(m, `lands on /reservations/{id}/confirmation, got ${r.url}`);
   const id = Number(m[1]);
+  assert.equal(await text(page.locator('.confirmation-panel h1')), 'Booking confirmed');
 
+  assert.equal(await open(page, `/reservations/${id}`), 200);
   const block = page.locator('[data-status]').first();
   assert.equal(await block.getAttribute('data-status'), 'confirmed', '[data-status] is confirmed');
   assert.match(await text(page.locator('.payment-status')), /approved/i, '.payment-status says approved');

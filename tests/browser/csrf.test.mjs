@@ -32,16 +32,16 @@ test('a form posted without its CSRF token is refused', inBrowser(async ({ page,
   assert.equal(r.status, 403, 'and shows a 403 page, no redirect');
   assert.deepEqual(await roomNamed(name), [], 'no room created');
 
-  // 2. A booking form with a wrong token (same shape, different value).
+  // 2. The booking form ("check your answers", then pay) with a wrong token (same shape,
+  // different value).
   const room = await createRoom({ name: uniq('Target'), capacity: 2 });
   const customer = uniq('Victim');
-  await open(page, `/rooms/${room.id}`);
+  assert.equal(await open(page, `/rooms/${room.id}/book?checkIn=${addDays(today(), 2)}&checkOut=${addDays(today(), 3)}`
+    + `&guests=1&customer=${encodeURIComponent(customer)}`), 200);
   await page.evaluate(() => { document.querySelector('form.booking input[name=_csrf]').value = '0'.repeat(32); });
   const form = page.locator('form.booking');
-  await form.getByLabel('Check-in date', { exact: true }).fill(addDays(today(), 2));
-  await form.getByLabel('Guest name', { exact: true }).fill(customer);
   await form.getByLabel('Card number', { exact: true }).fill(CARD_OK);
-  const b = await submit(page, form.getByRole('button', { name: 'Book and pay', exact: true }));
+  const b = await submit(page, form.getByRole('button', { name: 'Confirm and pay', exact: true }));
   await shot('wrong-token-booking');
   assert.equal(b.post, 403, 'a wrong _csrf answers 403');
   assert.deepEqual(await reservationsOf({ customer }), [], 'nothing booked');

@@ -39,13 +39,15 @@ export const uniq = (p) => `${p}-${Date.now().toString(36)}${Math.random().toStr
  * fn({ page, context, shot, newPage }): shot(step[, page]) saves
  * tests/out/screenshots/<test>-<NN>-<step>.png; a failing test also saves "-failure";
  * newPage() opens a page in another, separate browser context (a second person).
+ * opts: { viewport, context } — context: more browser-context options for every context
+ * of the test (e.g. { javaScriptEnabled: false }: the pages work without script).
  * (The test() call stays in the test file so that reports name the file.)
  */
-export function inBrowser(fn, { viewport = { width: 1024, height: 800 } } = {}) {
+export function inBrowser(fn, { viewport = { width: 1024, height: 800 }, context: contextOptions = {} } = {}) {
   return async (t) => {
     const contexts = [];
     const newContext = async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport, ...opts });
+      const ctx = await browser.newContext({ viewport, ...contextOptions, ...opts });
       ctx.setDefaultTimeout(8000);
       contexts.push(ctx);
       return ctx;

@@ -1,0 +1,75 @@
+// static/booking.js — optional: keeps the total on a room page in step with its booking
+// form while the guest types. The page works without it ("Update total" asks the server,
+// which also checks that every night is free); this only does the arithmetic the server
+// does (price × guests × nights) and moves check-out along when check-in passes it.
+// Loaded from 'self' (the pages' Content-Security-Policy allows no inline script).
+(function () {
+  'use strict';
+  var form = document.querySelector('form.stay');
+  var quote = document.getElementById('quote');
+  if (!form || !quote || !form.checkIn || !form.checkOut || !form.guests) return;
+  var price = parseInt(form.getAttribute('data-price'), 10);
+  var currency = form.getAttribute('data-currency') || '';
+  var maxGuests = parseInt(form.guests.getAttribute('max'), 10) || 10000;
+  var DAY = 86400000;
+  var DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  if (isNaN(price)) return;
+
+  function parse(v) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return null;
+    var d = new Date(v + 'T12:00:00Z');
+    return isNaN(d.getTime()) ? null : d;
+  }
+  function iso(d) { return d.toISOString().slice(0, 10); }
+  function words(d) {
+    return DAYS[d.getUTCDay()] + ' ' + d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+  }
+  function count(n, noun) { return n + ' ' + noun + (n === 1 ? '' : 's'); }
+  function money(minor) {
+    var units = Math.floor(minor / 100), cents = minor % 100;
+    return units + '.' + (cents < 10 ? '0' : '') + cents + ' ' + currency;
+  }
+
+  // What the server said stays until the form changes; then this line replaces it.
+  var live = document.createElement('p');
+  live.className = 'quote-live';
+  live.hidden = true;
+  quote.insertBefore(live, quote.firstChild);
+  var lastIn = parse(form.checkIn.value);
+
+  function update(event) {
+    var checkIn = parse(form.checkIn.value), checkOut = parse(form.checkOut.value);
+    if (event && event.target === form.checkIn && checkIn) { // keep the number of nights
+      var nights0 = lastIn && checkOut ? Math.round((checkOut - lastIn) / DAY) : 1;
+      if (!checkOut || checkOut <= checkIn) {
+        checkOut = new Date(checkIn.getTime() + Math.max(1, nights0) * DAY);
+        form.checkOut.value = iso(checkOut);
+      }
+      lastIn = checkIn;
+    }
+    var guests = /^\d+$/.test(form.guests.value) ? parseInt(form.guests.value, 10) : NaN;
+    var nights = checkIn && checkOut ? Math.round((checkOut - checkIn) / DAY) : NaN;
+    var children = quote.querySelectorAll('p:not(.quote-live)');
+    for (var i = 0; i < children.length; i++) children[i].hidden = true;
+    while (live.firstChild) live.removeChild(live.firstChild);
+    live.hidden = false;
+    if (!(nights >= 1 && nights <= 30 && guests >= 1 && guests <= maxGuests)) {
+      live.appendChild(document.createTextNode('Enter check-in and check-out (1 to 30 nights) and 1 to ' +
+        maxGuests + ' guests to see the total.'));
+      return;
+    }
+    live.appendChild(document.createTextNode('Total for ' + count(guests, 'guest') + ' × ' + count(nights, 'night') +
+      ', ' + words(checkIn) + ' to ' + words(checkOut) + ': '));
+    var total = document.createElement('strong');
+    total.className = 'total';
+    total.textContent = money(price * guests * nights);
+    live.appendChild(total);
+    live.appendChild(document.createTextNode(' Continue checks that every night is free.'));
+  }
+
+  ['checkIn', 'checkOut', 'guests'].forEach(function (name) {
+    form[name].addEventListener('input', update);
+    form[name].addEventListener('change', update);
+  });
+})();

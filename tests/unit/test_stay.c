@@ -1,0 +1,70 @@
+/* test_stay.c — what lib/stay.c says about a stay: dates in words, the refusal sentences
+ * the search, the room page and a refused booking share, and the booking horizon. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stay.h"
+#include "unit.h"
+
+static int words_are(const char *date, const char *want)
+{
+	char out[32];
+	date_words(date, out, sizeof out);
+	return strcmp(out, want) == 0;
+}
+
+static void dates_in_words(void)
+{
+	CHECK(words_are("2026-12-10", "Thu 10 Dec 2026"));
+	CHECK(words_are("1970-01-01", "Thu 1 Jan 1970"));
+	CHECK(words_are("2024-02-29", "Thu 29 Feb 2024"));
+	CHECK(words_are("2030-06-01", "Sat 1 Jun 2030"));
+	CHECK(words_are("2027-01-03", "Sun 3 Jan 2027"));
+	CHECK(words_are("2026-02-30", "2026-02-30")); /* not a date: as it is */
+	CHECK(words_are("soon", "soon"));
+	CHECK(words_are("", ""));
+	char small[8];
+	date_words("2026-12-10", small, sizeof small); /* cut, never overrun */
+	CHECK(strlen(small) == 7);
+}
+
+static int refusal_is(const char *reason, const char *night, long long places, long long capacity, const char *want)
+{
+	char out[256];
+	stay_refusal(out, sizeof out, reason, night, places, capacity);
+	return strcmp(out, want) == 0;
+}
+
+static void refusals_say_what_and_what_to_do(void)
+{
+	CHECK(refusal_is("sold_out", "2026-12-10", 1, 4,
+	                 "Only 1 place left on Thu 10 Dec 2026. Choose fewer guests or other dates."));
+	CHECK(refusal_is("sold_out", "2026-12-10", 3, 4,
+	                 "Only 3 places left on Thu 10 Dec 2026. Choose fewer guests or other dates."));
+	CHECK(refusal_is("sold_out", "2026-12-11", 0, 4, "This room is fully booked on Fri 11 Dec 2026. Choose other dates."));
+	CHECK(refusal_is("too_many_guests", NULL, 2, 2, "This room takes at most 2 guests. Choose fewer guests, or another room."));
+	CHECK(refusal_is("too_many_guests", NULL, 1, 1, "This room takes at most 1 guest. Choose fewer guests, or another room."));
+	CHECK(refusal_is(NULL, NULL, 0, 1, "This room cannot take this stay. Choose other dates or fewer guests."));
+	CHECK(refusal_is("sold_out", NULL, 0, 1, "This room cannot take this stay. Choose other dates or fewer guests."));
+}
+
+static void the_horizon_is_configured_within_bounds(void)
+{
+	unsetenv("BOOKING_HORIZON_DAYS");
+	CHECK(stay_horizon_days() == 3650);
+	setenv("BOOKING_HORIZON_DAYS", "30", 1);
+	CHECK(stay_horizon_days() == 30);
+	setenv("BOOKING_HORIZON_DAYS", "0", 1);
+	CHECK(stay_horizon_days() == 3650);
+	setenv("BOOKING_HORIZON_DAYS", "99999", 1);
+	CHECK(stay_horizon_days() == 3650);
+	unsetenv("BOOKING_HORIZON_DAYS");
+}
+
+int main(void)
+{
+	RUN(dates_in_words);
+	RUN(refusals_say_what_and_what_to_do);
+	RUN(the_horizon_is_configured_within_bounds);
+	UNIT_END();
+}
