@@ -50,7 +50,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_OBJ := $(BUILD)/tests/unit/unit_support.o # service_stopping/service_sleep_ms for tests
 -include tests/fuzz/fuzz.mk
 
-.PHONY: all deps run-deps packages build programs run test test-asan unit blackbox bench chaos drill-breaker drill-heal backup clean
+.PHONY: all deps run-deps packages build programs run test test-asan unit blackbox bench chaos drill-breaker drill-heal drill-deploy deploy backup clean
 all: build
 
 # Installs whatever of $(1) is missing (needs root, as on a fresh machine).
@@ -156,6 +156,16 @@ drill-breaker: deps
 drill-heal: deps
 	$(MAKE) build
 	BIN=$(CURDIR)/$(BIN) scripts/drill-heal
+
+drill-deploy: deps
+	$(MAKE) build
+	BIN=$(CURDIR)/$(BIN) python3 scripts/drill_deploy.py
+
+# New code into the running stack (ROOMBOOK_VAR, ./var), one process at a time, no request
+# lost: docs/operations.md "Deploying".
+deploy: run-deps
+	$(MAKE) programs
+	scripts/deploy
 
 # A consistent copy of every database of $(ROOMBOOK_VAR) (default ./var), the stack running
 # or not, into BACKUP_DIR (default <var>/backups/<UTC time>). Restore: docs/operations.md.

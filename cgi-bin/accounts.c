@@ -318,7 +318,7 @@ static int accounts_create(struct ctx *c)
 	if (sqlite3_changes(c->db->h) == 0) {
 		db_rollback(c->db);
 		errors = json_array();
-		field_error(errors, "email", "already has an account; sign in instead");
+		field_error(errors, "email", "This email already has an account: sign in instead");
 		return form_again(c, problem_fields(c, 409, errors, "this email already has an account"), "sign_up",
 		                  "Create an account");
 	}
@@ -426,7 +426,7 @@ static int sign_in_attempt(struct ctx *c, const char *email_k, const char *addr_
 static int sign_in_failed(struct ctx *c)
 {
 	json_t *errors = json_array();
-	field_error(errors, "password", "the email or the password is not right");
+	field_error(errors, "password", "The email or the password is not right");
 	response_header(c->res, "WWW-Authenticate", "Bearer realm=\"roombook\"");
 	problem_fields(c, 401, errors, "the email or the password is not right");
 	if (c->req->wants_html) /* the page says it once, in the summary (which field is wrong is not told) */
@@ -635,7 +635,7 @@ static int tokens_create(struct ctx *c)
 	json_t *errors = json_array();
 	c->res->page = "account";
 	if (body_str(c, errors, "name", 100, &name) == 0)
-		field_error(errors, "name", "give the token a name, such as the script that uses it");
+		field_error(errors, "name", "Give the token a name, such as the script that uses it");
 	if (json_array_size(errors))
 		return problem_validation(c, errors);
 	json_decref(errors);

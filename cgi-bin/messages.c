@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "lib/access.h"
+#include "lib/config.h"
 #include "lib/db.h"
+#include "lib/human.h"
 #include "lib/service.h"
 
 #define MESSAGE_COLUMNS \
@@ -59,24 +61,47 @@ static int messages_get(struct ctx *c)
 	return 200;
 }
 
-/* Writes the customer-facing text of a message of kind about reservation id. */
+/* Writes the customer-facing text of a message of kind about reservation id: what
+ * happened, to which room (the event's roomName; "room N" for events from before it was
+ * carried) and when, in human form ("Booking confirmed: Sea view room, Thu 10 Dec 2026
+ * to Sat 12 Dec 2026 (2 nights, 2 guests)."). */
 static void message_text(const struct event *ev, const char *kind, long long id, char *out, size_t size)
 {
 	const char *in = json_string_value(json_object_get(ev->data, "checkIn"));
 	const char *out_date = json_string_value(json_object_get(ev->data, "checkOut"));
-	char stay[64] = "";
-	if (in && out_date)
-		snprintf(stay, sizeof stay, " from %.10s to %.10s", in, out_date);
-	if (strcmp(kind, "confirmation") == 0)
-		snprintf(out, size, "Your reservation %lld%s is confirmed.", id, stay);
-	else if (strcmp(kind, "cancellation") == 0)
-		snprintf(out, size, "Your reservation %lld%s is cancelled; any payment is refunded.", id, stay);
-	else if (strcmp(kind, "booking_failed") == 0)
-		snprintf(out, size, "Your booking %lld%s could not be completed; any payment is refunded. "
-		         "Nothing is booked: book again if you still want the stay.", id, stay);
+	const char *room = json_string_value(json_object_get(ev->data, "roomName"));
+	json_t *amount = json_object_get(ev->data, "amount");
+	const char *currency = json_string_value(json_object_get(ev->data, "currency"));
+	char what[300], from[32], to[32], nights[32], guests[32], paid[64] = "";
+	if (room && *room)
+		snprintf(what, sizeof what, "%.200s", room);
+	else if (json_is_integer(json_object_get(ev->data, "roomId")))
+		snprintf(what, sizeof what, "room %lld", (long long)json_integer_value(json_object_get(ev->data, "roomId")));
 	else
-		snprintf(out, size, "Your reservation %lld%s is cancelled because the room was withdrawn; "
-		         "any payment is refunded.", id, stay);
+		snprintf(what, sizeof what, "booking %lld", id);
+	if (in && out_date) {
+		human_date(in, from, sizeof from);
+		human_date(out_date, to, sizeof to);
+		human_plural(date_diff(in, out_date), "night", NULL, nights, sizeof nights);
+		human_plural(json_integer_value(json_object_get(ev->data, "guests")), "guest", NULL, guests, sizeof guests);
+		size_t n = strlen(what);
+		snprintf(what + n, sizeof what - n, ", %s to %s (%s, %s)", from, to, nights, guests);
+	}
+	if (json_is_integer(amount) && json_integer_value(amount) > 0) {
+		char money[48];
+		human_money(json_integer_value(amount), currency ? currency : config_currency(), money, sizeof money);
+		snprintf(paid, sizeof paid, " %s paid.", money);
+	}
+	if (strcmp(kind, "confirmation") == 0)
+		snprintf(out, size, "Booking confirmed: %s.%s", what, paid);
+	else if (strcmp(kind, "cancellation") == 0)
+		snprintf(out, size, "Booking cancelled: %s. Any payment is refunded.", what);
+	else if (strcmp(kind, "booking_failed") == 0)
+		snprintf(out, size, "Booking not completed: %s. Any payment is refunded and nothing is booked: "
+		         "book again if you still want the stay.", what);
+	else
+		snprintf(out, size, "Booking cancelled by the host, who withdrew the room: %s. Any payment is refunded.",
+		         what);
 }
 
 /* Stores the message of ev unless this event already has one, and records MessageSent. */

@@ -39,6 +39,89 @@ static void mark_cancellable(json_t *reservations)
 	}
 }
 
+/* ---- the page (browsers): upcoming stays, then past and cancelled ones, then the
+ * attempts that booked nothing (collapsed), then the latest messages. The JSON answer
+ * stays one list, newest first (SPEC §4). ---- */
+
+#define PAGE_UPCOMING 100 /* upcoming stays are few: all of them on the first page */
+#define PAGE_NOT_BOOKED 20
+
+/* What a booking card shows; `which` picks the rows, ?1 account, ?2 today, ?3 cursor, ?4 limit. */
+#define CARD_SQL(which, order)                                                                              \
+	"SELECT r.reservation_id AS reservationId, r.room_id AS roomId, "                                         \
+	"coalesce(nullif(v.name, ''), v.\"desc\") AS roomName, r.check_in AS checkIn, r.check_out AS checkOut, " \
+	"CAST(julianday(r.check_out) - julianday(r.check_in) AS INTEGER) AS nights, r.guests, r.amount, "        \
+	"r.status, r.reason, r.payment_status AS paymentStatus, r.ticket_code AS ticketCode, "                   \
+	"r.ticket_status AS ticketStatus, r.updated_at AS updatedAt "                                             \
+	"FROM view_reservation r LEFT JOIN view_room v ON v.room_id = r.room_id "                                 \
+	"WHERE r.account_id = ?1 AND (?3 = 0 OR r.reservation_id < ?3) AND " which " ORDER BY " order " LIMIT ?4"
+
+/* Still to come (or under way): a live booking whose check-out is after today. */
+#define UPCOMING "r.status IN ('confirmed', 'requested') AND r.check_out > ?2"
+#define NOT_BOOKED "r.status IN ('rejected', 'failed')"
+
+static json_t *cards(struct db *db, const char *sql, long long account, const char *today, long long cursor,
+                     long long limit)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	sqlite3_bind_int64(st, 1, account);
+	db_bind_text(st, 2, today);
+	sqlite3_bind_int64(st, 3, cursor);
+	sqlite3_bind_int64(st, 4, limit);
+	json_t *rows = db_rows_json(st);
+	mark_cancellable(rows);
+	return rows;
+}
+
+/* The browser's model: {customer, groups: [{key, heading, empty, items}] (upcoming, then
+ * past and cancelled), notBooked, nextCursor, olderPage, messages}. A ?cursor= page shows
+ * only older past bookings. */
+static int mypage_page(struct ctx *c, long long account, const char *customer, long long limit, long long cursor)
+{
+	char today[11];
+	config_today(today);
+	json_t *past = cards(c->db, CARD_SQL("NOT (" UPCOMING ") AND NOT " NOT_BOOKED, "r.reservation_id DESC"), account,
+	                     today, cursor, limit + 1);
+	json_t *upcoming = cursor ? json_array()
+	                          : cards(c->db, CARD_SQL(UPCOMING, "r.check_in, r.reservation_id"), account, today, 0,
+	                                  PAGE_UPCOMING);
+	json_t *failed = cursor ? json_array()
+	                        : cards(c->db, CARD_SQL(NOT_BOOKED, "r.reservation_id DESC"), account, today, 0,
+	                                PAGE_NOT_BOOKED);
+	if (!past || !upcoming || !failed) {
+		json_decref(past);
+		json_decref(upcoming);
+		json_decref(failed);
+		return problem_unavailable(c, 1, "the page could not be read; try again");
+	}
+	json_t *next = json_null();
+	if ((long long)json_array_size(past) > limit) {
+		json_array_remove(past, (size_t)limit);
+		char id[32];
+		snprintf(id, sizeof id, "%lld",
+		         (long long)json_integer_value(json_object_get(json_array_get(past, (size_t)limit - 1), "reservationId")));
+		json_decref(next);
+		next = json_string(id);
+	}
+	json_t *groups = json_array(); /* the cards: upcoming first, then past and cancelled */
+	if (!cursor)
+		json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:o}", "key", "upcoming", "heading", "Upcoming stays",
+		                                        "empty", "No upcoming stays.", "items", upcoming));
+	else
+		json_decref(upcoming);
+	json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:o}", "key", "past", "heading",
+	                                        cursor ? "Older past and cancelled bookings" : "Past and cancelled",
+	                                        "empty", "None yet.", "items", past));
+	c->res->model = json_pack("{s:s, s:o, s:I, s:o, s:o, s:b, s:o}", "customer", customer, "groups", groups,
+	                          "notBookedCount", (json_int_t)json_array_size(failed), "notBooked", failed,
+	                          "nextCursor", next, "olderPage", cursor > 0,
+	                          "messages", cursor ? json_array() : messages_latest(c->db, account));
+	snprintf(c->res->title, sizeof c->res->title, "My bookings");
+	c->res->page = "mypage";
+	c->res->status = 200;
+	return 200;
+}
+
 static int mypage_get(struct ctx *c)
 {
 	long long limit, cursor;
@@ -51,6 +134,8 @@ static int mypage_get(struct ctx *c)
 	if (!account) /* an admin looks at one account's page at a time */
 		account = c->req->account_id;
 	const char *customer = c->req->account_name ? c->req->account_name : "";
+	if (c->req->wants_html)
+		return mypage_page(c, account, customer, limit, cursor);
 	sqlite3_stmt *st = db_prep(c->db,
 		"SELECT r.reservation_id AS reservationId, r.room_id AS roomId, "
 		"coalesce(nullif(v.name, ''), v.\"desc\") AS roomName, r.check_in AS checkIn, "
@@ -70,11 +155,6 @@ static int mypage_get(struct ctx *c)
 	c->res->model = json_pack("{s:s, s:O, s:O}", "customer", customer, "reservations",
 	                          json_object_get(page, "items"), "nextCursor", json_object_get(page, "nextCursor"));
 	json_decref(page);
-	if (c->req->wants_html) {
-		mark_cancellable(json_object_get(c->res->model, "reservations"));
-		json_object_set_new(c->res->model, "messages", messages_latest(c->db, account));
-		snprintf(c->res->title, sizeof c->res->title, "My bookings");
-	}
 	c->res->page = "mypage";
 	return 200;
 }
@@ -147,12 +227,12 @@ static int project_reservation(struct db *db, const struct event *ev, const char
 	const char *status = event_status(ev, implied);
 	sqlite3_stmt *st = db_prep(db,
 		"INSERT INTO view_reservation(reservation_id, room_id, customer, check_in, check_out, guests, "
-		"amount, status, updated_at, account_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+		"amount, status, updated_at, account_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
 		"ON CONFLICT(reservation_id) DO UPDATE SET room_id = coalesce(?2, room_id), "
 		"customer = coalesce(?3, customer), check_in = coalesce(?4, check_in), "
 		"check_out = coalesce(?5, check_out), guests = coalesce(?6, guests), amount = coalesce(?7, amount), "
 		"status = coalesce(?8, status), updated_at = max(updated_at, ?9), "
-		"account_id = coalesce(?10, account_id)");
+		"account_id = coalesce(?10, account_id), reason = coalesce(?11, reason)");
 	sqlite3_bind_int64(st, 1, id);
 	bind_int_field(st, 2, ev->data, "roomId");
 	db_bind_text(st, 3, str_field(ev->data, "customer"));
@@ -163,6 +243,7 @@ static int project_reservation(struct db *db, const struct event *ev, const char
 	db_bind_text(st, 8, status);
 	db_bind_text(st, 9, ev->occurred_at);
 	event_bind_id(st, 10, ev, "accountId");
+	db_bind_text(st, 11, str_field(ev->data, "reason"));
 	if (run_upsert(db, st, "reservation view", err, errlen))
 		return -1;
 	json_t *room = json_object_get(ev->data, "roomId");

@@ -13,6 +13,7 @@
 #include "lib/client.h"
 #include "lib/config.h"
 #include "lib/db.h"
+#include "lib/human.h"
 #include "lib/idempotency.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -40,11 +41,21 @@ static const char *field_text(json_t *obj, const char *field)
 	return s ? s : "";
 }
 
-/* Records a Reservation* event whose data is the reservation as it now is. Inside the
+/* Records a Reservation* event whose data is the reservation as it now is, with the
+ * room's name (kept from the hold) so that messages can name the room. Inside the
  * caller's transaction. Returns 0 or -1. */
 static int reservation_event(struct db *db, long long id, const char *type)
 {
-	return event_record_state(db, "Reservation", id, type, reservation_load(db, id), "reservationId");
+	json_t *data = reservation_load(db, id);
+	sqlite3_stmt *st = db_prep(db, "SELECT room_name AS roomName FROM reservation WHERE id = ? AND room_name <> ''");
+	sqlite3_bind_int64(st, 1, id);
+	if (data && sqlite3_step(st) == SQLITE_ROW) {
+		json_t *name = db_row_json(st);
+		json_object_update(data, name);
+		json_decref(name);
+	}
+	db_done(st);
+	return event_record_state(db, "Reservation", id, type, data, "reservationId");
 }
 
 /* ---- state transitions (each its own BEGIN IMMEDIATE transaction) ---- */
@@ -661,6 +672,31 @@ static int reservations_list(struct ctx *c)
 
 /* ---- cancellation ---- */
 
+/* The page's note after a cancel, naming the room and the stay ("Your booking at Sea
+ * view room from Thu 10 Dec 2026 is cancelled; ..."). */
+static void cancelled_flash(struct ctx *c, long long id)
+{
+	char from[32], room[160] = "";
+	sqlite3_stmt *st = db_prep(c->db, "SELECT coalesce(nullif(room_name, ''), 'room ' || room_id), check_in "
+	                                  "FROM reservation WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_done(st);
+		snprintf(c->res->flash, sizeof c->res->flash, "Your booking is cancelled; the refund is on its way.");
+		return;
+	}
+	const char *name = (const char *)sqlite3_column_text(st, 0);
+	size_t n = strlen(name);
+	if (n > 60) /* the note is short: cut before a character that starts at byte 60 or earlier */
+		for (n = 60; n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80; n--)
+			;
+	snprintf(room, sizeof room, "%.*s%s", (int)n, name, name[n] ? "…" : "");
+	human_date((const char *)sqlite3_column_text(st, 1), from, sizeof from);
+	db_done(st);
+	snprintf(c->res->flash, sizeof c->res->flash, "Your booking at %s from %s is cancelled; the refund is on its way.",
+	         room, from);
+}
+
 /* Cancels reservation id for its customer: confirmed → cancelled with
  * ReservationCancelled (200); already cancelled → 200, nothing recorded; check-in in
  * the past or not confirmed → 409. Every cancel route ends here. */
@@ -702,8 +738,8 @@ static int reservation_cancel(struct ctx *c, long long id)
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the reservation could not be cancelled; try again");
 	}
-	snprintf(c->res->flash, sizeof c->res->flash, "Reservation %lld was cancelled; the refund is on its way.", id);
 	c->res->model = reservation_load(c->db, id);
+	cancelled_flash(c, id);
 	return 200;
 }
 

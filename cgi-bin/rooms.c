@@ -12,6 +12,7 @@
 #include "lib/browser.h"
 #include "lib/config.h"
 #include "lib/db.h"
+#include "lib/human.h"
 #include "lib/rb_limits.h"
 #include "lib/service.h"
 #include "lib/stay.h"
@@ -275,11 +276,32 @@ static int rooms_list(struct ctx *c)
 	return 200;
 }
 
+/* The page title for room: prefix and its name, or "Room N" when it has none. */
+static void room_title(struct ctx *c, json_t *room, const char *prefix)
+{
+	const char *name = json_string_value(json_object_get(room, "name"));
+	if (name && *name)
+		snprintf(c->res->title, sizeof c->res->title, "%s%s", prefix, name);
+	else
+		snprintf(c->res->title, sizeof c->res->title, "%s%s %lld", prefix, *prefix ? "room" : "Room",
+		         (long long)json_integer_value(json_object_get(room, "id")));
+}
+
 /* For a host form that comes back with errors: where it posts to. Returns status. */
 static int form_problem(struct ctx *c, int status, const char *action)
 {
 	json_object_set_new(c->res->model, "action", json_string(action));
 	json_object_set_new(c->res->model, "id", c->req->nids ? json_integer(c->req->ids[0]) : json_null());
+	if (!c->req->wants_html)
+		return status;
+	json_t *room = c->req->nids ? room_load(c->db, c->req->ids[0]) : NULL; /* the page's heading and title */
+	if (room) {
+		json_object_set(c->res->model, "name", json_object_get(room, "name"));
+		room_title(c, room, "Edit ");
+	} else {
+		snprintf(c->res->title, sizeof c->res->title, "Host a room");
+	}
+	json_decref(room);
 	return status;
 }
 
@@ -289,6 +311,22 @@ struct room_input {
 	int has_name, has_desc, has_capacity, has_price;
 };
 
+/* The host form's price: typed in currency units ("120.50"), read into minor units. The
+ * JSON API's price stays an integer in minor units (body_int). 1 read, 0 empty, -1 not
+ * an amount (an error is appended). */
+static int form_price(struct ctx *c, json_t *errors, long long *out)
+{
+	const char *s = json_string_value(json_object_get(c->req->json, "price"));
+	char why[160];
+	if (!s || !s[strspn(s, " \t")])
+		return 0;
+	if (money_parse(s, config_currency(), MAX_PRICE, out, why, sizeof why)) {
+		field_error(errors, "price", why);
+		return -1;
+	}
+	return 1;
+}
+
 /* Reads the room fields of the body; returns a JSON array of errors (empty when valid). */
 static json_t *room_read(struct ctx *c, struct room_input *in)
 {
@@ -296,8 +334,22 @@ static json_t *room_read(struct ctx *c, struct room_input *in)
 	in->has_name = body_str(c, errors, "name", 200, &in->name) == 1;
 	in->has_desc = body_str(c, errors, "desc", 4000, &in->desc) == 1;
 	in->has_capacity = body_int(c, errors, "capacity", 1, MAX_CAPACITY, &in->capacity) == 1;
-	in->has_price = body_int(c, errors, "price", 0, MAX_PRICE, &in->price) == 1;
+	if (c->req->body_is_form && json_is_string(json_object_get(c->req->json, "price")))
+		in->has_price = form_price(c, errors, &in->price) == 1;
+	else
+		in->has_price = body_int(c, errors, "price", 0, MAX_PRICE, &in->price) == 1;
 	return errors;
+}
+
+/* The host form's fields from a room (or the defaults): the price in currency units. */
+static json_t *room_form_fields(json_t *room)
+{
+	char units[48];
+	json_t *form = room ? json_deep_copy(room) : json_pack("{s:i}", "capacity", 1);
+	json_int_t price = json_integer_value(json_object_get(form, "price"));
+	money_units(price, config_currency(), units, sizeof units);
+	json_object_set_new(form, "price", json_string(units));
+	return form;
 }
 
 static int rooms_create(struct ctx *c)
@@ -306,7 +358,7 @@ static int rooms_create(struct ctx *c)
 	c->res->page = "room_form";
 	json_t *errors = room_read(c, &in);
 	if (!in.has_name && !in.has_desc && json_array_size(errors) == 0)
-		field_error(errors, "name", "give a name or a desc");
+		field_error(errors, "name", "Enter a name or a description for the room");
 	if (json_array_size(errors))
 		return form_problem(c, problem_validation(c, errors), "/rooms");
 	json_decref(errors);
@@ -347,7 +399,9 @@ static json_t *calendar_weeks(struct db *db, long long room, long long room_capa
 	{
 		const char *date = json_string_value(json_object_get(day, "date"));
 		int past = strcmp(date, today) < 0, full = json_integer_value(json_object_get(day, "available")) <= 0;
-		json_object_set_new(day, "label", json_string(date + 5));
+		char label[16]; /* "10 Dec": the columns name the weekdays */
+		human_day_month(date, label, sizeof label);
+		json_object_set_new(day, "label", json_string(label));
 		json_object_set_new(day, "soldOut", json_boolean(!past && full));
 		json_object_set_new(day, "state", json_string(past ? "past" : full ? "sold-out" : "open"));
 		json_object_set_new(day, "chosen", json_boolean(strcmp(date, s->check_in) >= 0 && strcmp(date, s->check_out) < 0));
@@ -405,17 +459,6 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 	if (with_reviews)
 		json_object_set_new(room, "reviews", reviews_latest(c->db, id, 0, PAGE_REVIEWS));
 	return n;
-}
-
-/* The page title of a room: its name, else "Room N". */
-static void room_title(struct ctx *c, json_t *room, const char *prefix)
-{
-	const char *name = json_string_value(json_object_get(room, "name"));
-	if (name && *name)
-		snprintf(c->res->title, sizeof c->res->title, "%s%s", prefix, name);
-	else
-		snprintf(c->res->title, sizeof c->res->title, "%sRoom %lld", prefix,
-		         (long long)json_integer_value(json_object_get(room, "id")));
 }
 
 /* GET /rooms/{id}: the room. With checkIn, checkOut (or nights) and guests, JSON adds what
@@ -496,7 +539,7 @@ static int rooms_page_internal(struct ctx *c)
 /* GET /rooms/new: the empty host form. */
 static int rooms_new(struct ctx *c)
 {
-	c->res->model = json_pack("{s:n, s:s, s:{s:i, s:i}}", "id", "action", "/rooms", "form", "capacity", 1, "price", 0);
+	c->res->model = json_pack("{s:n, s:s, s:o}", "id", "action", "/rooms", "form", room_form_fields(NULL));
 	c->res->page = "room_form";
 	snprintf(c->res->title, sizeof c->res->title, "Host a room");
 	return 200;
@@ -533,11 +576,11 @@ static int room_form_page(struct ctx *c, const char *page)
 	int rc = room_of_host(c, &room);
 	if (rc)
 		return rc;
-	json_object_set_new(room, "form", json_deep_copy(room));
+	json_object_set_new(room, "form", room_form_fields(room));
 	json_object_set_new(room, "action", json_string(c->req->path));
 	c->res->model = room;
 	c->res->page = page;
-	snprintf(c->res->title, sizeof c->res->title, "%s", json_string_value(json_object_get(room, "name")));
+	room_title(c, room, strcmp(page, "room_delete") == 0 ? "Delete " : "Edit ");
 	return 200;
 }
 
@@ -766,7 +809,7 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 	snprintf(c->res->flash, sizeof c->res->flash, "Thank you for your review.");
 	int has_rating = body_int(c, errors, "rating", 1, 5, &rating);
 	if (has_rating == 0 && rating_required)
-		field_error(errors, "rating", "give a rating from 1 to 5");
+		field_error(errors, "rating", "Give a rating from 1 to 5");
 	body_str(c, errors, "content", 4000, &content);
 	if (json_array_size(errors))
 		return problem_validation(c, errors);

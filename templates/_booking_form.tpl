@@ -25,7 +25,7 @@
 <input type="text" id="customer" name="customer" value="{{FORM_CUSTOMER}}" autocomplete="name" maxlength="200" aria-describedby="customer-hint{{#HAS_ERR_CUSTOMER}} customer-error{{/HAS_ERR_CUSTOMER}}">
 </div>
 <div class="quote" id="quote" aria-live="polite">
-{{#HAS_TOTAL}}<p>Total for {{GUESTS:x-count=guest}} × {{NIGHTS:x-count=night}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}: <strong class="total">{{TOTAL:x-money}} {{CURRENCY}}</strong></p>
+{{#HAS_TOTAL}}<p>Total for {{GUESTS:x-count=guest}} × {{NIGHTS:x-count=night}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}: <strong class="total">{{TOTAL:x-money}}</strong></p>
 {{#IF_AVAILABLE}}<p class="quote-ok">Free on every night of your stay.</p>{{/IF_AVAILABLE}}
 {{#UNLESS_AVAILABLE}}<p class="quote-no"><strong>Not available:</strong> {{WHY}}</p>{{/UNLESS_AVAILABLE}}{{/HAS_TOTAL}}
 {{#HAS_ERRORS}}<p>Correct the details above to see the total.</p>{{/HAS_ERRORS}}

@@ -1,5 +1,5 @@
-{{%AUTOESCAPE context="HTML"}}{{#HAS_DETAIL}}<div class="error-summary" role="alert" tabindex="-1" autofocus>
-<h2>There is a problem</h2>
-<p>{{DETAIL}}</p>
-{{#HAS_ERRORS}}<ul>{{#ERRORS}}<li><a href="#{{FIELD}}">{{LABEL}} {{MESSAGE}}</a></li>{{/ERRORS}}</ul>{{/HAS_ERRORS}}
+{{%AUTOESCAPE context="HTML"}}{{#HAS_DETAIL}}<div class="error-summary" role="alert" tabindex="-1" autofocus aria-labelledby="error-summary-h">
+<h2 id="error-summary-h">There is a problem</h2>
+{{#NO_FIELD_ERRORS}}<p>{{DETAIL}}</p>{{/NO_FIELD_ERRORS}}
+{{#HAS_ERRORS}}<ul>{{#ERRORS}}<li><a href="#{{FIELD}}">{{TEXT}}</a></li>{{/ERRORS}}</ul>{{/HAS_ERRORS}}
 </div>{{/HAS_DETAIL}}

@@ -4,18 +4,19 @@
 <dl class="facts">
 <dt>Name</dt><dd>{{NAME}}</dd>
 <dt>Email</dt><dd>{{EMAIL}}</dd>
-<dt>Member since</dt><dd>{{MEMBER_SINCE}}</dd>
+<dt>Member since</dt><dd>{{MEMBER_SINCE:x-date}}</dd>
 </dl>
 <p><a href="/mypage">My bookings</a> · <a href="/roomviews">Rooms I host</a></p>
 <section aria-labelledby="tok-h">
 <h2 id="tok-h">API tokens</h2>
 <p>Scripts use a token as <code>Authorization: Bearer &lt;token&gt;</code>. A token works until you revoke it.</p>
-{{#HAS_TOKENS}}<ul class="tokens">{{#TOKENS}}<li>{{NAME}} <small>created {{CREATED_AT}}, last used {{LAST_USED_AT}}</small>
+{{#HAS_TOKENS}}<ul class="tokens">{{#TOKENS}}<li>{{NAME}} <small>created {{CREATED_AT:x-datetime}}, {{#HAS_LAST_USED_AT}}last used {{LAST_USED_AT:x-datetime}}{{/HAS_LAST_USED_AT}}{{#NO_LAST_USED_AT}}never used{{/NO_LAST_USED_AT}}</small>
 <form method="post" action="/account/tokens/{{ID}}/delete" class="inline"><input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}"><button type="submit">Revoke<span class="visually-hidden"> {{NAME}}</span></button></form></li>{{/TOKENS}}</ul>{{/HAS_TOKENS}}
 <form method="post" action="/account/tokens" class="inline" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <label for="name">Token name</label>
-<input type="text" id="name" name="name" maxlength="100" value="{{FORM_NAME}}">
+{{#HAS_ERR_NAME}}<p class="field-error" id="name-error">{{ERR_NAME}}</p>{{/HAS_ERR_NAME}}
+<input type="text" id="name" name="name" maxlength="100" value="{{FORM_NAME}}"{{#HAS_ERR_NAME}} aria-invalid="true" aria-describedby="name-error"{{/HAS_ERR_NAME}}>
 <button type="submit">Create token</button>
 </form>
 </section>

@@ -8,6 +8,6 @@
 </form>
 <table class="availability">
 <thead><tr><th scope="col">Night</th><th scope="col">Capacity</th><th scope="col">Booked</th><th scope="col">Left</th></tr></thead>
-<tbody>{{#DAYS}}<tr><th scope="row">{{DATE}}</th><td>{{CAPACITY}}</td><td>{{HELD}}</td><td>{{AVAILABLE}}</td></tr>{{/DAYS}}</tbody>
+<tbody>{{#DAYS}}<tr><th scope="row" class="nowrap">{{DATE:x-date}}</th><td>{{CAPACITY}}</td><td>{{HELD}}</td><td>{{AVAILABLE}}</td></tr>{{/DAYS}}</tbody>
 </table>
 {{>FOOTER}}

@@ -25,11 +25,11 @@
 <dt>Nights</dt><dd class="nights">{{NIGHTS:x-count=night}}</dd>
 <dt>Guests</dt><dd class="guests">{{GUESTS:x-count=guest}}</dd>
 <dt>Guest name</dt><dd class="customer">{{CUSTOMER}}</dd>
-<dt>Total{{#STATUS_CONFIRMED}} paid{{/STATUS_CONFIRMED}}</dt><dd class="total">{{#HAS_AMOUNT}}{{AMOUNT:x-money}} {{CURRENCY}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
+<dt>Total{{#STATUS_CONFIRMED}} paid{{/STATUS_CONFIRMED}}</dt><dd class="total">{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
 </dl>
 
 {{#STATUS_CONFIRMED}}<h2>Cancellation</h2>
-<p class="terms">You can cancel free of charge until the end of your check-in day, {{CHECK_IN:x-date}}: the full {{AMOUNT:x-money}} {{CURRENCY}} goes back to your card. From the day after, the booking can no longer be cancelled.</p>
+<p class="terms">You can cancel free of charge until the end of your check-in day, {{CHECK_IN:x-date}}: the full {{AMOUNT:x-money}} goes back to your card. From the day after, the booking can no longer be cancelled.</p>
 {{#IF_CAN_CANCEL}}<p><a href="/reservations/{{ID}}/cancel">Cancel this booking</a></p>{{/IF_CAN_CANCEL}}
 
 <h2>What happens next</h2>

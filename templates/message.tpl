@@ -4,8 +4,8 @@
 <dl class="facts" data-message-id="{{ID}}">
 <dt>Reservation</dt><dd><a href="/reservations/{{RESERVATION_ID}}">Reservation {{RESERVATION_ID}}</a></dd>
 <dt>To</dt><dd>{{CUSTOMER}}</dd>
-<dt>Kind</dt><dd>{{#KIND_CONFIRMATION}}Confirmation{{/KIND_CONFIRMATION}}{{#KIND_CANCELLATION}}Cancellation{{/KIND_CANCELLATION}}{{#KIND_FORCE_CANCELLATION}}Cancelled by the host{{/KIND_FORCE_CANCELLATION}}</dd>
-<dt>Sent</dt><dd>{{CREATED_AT}}</dd>
+<dt>Kind</dt><dd>{{KIND:x-words}}</dd>
+<dt>Sent</dt><dd>{{CREATED_AT:x-datetime}}</dd>
 </dl>
 <p class="message">{{TEXT}}</p>
 {{>FOOTER}}

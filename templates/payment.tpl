@@ -3,10 +3,10 @@
 <h1>Payment {{ID}}</h1>
 <dl class="facts" data-payment-id="{{ID}}" data-status="{{STATUS}}">
 <dt>Reservation</dt><dd><a href="/reservations/{{RESERVATION_ID}}">Reservation {{RESERVATION_ID}}</a></dd>
-<dt>Amount</dt><dd>{{AMOUNT:x-money}} {{CURRENCY}}</dd>
-<dt>Status</dt><dd class="payment-status">{{#STATUS_APPROVED}}Approved{{/STATUS_APPROVED}}{{#STATUS_DECLINED}}Declined{{/STATUS_DECLINED}}{{#STATUS_REFUNDED}}Refunded{{/STATUS_REFUNDED}}</dd>
+<dt>Amount</dt><dd>{{AMOUNT:x-money}}</dd>
+<dt>Status</dt><dd class="payment-status">{{STATUS:x-words}}</dd>
 <dt>Card</dt><dd>{{#HAS_CARD_LAST4}}ending in {{CARD_LAST4}}{{/HAS_CARD_LAST4}}{{#NO_CARD_LAST4}}—{{/NO_CARD_LAST4}}</dd>
-<dt>Created</dt><dd>{{CREATED_AT}}</dd>
-<dt>Updated</dt><dd>{{UPDATED_AT}}</dd>
+<dt>Created</dt><dd>{{CREATED_AT:x-datetime}}</dd>
+<dt>Updated</dt><dd>{{UPDATED_AT:x-datetime}}</dd>
 </dl>
 {{>FOOTER}}

@@ -2,16 +2,16 @@
 <p class="crumbs"><a href="/mypage">My bookings</a></p>
 <h1>Reservation {{ID}}</h1>
 <div class="reservation" data-status="{{STATUS}}">
-<p class="status status-{{STATUS}}">{{#STATUS_REQUESTED}}Being booked…{{/STATUS_REQUESTED}}{{#STATUS_CONFIRMED}}Confirmed{{/STATUS_CONFIRMED}}{{#STATUS_REJECTED}}Not booked{{/STATUS_REJECTED}}{{#STATUS_FAILED}}Not booked{{/STATUS_FAILED}}{{#STATUS_CANCELLED}}Cancelled{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}Cancelled by the host{{/STATUS_FORCE_CANCELLED}}</p>
+<p class="status status-{{STATUS}}">{{STATUS:x-words}}</p>
 <dl class="facts">
 <dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a></dd>
-<dt>Stay</dt><dd>{{CHECK_IN}} to {{CHECK_OUT}} ({{NIGHTS}} nights)</dd>
-<dt>Guests</dt><dd>{{GUESTS}}</dd>
+<dt>Stay</dt><dd>{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-plural=night}})</dd>
+<dt>Guests</dt><dd>{{GUESTS:x-plural=guest}}</dd>
 <dt>Guest name</dt><dd>{{CUSTOMER}}</dd>
-<dt>Amount</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}} {{CURRENCY}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
-<dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}none{{/NO_PAYMENT_STATUS}}</dd>
-<dt>Ticket</dt><dd>{{#HAS_TICKET_CODE}}<code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{TICKET_STATUS}}</span>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}<span class="pending">not issued yet — reload in a moment</span>{{/NO_TICKET_CODE}}</dd>
-{{#HAS_REASON}}<dt>Reason</dt><dd>{{REASON}}</dd>{{/HAS_REASON}}
+<dt>Amount</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
+<dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None{{/NO_PAYMENT_STATUS}}</dd>
+{{#HAS_TICKET_CODE}}<dt>Ticket</dt><dd><code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{TICKET_STATUS:x-words}}</span></dd>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}<dt>Ticket</dt><dd><span class="pending">not issued yet — reload in a moment</span></dd>{{/STATUS_CONFIRMED}}{{/NO_TICKET_CODE}}
+{{#HAS_REASON}}<dt>Reason</dt><dd>{{REASON:x-words}}</dd>{{/HAS_REASON}}
 </dl>
 </div>
 {{#IF_CAN_CANCEL}}<p><a class="button danger" href="/reservations/{{ID}}/cancel">Cancel this reservation</a></p>{{/IF_CAN_CANCEL}}

@@ -1,6 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <h1>Cancel reservation {{ID}}?</h1>
-<p class="lead">Room {{ROOM_ID}}, {{CHECK_IN}} to {{CHECK_OUT}}, {{GUESTS}} guest(s). The payment is refunded in full.</p>
+<p class="lead">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}, {{GUESTS:x-plural=guest}}. The payment of {{AMOUNT:x-money}} is refunded in full.</p>
 {{#IF_CAN_CANCEL}}<form method="post" action="/reservations/{{ID}}/cancel">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="/mypage">

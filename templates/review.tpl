@@ -6,13 +6,13 @@
 <input type="hidden" name="_next" value="{{FORM__NEXT}}">
 <div class="field{{#HAS_ERR_RATING}} invalid{{/HAS_ERR_RATING}}">
 <label for="rating">Rating from 1 to 5</label>
-{{#HAS_ERR_RATING}}<p class="field-error">{{ERR_RATING}}</p>{{/HAS_ERR_RATING}}
-<input type="number" id="rating" name="rating" min="1" max="5" value="{{FORM_RATING}}">
+{{#HAS_ERR_RATING}}<p class="field-error" id="rating-error">{{ERR_RATING}}</p>{{/HAS_ERR_RATING}}
+<input type="number" id="rating" name="rating" min="1" max="5" value="{{FORM_RATING}}" class="short"{{#HAS_ERR_RATING}} aria-invalid="true" aria-describedby="rating-error"{{/HAS_ERR_RATING}}>
 </div>
 <div class="field{{#HAS_ERR_CONTENT}} invalid{{/HAS_ERR_CONTENT}}">
 <label for="content">Your review</label>
-{{#HAS_ERR_CONTENT}}<p class="field-error">{{ERR_CONTENT}}</p>{{/HAS_ERR_CONTENT}}
-<textarea id="content" name="content" rows="4">{{FORM_CONTENT}}</textarea>
+{{#HAS_ERR_CONTENT}}<p class="field-error" id="content-error">{{ERR_CONTENT}}</p>{{/HAS_ERR_CONTENT}}
+<textarea id="content" name="content" rows="4"{{#HAS_ERR_CONTENT}} aria-invalid="true" aria-describedby="content-error"{{/HAS_ERR_CONTENT}}>{{FORM_CONTENT}}</textarea>
 </div>
 <button type="submit" class="primary">Send review</button>
 </form>

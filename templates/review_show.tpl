@@ -4,7 +4,7 @@
 <dl class="facts" data-review-id="{{ID}}">
 <dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">Room {{ROOM_ID}}</a></dd>
 <dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5{{/HAS_RATING}}{{#NO_RATING}}no rating given{{/NO_RATING}}</dd>
-<dt>Written</dt><dd>{{CREATED_AT}}</dd>
+<dt>Written</dt><dd>{{CREATED_AT:x-date}}</dd>
 </dl>
 {{#HAS_CONTENT}}<blockquote class="review-content"><p>{{CONTENT}}</p></blockquote>{{/HAS_CONTENT}}
 {{#NO_CONTENT}}<p>No text was written.</p>{{/NO_CONTENT}}

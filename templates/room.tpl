@@ -4,9 +4,9 @@
 {{>ERROR_SUMMARY}}
 <p class="lead">{{DESC}}</p>
 <dl class="facts">
-<dt>Price</dt><dd>{{PRICE:x-money}} {{CURRENCY}} per guest per night</dd>
-<dt>Capacity</dt><dd>{{CAPACITY}} per night</dd>
-<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 (reviews: {{REVIEW_CNT}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
+<dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
+<dt>Capacity</dt><dd>{{CAPACITY:x-plural=place}} per night</dd>
+<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT:x-plural=review}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
 
 <section aria-labelledby="book-h" class="panel book">

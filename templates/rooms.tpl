@@ -28,9 +28,9 @@
 {{#MATCHES}}<li class="card match" data-room-id="{{ID}}">
 <h3><a href="/rooms/{{ID}}?checkIn={{CHECK_IN:u}}&amp;checkOut={{CHECK_OUT:u}}&amp;guests={{GUESTS:u}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</a></h3>
 {{#HAS_DESC}}<p>{{DESC}}</p>{{/HAS_DESC}}
-<p class="stay-total">Total <strong class="total">{{TOTAL:x-money}} {{CURRENCY}}</strong> <small>for {{GUESTS:x-count=guest}} × {{NIGHTS:x-count=night}}</small></p>
+<p class="stay-total">Total <strong class="total">{{TOTAL:x-money}}</strong> <small>for {{GUESTS:x-count=guest}} × {{NIGHTS:x-count=night}}</small></p>
 <dl class="facts">
-<dt>Price</dt><dd>{{PRICE:x-money}} {{CURRENCY}} per guest per night</dd>
+<dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
 <dt>Places left</dt><dd>at least {{PLACES_LEFT}} every night</dd>
 <dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 (reviews: {{REVIEW_CNT}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
@@ -48,9 +48,9 @@
 <h3><a href="/rooms/{{ID}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</a></h3>
 <p>{{DESC}}</p>
 <dl class="facts">
-<dt>Price</dt><dd>{{PRICE:x-money}} {{CURRENCY}} per guest per night</dd>
-<dt>Capacity</dt><dd>{{CAPACITY}} per night</dd>
-<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 (reviews: {{REVIEW_CNT}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
+<dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
+<dt>Capacity</dt><dd>{{CAPACITY:x-plural=place}} per night</dd>
+<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT:x-plural=review}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
 </li>{{/ITEMS}}
 </ul>

@@ -395,7 +395,7 @@ int problem_fields(struct ctx *c, int status, json_t *errors, const char *detail
 
 int problem_validation(struct ctx *c, json_t *errors)
 {
-	return problem_fields(c, 422, errors, "the request has invalid fields");
+	return problem_fields(c, 422, errors, "some fields are missing or not valid");
 }
 
 int problem_unavailable(struct ctx *c, int retry_after, const char *detail)

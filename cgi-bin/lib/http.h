@@ -109,7 +109,10 @@ int problem_unavailable(struct ctx *c, int retry_after, const char *detail);
 /* Standard title for a status code. */
 const char *http_reason(int status);
 
-/* Appends {"field","message"} to errors. */
+/* Appends {"field","message"} to errors. A message in plain words, read after the
+ * field's label when it starts in lower case ("must be between 1 and 30": pages show
+ * "Nights must be between 1 and 30"), or on its own when it starts with a capital
+ * ("Enter a name or a description for the room"). */
 void field_error(json_t *errors, const char *field, const char *message);
 
 /* Field readers for the body object. Each returns 1 when the field was present and

@@ -8,6 +8,7 @@ extern "C" {
 #include <ctemplate/template.h>
 #include <jansson.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,7 @@ extern "C" {
 extern "C" {
 #include "browser.h"
 #include "config.h"
+#include "human.h"
 #include "log.h"
 #include "stay.h"
 }
@@ -106,7 +108,8 @@ void fill(ctemplate::TemplateDictionary *d, json_t *obj)
 /* Values every page and its header/footer includes need (includes do not inherit). */
 struct Layout {
 	std::string title, flash, customer, csrf, form_token, path, next;
-	bool signed_in = false;
+	std::string here; /* the page got by GET (a form's answer is no nav link's page) */
+	bool signed_in = false, failed = false;
 };
 
 /* The stylesheet's version for its URL (/static/style.css?v=...): changes whenever the
@@ -132,6 +135,16 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	d->SetValue("TITLE", l.title);
 	if (!l.title.empty())
 		d->ShowSection("HAS_TITLE");
+	if (l.failed) /* the header's <title> starts "Error: " */
+		d->ShowSection("FAILED");
+	/* The header's links: aria-current="page" on the one for this page. */
+	static const char *const NAV[][2] = {{"/", "NAV_HOME"},        {"/rooms", "NAV_ROOMS"},
+	                                     {"/mypage", "NAV_MYPAGE"}, {"/rooms/new", "NAV_HOST"},
+	                                     {"/account", "NAV_ACCOUNT"}, {"/sign-in", "NAV_SIGN_IN"},
+	                                     {"/sign-up", "NAV_SIGN_UP"}};
+	for (auto &n : NAV)
+		if (l.here == n[0])
+			d->ShowSection(n[1]);
 	d->SetValue("VISITOR", l.customer);
 	d->ShowSection(l.customer.empty() ? "NO_VISITOR" : "HAS_VISITOR");
 	d->ShowSection(l.signed_in ? "SIGNED_IN" : "SIGNED_OUT");
@@ -143,26 +156,7 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	d->SetValue("REQUEST_PATH", l.path);
 	d->SetValue("NEXT_PATH", l.next);
 	d->SetValue("ASSET_VERSION", asset_version);
-}
-
-/* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */
-void form_values(ctemplate::TemplateDictionary *d, struct ctx *c)
-{
-	const char *key;
-	json_t *v;
-	json_t *defaults = json_object_get(c->res->model, "form");
-	if (json_is_object(defaults))
-		json_object_foreach(defaults, key, v) set_value(d, "FORM_" + upper_name(key), v);
-	if (c->req->body_is_form && json_is_object(c->req->json))
-		json_object_foreach(c->req->json, key, v) set_value(d, "FORM_" + upper_name(key), v);
-	size_t i;
-	json_t *err;
-	json_array_foreach(json_object_get(c->res->model, "errors"), i, err)
-	{
-		json_t *field = json_object_get(err, "field");
-		if (json_is_string(field))
-			set_value(d, "ERR_" + upper_name(json_string_value(field)), json_object_get(err, "message"));
-	}
+	d->SetValue("CURRENCY_CODE", config_currency()); /* what {{X:x-money}} shows after amounts */
 }
 
 /* The label a form shows for a JSON field, for the error summary ("Check-in date must
@@ -182,7 +176,21 @@ const char *field_label(const char *field)
 	return field;
 }
 
-/* Adds "label" to each field error of a problem model, for pages only. */
+/* What a page says about a field error, the same beside the field and in the summary:
+ * a message that starts in lower case follows the field's label ("Nights" + "must be
+ * between 1 and 30"); one that starts with a capital is a sentence of its own. */
+std::string error_sentence(const char *field, const char *message)
+{
+	std::string s = message ? message : "";
+	if (s.empty() || (s[0] >= 'a' && s[0] <= 'z'))
+		s = std::string(field_label(field ? field : "")) + (s.empty() ? "" : " ") + s;
+	if (!s.empty() && s[0] >= 'a' && s[0] <= 'z')
+		s[0] = char(s[0] - 'a' + 'A');
+	return s;
+}
+
+/* Adds "label" and "text" (error_sentence) to each field error of a problem model, for
+ * pages only. */
 void label_errors(json_t *model)
 {
 	size_t i;
@@ -190,8 +198,33 @@ void label_errors(json_t *model)
 	json_array_foreach(json_object_get(model, "errors"), i, err)
 	{
 		const char *field = json_string_value(json_object_get(err, "field"));
-		if (field)
-			json_object_set_new(err, "label", json_string(field_label(field)));
+		const char *message = json_string_value(json_object_get(err, "message"));
+		if (!field)
+			continue;
+		json_object_set_new(err, "label", json_string(field_label(field)));
+		json_object_set_new(err, "text", json_string(error_sentence(field, message).c_str()));
+	}
+}
+
+/* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */
+void form_values(ctemplate::TemplateDictionary *d, struct ctx *c)
+{
+	const char *key;
+	json_t *v;
+	json_t *defaults = json_object_get(c->res->model, "form");
+	if (json_is_object(defaults))
+		json_object_foreach(defaults, key, v) set_value(d, "FORM_" + upper_name(key), v);
+	if (c->req->body_is_form && json_is_object(c->req->json))
+		json_object_foreach(c->req->json, key, v) set_value(d, "FORM_" + upper_name(key), v);
+	size_t i;
+	json_t *err;
+	json_array_foreach(json_object_get(c->res->model, "errors"), i, err)
+	{
+		json_t *field = json_object_get(err, "field");
+		json_t *text = json_object_get(err, "text");
+		if (json_is_string(field))
+			set_value(d, "ERR_" + upper_name(json_string_value(field)),
+			          json_is_string(text) ? text : json_object_get(err, "message"));
 	}
 }
 
@@ -227,17 +260,28 @@ std::string next_for(struct ctx *c)
 	return local_path(back) ? back : "/";
 }
 
+/* "Not Found" -> "Not found": the first letter kept, the others' words in lower case. */
+std::string sentence_case(const char *s)
+{
+	std::string t = s;
+	for (size_t i = 1; i < t.size(); i++)
+		if (t[i] >= 'A' && t[i] <= 'Z' && t[i - 1] == ' ')
+			t[i] = char(t[i] - 'A' + 'a');
+	return t;
+}
+
 Layout layout_for(const char *page, struct ctx *c)
 {
 	Layout l;
 	char flash[256], token[33];
 	json_t *problem_title = json_object_get(c->res->model, "title");
-	if (c->res->title[0])
+	l.failed = c->res->status >= 400;
+	if (c->res->title[0] && !(strcmp(page, "error") == 0 && json_is_string(problem_title)))
 		l.title = c->res->title;
-	else if (strcmp(page, "error") == 0 && json_is_string(problem_title))
-		l.title = json_string_value(problem_title);
-	if (c->res->status >= 400 && strcmp(page, "error") != 0) /* a form back with what to correct */
-		l.title = l.title.empty() ? "Error" : "Error: " + l.title;
+	else if (json_is_string(problem_title)) /* "Not Found" -> "Not found" */
+		l.title = sentence_case(json_string_value(problem_title));
+	else if (l.failed)
+		l.title = sentence_case(http_reason(c->res->status));
 	if (flash_take(c, flash, sizeof flash))
 		l.flash = flash;
 	l.signed_in = c->req->account_id > 0;
@@ -246,50 +290,108 @@ Layout layout_for(const char *page, struct ctx *c)
 	form_token(token);
 	l.form_token = token;
 	l.path = c->req->path ? c->req->path : "/";
+	if (strcmp(c->req->method, "GET") == 0 || strcmp(c->req->method, "HEAD") == 0)
+		l.here = l.path;
 	l.next = next_for(c);
 	return l;
 }
 
-/* {{AMOUNT:x-money}}: minor units as a decimal amount, "12050" -> "120.50". */
-class MoneyModifier : public ctemplate::TemplateModifier {
-	void Modify(const char *in, size_t inlen, const ctemplate::PerExpandData *, ctemplate::ExpandEmitter *out,
-	            const std::string &) const override
-	{
-		std::string digits(in, inlen);
-		char *end;
-		long long v = strtoll(digits.c_str(), &end, 10);
-		if (digits.empty() || *end) {
-			out->Emit(digits);
-			return;
-		}
-		char text[48];
-		snprintf(text, sizeof text, "%s%lld.%02lld", v < 0 ? "-" : "", llabs(v) / 100, llabs(v) % 100);
-		out->Emit(text);
-	}
-};
-
-/* {{DATE:x-date}}: a YYYY-MM-DD date in words, "2026-12-10" -> "Thu 10 Dec 2026" (lib/stay.h);
- * anything else as it is. */
-class DateModifier : public ctemplate::TemplateModifier {
-	void Modify(const char *in, size_t inlen, const ctemplate::PerExpandData *, ctemplate::ExpandEmitter *out,
-	            const std::string &) const override
-	{
-		std::string s(in, inlen);
-		char text[32];
-		date_words(s.c_str(), text, sizeof text);
-		out->Emit(text);
-	}
-};
-
-/* {{N:x-count=night}}: a number with its noun, "1 night", "2 nights" (nouns that take an s). */
-class CountModifier : public ctemplate::TemplateModifier {
+/* ---- how pages show dates, money, counts and codes ----
+ * One mechanism for every template: ctemplate modifiers, registered in view_init, each
+ * backed by lib/human.c (which the services' texts, such as messages, use too). The model
+ * keeps the API's values (YYYY-MM-DD, RFC 3339 UTC, integer minor units, codes); the
+ * template says how to show them:
+ *   {{CHECK_IN:x-date}}        2026-12-10 -> "Thu 10 Dec 2026" (a timestamp: its date in TZ)
+ *   {{CREATED_AT:x-datetime}}  2026-12-01T09:58:13.690Z -> "Tue 1 Dec 2026, 09:58" (in TZ)
+ *   {{AMOUNT:x-money}}         12050 -> "120.50 EUR" (CURRENCY; never add {{CURRENCY}} after it)
+ *   {{PRICE:x-amount}}         12050 -> "120.50" (no code: for a form field's value)
+ *   {{NIGHTS:x-plural=night}}  1 -> "1 night", 2 -> "2 nights"; irregular: x-plural=person/people
+ *   {{REASON:x-words}}         payment_declined -> "Payment declined"
+ * A value a modifier cannot read is shown as it is. Auto-escaping still applies after. */
+class HumanModifier : public ctemplate::TemplateModifier {
+public:
+	explicit HumanModifier(void (*fn)(const std::string &in, const std::string &arg, std::string *out)) : fn_(fn) {}
 	void Modify(const char *in, size_t inlen, const ctemplate::PerExpandData *, ctemplate::ExpandEmitter *out,
 	            const std::string &arg) const override
 	{
-		std::string n(in, inlen), noun = arg.size() > 1 && arg[0] == '=' ? arg.substr(1) : arg;
-		out->Emit(n + " " + noun + (n == "1" ? "" : "s"));
+		std::string text;
+		fn_(std::string(in, inlen), arg, &text);
+		out->Emit(text);
 	}
+
+private:
+	void (*fn_)(const std::string &in, const std::string &arg, std::string *out);
 };
+
+/* in as a whole number (optional minus), or false. */
+bool whole_number(const std::string &in, long long *v)
+{
+	char *end;
+	if (in.empty() || in.size() > 20)
+		return false;
+	*v = strtoll(in.c_str(), &end, 10);
+	return *end == '\0' && (isdigit((unsigned char)in[0]) || (in[0] == '-' && in.size() > 1));
+}
+
+void to_date(const std::string &in, const std::string &, std::string *out)
+{
+	char text[64];
+	human_date(in.c_str(), text, sizeof text);
+	*out = text;
+}
+
+void to_datetime(const std::string &in, const std::string &, std::string *out)
+{
+	char text[64];
+	human_datetime(in.c_str(), text, sizeof text);
+	*out = text;
+}
+
+void to_money(const std::string &in, const std::string &, std::string *out)
+{
+	char text[80];
+	long long v;
+	if (!whole_number(in, &v)) {
+		*out = in;
+		return;
+	}
+	human_money(v, config_currency(), text, sizeof text);
+	*out = text;
+}
+
+void to_amount(const std::string &in, const std::string &, std::string *out)
+{
+	char text[64];
+	long long v;
+	if (!whole_number(in, &v)) {
+		*out = in;
+		return;
+	}
+	money_units(v, config_currency(), text, sizeof text);
+	*out = text;
+}
+
+/* arg "=night" or "=person/people". */
+void to_plural(const std::string &in, const std::string &arg, std::string *out)
+{
+	long long v;
+	std::string words = arg.size() > 1 ? arg.substr(1) : "";
+	size_t slash = words.find('/');
+	std::string one = words.substr(0, slash), many = slash == std::string::npos ? "" : words.substr(slash + 1);
+	if (!whole_number(in, &v) || one.empty()) {
+		*out = in;
+		return;
+	}
+	char text[128];
+	human_plural(v, one.c_str(), many.empty() ? NULL : many.c_str(), text, sizeof text);
+	*out = text;
+}
+
+void to_words(const std::string &in, const std::string &, std::string *out)
+{
+	char text[128];
+	*out = human_words(in.c_str(), text, sizeof text);
+}
 
 /* The shared pieces a page may include with {{>NAME}}. */
 const char *const INCLUDES[][2] = {
@@ -319,6 +421,8 @@ void fill_page(ctemplate::TemplateDictionary *d, struct ctx *c, const Layout &l,
 	}
 	form_values(d, c);
 	layout_values(d, l);
+	if (!json_array_size(json_object_get(c->res->model, "errors"))) /* the error summary's detail */
+		d->ShowSection("NO_FIELD_ERRORS");
 	char status[8];
 	snprintf(status, sizeof status, "%d", c->res->status);
 	d->SetValue("HTTP_STATUS", status);
@@ -332,12 +436,15 @@ extern "C" int view_init(void)
 		std::string dir = std::string(config_root()) + "/templates/";
 		ctemplate::mutable_default_template_cache()->SetTemplateRootDirectory(dir);
 		asset_version = file_version(std::string(config_root()) + "/static/style.css");
-		static MoneyModifier money;
-		ctemplate::AddModifier("x-money", &money);
-		static DateModifier date;
+		static HumanModifier date(to_date), datetime(to_datetime), money(to_money), amount(to_amount),
+			plural(to_plural), words(to_words);
 		ctemplate::AddModifier("x-date", &date);
-		static CountModifier count;
-		ctemplate::AddModifier("x-count=", &count);
+		ctemplate::AddModifier("x-datetime", &datetime);
+		ctemplate::AddModifier("x-money", &money);
+		ctemplate::AddModifier("x-amount", &amount);
+		ctemplate::AddModifier("x-plural=", &plural);
+		ctemplate::AddModifier("x-count=", &plural); /* the journey pages' name for x-plural */
+		ctemplate::AddModifier("x-words", &words);
 		return 0;
 	} catch (...) {
 		log_error("view: cannot set the template folder");

@@ -529,4 +529,4 @@ def test_a_stalled_body_ends_the_request_and_reaches_no_service():
         took = time.time() - t0
         assert out == b"" and took < 5, (out[:300], took)
         assert st.get("/rooms?limit=100").json["items"] == before
-        wait_until(lambda: '"POST /rooms HTTP/1.1" 408' in st.logs("access"), what="408 in the access log")
+        wait_until(lambda: 'req="POST /rooms HTTP/1.1" status=408' in st.logs("access"), what="408 in the access log")

@@ -1,13 +1,16 @@
 """deploy/: the systemd units pass `systemd-analyze verify` (Debian's systemd package, in
 TEST_PACKAGES; it needs no running systemd), start every service of cgi-bin/services.c,
-and the Kubernetes manifests pass the offline schema check (tests/deploy/k8s_check.mjs)."""
+and the Kubernetes manifests pass the offline schema check (tests/deploy/k8s_check.mjs);
+the edge gateway's nginx configuration runs for real in front of a stack."""
+import http.client
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 
-from stack import ALL_SERVICES, ROOT
+from stack import ALL_SERVICES, PASSWORD, ROOT, Stack, free_port, wait_until
 
 UNITS = os.path.join(ROOT, "deploy", "systemd")
 
@@ -55,3 +58,88 @@ def test_kubernetes_manifests_match_the_schemas():
     r = subprocess.run(["node", os.path.join(ROOT, "tests", "deploy", "k8s_check.mjs")],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "ok   roombook.yaml: StatefulSet/roombook" in r.stdout, r.stdout + r.stderr
+
+
+def _edge_conf():
+    """nginx.conf of deploy/k8s/gateway.yaml's ConfigMap roombook-edge, as it ships."""
+    with open(os.path.join(ROOT, "deploy", "k8s", "gateway.yaml")) as f:
+        text = f.read()
+    block = text.split("  nginx.conf: |\n", 1)[1]
+    lines = []
+    for line in block.split("\n"):
+        if line and not line.startswith("    "):
+            break
+        lines.append(line[4:])
+    return "\n".join(lines)
+
+
+def _ask(port, path, source, headers, method="GET", body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    try:
+        conn.request(method, path, body=body, headers=dict(headers, Host="localhost"))
+        r = conn.getresponse()
+        r.read()
+        return r.status, r.getheader("Set-Cookie") or ""
+    finally:
+        conn.close()
+
+
+def _logged_address(stack, rid):
+    def find():
+        with open(os.path.join(stack.var, "log", "access.log")) as f:
+            for line in f:
+                if "rid=%s " % rid in line:
+                    return line.split()[1].split("=", 1)[1]  # addr=...
+        return None
+    return wait_until(find, timeout=10, what="the access log line of %s" % rid)
+
+
+def test_the_edge_gateway_passes_the_clients_address_and_nothing_forged():
+    """deploy/k8s/gateway.yaml's edge nginx configuration, run for real in front of a stack
+    that trusts it (TRUSTED_PROXIES=127.0.0.1/32): a client at 127.0.0.2 is seen as
+    127.0.0.2 through the edge even when it sends its own X-Forwarded-For; a client
+    talking to the stack directly from an untrusted address cannot set its address or
+    claim TLS; from the trusted address both headers count."""
+    conf = _edge_conf()
+    with Stack(name="edge", env={"TRUSTED_PROXIES": "127.0.0.1/32"}) as s:
+        d = tempfile.mkdtemp(prefix="edge-", dir=os.path.join(ROOT, "tests", "out"))
+        os.chmod(d, 0o755)
+        edge_port = free_port()
+        conf = (conf.replace("server roombook-app:80;", "server 127.0.0.1:%d;" % s.port)
+                    .replace("listen 8080;", "listen 127.0.0.1:%d;" % edge_port).replace("/tmp/", d + "/"))
+        assert "127.0.0.1:%d" % s.port in conf and d in conf
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write(conf)
+        edge = subprocess.Popen(["/usr/sbin/nginx", "-g", "daemon off;", "-p", d, "-c", os.path.join(d, "nginx.conf")],
+                                stderr=open(os.path.join(d, "error.log"), "w"))
+        try:
+            def edge_up():
+                try:
+                    return _ask(edge_port, "/healthz", "127.0.0.1", {})[0] == 200
+                except OSError:
+                    return False
+            wait_until(edge_up, timeout=10, what="the edge")
+            assert _ask(edge_port, "/health/ready", "127.0.0.1", {})[0] == 200
+            st, _ = _ask(edge_port, "/rooms?limit=1", "127.0.0.2", {"X-Forwarded-For": "6.6.6.6",
+                                                                     "X-Request-Id": "edge-1"})
+            assert st == 200 and _logged_address(s, "edge-1") == "127.0.0.2"
+            st, _ = _ask(s.port, "/rooms?limit=1", "127.0.0.3", {"X-Forwarded-For": "6.6.6.6",
+                                                                 "X-Request-Id": "edge-2"})
+            assert st == 200 and _logged_address(s, "edge-2") == "127.0.0.3"
+            st, _ = _ask(s.port, "/rooms?limit=1", "127.0.0.1", {"X-Forwarded-For": "6.6.6.6",
+                                                                 "X-Request-Id": "edge-3"})
+            assert st == 200 and _logged_address(s, "edge-3") == "6.6.6.6"
+            # X-Forwarded-Proto: https makes the session cookie Secure only from the proxy
+            email = "edge-%d@example.com" % os.getpid()
+            assert s.post("/accounts", {"email": email, "password": PASSWORD, "name": "Edge"}, auth=None).status == 201
+            csrf = "c" * 32  # the double-submit pair every form carries
+            form = urllib.parse.urlencode({"email": email, "password": PASSWORD, "_csrf": csrf})
+            head = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-Proto": "https",
+                    "Cookie": "csrf=" + csrf}
+            st, cookie = _ask(s.port, "/sessions", "127.0.0.1", head, "POST", form)
+            assert st in (201, 303) and "rb_session=" in cookie and "; Secure" in cookie, (st, cookie)
+            st, cookie = _ask(s.port, "/sessions", "127.0.0.3", head, "POST", form)
+            assert st in (201, 303) and "rb_session=" in cookie and "Secure" not in cookie, (st, cookie)
+        finally:
+            edge.terminate()
+            edge.wait(timeout=10)

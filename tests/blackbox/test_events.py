@@ -60,7 +60,10 @@ def test_booking_issues_ticket_message_and_mypage(stack):
     assert stack.get("/tickets/%d" % ticket["id"]).json == ticket
     msg = wait_until(lambda: messages(stack, res["id"]), what="message")
     assert [m["kind"] for m in msg] == ["confirmation"], msg
-    assert msg[0]["customer"] == "ann@example.com" and str(res["id"]) in msg[0]["text"]
+    assert msg[0]["customer"] == "ann@example.com", msg
+    # The text names the room and the stay in words (lib/human.c), not "reservation N".
+    assert msg[0]["text"] == ("Booking confirmed: Harbour view, Sat 1 Mar 2031 to Mon 3 Mar 2031 "
+                              "(2 nights, 1 guest). 2.00 EUR paid."), msg
     row = wait_until(lambda: (lambda x: x if x and x["ticketCode"] and x["paymentStatus"] else None)(
         mypage_row(stack, "ann@example.com", res["id"])), what="mypage row")
     assert row["status"] == "confirmed" and row["paymentStatus"] == "approved", row

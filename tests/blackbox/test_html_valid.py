@@ -13,7 +13,7 @@ import urllib.parse
 from stack import OUT, wait_until
 
 # tidy 5.6 predates these (valid in the HTML living standard): not shown as warnings.
-TIDY_GAPS = re.compile(r'proprietary attribute "(inputmode|autofocus|minlength)"')
+TIDY_GAPS = re.compile(r'proprietary attribute "(inputmode|autofocus|minlength|aria-current)"')
 # tidy reports broken structure (a stray or unclosed tag, a duplicate id) only as a
 # "Warning": these fail like errors do.
 STRUCTURAL = re.compile(r"discarding unexpected|missing </|already defined|isn't allowed in|is not recognized")

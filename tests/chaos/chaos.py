@@ -376,7 +376,14 @@ def list_all(run, token, query=""):
     items, cursor = [], None
     while True:
         path = "/reservations?limit=100" + query + ("&cursor=" + cursor if cursor else "")
-        r = run.st.get(path, auth=token, timeout=30)
+        for attempt in range(30):  # the gateway may be coming back from the last kill
+            try:
+                r = run.st.get(path, auth=token, timeout=30)
+                break
+            except OSError:
+                if attempt == 29:
+                    raise
+                time.sleep(1)
         assert r.status == 200, r
         items += r.json["items"]
         cursor = r.json.get("nextCursor")
