@@ -491,15 +491,13 @@ static int booking_page(struct ctx *c, int status)
 		return status;
 	int to_summary = status == 402 || status == 503 || (status == 422 && only_card_errors(model));
 	c->res->page = to_summary ? "book" : "room";
+	/* the field to change, with the whole sentence (a sentence of its own on the page) */
 	if (status == 402 && !json_object_get(model, "errors"))
 		json_object_set_new(model, "errors", json_pack("[{s:s, s:s}]", "field", "card", "message",
-		                                               "was declined: you were not charged"));
-	if (status == 409 && strcmp(field_text(model, "reason"), "too_many_guests") == 0 && !json_object_get(model, "errors")) {
-		char msg[96];
-		long long capacity = json_integer_value(json_object_get(model, "capacity"));
-		snprintf(msg, sizeof msg, "must be %lld or fewer", capacity);
-		json_object_set_new(model, "errors", json_pack("[{s:s, s:s}]", "field", "guests", "message", msg));
-	}
+		                                               field_text(model, "detail")));
+	if (status == 409 && strcmp(field_text(model, "reason"), "too_many_guests") == 0 && !json_object_get(model, "errors"))
+		json_object_set_new(model, "errors", json_pack("[{s:s, s:s}]", "field", "guests", "message",
+		                                               field_text(model, "detail")));
 	if (status == 503)
 		json_object_set_new(model, "detail", json_string("The booking could not be completed just now, and nothing "
 		                                                 "was charged. Try again in a moment."));

@@ -424,19 +424,20 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 {
 	long long id = json_integer_value(json_object_get(room, "id"));
 	long long capacity = json_integer_value(json_object_get(room, "capacity"));
-	char msg[96];
+	char msg[160];
 	const char *night = NULL;
 	int guests_wrong = 0;
 	size_t i;
 	json_t *err;
 	json_array_foreach(errors, i, err) guests_wrong |= strcmp(json_string_value(json_object_get(err, "field")), "guests") == 0;
-	if (!guests_wrong && s->guests > capacity) {
-		snprintf(msg, sizeof msg, "must be %lld or fewer", capacity);
+	if (!guests_wrong && s->guests > capacity) { /* a sentence of its own: beside the field and in the summary */
+		stay_refusal(msg, sizeof msg, "too_many_guests", NULL, 0, capacity);
 		field_error(errors, "guests", msg);
 	}
 	json_object_set_new(room, "isHost", json_boolean(access_is(c->req, json_integer_value(json_object_get(room, "hostId")))));
 	json_object_set_new(room, "signedIn", json_boolean(c->req->account_id > 0));
 	json_object_set_new(room, "form", stay_form(c, id, s));
+	json_object_set_new(room, "moneyDecimals", json_integer(money_decimals(config_currency()))); /* booking.js */
 	size_t n = json_array_size(errors);
 	if (n) {
 		json_object_set(room, "errors", errors);

@@ -10,11 +10,12 @@
   if (!form || !quote || !form.checkIn || !form.checkOut || !form.guests) return;
   var price = parseInt(form.getAttribute('data-price'), 10);
   var currency = form.getAttribute('data-currency') || '';
+  var decimals = parseInt(form.getAttribute('data-decimals'), 10);
   var maxGuests = parseInt(form.guests.getAttribute('max'), 10) || 10000;
   var DAY = 86400000;
   var DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  if (isNaN(price)) return;
+  if (isNaN(price) || isNaN(decimals)) return;
 
   function parse(v) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return null;
@@ -26,9 +27,12 @@
     return DAYS[d.getUTCDay()] + ' ' + d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
   }
   function count(n, noun) { return n + ' ' + noun + (n === 1 ? '' : 's'); }
+  // As the pages write money (lib/human.c human_money): "1,234.50 EUR", the currency's decimals.
   function money(minor) {
-    var units = Math.floor(minor / 100), cents = minor % 100;
-    return units + '.' + (cents < 10 ? '0' : '') + cents + ' ' + currency;
+    var scale = Math.pow(10, decimals), whole = String(Math.floor(minor / scale));
+    var frac = String(minor % scale);
+    while (frac.length < decimals) frac = '0' + frac;
+    return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (decimals ? '.' + frac : '') + ' ' + currency;
   }
 
   // What the server said stays until the form changes; then this line replaces it.

@@ -1,32 +1,11 @@
-/* test_stay.c — what lib/stay.c says about a stay: dates in words, the refusal sentences
- * the search, the room page and a refused booking share, and the booking horizon. */
+/* test_stay.c — what lib/stay.c says about a stay: the refusal sentences the search, the
+ * room page and a refused booking share (dates in words, lib/human.h), and the booking
+ * horizon. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "stay.h"
 #include "unit.h"
-
-static int words_are(const char *date, const char *want)
-{
-	char out[32];
-	date_words(date, out, sizeof out);
-	return strcmp(out, want) == 0;
-}
-
-static void dates_in_words(void)
-{
-	CHECK(words_are("2026-12-10", "Thu 10 Dec 2026"));
-	CHECK(words_are("1970-01-01", "Thu 1 Jan 1970"));
-	CHECK(words_are("2024-02-29", "Thu 29 Feb 2024"));
-	CHECK(words_are("2030-06-01", "Sat 1 Jun 2030"));
-	CHECK(words_are("2027-01-03", "Sun 3 Jan 2027"));
-	CHECK(words_are("2026-02-30", "2026-02-30")); /* not a date: as it is */
-	CHECK(words_are("soon", "soon"));
-	CHECK(words_are("", ""));
-	char small[8];
-	date_words("2026-12-10", small, sizeof small); /* cut, never overrun */
-	CHECK(strlen(small) == 7);
-}
 
 static int refusal_is(const char *reason, const char *night, long long places, long long capacity, const char *want)
 {
@@ -63,7 +42,6 @@ static void the_horizon_is_configured_within_bounds(void)
 
 int main(void)
 {
-	RUN(dates_in_words);
 	RUN(refusals_say_what_and_what_to_do);
 	RUN(the_horizon_is_configured_within_bounds);
 	UNIT_END();
