@@ -4,13 +4,14 @@
 <div class="reservation" data-status="{{STATUS}}">
 <p class="status status-{{STATUS}}">{{#STATUS_REQUESTED}}Being booked…{{/STATUS_REQUESTED}}{{#STATUS_CONFIRMED}}Confirmed{{/STATUS_CONFIRMED}}{{#STATUS_REJECTED}}Not booked{{/STATUS_REJECTED}}{{#STATUS_FAILED}}Not booked{{/STATUS_FAILED}}{{#STATUS_CANCELLED}}Cancelled{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}Cancelled by the host{{/STATUS_FORCE_CANCELLED}}</p>
 <dl class="facts">
+{{#HAS_REFERENCE}}<dt>Booking reference</dt><dd><strong class="reference">{{REFERENCE}}</strong></dd>{{/HAS_REFERENCE}}
 <dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a></dd>
 <dt>Stay</dt><dd>{{CHECK_IN}} to {{CHECK_OUT}} ({{NIGHTS}} nights)</dd>
 <dt>Guests</dt><dd>{{GUESTS}}</dd>
 <dt>Guest name</dt><dd>{{CUSTOMER}}</dd>
 <dt>Amount</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}} {{CURRENCY}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
-<dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}none{{/NO_PAYMENT_STATUS}}</dd>
-<dt>Ticket</dt><dd>{{#HAS_TICKET_CODE}}<code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{TICKET_STATUS}}</span>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}<span class="pending">not issued yet — reload in a moment</span>{{/NO_TICKET_CODE}}</dd>
+<dt>Payment</dt><dd><span class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}none{{/NO_PAYMENT_STATUS}}</span>{{#IF_HAS_RECEIPT}} · <a href="/payments/{{PAYMENT_ID}}/receipt">Receipt</a>{{#PAYMENT_STATUS_REFUNDED}} · <a href="/payments/{{PAYMENT_ID}}/refund-receipt">Refund receipt</a>{{/PAYMENT_STATUS_REFUNDED}}{{/IF_HAS_RECEIPT}}</dd>
+<dt>Ticket</dt><dd>{{#HAS_TICKET_CODE}}<code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{TICKET_STATUS}}</span>{{#HAS_TICKET_ID}} · <a href="/tickets/{{TICKET_ID}}">Ticket with QR code</a>{{/HAS_TICKET_ID}}{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}<span class="pending">not issued yet — reload in a moment</span>{{/NO_TICKET_CODE}}</dd>
 {{#HAS_REASON}}<dt>Reason</dt><dd>{{REASON}}</dd>{{/HAS_REASON}}
 </dl>
 </div>
