@@ -44,9 +44,15 @@ bool is_word(const char *s)
 	return n > 0;
 }
 
+/* The one variable a page shows unescaped ({{QR_SVG:none}}): set only from
+ * c->res->qr_svg (markup lib/qr.c drew from a QR matrix), never from the model. */
+const char *const QR_SVG = "QR_SVG";
+
 void set_value(ctemplate::TemplateDictionary *d, const std::string &name, json_t *v)
 {
 	char num[64];
+	if (name == QR_SVG) /* a model field named qrSvg or qr_svg must never reach it */
+		return;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		d->SetValue(name, std::string(json_string_value(v), json_string_length(v)));
@@ -265,6 +271,33 @@ class MoneyModifier : public ctemplate::TemplateModifier {
 	}
 };
 
+/* {{CHECK_IN:x-day}}: a YYYY-MM-DD day as people read it, "2026-12-10" -> "Thu 10 Dec
+ * 2026" (English names whatever the locale); anything else is left as it is. */
+class DayModifier : public ctemplate::TemplateModifier {
+	void Modify(const char *in, size_t inlen, const ctemplate::PerExpandData *, ctemplate::ExpandEmitter *out,
+	            const std::string &) const override
+	{
+		static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+		static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+		std::string day(in, inlen);
+		int y, m, d;
+		char tail;
+		if (inlen != 10 || sscanf(day.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
+		    d < 1 || d > 31) {
+			out->Emit(day);
+			return;
+		}
+		/* Sakamoto's day of the week (proleptic Gregorian) */
+		static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
+		int yy = m < 3 ? y - 1 : y;
+		int w = (yy + yy / 4 - yy / 100 + yy / 400 + t[m - 1] + d) % 7;
+		char text[32];
+		snprintf(text, sizeof text, "%s %d %s %d", wd[w], d, mon[m - 1], y);
+		out->Emit(text);
+	}
+};
+
 /* The shared pieces a page may include with {{>NAME}}. */
 const char *const INCLUDES[][2] = {
 	{"HEADER", "_header.tpl"},
@@ -308,6 +341,8 @@ extern "C" int view_init(void)
 		asset_version = file_version(std::string(config_root()) + "/static/style.css");
 		static MoneyModifier money;
 		ctemplate::AddModifier("x-money", &money);
+		static DayModifier day;
+		ctemplate::AddModifier("x-day", &day);
 		return 0;
 	} catch (...) {
 		log_error("view: cannot set the template folder");
@@ -323,6 +358,10 @@ extern "C" int view_render(const char *page, struct ctx *c, struct buf *out)
 		label_errors(c->res->model);
 		Layout l = layout_for(page, c);
 		fill_page(&dict, c, l, false);
+		if (c->res->qr_svg.len) { /* the page itself only, not its includes */
+			dict.SetValue(QR_SVG, std::string(buf_str(&c->res->qr_svg), c->res->qr_svg.len));
+			dict.ShowSection("HAS_QR_SVG");
+		}
 		for (auto &part : INCLUDES) { /* includes do not inherit: fill each (shallowly) */
 			ctemplate::TemplateDictionary *inc = dict.AddIncludeDictionary(part[0]);
 			inc->SetFilename(part[1]);
