@@ -2,7 +2,7 @@
 <h1>Reservations</h1>
 <form class="find-reference" method="get" action="/reservations">
 <label for="reference">Find a booking by its reference</label>
-<input id="reference" name="reference" placeholder="RB-7K3Q9F" autocomplete="off" autocapitalize="characters" spellcheck="false">
+<input id="reference" name="reference" placeholder="RB-7K3Q9F" autocomplete="off" spellcheck="false">
 <button type="submit">Find</button>
 </form>
 {{#NO_ITEMS}}<p>No reservations.</p>{{/NO_ITEMS}}

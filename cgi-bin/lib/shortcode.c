@@ -43,7 +43,15 @@ int reference_parse(const char *in, char out[REFERENCE_SIZE])
 {
 	char sym[REFERENCE_SYMBOLS + 3]; /* "RB" + the symbols, or the symbols alone */
 	size_t n = 0;
+	int prefixed = 0; /* "RB-..." or "RB ...": the RB is the prefix, never symbols */
 	out[0] = '\0';
+	while (in && *in == ' ')
+		in++;
+	if (in && toupper((unsigned char)in[0]) == 'R' && toupper((unsigned char)in[1]) == 'B' &&
+	    (in[2] == '-' || in[2] == ' ')) {
+		prefixed = 1;
+		in += 2;
+	}
 	for (; in && *in; in++) {
 		if (*in == ' ' || *in == '-')
 			continue;
@@ -52,7 +60,7 @@ int reference_parse(const char *in, char out[REFERENCE_SIZE])
 		sym[n++] = (char)toupper((unsigned char)*in);
 	}
 	const char *s = sym;
-	if (n == REFERENCE_SYMBOLS + 2 && s[0] == 'R' && s[1] == 'B') {
+	if (!prefixed && n == REFERENCE_SYMBOLS + 2 && s[0] == 'R' && s[1] == 'B') {
 		s += 2;
 		n -= 2;
 	}

@@ -27,8 +27,9 @@ int shortcode_random(char *out, size_t n);
 int reference_new(char out[REFERENCE_SIZE]);
 
 /* What a person typed as a reference, in canonical form: case, spaces and dashes do not
- * matter and the "RB" may be left out ("rb 7k3q9f", "7K3Q9F" -> "RB-7K3Q9F"). Returns 0,
- * or -1 when it cannot be a reference (then out is ""). */
+ * matter and the "RB" may be left out ("rb 7k3q9f", "7K3Q9F" -> "RB-7K3Q9F"); an "RB"
+ * followed by a dash or a space is always the prefix ("RB-7K3Q" is too short, not
+ * RB-RB7K3Q). Returns 0, or -1 when it cannot be a reference (then out is ""). */
 int reference_parse(const char *in, char out[REFERENCE_SIZE]);
 
 /* A new ticket code, "7K3Q-9F2M-XW4T". Returns 0 or -1 (no randomness). */

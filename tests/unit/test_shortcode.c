@@ -60,6 +60,10 @@ static void typed_references_are_read_leniently(void)
 		CHECK(strcmp(out, "RB-7K3Q9F") == 0);
 	}
 	CHECK(reference_parse("RBRB2345", out) == 0 && strcmp(out, "RB-RB2345") == 0);
+	CHECK(reference_parse("RB-RB2345", out) == 0 && strcmp(out, "RB-RB2345") == 0);
+	CHECK(reference_parse("rb rb2345", out) == 0 && strcmp(out, "RB-RB2345") == 0);
+	CHECK(reference_parse("RB-7K3Q", out) == -1); /* not RB-RB7K3Q */
+	CHECK(reference_parse("RB 7K3Q", out) == -1);
 	const char *bad[] = {"", "RB-", "RB-7K3Q9", "RB-7K3Q9FF", "RB-7K3Q9O", "RB-7K3Q91", "RB-7K3Q9I",
 	                     "RB-7K3Q9L", "RB-7K3Q9\xc3\xa9", "XX-7K3Q9F", "RB-7K3Q9F-7K3Q9F-7K3Q9F"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
