@@ -308,7 +308,8 @@ static int receipt_show(struct ctx *c, int refund)
 	snprintf(number, sizeof number, "%s-%06lld", refund ? "RF" : "P", id);
 	json_object_set_new(r, "number", json_string(number));
 	json_object_set_new(r, "kind", json_string(refund ? "refund" : "payment"));
-	json_object_set_new(r, "seller", json_string(config_str("BUSINESS_NAME", "Roombook")));
+	json_t *seller = json_string(config_str("BUSINESS_NAME", "Roombook")); /* NULL: not UTF-8 */
+	json_object_set_new(r, "seller", seller ? seller : json_string("Roombook"));
 	const char *paid = json_string_value(json_object_get(r, "paidAt"));
 	const char *refunded = json_string_value(json_object_get(r, "refundedAt"));
 	receipt_when(r, refund && refunded ? refunded : paid);

@@ -533,8 +533,8 @@ static int reservation_by_reference(struct ctx *c, const char *typed)
 {
 	char ref[REFERENCE_SIZE];
 	if (reference_parse(typed, ref))
-		return problem(c, 400, "'%.40s' is not a booking reference: those are RB- and six letters and digits, "
-		                       "such as RB-7K3Q9F", typed);
+		return problem(c, 400, "that is not a booking reference: those are RB- and six letters and digits, "
+		                       "such as RB-7K3Q9F");
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " RES_COLUMNS " FROM reservation WHERE reference = ?");
 	db_bind_text(st, 1, ref);
 	json_t *res = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;

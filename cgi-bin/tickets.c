@@ -88,8 +88,8 @@ static int tickets_get(struct ctx *c)
 	c->res->page = "ticket";
 	if (!owner && c->req->wants_html)
 		json_object_set_new(t, "codeHidden", json_true());
-	if (owner && *ticket_text(t, "code"))
-		snprintf(c->res->title, sizeof c->res->title, "Ticket %s", ticket_text(t, "code"));
+	if (*ticket_text(t, "roomName")) /* not the code: titles end up in histories and tabs */
+		snprintf(c->res->title, sizeof c->res->title, "Ticket for %s", ticket_text(t, "roomName"));
 	else
 		snprintf(c->res->title, sizeof c->res->title, "Ticket %lld", c->req->ids[0]);
 	/* The code comes from this database (lib/shortcode.c, or 32 hex digits on tickets

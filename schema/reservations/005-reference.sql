@@ -39,5 +39,18 @@ UPDATE reservation SET reference = 'RB-' ||
   substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', 1 + ((random() % 31) + 31) % 31, 1)
 WHERE EXISTS (SELECT 1 FROM reservation o WHERE o.reference = reservation.reference AND o.id < reservation.id);
 CREATE UNIQUE INDEX reservation_reference ON reservation(reference);
+-- The service always draws one (lib/shortcode.c); a row inserted another way (by an
+-- operator's SQL, by a test) gets one here, so that every reservation has a reference.
+CREATE TRIGGER reservation_reference_drawn AFTER INSERT ON reservation WHEN NEW.reference IS NULL
+BEGIN
+  UPDATE reservation SET reference = 'RB-' ||
+    substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', 1 + ((random() % 31) + 31) % 31, 1) ||
+    substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', 1 + ((random() % 31) + 31) % 31, 1) ||
+    substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', 1 + ((random() % 31) + 31) % 31, 1) ||
+    substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', 1 + ((random() % 31) + 31) % 31, 1) ||
+    substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', 1 + ((random() % 31) + 31) % 31, 1) ||
+    substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', 1 + ((random() % 31) + 31) % 31, 1)
+  WHERE id = NEW.id;
+END;
 -- The ticket's id (from TicketIssued), so that the reservation page links to the ticket.
 ALTER TABLE reservation ADD COLUMN ticket_id INTEGER;
