@@ -5,11 +5,11 @@
 <h1>{{#KIND_PAYMENT}}Receipt{{/KIND_PAYMENT}}{{#KIND_REFUND}}Refund receipt{{/KIND_REFUND}}</h1>
 <dl class="facts">
 <dt>Receipt number</dt><dd class="receipt-number nowrap">{{NUMBER}}</dd>
-<dt>Date</dt><dd><time datetime="{{ISSUED_AT}}"><span class="nowrap">{{ISSUED_ON:x-day}}</span>, {{ISSUED_TIME}} {{TIME_ZONE}}</time></dd>
+<dt>Date</dt><dd><time datetime="{{ISSUED_AT}}"><span class="nowrap">{{ISSUED_ON:x-date}}</span>, {{ISSUED_TIME}} {{TIME_ZONE}}</time></dd>
 <dt>Seller</dt><dd>{{SELLER}}</dd>
 <dt>Booking reference</dt><dd>{{#HAS_REFERENCE}}<strong class="reference">{{REFERENCE}}</strong>{{/HAS_REFERENCE}}{{#NO_REFERENCE}}Reservation {{RESERVATION_ID}}{{/NO_REFERENCE}}</dd>
 {{#HAS_ROOM_NAME}}<dt>Room</dt><dd>{{ROOM_NAME}}</dd>{{/HAS_ROOM_NAME}}
-{{#HAS_CHECK_IN}}<dt>Stay</dt><dd><span class="nowrap">{{CHECK_IN:x-day}}</span> to <span class="nowrap">{{CHECK_OUT:x-day}}</span></dd>{{/HAS_CHECK_IN}}
+{{#HAS_CHECK_IN}}<dt>Stay</dt><dd><span class="nowrap">{{CHECK_IN:x-date}}</span> to <span class="nowrap">{{CHECK_OUT:x-date}}</span></dd>{{/HAS_CHECK_IN}}
 {{#HAS_NIGHTS}}<dt>Nights</dt><dd>{{NIGHTS}}</dd>{{/HAS_NIGHTS}}
 {{#HAS_GUESTS}}<dt>Guests</dt><dd>{{GUESTS}}</dd>{{/HAS_GUESTS}}
 <dt>{{#KIND_PAYMENT}}Paid with{{/KIND_PAYMENT}}{{#KIND_REFUND}}Refunded to{{/KIND_REFUND}}</dt><dd>{{#HAS_CARD_LAST4}}card ending in <span class="card-last4">{{CARD_LAST4}}</span>{{/HAS_CARD_LAST4}}{{#NO_CARD_LAST4}}card{{/NO_CARD_LAST4}}</dd>

@@ -6,8 +6,8 @@
 <h1>{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Ticket {{ID}}{{/NO_ROOM_NAME}}</h1>
 {{#STATUS_VOIDED}}<p class="voided" role="status">This ticket was voided: its booking was cancelled, so it no longer admits anyone.</p>{{/STATUS_VOIDED}}
 <dl class="facts">
-{{#HAS_CHECK_IN}}<dt>Check-in</dt><dd class="nowrap">{{CHECK_IN:x-day}}</dd>{{/HAS_CHECK_IN}}
-{{#HAS_CHECK_OUT}}<dt>Check-out</dt><dd class="nowrap">{{CHECK_OUT:x-day}}</dd>{{/HAS_CHECK_OUT}}
+{{#HAS_CHECK_IN}}<dt>Check-in</dt><dd class="nowrap">{{CHECK_IN:x-date}}</dd>{{/HAS_CHECK_IN}}
+{{#HAS_CHECK_OUT}}<dt>Check-out</dt><dd class="nowrap">{{CHECK_OUT:x-date}}</dd>{{/HAS_CHECK_OUT}}
 {{#HAS_NIGHTS}}<dt>Nights</dt><dd>{{NIGHTS}}</dd>{{/HAS_NIGHTS}}
 {{#HAS_GUESTS}}<dt>Guests</dt><dd>{{GUESTS}}</dd>{{/HAS_GUESTS}}
 {{#HAS_CUSTOMER}}<dt>Guest name</dt><dd>{{CUSTOMER}}</dd>{{/HAS_CUSTOMER}}

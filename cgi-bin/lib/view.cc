@@ -271,9 +271,9 @@ class MoneyModifier : public ctemplate::TemplateModifier {
 	}
 };
 
-/* {{CHECK_IN:x-day}}: a YYYY-MM-DD day as people read it, "2026-12-10" -> "Thu 10 Dec
+/* {{CHECK_IN:x-date}}: a YYYY-MM-DD day as people read it, "2026-12-10" -> "Thu 10 Dec
  * 2026" (English names whatever the locale); anything else is left as it is. */
-class DayModifier : public ctemplate::TemplateModifier {
+class DateModifier : public ctemplate::TemplateModifier {
 	void Modify(const char *in, size_t inlen, const ctemplate::PerExpandData *, ctemplate::ExpandEmitter *out,
 	            const std::string &) const override
 	{
@@ -341,8 +341,8 @@ extern "C" int view_init(void)
 		asset_version = file_version(std::string(config_root()) + "/static/style.css");
 		static MoneyModifier money;
 		ctemplate::AddModifier("x-money", &money);
-		static DayModifier day;
-		ctemplate::AddModifier("x-day", &day);
+		static DateModifier date;
+		ctemplate::AddModifier("x-date", &date);
 		return 0;
 	} catch (...) {
 		log_error("view: cannot set the template folder");
