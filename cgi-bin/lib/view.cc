@@ -47,9 +47,15 @@ bool is_word(const char *s)
 	return n > 0;
 }
 
+/* The one variable a page shows unescaped ({{QR_SVG:none}}): set only from
+ * c->res->qr_svg (markup lib/qr.c drew from a QR matrix), never from the model. */
+const char *const QR_SVG = "QR_SVG";
+
 void set_value(ctemplate::TemplateDictionary *d, const std::string &name, json_t *v)
 {
 	char num[64];
+	if (name == QR_SVG) /* a model field named qrSvg or qr_svg must never reach it */
+		return;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		d->SetValue(name, std::string(json_string_value(v), json_string_length(v)));
@@ -460,6 +466,10 @@ extern "C" int view_render(const char *page, struct ctx *c, struct buf *out)
 		label_errors(c->res->model);
 		Layout l = layout_for(page, c);
 		fill_page(&dict, c, l, false);
+		if (c->res->qr_svg.len) { /* the page itself only, not its includes */
+			dict.SetValue(QR_SVG, std::string(buf_str(&c->res->qr_svg), c->res->qr_svg.len));
+			dict.ShowSection("HAS_QR_SVG");
+		}
 		for (auto &part : INCLUDES) { /* includes do not inherit: fill each (shallowly) */
 			ctemplate::TemplateDictionary *inc = dict.AddIncludeDictionary(part[0]);
 			inc->SetFilename(part[1]);

@@ -16,7 +16,10 @@ int view_init(void);
  * is section NAME; an array repeats section NAME (HAS_NAME / NO_NAME when empty).
  * Also: FORM_<FIELD> (model.form defaults, overridden by posted form fields),
  * ERR_<FIELD> (field errors), TITLE, FLASH, VISITOR (the signed-in account's name), SIGNED_IN / SIGNED_OUT, CSRF_TOKEN, FORM_TOKEN,
- * REQUEST_PATH, HTTP_STATUS, ASSET_VERSION (of static/style.css). Includes {{>HEADER}}, {{>FOOTER}}, {{>ERROR_SUMMARY}},
+ * REQUEST_PATH, HTTP_STATUS, ASSET_VERSION (of static/style.css); QR_SVG and HAS_QR_SVG
+ * from c->res->qr_svg only (the one value a page may show unescaped, {{QR_SVG:none}}:
+ * a model field of that name is dropped). Modifiers: x-money (minor units -> "120.50"),
+ * x-date ("2026-12-10" -> "Thu 10 Dec 2026"). Includes {{>HEADER}}, {{>FOOTER}}, {{>ERROR_SUMMARY}},
  * {{>BOOKING_FORM}} see the same values, except the model's objects and arrays (all
  * but "errors"): a page's big lists are its own. Returns 0, or -1 when the page does not exist
  * or expansion failed (logged). Never throws. */
