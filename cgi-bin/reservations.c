@@ -38,11 +38,15 @@ static const char *field_text(json_t *obj, const char *field)
 	return s ? s : "";
 }
 
-/* Records a Reservation* event whose data is the reservation as it now is. Inside the
- * caller's transaction. Returns 0 or -1. */
+/* Records a Reservation* event whose data is the reservation as it now is, with its
+ * room's name (roomName, null when not known: what the messages' e-mails name). Inside
+ * the caller's transaction. Returns 0 or -1. */
 static int reservation_event(struct db *db, long long id, const char *type)
 {
-	return event_record_state(db, "Reservation", id, type, reservation_load(db, id), "reservationId");
+	return event_record_state(db, "Reservation", id, type,
+	                          db_row_by_id(db, "SELECT " RES_COLUMNS ", room_name AS roomName FROM reservation "
+	                                           "WHERE id = ?", id),
+	                          "reservationId");
 }
 
 /* ---- state transitions (each its own BEGIN IMMEDIATE transaction) ---- */
