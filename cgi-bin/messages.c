@@ -469,7 +469,8 @@ static int email_send(const struct mailer *m, json_t *msg, const char *addr, con
 		struct smtp_result r;
 		if (mail_compose(&mail, &out))
 			attempt_fail(a, 1, "the e-mail could not be addressed");
-		else if (smtp_send(m->url, m->from_addr, addr, buf_str(&out), out.len, m->timeout_ms, m->starttls, &r)) {
+		else if (smtp_send(m->url, m->from_addr, addr, buf_str(&out), out.len, m->timeout_ms, m->starttls,
+		                   service_stopping, &r)) {
 			attempt_fail(a, r.permanent, r.error);
 			log_warn("e-mail message=%lld: %s", (long long)json_integer_value(json_object_get(msg, "id")), r.detail);
 		} else

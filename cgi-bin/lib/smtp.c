@@ -20,8 +20,15 @@ static size_t feed(char *to, size_t size, size_t n, void *user)
 	return take;
 }
 
+static int progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	int (*cancel)(void) = *(int (**)(void))user;
+	return cancel && cancel();
+}
+
 int smtp_send(const char *url, const char *from, const char *to, const char *message, size_t len,
-              long timeout_ms, int starttls, struct smtp_result *out)
+              long timeout_ms, int starttls, int (*cancel)(void), struct smtp_result *out)
 {
 	char mail_from[300], rcpt_to[300], detail[CURL_ERROR_SIZE] = "";
 	_Static_assert(CURL_ERROR_SIZE <= CURL_ERROR_SIZE_RB, "detail holds libcurl's message");
@@ -47,6 +54,9 @@ int smtp_send(const char *url, const char *from, const char *to, const char *mes
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &cancel);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (starttls)
 		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	CURLcode rc = curl_easy_perform(h);

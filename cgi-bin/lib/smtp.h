@@ -14,8 +14,10 @@ struct smtp_result {
 
 /* Sends len bytes of message (CRLF lines) from the envelope address from to to through
  * url, within timeout_ms. starttls: require STARTTLS on smtp:// (the certificate is
- * verified; smtps:// always is). Returns 0 when the server accepted the message, -1
- * with out filled when not. Uses its own libcurl handle: any thread may call it. */
+ * verified; smtps:// always is). cancel (may be NULL) is asked while the conversation
+ * runs; when it returns nonzero the attempt ends at once (a stopping process does not
+ * wait out the timeout). Returns 0 when the server accepted the message, -1 with out
+ * filled when not. Uses its own libcurl handle: any thread may call it. */
 int smtp_send(const char *url, const char *from, const char *to, const char *message, size_t len,
-              long timeout_ms, int starttls, struct smtp_result *out);
+              long timeout_ms, int starttls, int (*cancel)(void), struct smtp_result *out);
 #endif

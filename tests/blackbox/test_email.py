@@ -304,7 +304,8 @@ def test_server_down_retries_with_backoff_then_sends_exactly_once():
         assert "connect" in d["lastError"].lower() and "127.0.0.1" not in d["lastError"], d
         gaps = [b - a for a, b in zip(times, times[1:])]
         assert len(gaps) >= 3, times
-        assert 0.25 < gaps[0] < 0.6 and 0.5 < gaps[1] < 1.0 and 1.1 < gaps[2] < 1.8, gaps  # 300, 600, 1200 ms
+        # 300, 600, 1200 ms (MAIL_RETRY_MS doubling): never sooner; later only by polling and load
+        assert 0.28 < gaps[0] < 1.3 and 0.58 < gaps[1] < 1.6 and 1.18 < gaps[2] < 2.2, gaps
         page = s.get("/messages/%d" % msg["id"], auth=token, headers={"Accept": "text/html"})
         assert 'data-delivery-status="retrying"' in page.body and "trying again at" in page.body
         # a second booking while it is down is still answered at once
