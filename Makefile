@@ -34,13 +34,14 @@ endif
 # siege: make drill-breaker, make drill-heal;
 # clang, libclang-rt-dev: make fuzz; prometheus: promtool and a real scrape in test_metrics;
 # systemd: systemd-analyze verify of deploy/systemd; logrotate: deploy/logrotate against a real stack;
-# librsvg2-bin, zbar-tools: a ticket's QR code rasterised (rsvg-convert) and decoded (zbarimg) in test_tickets).
+# librsvg2-bin, zbar-tools: a ticket's QR code rasterised (rsvg-convert) and decoded (zbarimg) in test_tickets;
+# python3-aiosmtpd: a real SMTP server that tests/blackbox/test_email.py reads the e-mails from).
 # A package counts as present when dpkg has it or a command of its name exists
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 RUN_PACKAGES  := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
                  libcurl4-openssl-dev libcrypt-dev libssl-dev libqrencode-dev nginx supervisor curl sqlite3 python3
 TEST_PACKAGES := $(RUN_PACKAGES) wrk siege chromium nodejs npm tidy clang libclang-rt-dev prometheus systemd logrotate \
-                 librsvg2-bin zbar-tools
+                 librsvg2-bin zbar-tools python3-aiosmtpd
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))

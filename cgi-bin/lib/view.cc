@@ -487,3 +487,23 @@ extern "C" int view_render(const char *page, struct ctx *c, struct buf *out)
 		return -1;
 	}
 }
+
+extern "C" int view_render_model(const char *name, json_t *model, struct buf *out)
+{
+	try {
+		std::string file = std::string(name) + ".tpl";
+		ctemplate::TemplateDictionary dict("model");
+		if (json_is_object(model))
+			fill(&dict, model);
+		std::string text;
+		if (!ctemplate::ExpandTemplate(file, ctemplate::DO_NOT_STRIP, &dict, &text)) {
+			log_warn("view: cannot expand %s", file.c_str());
+			return -1;
+		}
+		buf_append(out, text.data(), text.size());
+		return 0;
+	} catch (...) {
+		log_error("view: exception while expanding %s", name);
+		return -1;
+	}
+}

@@ -24,6 +24,10 @@ int view_init(void);
  * but "errors"): a page's big lists are its own. Returns 0, or -1 when the page does not exist
  * or expansion failed (logged). Never throws. */
 int view_render(const char *page, struct ctx *c, struct buf *out);
+/* Expands templates/<name>.tpl with a dictionary filled from model alone, named as for
+ * view_render, without the page layout or includes: e-mail bodies. Returns 0, or -1
+ * (logged). Never throws. */
+int view_render_model(const char *name, json_t *model, struct buf *out);
 #ifdef __cplusplus
 }
 #endif
