@@ -376,7 +376,7 @@ static int too_many(struct ctx *c, long long wait)
 {
 	response_header(c->res, "Retry-After", "%lld", wait);
 	if (!c->req->wants_html) {
-		problem(c, 429, "too many failed sign-ins; wait %lld seconds and try again", wait);
+		problem(c, 429, "too many failed sign-ins; wait %lld second%s and try again", wait, wait == 1 ? "" : "s");
 		return form_again(c, 429, "sign_in", "Sign in");
 	}
 	long long minutes = (wait + 59) / 60;

@@ -165,6 +165,28 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	d->SetValue("CURRENCY_CODE", config_currency()); /* what {{X:x-money}} shows after amounts */
 }
 
+/* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */
+void form_values(ctemplate::TemplateDictionary *d, struct ctx *c)
+{
+	const char *key;
+	json_t *v;
+	json_t *defaults = json_object_get(c->res->model, "form");
+	if (json_is_object(defaults))
+		json_object_foreach(defaults, key, v) set_value(d, "FORM_" + upper_name(key), v);
+	if (c->req->body_is_form && json_is_object(c->req->json))
+		json_object_foreach(c->req->json, key, v) set_value(d, "FORM_" + upper_name(key), v);
+	size_t i;
+	json_t *err;
+	json_array_foreach(json_object_get(c->res->model, "errors"), i, err)
+	{
+		json_t *field = json_object_get(err, "field");
+		json_t *text = json_object_get(err, "text");
+		if (json_is_string(field))
+			set_value(d, "ERR_" + upper_name(json_string_value(field)),
+			          json_is_string(text) ? text : json_object_get(err, "message"));
+	}
+}
+
 /* The label a form shows for a JSON field, for the error summary ("Check-in date must
  * be today or later"); the field name itself when it has no label here. */
 const char *field_label(const char *field)
@@ -209,28 +231,6 @@ void label_errors(json_t *model)
 			continue;
 		json_object_set_new(err, "label", json_string(field_label(field)));
 		json_object_set_new(err, "text", json_string(error_sentence(field, message).c_str()));
-	}
-}
-
-/* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */
-void form_values(ctemplate::TemplateDictionary *d, struct ctx *c)
-{
-	const char *key;
-	json_t *v;
-	json_t *defaults = json_object_get(c->res->model, "form");
-	if (json_is_object(defaults))
-		json_object_foreach(defaults, key, v) set_value(d, "FORM_" + upper_name(key), v);
-	if (c->req->body_is_form && json_is_object(c->req->json))
-		json_object_foreach(c->req->json, key, v) set_value(d, "FORM_" + upper_name(key), v);
-	size_t i;
-	json_t *err;
-	json_array_foreach(json_object_get(c->res->model, "errors"), i, err)
-	{
-		json_t *field = json_object_get(err, "field");
-		json_t *text = json_object_get(err, "text");
-		if (json_is_string(field))
-			set_value(d, "ERR_" + upper_name(json_string_value(field)),
-			          json_is_string(text) ? text : json_object_get(err, "message"));
 	}
 }
 
