@@ -405,13 +405,16 @@ static json_t *email_model(const struct mailer *m, json_t *msg, json_t *stay, co
 		snprintf(link, sizeof link, "%s/reservations/%lld", m->site_url, rid);
 	one_line(str_or(msg, "customer", ""), customer, sizeof customer);
 	one_line(account_name && *account_name ? account_name : customer, who, sizeof who);
+	/* the stay already in words (lib/human.c): an e-mail is not a page, its values are *Text */
 	json_t *model = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "subject", subject, "kind", kind,
-	                          "reservationId", (json_int_t)rid, "roomName", room, "checkIn", in, "checkOut", out,
-	                          "nights", nights, "guests", guests, "customer", customer, "name", who);
+	                          "reservationId", (json_int_t)rid, "roomName", room, "checkInText", in, "checkOutText",
+	                          out, "nightsText", nights, "guestsText", guests, "customer", customer, "name", who);
 	json_object_set_new(model, "text", json_string(str_or(msg, "text", "")));
 	if (json_is_integer(json_object_get(stay, "amount"))) {
-		json_object_set(model, "amount", json_object_get(stay, "amount"));
-		json_object_set_new(model, "currency", json_string(str_or(stay, "currency", config_currency())));
+		char money[64];
+		human_money(json_integer_value(json_object_get(stay, "amount")), str_or(stay, "currency", config_currency()),
+		            money, sizeof money);
+		json_object_set_new(model, "amountText", json_string(money));
 	}
 	if (json_string_value(json_object_get(stay, "reference")))
 		json_object_set(model, "reference", json_object_get(stay, "reference"));
@@ -425,16 +428,14 @@ static int email_calendar(const struct mailer *m, json_t *model, json_t *stay, s
 {
 	struct buf summary = {0}, desc = {0}, uid = {0};
 	long long rid = json_integer_value(json_object_get(model, "reservationId"));
-	long long amount = json_integer_value(json_object_get(model, "amount"));
 	buf_printf(&uid, "reservation-%lld@%s", rid, mail_domain(m->from_addr));
 	buf_printf(&summary, "Stay at %s", str_or(model, "roomName", "your room"));
 	if (json_string_value(json_object_get(model, "reference")))
 		buf_printf(&desc, "Booking %s. ", json_string_value(json_object_get(model, "reference")));
-	buf_printf(&desc, "%s, %s. Check-in %s, check-out %s.", str_or(model, "guests", ""),
-	           str_or(model, "nights", ""), str_or(model, "checkIn", ""), str_or(model, "checkOut", ""));
-	if (json_is_integer(json_object_get(model, "amount")))
-		buf_printf(&desc, "\nTotal %s%lld.%02lld %s.", amount < 0 ? "-" : "", llabs(amount) / 100,
-		           llabs(amount) % 100, str_or(model, "currency", ""));
+	buf_printf(&desc, "%s, %s. Check-in %s, check-out %s.", str_or(model, "guestsText", ""),
+	           str_or(model, "nightsText", ""), str_or(model, "checkInText", ""), str_or(model, "checkOutText", ""));
+	if (json_string_value(json_object_get(model, "amountText")))
+		buf_printf(&desc, "\nTotal %s.", str_or(model, "amountText", ""));
 	struct ical_stay s = {buf_str(&uid), str_or(stay, "checkIn", NULL), str_or(stay, "checkOut", NULL),
 	                      buf_str(&summary), buf_str(&desc), str_or(model, "link", NULL), time(NULL)};
 	int rc = ical_stay(out, &s);

@@ -14,7 +14,7 @@
 </div>
 <div class="field{{#HAS_ERR_GUESTS}} invalid{{/HAS_ERR_GUESTS}}">
 <label for="guests" class="required">Guests</label>
-<p class="hint" id="guests-hint">This room takes up to {{CAPACITY:x-count=guest}} a night.</p>
+<p class="hint" id="guests-hint">This room takes up to {{CAPACITY:x-plural=guest}} a night.</p>
 {{#HAS_ERR_GUESTS}}<p class="field-error" id="guests-error"><span class="visually-hidden">Error:</span> {{ERR_GUESTS}}</p>{{/HAS_ERR_GUESTS}}
 <input type="number" id="guests" name="guests" min="1" max="{{CAPACITY}}" value="{{FORM_GUESTS}}" inputmode="numeric" required aria-describedby="guests-hint{{#HAS_ERR_GUESTS}} guests-error{{/HAS_ERR_GUESTS}}"{{#HAS_ERR_GUESTS}} aria-invalid="true"{{/HAS_ERR_GUESTS}}>
 </div>
@@ -25,7 +25,7 @@
 <input type="text" id="customer" name="customer" value="{{FORM_CUSTOMER}}" autocomplete="name" maxlength="200" aria-describedby="customer-hint{{#HAS_ERR_CUSTOMER}} customer-error{{/HAS_ERR_CUSTOMER}}">
 </div>
 <div class="quote" id="quote" aria-live="polite">
-{{#HAS_TOTAL}}<p>Total for {{GUESTS:x-count=guest}} × {{NIGHTS:x-count=night}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}: <strong class="total">{{TOTAL:x-money}}</strong></p>
+{{#HAS_TOTAL}}<p>Total for {{GUESTS:x-plural=guest}} × {{NIGHTS:x-plural=night}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}: <strong class="total">{{TOTAL:x-money}}</strong></p>
 {{#IF_AVAILABLE}}<p class="quote-ok">Free on every night of your stay.</p>{{/IF_AVAILABLE}}
 {{#UNLESS_AVAILABLE}}<p class="quote-no"><strong>Not available:</strong> {{WHY}}</p>{{/UNLESS_AVAILABLE}}{{/HAS_TOTAL}}
 {{#HAS_ERRORS}}<p>Correct the details above to see the total.</p>{{/HAS_ERRORS}}

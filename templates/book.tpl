@@ -9,8 +9,8 @@
 <dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#checkIn">Change<span class="visually-hidden"> check-in date</span></a></dd>
 <dt>Check-out</dt><dd class="check-out">{{FORM_CHECK_OUT:x-date}}</dd>
 <dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#checkOut">Change<span class="visually-hidden"> check-out date</span></a></dd>
-{{#HAS_NIGHTS}}<dt>Nights</dt><dd class="nights">{{NIGHTS:x-count=night}}</dd><dd class="change"></dd>{{/HAS_NIGHTS}}
-<dt>Guests</dt><dd class="guests">{{FORM_GUESTS:x-count=guest}}</dd>
+{{#HAS_NIGHTS}}<dt>Nights</dt><dd class="nights">{{NIGHTS:x-plural=night}}</dd><dd class="change"></dd>{{/HAS_NIGHTS}}
+<dt>Guests</dt><dd class="guests">{{FORM_GUESTS:x-plural=guest}}</dd>
 <dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#guests">Change<span class="visually-hidden"> number of guests</span></a></dd>
 <dt>Guest name</dt><dd class="customer">{{FORM_CUSTOMER}}</dd>
 <dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#customer">Change<span class="visually-hidden"> guest name</span></a></dd>

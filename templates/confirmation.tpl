@@ -22,8 +22,8 @@
 <dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a></dd>
 <dt>Check-in</dt><dd class="check-in">{{CHECK_IN:x-date}}</dd>
 <dt>Check-out</dt><dd class="check-out">{{CHECK_OUT:x-date}}</dd>
-<dt>Nights</dt><dd class="nights">{{NIGHTS:x-count=night}}</dd>
-<dt>Guests</dt><dd class="guests">{{GUESTS:x-count=guest}}</dd>
+<dt>Nights</dt><dd class="nights">{{NIGHTS:x-plural=night}}</dd>
+<dt>Guests</dt><dd class="guests">{{GUESTS:x-plural=guest}}</dd>
 <dt>Guest name</dt><dd class="customer">{{CUSTOMER}}</dd>
 <dt>Total{{#STATUS_CONFIRMED}} paid{{/STATUS_CONFIRMED}}</dt><dd class="total">{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
 </dl>

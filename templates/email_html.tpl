@@ -12,13 +12,13 @@
 <table role="presentation">
 {{#HAS_REFERENCE}}<tr><th scope="row" align="left">Reference</th><td>{{REFERENCE}}</td></tr>
 {{/HAS_REFERENCE}}<tr><th scope="row" align="left">Room</th><td>{{ROOM_NAME}}</td></tr>
-<tr><th scope="row" align="left">Check-in</th><td>{{CHECK_IN}}</td></tr>
-<tr><th scope="row" align="left">Check-out</th><td>{{CHECK_OUT}} ({{NIGHTS}})</td></tr>
-<tr><th scope="row" align="left">Guests</th><td>{{GUESTS}}</td></tr>
-{{#HAS_AMOUNT}}<tr><th scope="row" align="left">Total</th><td>{{AMOUNT:x-money}} {{CURRENCY}}</td></tr>
-{{/HAS_AMOUNT}}<tr><th scope="row" align="left">Guest name</th><td>{{CUSTOMER}}</td></tr>
+<tr><th scope="row" align="left">Check-in</th><td>{{CHECK_IN_TEXT}}</td></tr>
+<tr><th scope="row" align="left">Check-out</th><td>{{CHECK_OUT_TEXT}} ({{NIGHTS_TEXT}})</td></tr>
+<tr><th scope="row" align="left">Guests</th><td>{{GUESTS_TEXT}}</td></tr>
+{{#HAS_AMOUNT_TEXT}}<tr><th scope="row" align="left">Total</th><td>{{AMOUNT_TEXT}}</td></tr>
+{{/HAS_AMOUNT_TEXT}}<tr><th scope="row" align="left">Guest name</th><td>{{CUSTOMER}}</td></tr>
 </table>
-{{#KIND_CONFIRMATION}}<p>You can cancel up to and including the check-in day, {{CHECK_IN}}, from My bookings; the payment is then refunded in full.</p>
+{{#KIND_CONFIRMATION}}<p>You can cancel up to and including the check-in day, {{CHECK_IN_TEXT}}, from My bookings; the payment is then refunded in full.</p>
 <p>The attached calendar file (.ics) adds the stay to your calendar.</p>
 {{/KIND_CONFIRMATION}}{{#KIND_CANCELLATION}}<p>Your payment is refunded in full; your bank may take a few days to show it.</p>
 {{/KIND_CANCELLATION}}{{#KIND_FORCE_CANCELLATION}}<p>Your payment is refunded in full; your bank may take a few days to show it. We are sorry.</p>

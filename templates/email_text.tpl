@@ -4,13 +4,13 @@
 
 {{#HAS_REFERENCE}}Reference:  {{REFERENCE}}
 {{/HAS_REFERENCE}}Room:       {{ROOM_NAME}}
-Check-in:   {{CHECK_IN}}
-Check-out:  {{CHECK_OUT}} ({{NIGHTS}})
-Guests:     {{GUESTS}}
-{{#HAS_AMOUNT}}Total:      {{AMOUNT:x-money}} {{CURRENCY}}
-{{/HAS_AMOUNT}}Guest name: {{CUSTOMER}}
+Check-in:   {{CHECK_IN_TEXT}}
+Check-out:  {{CHECK_OUT_TEXT}} ({{NIGHTS_TEXT}})
+Guests:     {{GUESTS_TEXT}}
+{{#HAS_AMOUNT_TEXT}}Total:      {{AMOUNT_TEXT}}
+{{/HAS_AMOUNT_TEXT}}Guest name: {{CUSTOMER}}
 
-{{#KIND_CONFIRMATION}}You can cancel up to and including the check-in day, {{CHECK_IN}}, from My bookings; the payment is then refunded in full.
+{{#KIND_CONFIRMATION}}You can cancel up to and including the check-in day, {{CHECK_IN_TEXT}}, from My bookings; the payment is then refunded in full.
 The attached calendar file (.ics) adds the stay to your calendar.
 {{/KIND_CONFIRMATION}}{{#KIND_CANCELLATION}}Your payment is refunded in full; your bank may take a few days to show it.
 {{/KIND_CANCELLATION}}{{#KIND_FORCE_CANCELLATION}}Your payment is refunded in full; your bank may take a few days to show it. We are sorry.

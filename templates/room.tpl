@@ -27,7 +27,7 @@
 
 {{#HAS_REVIEWS}}<section aria-labelledby="reviews-h">
 <h2 id="reviews-h">Reviews</h2>
-<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT}}</small></li>{{/REVIEWS}}</ul>
+<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT:x-date}}</small></li>{{/REVIEWS}}</ul>
 </section>{{/HAS_REVIEWS}}
 {{#NO_REVIEWS}}<section aria-labelledby="reviews-h">
 <h2 id="reviews-h">Reviews</h2>

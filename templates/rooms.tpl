@@ -22,13 +22,13 @@
 </form>
 
 {{#IF_SEARCHED}}<section aria-labelledby="results-h" class="results">
-<h2 id="results-h">{{#HAS_MATCHES}}Free for {{GUESTS:x-count=guest}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-count=night}}){{/HAS_MATCHES}}{{#NO_MATCHES}}Nothing is free for {{GUESTS:x-count=guest}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}{{/NO_MATCHES}}</h2>
+<h2 id="results-h">{{#HAS_MATCHES}}Free for {{GUESTS:x-plural=guest}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-plural=night}}){{/HAS_MATCHES}}{{#NO_MATCHES}}Nothing is free for {{GUESTS:x-plural=guest}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}{{/NO_MATCHES}}</h2>
 {{#NO_MATCHES}}<p>Try other dates, or fewer guests.</p>{{/NO_MATCHES}}
 {{#HAS_MATCHES}}<ul class="cards">
 {{#MATCHES}}<li class="card match" data-room-id="{{ID}}">
 <h3><a href="/rooms/{{ID}}?checkIn={{CHECK_IN:u}}&amp;checkOut={{CHECK_OUT:u}}&amp;guests={{GUESTS:u}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</a></h3>
 {{#HAS_DESC}}<p>{{DESC}}</p>{{/HAS_DESC}}
-<p class="stay-total">Total <strong class="total">{{TOTAL:x-money}}</strong> <small>for {{GUESTS:x-count=guest}} × {{NIGHTS:x-count=night}}</small></p>
+<p class="stay-total">Total <strong class="total">{{TOTAL:x-money}}</strong> <small>for {{GUESTS:x-plural=guest}} × {{NIGHTS:x-plural=night}}</small></p>
 <dl class="facts">
 <dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
 <dt>Places left</dt><dd>at least {{PLACES_LEFT}} every night</dd>
