@@ -337,8 +337,8 @@ static long long booking_insert(struct db *db, struct booking *b, const char *ke
 		sqlite3_bind_int64(st, 10, b->account_id);
 		db_bind_text(st, 11, b->reference);
 		rc = db_run(st);
-		/* the key's old holder was cleared above: only the reference can collide */
-		if (rc == SQLITE_CONSTRAINT && !strstr(sqlite3_errmsg(db->h), "reservation.reference"))
+		/* the key's old holder was cleared above: what can collide is the reference */
+		if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(db->h) != SQLITE_CONSTRAINT_UNIQUE)
 			break;
 	}
 	if (rc != SQLITE_DONE) {

@@ -174,8 +174,9 @@ static int on_reservation_confirmed(struct db *db, const struct event *ev, char 
 		event_bind_id(st, 11, ev, "guests");
 		bind_event_text(st, 12, ev, "customer");
 		rc = db_run(st);
-		/* the only other unique column is reservation_id, which DO NOTHING absorbs */
-		if (rc == SQLITE_CONSTRAINT && !strstr(sqlite3_errmsg(db->h), "ticket.code"))
+		/* the other unique column, reservation_id, is absorbed by DO NOTHING: what can
+		 * collide is the code */
+		if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(db->h) != SQLITE_CONSTRAINT_UNIQUE)
 			break;
 	}
 	if (rc != SQLITE_DONE) {

@@ -150,6 +150,25 @@ def test_bookings_made_before_references_get_one_when_the_stack_is_upgraded():
         s.stop()
 
 
+def test_a_reference_or_ticket_code_that_collides_is_drawn_again():
+    """Collisions are made common on purpose: an extra unique index on the first symbol
+    of references and of ticket codes (31 values) in a new stack. Twelve bookings then
+    collide about three times (the chance that none does is 9 %), and each must still
+    succeed with a reference and a ticket code drawn again."""
+    s = Stack(name="tickets-collide")
+    try:
+        s.start(timeout=90)
+        db_exec(s, "reservations", "CREATE UNIQUE INDEX test_first_symbol ON reservation(substr(reference, 4, 1))")
+        db_exec(s, "tickets", "CREATE UNIQUE INDEX test_first_symbol ON ticket(substr(code, 1, 1))")
+        rm = new_room(s, s.token, capacity=50, name="Crowded alphabet")
+        res = [book(s, s.token, rm["id"], check_in=day(3 + i)) for i in range(12)]
+        assert len({r["reference"][3] for r in res}) == 12, [r["reference"] for r in res]
+        codes = [ticket_of(s, s.token, r["id"])["code"] for r in res]
+        assert all(CODE.fullmatch(c) for c in codes) and len({c[0] for c in codes}) == 12, codes
+    finally:
+        s.stop()
+
+
 # ---- tickets ----
 
 def test_the_ticket_code_is_short_and_its_qr_code_decodes_to_it(stack):
