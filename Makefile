@@ -18,7 +18,7 @@ CXX      ?= g++
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -pthread -Icgi-bin/lib -Icgi-bin
 CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icgi-bin/lib
-LDLIBS   := -lfcgi -lsqlite3 -ljansson -lcurl -lctemplate -lcrypt -lcrypto -lstdc++ -pthread
+LDLIBS   := -lfcgi -lsqlite3 -ljansson -lcurl -lctemplate -lcrypt -lcrypto -lqrencode -lstdc++ -pthread
 ifeq ($(CHAOS_BROKEN),1)
 CFLAGS   += -DROOMBOOK_BROKEN_REFUND
 endif
@@ -33,12 +33,15 @@ endif
 # benchmark need (chromium, nodejs, npm: browser tests; tidy: HTML check; wrk: bench;
 # siege: make drill-breaker, make drill-heal;
 # clang, libclang-rt-dev: make fuzz; prometheus: promtool and a real scrape in test_metrics;
-# systemd: systemd-analyze verify of deploy/systemd; logrotate: deploy/logrotate against a real stack).
+# systemd: systemd-analyze verify of deploy/systemd; logrotate: deploy/logrotate against a real stack;
+# librsvg2-bin, zbar-tools: a ticket's QR code rasterised (rsvg-convert) and decoded (zbarimg) in test_tickets;
+# python3-aiosmtpd: a real SMTP server that tests/blackbox/test_email.py reads the e-mails from).
 # A package counts as present when dpkg has it or a command of its name exists
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 RUN_PACKAGES  := gcc g++ make libfcgi-dev libsqlite3-dev libctemplate-dev libjansson-dev \
-                 libcurl4-openssl-dev libcrypt-dev libssl-dev nginx supervisor curl sqlite3 python3
-TEST_PACKAGES := $(RUN_PACKAGES) wrk siege chromium nodejs npm tidy clang libclang-rt-dev prometheus systemd logrotate
+                 libcurl4-openssl-dev libcrypt-dev libssl-dev libqrencode-dev nginx supervisor curl sqlite3 python3
+TEST_PACKAGES := $(RUN_PACKAGES) wrk siege chromium nodejs npm tidy clang libclang-rt-dev prometheus systemd logrotate \
+                 librsvg2-bin zbar-tools python3-aiosmtpd
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))

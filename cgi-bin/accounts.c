@@ -376,7 +376,7 @@ static int too_many(struct ctx *c, long long wait)
 {
 	response_header(c->res, "Retry-After", "%lld", wait);
 	if (!c->req->wants_html) {
-		problem(c, 429, "too many failed sign-ins; wait %lld seconds and try again", wait);
+		problem(c, 429, "too many failed sign-ins; wait %lld second%s and try again", wait, wait == 1 ? "" : "s");
 		return form_again(c, 429, "sign_in", "Sign in");
 	}
 	long long minutes = (wait + 59) / 60;
@@ -621,6 +621,16 @@ static int account_get(struct ctx *c)
 	return 200;
 }
 
+/* GET /internal/accounts/{id} (service-to-service, with the stack's secret): the
+ * account's address and name, for the messages service's e-mail. */
+static int account_internal_get(struct ctx *c)
+{
+	c->res->model = db_row_by_id(c->db, "SELECT id, email, name FROM account WHERE id = ?", c->req->ids[0]);
+	if (!c->res->model)
+		return problem(c, 404, "account %lld does not exist", c->req->ids[0]);
+	return 200;
+}
+
 static int tokens_list(struct ctx *c)
 {
 	c->res->model = json_pack("{s:o, s:n}", "items", tokens_of(c->db, c->req->account_id), "nextCursor");
@@ -765,6 +775,7 @@ static const struct route routes[] = {
 	{"GET", "/sign-up", sign_up_page, "next", ROUTE_PUBLIC},
 	{"POST", "/sign-up", accounts_create, "", ROUTE_PUBLIC},
 	{"POST", "/sign-out", sessions_delete_current, "", ROUTE_PUBLIC},
+	{"GET", "/internal/accounts/{id}", account_internal_get, "", ROUTE_INTERNAL},
 };
 
 const struct service accounts_service = {

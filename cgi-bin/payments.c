@@ -1,10 +1,12 @@
 /* payments.c — the payments service: one payment per reservation, charged by
  * reservations over the internal listener through a simulated card processor, and
- * refunded when the reservation is cancelled or rejected. Only the card's last four
- * digits are ever stored. */
+ * refunded when the reservation is cancelled or rejected; a printable receipt for each
+ * charge and each refund. Only the card's last four digits are ever stored. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "lib/access.h"
 #include "lib/config.h"
@@ -62,6 +64,9 @@ static int reply_payment(struct ctx *c, json_t *p, int ok_status)
 struct charge {
 	long long reservation_id, amount, account_id, host_id;
 	const char *currency;
+	/* what was bought, for the receipt (each NULL or 0 when not sent) */
+	const char *reference, *room_name, *check_in, *check_out;
+	long long nights, guests;
 	int declined;  /* the simulated processor declines this card */
 	char last4[5]; /* the card's last four digits, "" when none: all that leaves charge_read */
 };
@@ -83,6 +88,12 @@ static json_t *charge_read(struct ctx *c, struct charge *in)
 	body_int(c, errors, "accountId", 0, MAX_ID, &in->account_id);
 	body_int(c, errors, "hostId", 0, MAX_ID, &in->host_id);
 	body_str(c, errors, "card", 64, &card);
+	body_str(c, errors, "reference", 16, &in->reference);
+	body_str(c, errors, "roomName", 200, &in->room_name);
+	body_date(c, errors, "checkIn", &in->check_in);
+	body_date(c, errors, "checkOut", &in->check_out);
+	body_int(c, errors, "nights", 1, MAX_NIGHTS, &in->nights);
+	body_int(c, errors, "guests", 1, MAX_GUESTS, &in->guests);
 	for (; *card && n < sizeof digits - 1; card++)
 		if (*card >= '0' && *card <= '9')
 			digits[n++] = *card;
@@ -115,7 +126,8 @@ static int processor_down(void)
 static long long charge_store(struct db *db, const struct charge *in, int approved)
 {
 	sqlite3_stmt *st = db_prep(db, "INSERT INTO payment(reservation_id, amount, currency, status, card_last4, "
-	                               "account_id, host_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	                               "account_id, host_id, reference, room_name, check_in, check_out, nights, guests, "
+	                               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
 	sqlite3_bind_int64(st, 1, in->reservation_id);
 	sqlite3_bind_int64(st, 2, in->amount);
@@ -126,6 +138,14 @@ static long long charge_store(struct db *db, const struct charge *in, int approv
 		sqlite3_bind_int64(st, 6, in->account_id);
 	if (in->host_id)
 		sqlite3_bind_int64(st, 7, in->host_id);
+	db_bind_text(st, 8, in->reference);
+	db_bind_text(st, 9, in->room_name);
+	db_bind_text(st, 10, in->check_in);
+	db_bind_text(st, 11, in->check_out);
+	if (in->nights)
+		sqlite3_bind_int64(st, 12, in->nights);
+	if (in->guests)
+		sqlite3_bind_int64(st, 13, in->guests);
 	if (db_run(st) != SQLITE_DONE)
 		return -1;
 	long long id = sqlite3_last_insert_rowid(db->h);
@@ -219,11 +239,90 @@ static int payments_get(struct ctx *c)
 	}
 	if (!owner) /* the host sees the payment, not the guest's card */
 		json_object_del(p, "cardLast4");
+	else if (c->req->wants_html) /* the page links to the receipts (the payer's only) */
+		json_object_set_new(p, "hasReceipt", json_boolean(strcmp(payment_status(p), "declined") != 0));
 	c->res->model = p;
 	c->res->page = "payment";
 	snprintf(c->res->title, sizeof c->res->title, "Payment %lld", c->req->ids[0]);
 	return 200;
 }
+
+/* ---- receipts ---- */
+
+#define RECEIPT_COLUMNS \
+	"id AS paymentId, reservation_id AS reservationId, account_id AS accountId, reference, " \
+	"room_name AS roomName, check_in AS checkIn, check_out AS checkOut, nights, guests, amount, currency, " \
+	"status, card_last4 AS cardLast4, created_at AS paidAt, refunded_at AS refundedAt"
+
+/* Sets issuedOn (YYYY-MM-DD), issuedTime (HH:MM) and timeZone on receipt r: when, in
+ * the configured time zone (TZ, default UTC), the RFC 3339 UTC timestamp at says. */
+static void receipt_when(json_t *r, const char *at)
+{
+	struct tm tm = {0};
+	char day[16] = "", clock[8] = "";
+	int y, mo, d, h, mi, sec;
+	if (at && sscanf(at, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) == 6) {
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		tm.tm_sec = sec;
+		time_t t = timegm(&tm);
+		if (getenv("TZ")) /* as config_today: unset means UTC, not /etc/localtime */
+			localtime_r(&t, &tm);
+		else
+			gmtime_r(&t, &tm);
+		strftime(day, sizeof day, "%Y-%m-%d", &tm);
+		strftime(clock, sizeof clock, "%H:%M", &tm);
+	}
+	json_object_set_new(r, "issuedAt", at ? json_string(at) : json_null());
+	json_object_set_new(r, "issuedOn", json_string(day));
+	json_object_set_new(r, "issuedTime", json_string(clock));
+	json_object_set_new(r, "timeZone", json_string(getenv("TZ") && *getenv("TZ") ? getenv("TZ") : "UTC"));
+}
+
+/* A receipt of payment {id}: the charge (refund 0) or its refund (refund 1). Only for
+ * the guest who paid and admins: the host of the room gets 404 like anyone else (a
+ * receipt shows the card's last digits). A declined payment charged nothing and has no
+ * receipt; a refund receipt exists once the payment is refunded. */
+static int receipt_show(struct ctx *c, int refund)
+{
+	long long id = c->req->ids[0];
+	json_t *r = db_row_by_id(c->db, "SELECT " RECEIPT_COLUMNS " FROM payment WHERE id = ?", id);
+	if (!r || !access_is(c->req, json_integer_value(json_object_get(r, "accountId")))) {
+		json_decref(r);
+		return problem(c, 404, "payment %lld does not exist", id);
+	}
+	const char *status = payment_status(r);
+	int rc = 0;
+	if (strcmp(status, "declined") == 0)
+		rc = problem(c, 404, "payment %lld was declined: nothing was charged, so there is no receipt", id);
+	else if (refund && strcmp(status, "refunded") != 0)
+		rc = problem(c, 404, "payment %lld has not been refunded", id);
+	if (rc) {
+		json_decref(r);
+		return rc;
+	}
+	char number[32];
+	snprintf(number, sizeof number, "%s-%06lld", refund ? "RF" : "P", id);
+	json_object_set_new(r, "number", json_string(number));
+	json_object_set_new(r, "kind", json_string(refund ? "refund" : "payment"));
+	json_t *seller = json_string(config_str("BUSINESS_NAME", "Roombook")); /* NULL: not UTF-8 */
+	json_object_set_new(r, "seller", seller ? seller : json_string("Roombook"));
+	const char *paid = json_string_value(json_object_get(r, "paidAt"));
+	const char *refunded = json_string_value(json_object_get(r, "refundedAt"));
+	receipt_when(r, refund && refunded ? refunded : paid);
+	json_object_del(r, "accountId");
+	c->res->model = r;
+	c->res->page = "receipt";
+	snprintf(c->res->title, sizeof c->res->title, "%s %s", refund ? "Refund receipt" : "Receipt", number);
+	return 200;
+}
+
+static int payments_receipt(struct ctx *c) { return receipt_show(c, 0); }
+
+static int payments_refund_receipt(struct ctx *c) { return receipt_show(c, 1); }
 
 /* ReservationCancelled, ReservationRejected: the reservation's approved payment is
  * refunded (once), or, with no payment yet, the reservation is closed so a late charge
@@ -249,7 +348,8 @@ static int on_reservation_ended(struct db *db, const struct event *ev, char *err
 #endif
 		long long pid = json_integer_value(json_object_get(p, "id"));
 		sqlite3_stmt *st = db_prep(db, "UPDATE payment SET status = 'refunded', "
-		                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+		                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+		                               "refunded_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
 		                               "WHERE id = ? AND status = 'approved'");
 		sqlite3_bind_int64(st, 1, pid);
 		rc = db_run(st) == SQLITE_DONE && payment_event(db, pid, "PaymentRefunded") == 0 ? 0 : -1;
@@ -263,6 +363,8 @@ static int on_reservation_ended(struct db *db, const struct event *ev, char *err
 static const struct route routes[] = {
 	{"GET", "/payments", payments_list, "reservationId accountId limit cursor", 0},
 	{"GET", "/payments/{id}", payments_get, "", 0},
+	{"GET", "/payments/{id}/receipt", payments_receipt, "", 0},
+	{"GET", "/payments/{id}/refund-receipt", payments_refund_receipt, "", 0},
 	{"POST", "/internal/payments", payments_charge, "", ROUTE_INTERNAL},
 	{"GET", "/internal/payments", payments_lookup, "reservationId", ROUTE_INTERNAL},
 };

@@ -19,12 +19,13 @@
 #include "lib/metrics.h"
 #include "lib/rb_limits.h"
 #include "lib/service.h"
+#include "lib/shortcode.h"
 #include "lib/stay.h"
 
 #define RECOVERY_BATCH 100
 
 #define RES_COLUMNS \
-	"id, room_id AS roomId, check_in AS checkIn, check_out AS checkOut, nights, guests, " \
+	"id, reference, room_id AS roomId, check_in AS checkIn, check_out AS checkOut, nights, guests, " \
 	"customer, account_id AS accountId, host_id AS hostId, amount, currency, status, reason, " \
 	"payment_id AS paymentId, " \
 	"created_at AS createdAt, updated_at AS updatedAt"
@@ -198,7 +199,12 @@ struct booking {
 	char check_in[11], check_out[11];
 	const char *customer;
 	char card[20]; /* digits only, "" when none */
+	char reference[REFERENCE_SIZE]; /* drawn when the booking is stored */
 };
+
+/* Attempts at a fresh reference when one collides with another booking's (≈ n / 8.9e8
+ * each for n bookings). */
+#define REFERENCE_ATTEMPTS 10
 
 /* Reads card: a string of 12..19 digits once spaces and dashes are removed. */
 static void read_card(struct ctx *c, json_t *errors, struct booking *b)
@@ -288,10 +294,11 @@ static long long booking_by_key(struct db *db, const char *key)
 	return id;
 }
 
-/* Stores the booking as `requested` (committed) and returns its id, or -1. When key (the
- * request's Idempotency-Key, may be NULL) already created a booking, returns that one's
- * id with *again set: a retry after a crash or a 5xx must not book twice. */
-static long long booking_insert(struct db *db, const struct booking *b, const char *key, int *again)
+/* Stores the booking as `requested` (committed) with a fresh reference (b->reference)
+ * and returns its id, or -1. When key (the request's Idempotency-Key, may be NULL)
+ * already created a booking, returns that one's id with *again set: a retry after a
+ * crash or a 5xx must not book twice. */
+static long long booking_insert(struct db *db, struct booking *b, const char *key, int *again)
 {
 	*again = 0;
 	if (db_begin(db))
@@ -308,21 +315,34 @@ static long long booking_insert(struct db *db, const struct booking *b, const ch
 		db_rollback(db);
 		return -1;
 	}
-	st = db_prep(db, "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, customer, currency, "
-	                 "status, request_id, idempotency_key, account_id, created_at, updated_at) "
-	                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, "
-	                 "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
-	sqlite3_bind_int64(st, 1, b->room_id);
-	db_bind_text(st, 2, b->check_in);
-	db_bind_text(st, 3, b->check_out);
-	sqlite3_bind_int64(st, 4, b->nights);
-	sqlite3_bind_int64(st, 5, b->guests);
-	db_bind_text(st, 6, b->customer);
-	db_bind_text(st, 7, config_currency());
-	db_bind_text(st, 8, log_request_id()[0] ? log_request_id() : NULL);
-	db_bind_text(st, 9, key);
-	sqlite3_bind_int64(st, 10, b->account_id);
-	if (db_run(st) != SQLITE_DONE) {
+	int rc = SQLITE_CONSTRAINT;
+	for (int attempt = 0; attempt < REFERENCE_ATTEMPTS && rc == SQLITE_CONSTRAINT; attempt++) {
+		if (reference_new(b->reference)) {
+			log_error("no randomness for a booking reference");
+			break;
+		}
+		st = db_prep(db, "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, customer, "
+		                 "currency, status, request_id, idempotency_key, account_id, reference, created_at, "
+		                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, "
+		                 "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+		sqlite3_bind_int64(st, 1, b->room_id);
+		db_bind_text(st, 2, b->check_in);
+		db_bind_text(st, 3, b->check_out);
+		sqlite3_bind_int64(st, 4, b->nights);
+		sqlite3_bind_int64(st, 5, b->guests);
+		db_bind_text(st, 6, b->customer);
+		db_bind_text(st, 7, config_currency());
+		db_bind_text(st, 8, log_request_id()[0] ? log_request_id() : NULL);
+		db_bind_text(st, 9, key);
+		sqlite3_bind_int64(st, 10, b->account_id);
+		db_bind_text(st, 11, b->reference);
+		rc = db_run(st);
+		/* the key's old holder was cleared above: what can collide is the reference */
+		if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(db->h) != SQLITE_CONSTRAINT_UNIQUE)
+			break;
+	}
+	if (rc != SQLITE_DONE) {
+		log_error("booking not stored: %s", sqlite3_errmsg(db->h));
 		db_rollback(db);
 		return -1;
 	}
@@ -376,6 +396,14 @@ static int saga_charge(struct ctx *c, const struct booking *b, long long id, str
 	                         (json_int_t)b->account_id, "hostId", (json_int_t)o.host_id);
 	if (b->card[0])
 		json_object_set_new(body, "card", json_string(b->card));
+	/* what was bought, for the payment's receipt */
+	json_object_set_new(body, "reference", json_string(b->reference));
+	if (o.room_name && *o.room_name)
+		json_object_set_new(body, "roomName", json_string(o.room_name));
+	json_object_set_new(body, "checkIn", json_string(b->check_in));
+	json_object_set_new(body, "checkOut", json_string(b->check_out));
+	json_object_set_new(body, "nights", json_integer(b->nights));
+	json_object_set_new(body, "guests", json_integer(b->guests));
 	client_call("payments", "POST", "/internal/payments", body, &r);
 	json_decref(body);
 	o.payment_id = json_integer_value(json_object_get(r.body, "id"));
@@ -562,7 +590,7 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	config_today(today);
 	int confirmed = strcmp(field_text(res, "status"), "confirmed") == 0;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT payment_status AS paymentStatus, ticket_code AS ticketCode, "
-	                                  "ticket_status AS ticketStatus, room_name AS roomName "
+	                                  "ticket_status AS ticketStatus, ticket_id AS ticketId, room_name AS roomName "
 	                                  "FROM reservation WHERE id = ?");
 	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(res, "id")));
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -573,6 +601,9 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 		json_decref(extra);
 	}
 	db_done(st);
+	const char *paid = field_text(res, "paymentStatus");
+	json_object_set_new(res, "hasReceipt", json_boolean(owner && json_integer_value(json_object_get(res, "paymentId")) > 0 &&
+	                                                    (strcmp(paid, "approved") == 0 || strcmp(paid, "refunded") == 0)));
 	json_object_set_new(res, "canCancel", json_boolean(owner && confirmed && strcmp(field_text(res, "checkIn"), today) >= 0));
 	json_object_set_new(res, "canReview", json_boolean(owner && confirmed && strcmp(field_text(res, "checkOut"), today) <= 0));
 	snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
@@ -636,12 +667,43 @@ static int reservations_confirmation(struct ctx *c)
 /* GET /reservations/{id}/cancel: the confirm step before a browser cancels. */
 static int reservations_cancel_confirm(struct ctx *c) { return reservation_show(c, "reservation_cancel"); }
 
+/* GET /reservations?reference=RB-...: the one reservation with that booking reference,
+ * for whoever may see it (as GET /reservations/{id}; anyone else: 404), as a list of one
+ * for scripts, and the reservation's page for browsers (303). How the reference is
+ * typed does not matter ("rb 7k3q9f"); what cannot be one is 400. */
+static int reservation_by_reference(struct ctx *c, const char *typed)
+{
+	char ref[REFERENCE_SIZE];
+	if (reference_parse(typed, ref))
+		return problem(c, 400, "that is not a booking reference: those are RB- and six letters and digits, "
+		                       "such as RB-7K3Q9F");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " RES_COLUMNS " FROM reservation WHERE reference = ?");
+	db_bind_text(st, 1, ref);
+	json_t *res = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	if (!res || !relation(c->req, res)) {
+		json_decref(res);
+		return problem(c, 404, "no booking of yours has the reference %s", ref);
+	}
+	if (c->req->wants_html) {
+		response_header(c->res, "Location", "/reservations/%lld", (long long)json_integer_value(json_object_get(res, "id")));
+		json_decref(res);
+		return 303;
+	}
+	json_t *items = json_array();
+	json_array_append_new(items, res);
+	c->res->model = json_pack("{s:o, s:n}", "items", items, "nextCursor");
+	return 200;
+}
+
 static int reservations_list(struct ctx *c)
 {
 	long long limit, cursor, room_id = 0;
 	int rc = page_params(c, &limit, &cursor);
 	if (rc)
 		return rc;
+	if (query_get(c->req, "reference"))
+		return reservation_by_reference(c, query_get(c->req, "reference"));
 	if ((rc = query_int(c, "roomId", 1, MAX_ID, &room_id)) > 1)
 		return rc;
 	long long account;
@@ -833,10 +895,12 @@ static int on_ticket(struct db *db, const struct event *ev, char *err, size_t er
 	if (!id)
 		return -1;
 	sqlite3_stmt *st = db_prep(db, "UPDATE reservation SET ticket_status = ?2, "
-	                               "ticket_code = coalesce(?3, ticket_code) WHERE id = ?1");
+	                               "ticket_code = coalesce(?3, ticket_code), ticket_id = coalesce(?4, ticket_id) "
+	                               "WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, json_string_value(json_object_get(ev->data, "status")));
 	db_bind_text(st, 3, json_string_value(json_object_get(ev->data, "code")));
+	event_bind_id(st, 4, ev, "ticketId");
 	return track_run(db, st, ev, err, errlen);
 }
 
@@ -950,7 +1014,7 @@ static void reservations_background(struct db *db)
 }
 
 static const struct route routes[] = {
-	{"GET", "/reservations", reservations_list, "customer roomId status accountId limit cursor", 0},
+	{"GET", "/reservations", reservations_list, "customer roomId status accountId reference limit cursor", 0},
 	{"POST", "/reservations", reservations_create, "", ROUTE_IDEMPOTENT},
 	{"GET", "/reservations/{id}", reservations_get, "", 0},
 	{"GET", "/reservations/{id}/confirmation", reservations_confirmation, "", 0},

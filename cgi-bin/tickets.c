@@ -1,17 +1,23 @@
 /* tickets.c — the tickets service: an admission ticket per confirmed reservation, issued
- * and voided only by its policy (from reservation events), read through GET /tickets. */
+ * and voided only by its policy (from reservation events), read through GET /tickets;
+ * each ticket's page is printable and shows its code as a QR code. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "lib/access.h"
 #include "lib/db.h"
+#include "lib/log.h"
+#include "lib/qr.h"
 #include "lib/service.h"
+#include "lib/shortcode.h"
 
 #define TICKET_COLUMNS \
 	"id, reservation_id AS reservationId, account_id AS accountId, host_id AS hostId, code, status, " \
-	"created_at AS createdAt, " \
-	"updated_at AS updatedAt"
+	"reference, room_id AS roomId, room_name AS roomName, check_in AS checkIn, check_out AS checkOut, " \
+	"nights, guests, customer, created_at AS createdAt, updated_at AS updatedAt"
+
+/* Attempts at a fresh code when one collides with an issued one (2^-59 each). */
+#define CODE_ATTEMPTS 8
 
 /* The ticket with the given id (by_reservation 0) or of the given reservation
  * (by_reservation 1) as its JSON resource, or NULL when there is none. */
@@ -47,33 +53,73 @@ static int tickets_list(struct ctx *c)
 	return page_reply(c, items, limit, "id");
 }
 
-static int tickets_get(struct ctx *c)
+/* The ticket of the request's {id} for the caller: *owner 1 for the guest who booked it
+ * (or an admin), 0 for the host of its room (who sees no code). NULL when the caller may
+ * not see it (answered as if it did not exist). */
+static json_t *ticket_for_caller(struct ctx *c, int *owner)
 {
 	json_t *t = ticket_load(c->db, c->req->ids[0], 0);
 	long long host = json_integer_value(json_object_get(t, "hostId"));
-	int owner = t && access_is(c->req, json_integer_value(json_object_get(t, "accountId")));
-	if (!owner && !(t && host > 0 && host == c->req->account_id)) {
+	*owner = t && access_is(c->req, json_integer_value(json_object_get(t, "accountId")));
+	if (!*owner && !(t && host > 0 && host == c->req->account_id)) {
 		json_decref(t);
-		return problem(c, 404, "ticket %lld does not exist", c->req->ids[0]);
+		return NULL;
 	}
-	if (!owner) /* the host sees that a ticket exists, not its code */
+	if (!*owner) /* the host sees that a ticket exists, not its code */
 		json_object_del(t, "code");
+	return t;
+}
+
+static const char *ticket_text(json_t *t, const char *field)
+{
+	const char *s = json_string_value(json_object_get(t, field));
+	return s ? s : "";
+}
+
+/* GET /tickets/{id}: the ticket; as a page (printable: static/style.css @media print) it
+ * shows the stay, the code and, while the ticket is issued, the code as a QR code. */
+static int tickets_get(struct ctx *c)
+{
+	int owner;
+	json_t *t = ticket_for_caller(c, &owner);
+	if (!t)
+		return problem(c, 404, "ticket %lld does not exist", c->req->ids[0]);
 	c->res->model = t;
 	c->res->page = "ticket";
-	snprintf(c->res->title, sizeof c->res->title, "Ticket %lld", c->req->ids[0]);
+	if (!owner && c->req->wants_html)
+		json_object_set_new(t, "codeHidden", json_true());
+	if (*ticket_text(t, "roomName")) /* not the code: titles end up in histories and tabs */
+		snprintf(c->res->title, sizeof c->res->title, "Ticket for %s", ticket_text(t, "roomName"));
+	else
+		snprintf(c->res->title, sizeof c->res->title, "Ticket %lld", c->req->ids[0]);
+	/* The code comes from this database (lib/shortcode.c, or 32 hex digits on tickets
+	 * issued before it); qr_svg draws only its modules, so the markup holds no text. */
+	if (c->req->wants_html && owner && strcmp(ticket_text(t, "status"), "issued") == 0 &&
+	    qr_svg(ticket_text(t, "code"), 0, &c->res->qr_svg) != 0)
+		log_warn("ticket %lld: its code could not be drawn as a QR code", c->req->ids[0]);
 	return 200;
 }
 
-/* Writes 128 random bits as 32 lowercase hex digits. Returns 0, or -1 when the kernel
- * gave no randomness (a ticket code must never be guessable). */
-static int ticket_code(char out[33])
+/* GET /tickets/{id}/qr.svg: the code as a QR code (image/svg+xml), for the guest who
+ * booked it (or an admin) while the ticket is issued; else 404. */
+static int tickets_qr(struct ctx *c)
 {
-	unsigned char b[16];
-	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
-		return -1;
-	for (size_t i = 0; i < sizeof b; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return 0;
+	int owner;
+	json_t *t = ticket_for_caller(c, &owner);
+	int issued = t && strcmp(ticket_text(t, "status"), "issued") == 0;
+	int rc;
+	if (!t || !owner)
+		rc = problem(c, 404, "ticket %lld does not exist", c->req->ids[0]);
+	else if (!issued)
+		rc = problem(c, 404, "ticket %lld was voided: it has no QR code any more", c->req->ids[0]);
+	else if (qr_svg(ticket_text(t, "code"), 1, &c->res->text) != 0)
+		rc = problem(c, 500, "the QR code of ticket %lld could not be drawn", c->req->ids[0]);
+	else {
+		c->res->text_type = "image/svg+xml";
+		rc = 200;
+	}
+	json_decref(t);
+	return rc;
 }
 
 /* Records TicketIssued/TicketVoided with the ticket as it now is; a failure is reported
@@ -88,27 +134,52 @@ static int ticket_event(struct db *db, long long reservation, const char *type, 
 	return -1;
 }
 
-/* ReservationConfirmed: issues the reservation's ticket unless it already has one. */
+/* Binds the event's string field key at i, or NULL when it has none. */
+static void bind_event_text(sqlite3_stmt *st, int i, const struct event *ev, const char *key)
+{
+	db_bind_text(st, i, json_string_value(json_object_get(ev->data, key)));
+}
+
+/* ReservationConfirmed: issues the reservation's ticket unless it already has one, with
+ * a fresh short code (another one when it collides with an issued code) and the stay. */
 static int on_reservation_confirmed(struct db *db, const struct event *ev, char *err, size_t errlen)
 {
-	char code[33];
+	char code[TICKET_CODE_SIZE];
 	long long reservation = event_data_id(ev, "reservationId", err, errlen);
 	if (!reservation)
 		return -1;
-	if (ticket_code(code)) {
-		snprintf(err, errlen, "no randomness for a ticket code");
-		return -1;
+	int rc = SQLITE_CONSTRAINT;
+	for (int attempt = 0; attempt < CODE_ATTEMPTS && rc == SQLITE_CONSTRAINT; attempt++) {
+		if (ticket_code_new(code)) {
+			snprintf(err, errlen, "no randomness for a ticket code");
+			return -1;
+		}
+		sqlite3_stmt *st = db_prep(db, "INSERT INTO ticket(reservation_id, code, account_id, host_id, status, "
+		                               "reference, room_id, room_name, check_in, check_out, nights, guests, "
+		                               "customer, created_at, updated_at) VALUES (?, ?, ?, ?, 'issued', "
+		                               "?, ?, ?, ?, ?, ?, ?, ?, "
+		                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+		                               "strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
+		                               "ON CONFLICT(reservation_id) DO NOTHING");
+		sqlite3_bind_int64(st, 1, reservation);
+		db_bind_text(st, 2, code);
+		event_bind_id(st, 3, ev, "accountId");
+		event_bind_id(st, 4, ev, "hostId");
+		bind_event_text(st, 5, ev, "reference");
+		event_bind_id(st, 6, ev, "roomId");
+		bind_event_text(st, 7, ev, "roomName");
+		bind_event_text(st, 8, ev, "checkIn");
+		bind_event_text(st, 9, ev, "checkOut");
+		event_bind_id(st, 10, ev, "nights");
+		event_bind_id(st, 11, ev, "guests");
+		bind_event_text(st, 12, ev, "customer");
+		rc = db_run(st);
+		/* the other unique column, reservation_id, is absorbed by DO NOTHING: what can
+		 * collide is the code */
+		if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(db->h) != SQLITE_CONSTRAINT_UNIQUE)
+			break;
 	}
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO ticket(reservation_id, code, account_id, host_id, status, "
-	                               "created_at, updated_at) VALUES (?, ?, ?, ?, 'issued', "
-	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
-	                               "strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
-	                               "ON CONFLICT(reservation_id) DO NOTHING");
-	sqlite3_bind_int64(st, 1, reservation);
-	db_bind_text(st, 2, code);
-	event_bind_id(st, 3, ev, "accountId");
-	event_bind_id(st, 4, ev, "hostId");
-	if (db_run(st) != SQLITE_DONE) {
+	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "issue: %s", sqlite3_errmsg(db->h));
 		return -1;
 	}
@@ -139,6 +210,7 @@ static int on_reservation_cancelled(struct db *db, const struct event *ev, char 
 static const struct route routes[] = {
 	{"GET", "/tickets", tickets_list, "reservationId accountId limit cursor", 0},
 	{"GET", "/tickets/{id}", tickets_get, "", 0},
+	{"GET", "/tickets/{id}/qr.svg", tickets_qr, "", 0},
 };
 
 static const struct subscription subs[] = {

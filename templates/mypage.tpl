@@ -7,7 +7,7 @@
 <h2 id="{{KEY}}-h">{{HEADING}}</h2>
 {{#NO_ITEMS}}<p>{{EMPTY}}{{#KEY_UPCOMING}} <a href="/rooms">Find a room</a>.{{/KEY_UPCOMING}}</p>{{/NO_ITEMS}}
 {{#HAS_ITEMS}}<ul class="bookings">
-{{#ITEMS}}<li class="booking" data-reservation-id="{{RESERVATION_ID}}" data-status="{{STATUS}}">
+{{#ITEMS}}<li class="booking-card" data-reservation-id="{{RESERVATION_ID}}" data-status="{{STATUS}}">
 <h3><a href="/reservations/{{RESERVATION_ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a></h3>
 <p class="stay">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}<br><small>{{NIGHTS:x-plural=night}}, {{GUESTS:x-plural=guest}}</small></p>
 <dl class="facts">

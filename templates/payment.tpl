@@ -9,4 +9,5 @@
 <dt>Created</dt><dd>{{CREATED_AT:x-datetime}}</dd>
 <dt>Updated</dt><dd>{{UPDATED_AT:x-datetime}}</dd>
 </dl>
+{{#IF_HAS_RECEIPT}}<ul class="actions receipts"><li><a href="/payments/{{ID}}/receipt">Receipt</a></li>{{#STATUS_REFUNDED}}<li><a href="/payments/{{ID}}/refund-receipt">Refund receipt</a></li>{{/STATUS_REFUNDED}}</ul>{{/IF_HAS_RECEIPT}}
 {{>FOOTER}}

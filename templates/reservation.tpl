@@ -4,13 +4,14 @@
 <div class="reservation" data-status="{{STATUS}}">
 <p class="status status-{{STATUS}}">{{STATUS:x-words}}</p>
 <dl class="facts">
+{{#HAS_REFERENCE}}<dt>Booking reference</dt><dd><strong class="reference">{{REFERENCE}}</strong></dd>{{/HAS_REFERENCE}}
 <dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a></dd>
 <dt>Stay</dt><dd>{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-plural=night}})</dd>
 <dt>Guests</dt><dd>{{GUESTS:x-plural=guest}}</dd>
 <dt>Guest name</dt><dd>{{CUSTOMER}}</dd>
 <dt>Amount</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
-<dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None{{/NO_PAYMENT_STATUS}}</dd>
-{{#HAS_TICKET_CODE}}<dt>Ticket</dt><dd><code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{TICKET_STATUS:x-words}}</span></dd>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}<dt>Ticket</dt><dd><span class="pending">not issued yet — reload in a moment</span></dd>{{/STATUS_CONFIRMED}}{{/NO_TICKET_CODE}}
+<dt>Payment</dt><dd><span class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None{{/NO_PAYMENT_STATUS}}</span>{{#IF_HAS_RECEIPT}} · <a href="/payments/{{PAYMENT_ID}}/receipt">Receipt</a>{{#PAYMENT_STATUS_REFUNDED}} · <a href="/payments/{{PAYMENT_ID}}/refund-receipt">Refund receipt</a>{{/PAYMENT_STATUS_REFUNDED}}{{/IF_HAS_RECEIPT}}</dd>
+{{#HAS_TICKET_CODE}}<dt>Ticket</dt><dd><code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{TICKET_STATUS:x-words}}</span>{{#HAS_TICKET_ID}} · <a href="/tickets/{{TICKET_ID}}">Ticket with QR code</a>{{/HAS_TICKET_ID}}</dd>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}<dt>Ticket</dt><dd><span class="pending">not issued yet — reload in a moment</span></dd>{{/STATUS_CONFIRMED}}{{/NO_TICKET_CODE}}
 {{#HAS_REASON}}<dt>Reason</dt><dd>{{REASON:x-words}}</dd>{{/HAS_REASON}}
 </dl>
 </div>

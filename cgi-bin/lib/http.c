@@ -40,6 +40,7 @@ void response_free(struct response *r)
 	json_decref(r->model);
 	buf_free(&r->headers);
 	buf_free(&r->text);
+	buf_free(&r->qr_svg);
 	memset(r, 0, sizeof *r);
 }
 

@@ -61,6 +61,10 @@ struct response {
 	int show_page;             /* a form post's answer is this page, not a redirect (a secret shown once) */
 	const char *text_type;     /* set: `text` is the whole body, of this Content-Type (metrics) */
 	struct buf text;
+	/* A QR code drawn by lib/qr.c (qr_svg: fixed tags and integers only, never anything
+	 * a person typed). The page shows it unescaped as {{QR_SVG:none}}; nothing else may
+	 * ever be put here, and no model field can set that variable (view.cc). */
+	struct buf qr_svg;
 };
 
 /* What a handler gets. */

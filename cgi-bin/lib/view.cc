@@ -47,9 +47,15 @@ bool is_word(const char *s)
 	return n > 0;
 }
 
+/* The one variable a page shows unescaped ({{QR_SVG:none}}): set only from
+ * c->res->qr_svg (markup lib/qr.c drew from a QR matrix), never from the model. */
+const char *const QR_SVG = "QR_SVG";
+
 void set_value(ctemplate::TemplateDictionary *d, const std::string &name, json_t *v)
 {
 	char num[64];
+	if (name == QR_SVG) /* a model field named qrSvg or qr_svg must never reach it */
+		return;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		d->SetValue(name, std::string(json_string_value(v), json_string_length(v)));
@@ -159,6 +165,28 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	d->SetValue("CURRENCY_CODE", config_currency()); /* what {{X:x-money}} shows after amounts */
 }
 
+/* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */
+void form_values(ctemplate::TemplateDictionary *d, struct ctx *c)
+{
+	const char *key;
+	json_t *v;
+	json_t *defaults = json_object_get(c->res->model, "form");
+	if (json_is_object(defaults))
+		json_object_foreach(defaults, key, v) set_value(d, "FORM_" + upper_name(key), v);
+	if (c->req->body_is_form && json_is_object(c->req->json))
+		json_object_foreach(c->req->json, key, v) set_value(d, "FORM_" + upper_name(key), v);
+	size_t i;
+	json_t *err;
+	json_array_foreach(json_object_get(c->res->model, "errors"), i, err)
+	{
+		json_t *field = json_object_get(err, "field");
+		json_t *text = json_object_get(err, "text");
+		if (json_is_string(field))
+			set_value(d, "ERR_" + upper_name(json_string_value(field)),
+			          json_is_string(text) ? text : json_object_get(err, "message"));
+	}
+}
+
 /* The label a form shows for a JSON field, for the error summary ("Check-in date must
  * be today or later"); the field name itself when it has no label here. */
 const char *field_label(const char *field)
@@ -203,28 +231,6 @@ void label_errors(json_t *model)
 			continue;
 		json_object_set_new(err, "label", json_string(field_label(field)));
 		json_object_set_new(err, "text", json_string(error_sentence(field, message).c_str()));
-	}
-}
-
-/* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */
-void form_values(ctemplate::TemplateDictionary *d, struct ctx *c)
-{
-	const char *key;
-	json_t *v;
-	json_t *defaults = json_object_get(c->res->model, "form");
-	if (json_is_object(defaults))
-		json_object_foreach(defaults, key, v) set_value(d, "FORM_" + upper_name(key), v);
-	if (c->req->body_is_form && json_is_object(c->req->json))
-		json_object_foreach(c->req->json, key, v) set_value(d, "FORM_" + upper_name(key), v);
-	size_t i;
-	json_t *err;
-	json_array_foreach(json_object_get(c->res->model, "errors"), i, err)
-	{
-		json_t *field = json_object_get(err, "field");
-		json_t *text = json_object_get(err, "text");
-		if (json_is_string(field))
-			set_value(d, "ERR_" + upper_name(json_string_value(field)),
-			          json_is_string(text) ? text : json_object_get(err, "message"));
 	}
 }
 
@@ -460,6 +466,10 @@ extern "C" int view_render(const char *page, struct ctx *c, struct buf *out)
 		label_errors(c->res->model);
 		Layout l = layout_for(page, c);
 		fill_page(&dict, c, l, false);
+		if (c->res->qr_svg.len) { /* the page itself only, not its includes */
+			dict.SetValue(QR_SVG, std::string(buf_str(&c->res->qr_svg), c->res->qr_svg.len));
+			dict.ShowSection("HAS_QR_SVG");
+		}
 		for (auto &part : INCLUDES) { /* includes do not inherit: fill each (shallowly) */
 			ctemplate::TemplateDictionary *inc = dict.AddIncludeDictionary(part[0]);
 			inc->SetFilename(part[1]);
@@ -474,6 +484,26 @@ extern "C" int view_render(const char *page, struct ctx *c, struct buf *out)
 		return 0;
 	} catch (...) {
 		log_error("view: exception while expanding %s", page);
+		return -1;
+	}
+}
+
+extern "C" int view_render_model(const char *name, json_t *model, struct buf *out)
+{
+	try {
+		std::string file = std::string(name) + ".tpl";
+		ctemplate::TemplateDictionary dict("model");
+		if (json_is_object(model))
+			fill(&dict, model);
+		std::string text;
+		if (!ctemplate::ExpandTemplate(file, ctemplate::DO_NOT_STRIP, &dict, &text)) {
+			log_warn("view: cannot expand %s", file.c_str());
+			return -1;
+		}
+		buf_append(out, text.data(), text.size());
+		return 0;
+	} catch (...) {
+		log_error("view: exception while expanding %s", name);
 		return -1;
 	}
 }

@@ -2,6 +2,7 @@
 asynchronously (tickets, messages, refunds, capacity, mypage), and the read APIs of
 tickets, messages and mypage."""
 import os
+import re
 import sqlite3
 import time
 
@@ -56,7 +57,8 @@ def test_booking_issues_ticket_message_and_mypage(stack):
     rm = room(stack, name="Harbour view")
     res = book(stack, rm["id"], "ann@example.com")
     ticket = wait_until(lambda: tickets(stack, res["id"]), what="ticket")[0]
-    assert ticket["status"] == "issued" and len(ticket["code"]) == 32, ticket
+    assert ticket["status"] == "issued" and re.fullmatch(r"[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){2}", ticket["code"]), ticket
+    assert ticket["reference"] == res["reference"] and ticket["checkIn"] == res["checkIn"], ticket
     assert stack.get("/tickets/%d" % ticket["id"]).json == ticket
     msg = wait_until(lambda: messages(stack, res["id"]), what="message")
     assert [m["kind"] for m in msg] == ["confirmation"], msg

@@ -67,6 +67,14 @@ def _setup(stack):
         items = (stack.get(path).json or {}).get("items") or []
         return items[0]["id"] if items else None
     payment = wait_until(lambda: first_id("/payments?reservationId=%d" % resid), what="the payment")
+    # A booking cancelled at once: its payment refunded (the refund receipt), its ticket voided.
+    gone = stack.post("/reservations", json={"roomId": rid, "customer": CUSTOMER, "checkIn": (
+        datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=20)).isoformat(),
+        "card": "4242424242424242"})
+    assert gone.status == 201, gone
+    assert stack.post("/reservations/%d/cancel" % gone.json["id"]).status == 200
+    refunded = wait_until(lambda: (stack.get("/payments/%d" % gone.json["paymentId"]).json or {}).get(
+        "status") == "refunded" and gone.json["paymentId"], what="the refund")
     ticket = wait_until(lambda: first_id("/tickets?reservationId=%d" % resid), what="the ticket")
     message = wait_until(lambda: first_id("/messages?reservationId=%d" % resid), what="the confirmation message")
     wait_until(lambda: any(x.get("roomId") == rid and x.get("reviewCnt") == 2 for x in
@@ -74,7 +82,7 @@ def _setup(stack):
                what="the room view with both reviews")
     _fixture.update(var=stack.var, room=rid, reservation=resid, past=past.json["id"], csrf=token.group(1),
                     review=rated.json["id"], review_unrated=unrated.json["id"], payment=payment, ticket=ticket,
-                    message=message)
+                    message=message, refunded=refunded)
     return _fixture
 
 
@@ -136,6 +144,11 @@ PAGES = {
     "payment": (lambda s, f: s.get("/payments/%d" % f["payment"], headers=BROWSER), 200),
     "tickets": (lambda s, f: s.get("/tickets", headers=BROWSER), 200),
     "ticket": (lambda s, f: s.get("/tickets/%d" % f["ticket"], headers=BROWSER), 200),
+    "receipt": (lambda s, f: s.get("/payments/%d/receipt" % f["payment"], headers=BROWSER), 200),
+    "receipt_refunded": (lambda s, f: s.get("/payments/%d/receipt" % f["refunded"], headers=BROWSER), 200),
+    "refund_receipt": (lambda s, f: s.get("/payments/%d/refund-receipt" % f["refunded"], headers=BROWSER), 200),
+    "reservation_not_found_by_reference": (lambda s, f: s.get("/reservations?reference=RB-222222",
+                                                              headers=BROWSER), 404),
     "messages": (lambda s, f: s.get("/messages", headers=BROWSER), 200),
     "messages_empty": (lambda s, f: s.get("/messages?customer=nobody%40example.com", headers=BROWSER), 200),
     "message": (lambda s, f: s.get("/messages/%d" % f["message"], headers=BROWSER), 200),

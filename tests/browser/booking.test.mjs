@@ -95,9 +95,9 @@ test('cancel from mypage and see the capacity come back on the calendar', inBrow
   await open(page, '/mypage');
   await reloadUntil(page, async () => (await mypageRow(page, r1.id).count()) && (await mypageRow(page, older.id).count()),
     'both reservations on mypage');
-  const ids = await page.locator('table.reservations tr[data-reservation-id]').evaluateAll(
-    (rows) => rows.map((tr) => Number(tr.dataset.reservationId)));
-  assert.deepEqual(ids, [r1.id, older.id], 'mypage lists newest first');
+  const ids = await page.locator('#upcoming-h ~ .bookings li[data-reservation-id]').evaluateAll(
+    (rows) => rows.map((li) => Number(li.dataset.reservationId)));
+  assert.deepEqual(ids, [r1.id, older.id], 'upcoming stays on mypage, the soonest first');
   await shot('mypage-before-cancel');
 
   const cancel = mypageRow(page, r1.id).getByRole('link', { name: /^Cancel\b/ });

@@ -6,7 +6,7 @@ import {
   inBrowser,
 } from './lib.mjs';
 
-test('create, edit and delete a room as a host; the guest sees the forced cancellation', { timeout: 90000 },
+test('create, edit and delete a room as a host; the guest sees the forced cancellation', { timeout: 180000 },
   inBrowser(async ({ page, shot, newPage }) => {
     const name = uniq('Exhibition hall');
     await open(page, '/rooms');
@@ -21,13 +21,13 @@ test('create, edit and delete a room as a host; the guest sees the forced cancel
     assert.equal(host.landed.url, '/rooms/new', 'after signing up, "Host a room" is where the host lands');
     const field = (label) => page.getByLabel(label, { exact: true });
     for (const [label, id] of [['Name', 'name'], ['Description', 'desc'], ['Places per night', 'capacity'],
-      ['Price per guest per night, in cents', 'price']]) {
+      ['Price per guest per night, in EUR', 'price']]) {
       assert.equal(await field(label).getAttribute('id'), id, `field labelled "${label}" is #${id}`);
     }
     await field('Name').fill(name);
     await field('Description').fill('Bright, 200 m², wheelchair access');
     await field('Places per night').fill('4');
-    await field('Price per guest per night, in cents').fill('2500');
+    await field('Price per guest per night, in EUR').fill('25');
     await shot('new-room-form');
     let r = await submit(page, 'Create room');
     await shot('created');
@@ -41,7 +41,7 @@ test('create, edit and delete a room as a host; the guest sees the forced cancel
     assert.equal(new URL(page.url()).pathname, `/rooms/${roomId}/edit`);
     assert.equal(await field('Name').inputValue(), name, 'the edit form is filled in');
     assert.equal(await field('Places per night').inputValue(), '4');
-    assert.equal(await field('Price per guest per night, in cents').inputValue(), '2500');
+    assert.equal(await field('Price per guest per night, in EUR').inputValue(), '25.00', 'the price in units');
     const renamed = `${name} (renovated)`;
     await field('Name').fill(renamed);
     await field('Places per night').fill('6');

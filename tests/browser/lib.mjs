@@ -1,6 +1,7 @@
 // tests/browser/lib.mjs — what every browser test shares: one headless Chromium per
 // test file (Debian's /usr/bin/chromium driven by playwright-core), a fresh browser
-// context per test, numbered screenshots of each step, the JSON API for set-up and
+// context per test, numbered screenshots of each step, an accessibility check (axe-core)
+// of every page state a test opens, submits or photographs, the JSON API for set-up and
 // checks, and small waits. tests/run.py starts the stack and sets ROOMBOOK_URL.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +50,7 @@ export function inBrowser(fn, { viewport = { width: 1024, height: 800 }, context
     const newContext = async (opts = {}) => {
       const ctx = await browser.newContext({ viewport, ...contextOptions, ...opts });
       ctx.setDefaultTimeout(8000);
+      await ctx.addInitScript({ content: AXE_SOURCE }); // compiled once, cached: ~0 ms a page
       contexts.push(ctx);
       return ctx;
     };
@@ -60,6 +62,7 @@ export function inBrowser(fn, { viewport = { width: 1024, height: 800 }, context
       n += 1;
       const file = path.join(SHOTS, `${tag}-${String(n).padStart(2, '0')}-${slug(step)}.png`);
       await p.screenshot({ path: file, fullPage: true }).catch(() => {});
+      if (step !== 'failure') await checkA11y(p, `${tag} ${step}`);
     };
     const newPage = async (opts = {}) => (await newContext(opts)).newPage();
     try {
@@ -72,6 +75,38 @@ export function inBrowser(fn, { viewport = { width: 1024, height: 800 }, context
       for (const ctx of contexts) await ctx.close().catch(() => {});
     }
   };
+}
+
+// -- accessibility ---------------------------------------------------------------------
+// axe-core (node_modules/axe-core, pinned in package-lock.json) runs on every page state
+// the tests visit: each screenshot, each open() and each submit(). Any violation fails
+// the test. The pages' CSP forbids inline scripts, so axe is not added as a <script>:
+// every test context gets it as an init script (run through the DevTools protocol, which
+// the CSP does not govern; the pages keep their real CSP), which Chromium compiles once
+// and caches, where evaluating its 650 kB source on each page took seconds. target-size
+// (WCAG 2.2, 24 px) is off in axe by default and switched on here. The page's <title> is checked too:
+// "Page · Roombook" (or "Error: Page · Roombook"), never an empty start.
+const AXE_SOURCE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const AXE_OPTIONS = { rules: { 'target-size': { enabled: true } }, resultTypes: ['violations'] };
+const lastChecked = new WeakMap(); // page -> the state (URL and markup) checked last
+
+/** Runs axe-core on the page as it is now; fails on any violation, naming the state. */
+export async function checkA11y(page, name = '') {
+  if (page.isClosed()) return;
+  const state = await page.evaluate(() => `${location.href}\n${document.documentElement.outerHTML}`);
+  if (lastChecked.get(page) === state) return;
+  lastChecked.set(page, state);
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate((opts) => window.axe.run(document, opts).then((r) => r.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 4).map((x) => `${x.target.join(' ')}: ${(x.failureSummary || '').replace(/\s+/g, ' ').slice(0, 300)}`),
+  }))), AXE_OPTIONS);
+  const title = await page.title();
+  const problems = violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n      ${v.nodes.join('\n      ')}`);
+  if (!/^(Error: )?[^\s·].* · Roombook$|^Roombook$/.test(title)) problems.push(`<title> "${title}" is not "Page · Roombook"`);
+  if (problems.length) {
+    assert.fail(`accessibility: ${problems.length} problem(s) on ${name || 'a page'} (${page.url()}):\n    ${problems.join('\n    ')}`);
+  }
 }
 
 // -- the JSON API (set-up and checks behind the pages) ---------------------------------
@@ -170,6 +205,7 @@ export async function reloadUntil(page, check, what, timeout = 10000) {
 /** Opens a path; returns the main response's status. */
 export async function open(page, p) {
   const res = await page.goto(BASE + p);
+  await checkA11y(page, `GET ${p}`);
   return res ? res.status() : 0;
 }
 
@@ -184,8 +220,32 @@ export async function submit(page, button) {
   assert.ok(res, 'the form post led to no page');
   const first = res.request().redirectedFrom();
   const post = first ? (await first.response()).status() : res.status();
+  await checkA11y(page, `after submitting ${typeof button === 'string' ? `"${button}"` : 'a form'}`);
   return { post, status: res.status(), url: new URL(page.url()).pathname + new URL(page.url()).search };
 }
+
+/** The document's scrollWidth, and the outermost elements that stick out to the right
+ * (not counting what sits inside a container that scrolls or clips horizontally). */
+export const noHorizontalScroll = (page) => page.evaluate(() => {
+  const limit = document.documentElement.clientWidth + 0.5;
+  const out = (cs) => cs.position === 'absolute' || cs.position === 'fixed';
+  const clipped = (e) => { // an overflow ancestor clips e unless e escapes it by absolute positioning
+    let escaping = out(getComputedStyle(e));
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const cs = getComputedStyle(p);
+      if (escaping && cs.position !== 'static') escaping = false; // reached the containing block
+      if (!escaping && ['auto', 'scroll', 'hidden', 'clip'].includes(cs.overflowX)) return true;
+      if (out(cs)) escaping = true;
+    }
+    return false;
+  };
+  const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > limit && !clipped(e));
+  const outermost = wide.filter((e) => !wide.includes(e.parentElement));
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    wide: outermost.slice(0, 6).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${typeof e.className === 'string' && e.className ? `.${e.className.trim().split(/\s+/).join('.')}` : ''} (${Math.round(e.getBoundingClientRect().width)} px)`),
+  };
+});
 
 /** The text a person sees in loc (innerText, whitespace collapsed). */
 export const text = async (loc) => ((await loc.innerText()) || '').replace(/\s+/g, ' ').trim();
@@ -199,6 +259,26 @@ export async function calendarCell(page, date) {
   });
   assert.equal(await cell.count(), 1, `one calendar cell for ${date} (label ${date.slice(5)})`);
   return cell;
+}
+
+// -- what pages show people (lib/human.c on the server side) -------------------------
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** "2026-12-10" as the pages show it: "Thu 10 Dec 2026". */
+export const humanDate = (date) => {
+  const d = new Date(`${date}T12:00:00Z`);
+  return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+};
+
+/** Fails when main shows what people should never read: machine dates and times, "(s)"
+ * plurals, "1 nights", codes with underscores. */
+export async function assertHumanText(page, what) {
+  const body = await text(page.locator('main'));
+  assert.doesNotMatch(body, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, `${what}: no RFC 3339 timestamp`);
+  assert.doesNotMatch(body, /\b\d{4}-\d{2}-\d{2}\b/, `${what}: no YYYY-MM-DD date`);
+  assert.doesNotMatch(body, /\w\(s\)/, `${what}: no "(s)" plural`);
+  assert.doesNotMatch(body, /\b1 (nights|guests|places|reviews|attempts)\b/, `${what}: "1 night", never "1 nights"`);
+  assert.doesNotMatch(body, /\b[a-z]+_[a-z_]+\b/, `${what}: no code_with_underscores`);
 }
 
 // -- accounts in the browser ---------------------------------------------------------
@@ -248,7 +328,7 @@ export async function signOut(page) {
   return submit(page, page.locator('header.site form.who').getByRole('button', { name: 'Sign out', exact: true }));
 }
 
-/** The row of a reservation in mypage's table.reservations. */
-export const mypageRow = (page, id) => page.locator(`table.reservations tr[data-reservation-id="${id}"]`);
+/** The card of a reservation on mypage (upcoming, past or cancelled; or its line under "Not booked"). */
+export const mypageRow = (page, id) => page.locator(`main li[data-reservation-id="${id}"]`);
 
 export { assert };
