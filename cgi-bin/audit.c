@@ -94,19 +94,6 @@ static int exec(struct audit *a, const char *sql)
 	return -1;
 }
 
-/* Writes path as the path part of a file: URI (%, ? and # escaped). */
-static void uri_path(const char *path, char *out, size_t size)
-{
-	size_t n = 0;
-	for (; *path && n + 4 < size; path++) {
-		if (*path == '%' || *path == '?' || *path == '#')
-			n += (size_t)snprintf(out + n, size - n, "%%%02X", (unsigned char)*path);
-		else
-			out[n++] = *path;
-	}
-	out[n] = '\0';
-}
-
 /* Opens an in-memory connection (for the audit's own temporary tables) and ATTACHes
  * every service database read-only under its service name. Returns 0, or -1 (said why). */
 static int audit_open(struct audit *a)
@@ -117,7 +104,7 @@ static int audit_open(struct audit *a)
 	for (size_t i = 0; i < NDB; i++) {
 		char path[4096], uri[8192];
 		config_db_path(databases[i], path, sizeof path);
-		uri_path(path, uri, sizeof uri - 16);
+		config_uri_path(path, uri, sizeof uri - 16);
 		strcat(uri, "?mode=ro");
 		char *sql = sqlite3_mprintf("ATTACH 'file:%q' AS \"%w\"", uri, databases[i]);
 		int rc = exec(a, sql);

@@ -157,19 +157,6 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-/* Writes path as the path part of a file: URI (%, ? and # escaped). */
-static void uri_path(const char *path, char *out, size_t size)
-{
-	size_t n = 0;
-	for (; *path && n + 4 < size; path++) {
-		if (*path == '%' || *path == '?' || *path == '#')
-			n += (size_t)snprintf(out + n, size - n, "%%%02X", (unsigned char)*path);
-		else
-			out[n++] = *path;
-	}
-	out[n] = '\0';
-}
-
 /* ---- backup ---- */
 
 /* mkdir -p for the backup's folder (each made one 0700); started as root, the folders it
@@ -310,7 +297,7 @@ static int copy_snapshot(sqlite3 *src, const char *dir, struct entry *e)
 	dst = NULL;
 	/* The copy is checked as a file on its own: immutable, so no -wal/-shm is looked for or
 	 * made beside it (it has none: every page is in the file). */
-	uri_path(tmp, uri, sizeof uri - 32);
+	config_uri_path(tmp, uri, sizeof uri - 32);
 	strcat(uri, "?immutable=1");
 	char *check = sqlite3_mprintf("file:%s", uri);
 	int opened = sqlite3_open_v2(check, &dst, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);

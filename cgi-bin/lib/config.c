@@ -178,3 +178,15 @@ int config_become_db_owner(const char *program)
 	}
 	return 0;
 }
+
+void config_uri_path(const char *path, char *out, size_t size)
+{
+	size_t n = 0;
+	for (; *path && n + 4 < size; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			n += (size_t)snprintf(out + n, size - n, "%%%02X", (unsigned char)*path);
+		else
+			out[n++] = *path;
+	}
+	out[n] = '\0';
+}

@@ -2,6 +2,7 @@
  * Every variable is listed in docs/configuration.md. */
 #ifndef RB_CONFIG_H
 #define RB_CONFIG_H
+#include <stddef.h>
 
 /* Returns getenv(name) or def when unset or empty. */
 const char *config_str(const char *name, const char *def);
@@ -11,6 +12,8 @@ long config_long(const char *name, long def);
 const char *config_root(void);
 /* The runtime folder (ROOMBOOK_VAR, else <root>/var). */
 const char *config_var(void);
+/* Writes path as the path part of a file: URI, for sqlite3_open_v2 (%, ? and # escaped). */
+void config_uri_path(const char *path, char *out, size_t size);
 /* Path of the SQLite file of a service: <var>/db/<service>.db (static buffer per call site is
  * not used: result is written into out). */
 void config_db_path(const char *service, char *out, unsigned long size);
