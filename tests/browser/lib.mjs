@@ -40,15 +40,13 @@ export const uniq = (p) => `${p}-${Date.now().toString(36)}${Math.random().toStr
  * fn({ page, context, shot, newPage }): shot(step[, page]) saves
  * tests/out/screenshots/<test>-<NN>-<step>.png; a failing test also saves "-failure";
  * newPage() opens a page in another, separate browser context (a second person).
- * opts: { viewport, context } — context: more browser-context options for every context
- * of the test (e.g. { javaScriptEnabled: false }: the pages work without script).
  * (The test() call stays in the test file so that reports name the file.)
  */
-export function inBrowser(fn, { viewport = { width: 1024, height: 800 }, context: contextOptions = {} } = {}) {
+export function inBrowser(fn, { viewport = { width: 1024, height: 800 } } = {}) {
   return async (t) => {
     const contexts = [];
     const newContext = async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport, ...contextOptions, ...opts });
+      const ctx = await browser.newContext({ viewport, ...opts });
       ctx.setDefaultTimeout(8000);
       await ctx.addInitScript({ content: AXE_SOURCE }); // compiled once, cached: ~0 ms a page
       contexts.push(ctx);
