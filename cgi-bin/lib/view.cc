@@ -449,7 +449,6 @@ extern "C" int view_init(void)
 		ctemplate::AddModifier("x-money", &money);
 		ctemplate::AddModifier("x-amount", &amount);
 		ctemplate::AddModifier("x-plural=", &plural);
-		ctemplate::AddModifier("x-count=", &plural); /* the journey pages' name for x-plural */
 		ctemplate::AddModifier("x-words", &words);
 		return 0;
 	} catch (...) {
