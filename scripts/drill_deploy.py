@@ -201,6 +201,7 @@ def run(seconds=5, concurrency=100, procs=2):
         print(a.stdout.strip().splitlines()[-1] if a.stdout.strip() else a.stderr)
         if a.returncode != 0:
             missed.append("audit: " + a.stdout[-2000:])
+    shutil.rmtree(bin_dir, ignore_errors=True)  # copies of the binaries: the logs stay in tests/out
     return {"availability": avail, "requests": len(results), "confirmed": confirmed}, missed
 
 

@@ -5,6 +5,7 @@ leaves nobody else to serve. Every request answered 2xx, every process on the ne
 every confirmed booking stored once, the audit clean. And a deploy whose migration fails
 stops before replacing anything."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -33,3 +34,4 @@ def test_a_failing_migration_stops_the_deploy_before_any_process():
         assert sorted(p for prog in s.services + ["worker"] for p in s.pids(prog)) == before
         assert s.get("/rooms?limit=1").status == 200
         os.unlink(os.path.join(root, "schema", "rooms", "900-broken.sql"))
+    shutil.rmtree(bin_dir, ignore_errors=True)
