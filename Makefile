@@ -149,7 +149,7 @@ chaos: run-deps
 
 bench: deps
 	$(MAKE) build
-	BIN=$(CURDIR)/$(BIN) tests/bench/run
+	BIN=$(CURDIR)/$(BIN) python3 tests/bench/run
 
 # Operations drills (docs/operations.md): figures, not tests.
 drill-breaker: deps

@@ -1,6 +1,7 @@
 """Accounts, sessions, API tokens, slowed sign-ins and cross-site forgery (SPEC §6),
 one behaviour per test, against the real stack."""
 import os
+import re
 import time
 
 from access_support import new_room, problem
@@ -116,7 +117,13 @@ def test_an_unknown_email_is_slowed_down_the_same(stack):
     a, b = slowed
     problem(a, 429)
     problem(b, 429)
-    assert without_request_id(a) == without_request_id(b), (a, b)
+    # The wait is counted down from the fifth failure, so under a slow (sanitized) build
+    # the second answer may say a second less: the same answer otherwise.
+    def same(r):
+        p = without_request_id(r)
+        p["detail"] = re.sub(r"wait \d+ seconds?", "wait N seconds", p.get("detail", ""))
+        return p
+    assert same(a) == same(b), (a, b)
     assert 1 <= int(a.header("Retry-After")) <= 2 and 1 <= int(b.header("Retry-After")) <= 2, (a.headers, b.headers)
 
 
