@@ -4,7 +4,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,6 +437,43 @@ static void writer_release(struct db *db)
 	}
 }
 
+void db_doorbell_path(char *out, size_t size) { snprintf(out, size, "%s/run/outbox.bell", config_var()); }
+
+void db_recorded(struct db *db) { db->recorded = 1; }
+
+/* Rings the worker's doorbell: one byte written to the file it watches with inotify, after
+ * a commit that recorded events. inotify on the -wal file alone fires when the commit's
+ * pages are written, before the commit is visible (at FULL, before its fsync), so the
+ * worker could look too early and sleep; this write comes after. Best effort: without a
+ * worker (no file yet) nothing happens, and the worker's own checks catch up. */
+static void doorbell_ring(void)
+{
+	static atomic_int fd = -1;
+	int f = atomic_load(&fd);
+	if (f < 0) {
+		char path[PATH_MAX];
+		db_doorbell_path(path, sizeof path);
+		if ((f = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+			return;
+		int none = -1;
+		if (!atomic_compare_exchange_strong(&fd, &none, f)) {
+			close(f);
+			f = none;
+		}
+	}
+	if (pwrite(f, "!", 1, 0) < 0 && errno == EBADF)
+		atomic_store(&fd, -1);
+}
+
+/* Runs one cached statement without parameters (BEGIN, COMMIT); 0 or -1, logged. */
+static int db_step(struct db *db, const char *sql)
+{
+	if (db_run(db_prep(db, sql)) == SQLITE_DONE)
+		return 0;
+	log_error("db %s: %s: %s", db->service, sqlite3_errmsg(db->h), sql);
+	return -1;
+}
+
 int db_begin(struct db *db)
 {
 	if (!db->writing) {
@@ -444,7 +483,8 @@ int db_begin(struct db *db)
 		}
 		db->writing = 1;
 	}
-	if (db_exec(db, "BEGIN IMMEDIATE")) {
+	db->recorded = 0;
+	if (db_step(db, "BEGIN IMMEDIATE")) {
 		writer_release(db);
 		return -1;
 	}
@@ -453,11 +493,14 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
-	if (db_exec(db, "COMMIT")) {
+	if (db_step(db, "COMMIT")) {
 		db_rollback(db);
 		return -1;
 	}
 	writer_release(db);
+	if (db->recorded)
+		doorbell_ring();
+	db->recorded = 0;
 	return 0;
 }
 
@@ -465,6 +508,7 @@ void db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->recorded = 0;
 	writer_release(db);
 }
 

@@ -13,6 +13,7 @@ struct db {
 	char service[32];
 	pthread_mutex_t *writer; /* one writer per database per process (see db_begin) */
 	int writing;             /* this connection holds writer */
+	int recorded;            /* the open transaction recorded events (db_recorded) */
 	struct {
 		const char *sql; /* key: the address of the SQL literal */
 		sqlite3_stmt *st;
@@ -53,6 +54,11 @@ int db_done(sqlite3_stmt *st);
  * that polls every ~100 µs (up to DB_BUSY_TIMEOUT_MS) does the waiting. db_rollback
  * is safe to call when no transaction is open. */
 int db_begin(struct db *db);
+/* Marks the open transaction as one that recorded events: once it commits, the worker's
+ * doorbell rings (db_doorbell_path), so delivery starts at once. */
+void db_recorded(struct db *db);
+/* The doorbell file, <var>/run/outbox.bell (made and watched by the worker). */
+void db_doorbell_path(char *out, size_t size);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 

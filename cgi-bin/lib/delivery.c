@@ -3,6 +3,7 @@
  * on inotify until a database changes. Its parts: delivery_books.c (offsets, retries,
  * dead letters, pruning), delivery_lease.c (leases), delivery_dispatch.c (handlers). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,32 +26,6 @@
 /* A commit writes the -wal file (inotify fires) a moment before it becomes visible in the
  * wal-index, so a wake-up can find nothing new yet: look again after these delays. */
 static const long long recheck_ms[] = {2, 20, 100};
-
-/* In one transaction on the consumer: checks the offset is `expect` (compare-and-set) and
- * the lease ours, applies ev when it is given, and moves the offset to pos. */
-static enum outcome deliver(struct engine *e, struct stream *s, const struct event *ev, long long pos,
-                            long long expect, char *err, size_t errlen)
-{
-	struct db *db = s->con->db;
-	if (db_begin(db)) { /* the database is locked or unwell: not the event's fault */
-		snprintf(err, errlen, "begin: %s", sqlite3_errmsg(db->h));
-		return stream_pause(e, s, err);
-	}
-	enum outcome o = guard(e, s, expect, err, errlen);
-	if (o == DONE && ev && delivery_apply(s->con->svc, db, ev, err, errlen))
-		o = FAILED;
-	if (o == DONE && offset_set(db, s->src->name, pos)) {
-		snprintf(err, errlen, "move offset: %s", sqlite3_errmsg(db->h));
-		o = FAILED;
-	}
-	if (o == DONE && db_commit(db)) {
-		snprintf(err, errlen, "commit: %s", sqlite3_errmsg(db->h));
-		o = FAILED;
-	}
-	if (o != DONE)
-		db_rollback(db);
-	return o;
-}
 
 /* Drops the documents of e->batch[0..n). */
 static void batch_free(struct engine *e, int n)
@@ -114,33 +90,106 @@ static void event_handled(const struct stream *s, const struct event *ev, long l
 	log_set_request_id(NULL);
 }
 
-/* Delivers e->batch[0..n) to s in order, the offset being `at` before the first.
- * Consecutive events the consumer ignores move the offset in one go; an event of a type
- * its table does not name is parked at once (retrying cannot teach it the type). */
+/* Runs one statement without parameters (a savepoint's); 0 or -1. */
+static int run(struct db *db, const char *sql) { return db_run(db_prep(db, sql)) == SQLITE_DONE ? 0 : -1; }
+
+/* Applies e->batch[from..n) to s in ONE transaction on the consumer, the offset being
+ * `at` before the first: the offset compare-and-set and the lease are checked first
+ * (guard), each event is applied inside a savepoint of its own, and the offset moves once,
+ * to the last event applied (events the consumer ignores only move it). An event whose
+ * handler fails is rolled back alone and stops the batch there: *failed is its index
+ * (else -1) and err says why. *done is the index after the last event committed. One
+ * commit (one fsync at synchronous=FULL) for up to BATCH events instead of one each. */
+static enum outcome apply_batch(struct engine *e, struct stream *s, int from, int n, long long at, int *done,
+                                int *failed, long long *us, char *err, size_t errlen)
+{
+	struct db *db = s->con->db;
+	*done = from;
+	*failed = -1;
+	if (db_begin(db)) { /* the database is locked or unwell: not the events' fault */
+		snprintf(err, errlen, "begin: %s", sqlite3_errmsg(db->h));
+		return stream_pause(e, s, err);
+	}
+	enum outcome o = guard(e, s, at, err, errlen);
+	int i = from;
+	for (; o == DONE && i < n; i++) {
+		const struct event *ev = &e->batch[i].ev;
+		us[i] = -1;
+		if (ignored(s, ev))
+			continue;
+		long long t0 = metrics_now_us();
+		if (run(db, "SAVEPOINT event")) {
+			snprintf(err, errlen, "savepoint: %s", sqlite3_errmsg(db->h));
+			o = FAILED;
+		} else if (delivery_apply(s->con->svc, db, ev, err, errlen)) {
+			*failed = i;
+			if (sqlite3_get_autocommit(db->h)) /* SQLite undid the whole transaction */
+				o = FAILED;
+			else if (run(db, "ROLLBACK TO event") || run(db, "RELEASE event"))
+				o = FAILED;
+			break;
+		} else if (run(db, "RELEASE event")) {
+			snprintf(err, errlen, "release: %s", sqlite3_errmsg(db->h));
+			o = FAILED;
+		}
+		us[i] = metrics_now_us() - t0;
+	}
+	if (o == DONE && i > from && offset_set(db, s->src->name, e->batch[i - 1].ev.pos)) {
+		snprintf(err, errlen, "move offset: %s", sqlite3_errmsg(db->h));
+		o = FAILED;
+	}
+	if (o == DONE && db_commit(db)) {
+		snprintf(err, errlen, "commit: %s", sqlite3_errmsg(db->h));
+		o = FAILED;
+	}
+	if (o != DONE) {
+		db_rollback(db);
+		return o;
+	}
+	*done = i;
+	return DONE;
+}
+
+/* Delivers e->batch[0..n) to s in order, the offset being `at` before the first, a
+ * transaction per run of events that apply (apply_batch). An event whose handler fails
+ * is counted on its own afterwards (record_failure: a retry later, or parked as a dead
+ * letter, at once when its type is not in the consumer's table) and, once parked, the
+ * events after it go on. A failure that is not one event's (a locked database, a
+ * transaction SQLite undid) delivers the events before it alone, then the failing one
+ * alone, so that each event is judged by its own handler only. */
 static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, long long at)
 {
 	char err[ERR_LEN];
-	for (int i = 0; i < n;) {
+	long long us[BATCH];
+	int from = 0, limit = n;
+	while (from < n) {
 		if (service_stopping())
 			return STOPPING;
-		int j = i;
-		while (j < n && ignored(s, &e->batch[j].ev))
-			j++;
-		const struct in_flight *d = &e->batch[j > i ? j - 1 : i];
-		long long t0 = metrics_now_us();
-		enum outcome o = deliver(e, s, j > i ? NULL : &d->ev, d->ev.pos, at, err, sizeof err);
-		if (o == FAILED && j > i)
+		int done, failed;
+		enum outcome o = apply_batch(e, s, from, limit, at, &done, &failed, us, err, sizeof err);
+		if (o == FAILED && failed > from) { /* the failing event took the batch down: the rest first */
+			limit = failed;
+			continue;
+		}
+		if (o == FAILED && failed < 0)
 			return stream_pause(e, s, err);
-		int failed = o == FAILED;
-		if (failed)
-			o = record_failure(e, s, d, at, err,
-			                   !subscription_find(s->con->svc->subs, s->src->name, d->ev.type));
-		if (o != DONE)
+		if (o != DONE && o != FAILED)
 			return o;
-		if (j == i && !failed)
-			event_handled(s, &d->ev, metrics_now_us() - t0);
-		at = d->ev.pos;
-		i = j > i ? j : i + 1;
+		for (int i = from; i < done; i++)
+			if (us[i] >= 0)
+				event_handled(s, &e->batch[i].ev, us[i]);
+		if (done > from)
+			at = e->batch[done - 1].ev.pos;
+		if (failed >= 0) { /* failed == done: the events before it are committed */
+			const struct in_flight *d = &e->batch[failed];
+			o = record_failure(e, s, d, at, err, !subscription_find(s->con->svc->subs, s->src->name, d->ev.type));
+			if (o != DONE)
+				return o;
+			at = d->ev.pos;
+			done = failed + 1;
+		}
+		from = done;
+		limit = n;
 	}
 	return DONE;
 }
@@ -280,6 +329,16 @@ static int worker_open(struct engine *e, const struct service *const *services, 
 	e->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (e->inotify_fd < 0 || inotify_add_watch(e->inotify_fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE) < 0)
 		log_warn("inotify on %s: %s; falling back to a %d ms poll", dir, strerror(errno), IDLE_WAIT_MS);
+	/* the doorbell services ring after a commit that recorded events (db_commit) */
+	char bell[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/run", config_var());
+	mkdir(dir, 0700);
+	db_doorbell_path(bell, sizeof bell);
+	int fd = open(bell, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || e->inotify_fd < 0 || inotify_add_watch(e->inotify_fd, bell, IN_MODIFY) < 0)
+		log_warn("doorbell %s: %s; waking on database writes only", bell, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	e->next_prune_ms = now_ms() + 5000;
 	alive_announce(e, 1);
 	return 0;

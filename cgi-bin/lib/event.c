@@ -60,6 +60,7 @@ int event_record(struct db *db, const char *aggregate_type, long long aggregate_
 		log_error("outbox: insert %s: %s", type, sqlite3_errmsg(db->h));
 		return -1;
 	}
+	db_recorded(db);
 	return 0;
 }
 

@@ -85,6 +85,12 @@ static long long probe_int(const char *service, const char *sql)
 	return v;
 }
 
+/* Runs sql on db outside the engine; 0 or -1. */
+static int db_exec_unit(struct db *db, const char *sql)
+{
+	return sqlite3_exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 /* The first text column of sql's first row in service's database, copied into out. */
 static void probe_text(const char *service, const char *sql, char *out, size_t size)
 {
@@ -181,6 +187,65 @@ static void an_ignored_type_is_skipped_and_the_offset_moves_on(void)
 	CHECK(probe_int("probe", "SELECT count(*) FROM consumer_retry") == 0);
 }
 
+/* ---- a batch of events is one transaction; a failing event undoes only itself ---- */
+
+static int commits;
+static int count_commit(void *unused)
+{
+	(void)unused;
+	commits++;
+	return 0;
+}
+
+/* Writes the event's n into the consumer's table x with the count of the consumer's
+ * commits so far (counted from the first call on): rows written in one transaction
+ * carry the same count. */
+static int on_write(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	sqlite3_commit_hook(db->h, count_commit, NULL);
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO x(n, tx) VALUES (?, ?)");
+	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(ev->data, "n")));
+	sqlite3_bind_int(st, 2, commits);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Writes like on_write, then fails. */
+static int on_fail(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	on_write(db, ev, err, errlen);
+	snprintf(err, errlen, "boom");
+	return -1;
+}
+
+static const struct subscription batch_subs[] = {
+	{"gamma", "Write", on_write},
+	{"gamma", "Fail", on_fail},
+	{NULL, NULL, NULL},
+};
+static const struct service batcher = {.name = "batcher", .subs = batch_subs};
+static const struct service *const batcher_only[] = {&batcher};
+
+static void a_batch_is_one_transaction_and_a_failing_event_undoes_only_itself(void)
+{
+	static const char *const types[] = {"Write", "Write", "Fail", "Write", "Write"};
+	struct db *db = db_open("batcher");
+	CHECK(db && db_exec_unit(db, "CREATE TABLE x(n INTEGER NOT NULL, tx INTEGER NOT NULL)") == 0);
+	db_close(db);
+	for (int i = 0; i < 5; i++)
+		CHECK(record("gamma", types[i], i + 1) == 0);
+	setenv("WORKER_MAX_ATTEMPTS", "1", 1);
+	CHECK(delivery_run(batcher_only, 1, 1) == 0);
+	unsetenv("WORKER_MAX_ATTEMPTS");
+	/* events 1-2 in one transaction, the failure parked in its own, 4-5 in one */
+	CHECK(probe_int("batcher", "SELECT count(DISTINCT tx) FROM x WHERE n IN (1, 2)") == 1);
+	CHECK(probe_int("batcher", "SELECT count(DISTINCT tx) FROM x WHERE n IN (4, 5)") == 1);
+	CHECK(probe_int("batcher", "SELECT (SELECT tx FROM x WHERE n = 4) - (SELECT tx FROM x WHERE n = 1)") == 2);
+	CHECK(probe_int("batcher", "SELECT group_concat(n, '') FROM (SELECT n FROM x ORDER BY n)") == 1245);
+	CHECK(probe_int("batcher", "SELECT count(*) FROM dead_letter WHERE type = 'Fail' AND error = 'boom'") == 1);
+	CHECK(probe_int("batcher", "SELECT position FROM consumer_offset WHERE source = 'gamma'") == 5);
+}
+
 /* Every type one consumer names for a source, every other consumer of that source names
  * too (with a handler or NULL): a type added for one cannot land in another's dead
  * letters. Every source is a service of the list. */
@@ -240,6 +305,7 @@ int main(void)
 	RUN(each_event_reaches_the_handler_its_row_names);
 	RUN(an_unknown_type_is_parked_at_once_with_the_reason);
 	RUN(an_ignored_type_is_skipped_and_the_offset_moves_on);
+	RUN(a_batch_is_one_transaction_and_a_failing_event_undoes_only_itself);
 	RUN(subscription_tables_agree_on_each_sources_types);
 	RUN(the_list_of_services_is_what_the_build_reads);
 	unit_sandbox_remove(dir);
