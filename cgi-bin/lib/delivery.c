@@ -23,6 +23,9 @@
 
 #define BATCHES_PER_ROUND 8
 #define IDLE_WAIT_MS 1000
+/* Events a consumer ignores move its offset lazily: at most this long after the first
+ * one skipped (or with the next event it applies), not in a commit of their own. */
+#define SKIP_RECORD_MS 200
 /* A commit writes the -wal file (inotify fires) a moment before it becomes visible in the
  * wal-index, so a wake-up can find nothing new yet: look again after these delays. */
 static const long long recheck_ms[] = {2, 20, 100};
@@ -161,7 +164,14 @@ static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, lon
 {
 	char err[ERR_LEN];
 	long long us[BATCH];
-	int from = 0, limit = n;
+	int from = 0, limit = n, applies = 0;
+	for (int i = 0; i < n && !applies; i++)
+		applies = !ignored(s, &e->batch[i].ev);
+	if (n && !applies) { /* nothing to do but move the offset: later (skips_record) */
+		s->seen = e->batch[n - 1].ev.pos;
+		s->seen_ms = s->seen_ms ? s->seen_ms : now_ms();
+		return DONE;
+	}
 	while (from < n) {
 		if (service_stopping())
 			return STOPPING;
@@ -191,7 +201,30 @@ static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, lon
 		from = done;
 		limit = n;
 	}
+	if (n)
+		s->seen = s->seen_ms = 0; /* the offset is past everything skipped before */
 	return DONE;
+}
+
+/* Records the offset of a stream that skipped ignored events (s->seen) in the
+ * consumer's database, with the usual compare-and-set and lease check. */
+static void skips_record(struct engine *e, struct stream *s)
+{
+	char err[ERR_LEN];
+	long long at;
+	struct db *db = s->con->db;
+	if (!s->seen_ms || offset_get(db, s->src->name, &at) || db_begin(db))
+		return;
+	enum outcome o = guard(e, s, at, err, sizeof err);
+	if (o == DONE && (s->seen <= at || (offset_set(db, s->src->name, s->seen) == 0 && db_commit(db) == 0))) {
+		if (s->seen <= at)
+			db_rollback(db);
+		s->seen = s->seen_ms = 0;
+		return;
+	}
+	db_rollback(db);
+	if (o == STALE || o == LOST) /* another worker moved on: read from its offset */
+		s->seen = s->seen_ms = 0;
 }
 
 /* Delivers what is waiting in one stream, up to BATCHES_PER_ROUND batches; clears
@@ -206,7 +239,7 @@ static void stream_run(struct engine *e, struct stream *s)
 			stream_pause(e, s, sqlite3_errmsg(s->con->db->h));
 			return;
 		}
-		int n = outbox_read(e, s->src, at);
+		int n = outbox_read(e, s->src, s->seen > at ? s->seen : at);
 		if (n < 0) {
 			stream_pause(e, s, "the outbox could not be read");
 			return;
@@ -215,6 +248,8 @@ static void stream_run(struct engine *e, struct stream *s)
 		batch_free(e, n);
 		if (o == LOST)
 			s->con->held = 0;
+		if (o == LOST || o == STALE)
+			s->seen = s->seen_ms = 0;
 		if (o == STALE && e->trace)
 			log_info("%s <- %s: offset moved by another worker", s->con->svc->name, s->src->name);
 		if (o == STALE)
@@ -282,7 +317,7 @@ static int consumer_add(struct engine *e, const struct service *svc)
 		for (int k = 0; k < e->nstreams; k++)
 			known |= e->streams[k].con == c && e->streams[k].src == src;
 		if (!known)
-			e->streams[e->nstreams++] = (struct stream){c, src, 1, 0};
+			e->streams[e->nstreams++] = (struct stream){.con = c, .src = src, .pending = 1, .may_retry = 1};
 	}
 	return 0;
 }
@@ -347,6 +382,9 @@ static int worker_open(struct engine *e, const struct service *const *services, 
 /* Gives up the leases, withdraws this process and closes everything. */
 static void worker_close(struct engine *e)
 {
+	for (int k = 0; k < e->nstreams; k++)
+		if (e->streams[k].con->held)
+			skips_record(e, &e->streams[k]);
 	leases_release(e);
 	alive_announce(e, 0);
 	for (int i = 0; i < e->ncons; i++)
@@ -371,6 +409,11 @@ static long long wait_time(struct engine *e, int *busy)
 		if (s->retry_at_ms <= now)
 			return 0;
 		t = s->retry_at_ms - now < t ? s->retry_at_ms - now : t;
+	}
+	for (int k = 0; k < e->nstreams; k++) {
+		const struct stream *s = &e->streams[k];
+		if (s->con->held && s->seen_ms && s->seen_ms + SKIP_RECORD_MS - now < t)
+			t = s->seen_ms + SKIP_RECORD_MS - now;
 	}
 	t = e->next_lease_ms - now < t ? e->next_lease_ms - now : t;
 	t = e->next_prune_ms - now < t ? e->next_prune_ms - now : t;
@@ -415,6 +458,11 @@ static void worker_loop(struct engine *e, int once)
 		sources_check(e);
 		for (int k = 0; k < e->nstreams && !service_stopping(); k++)
 			stream_run(e, &e->streams[k]);
+		for (int k = 0; k < e->nstreams; k++) {
+			struct stream *s = &e->streams[k];
+			if (s->con->held && s->seen_ms && (once || now_ms() - s->seen_ms >= SKIP_RECORD_MS))
+				skips_record(e, s);
+		}
 		int busy;
 		long long t = wait_time(e, &busy);
 		if (once && !busy) { /* done, unless this pass recorded events someone reads */

@@ -162,6 +162,7 @@ enum outcome record_failure(struct engine *e, struct stream *s, const struct in_
 		         d->ev.pos, d->ev.type, d->ev.event_id, attempts, delay, error);
 	log_set_request_id(NULL);
 	s->retry_at_ms = parked ? 0 : now_ms() + delay;
+	s->may_retry |= !parked;
 	return parked ? DONE : BACKOFF;
 transient:
 	snprintf(err, sizeof err, "cannot record the failure of #%lld (%.100s): %.300s", d->ev.pos,
@@ -175,6 +176,8 @@ int in_backoff(struct engine *e, struct stream *s)
 	long long pos = 0, next_at = 0;
 	if (s->retry_at_ms > now_ms())
 		return 1;
+	if (!s->may_retry && e->leases) /* only this process records the retries of a consumer it holds */
+		return 0;
 	if (offset_get(s->con->db, s->src->name, &pos)) {
 		stream_pause(e, s, sqlite3_errmsg(s->con->db->h));
 		return 1;
@@ -187,6 +190,7 @@ int in_backoff(struct engine *e, struct stream *s)
 		return 1;
 	}
 	s->retry_at_ms = 0;
+	s->may_retry = 0;
 	return 0;
 }
 

@@ -44,6 +44,9 @@ struct stream { /* one (consumer, source) pair */
 	struct source *src;
 	int pending;           /* events may be waiting */
 	long long retry_at_ms; /* wall-clock ms before which the head is not retried */
+	int may_retry;         /* consumer_retry may hold a row for this stream (in_backoff asks) */
+	long long seen;        /* events up to here were all ignored: read on from here... */
+	long long seen_ms;     /* ...and since then (0: nothing skipped) the offset lags behind */
 };
 
 struct in_flight { /* an outbox row being delivered; ev points into doc */

@@ -141,6 +141,8 @@ void leases_tick(struct engine *e)
 			if (e->streams[k].con == c) {
 				e->streams[k].pending = 1;
 				e->streams[k].retry_at_ms = 0;
+				e->streams[k].may_retry = 1;
+				e->streams[k].seen = e->streams[k].seen_ms = 0;
 			}
 	}
 	e->next_lease_ms = now_ms() + e->lease_ms / 3;
