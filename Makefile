@@ -18,7 +18,11 @@ CXX      ?= g++
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -pthread -Icgi-bin/lib -Icgi-bin
 CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icgi-bin/lib
-LDLIBS   := -lfcgi -lsqlite3 -ljansson -lcurl -lctemplate -lcrypt -lcrypto -lqrencode -lstdc++ -pthread
+# A program keeps only the libraries its code calls (--as-needed; the shared code is an
+# archive, so a program takes only the parts it uses): libcurl, with its twenty-odd
+# libraries, only where e-mail is sent. Each library loaded costs every process RSS.
+LDLIBS   := -lfcgi -lsqlite3 -ljansson -lcurl -lctemplate -lcrypt -lqrencode -lstdc++ -pthread
+LDFLAGS  += -Wl,--as-needed
 ifeq ($(CHAOS_BROKEN),1)
 CFLAGS   += -DROOMBOOK_BROKEN_REFUND
 endif
@@ -45,6 +49,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) wrk siege chromium nodejs npm tidy clang libcla
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cgi-bin/lib/*.c)) $(BUILD)/cgi-bin/lib/view.o
 LIB_OBJ  := $(filter-out $(BUILD)/cgi-bin/lib/fcgi_main.o,$(LIB_OBJ))
+LIB_A    := $(BUILD)/libroombook.a
 SVC_OBJ  := $(SERVICES:%=$(BUILD)/cgi-bin/%.o) $(BUILD)/cgi-bin/services.o
 PROGRAMS := $(SERVICES:%=$(BIN)/%) $(if $(wildcard cgi-bin/worker.c),$(BIN)/worker) \
             $(if $(wildcard cgi-bin/audit.c),$(BIN)/audit) $(if $(wildcard cgi-bin/backup.c),$(BIN)/backup)
@@ -96,7 +101,11 @@ $(BUILD)/main/%.o: cgi-bin/lib/fcgi_main.c $(wildcard cgi-bin/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DSERVICE=$*_service -c -o $@ $<
 
-$(BIN)/worker: $(BUILD)/cgi-bin/worker.o $(SVC_OBJ) $(LIB_OBJ)
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/worker: $(BUILD)/cgi-bin/worker.o $(SVC_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -107,11 +116,11 @@ $(BIN)/audit: $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o $(BUI
 $(BUILD)/cgi-bin/audit.o $(BUILD)/cgi-bin/audit_invariants.o: cgi-bin/audit_invariants.h
 
 # Backups take every database's write lock for milliseconds and copy them: no service code.
-$(BIN)/backup: $(BUILD)/cgi-bin/backup.o $(BUILD)/cgi-bin/lib/config.o
+$(BIN)/backup: $(BUILD)/cgi-bin/backup.o $(BUILD)/cgi-bin/lib/config.o $(BUILD)/cgi-bin/lib/digest.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/main/%.o $(LIB_OBJ)
+$(BIN)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/main/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

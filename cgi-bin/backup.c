@@ -32,10 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "lib/config.h"
+#include "lib/digest.h"
 
 #define MAX_DBS 32
 #define NAME_MAX_LEN 64
@@ -117,33 +117,24 @@ static int list_databases(const char *dir, struct entry *out)
 static int sha256_fd(int fd, char out[HEX_LEN + 1], long long *size)
 {
 	static unsigned char buf[1 << 16];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int rc = -1;
+	struct sha256 ctx;
+	sha256_init(&ctx);
 	*size = 0;
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) || lseek(fd, 0, SEEK_SET) != 0)
-		goto done;
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return -1;
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			goto done;
+			return -1;
 		if (n == 0)
 			break;
 		*size += n;
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)n))
-			goto done;
+		sha256_update(&ctx, buf, (size_t)n);
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
-		goto done;
-	for (unsigned int i = 0; i < mdlen; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-	rc = 0;
-done:
-	EVP_MD_CTX_free(ctx);
-	return rc;
+	sha256_final_hex(&ctx, out);
+	return 0;
 }
 
 static int fsync_dir(const char *dir)
@@ -574,8 +565,9 @@ static int copy_in(const struct entry *e, const char *path)
 			close(out);
 		return -1;
 	}
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int rc = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ? 0 : -1;
+	struct sha256 ctx;
+	sha256_init(&ctx);
+	int rc = 0;
 	while (!rc) {
 		ssize_t n = read(e->fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
@@ -584,8 +576,7 @@ static int copy_in(const struct entry *e, const char *path)
 			rc = n < 0 ? -1 : 0;
 			break;
 		}
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)n))
-			rc = -1;
+		sha256_update(&ctx, buf, (size_t)n);
 		for (ssize_t off = 0; !rc && off < n;) {
 			ssize_t w = write(out, buf + off, (size_t)(n - off));
 			if (w < 0 && errno != EINTR)
@@ -595,18 +586,14 @@ static int copy_in(const struct entry *e, const char *path)
 	}
 	if (rc)
 		fprintf(stderr, "backup: copying %s failed: %s\n", path, strerror(errno));
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	char got[HEX_LEN + 1] = "";
-	if (!rc && EVP_DigestFinal_ex(ctx, md, &mdlen)) {
-		for (unsigned int i = 0; i < mdlen; i++)
-			sprintf(got + 2 * i, "%02x", md[i]);
+	if (!rc) {
+		sha256_final_hex(&ctx, got);
 		if (strcmp(got, e->sha256) != 0) {
 			fprintf(stderr, "backup: %s changed while it was restored (sha256 %s)\n", e->name, got);
 			rc = -1;
 		}
 	}
-	EVP_MD_CTX_free(ctx);
 	if (!rc && fsync(out) != 0) {
 		fprintf(stderr, "backup: cannot fsync %s: %s\n", path, strerror(errno));
 		rc = -1;

@@ -1,14 +1,24 @@
-/* client.c — libcurl calls between services, guarded by a circuit breaker.
+/* client.c — HTTP/1.1 calls between services (a small client of its own: one kept-alive
+ * connection per thread and target, nothing but what nginx's internal listener sends),
+ * guarded by a circuit breaker.
  * Breaker: closed; after BREAKER_FAILURES consecutive failures it opens for
  * BREAKER_OPEN_MS (calls fail at once); then one probe call is let through
  * (half-open): success closes it, failure opens it again. */
 #include "client.h"
 
-#include <curl/curl.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "config.h"
@@ -24,7 +34,6 @@ struct breaker {
 
 static pthread_mutex_t breakers_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct breaker breakers[8];
-static _Thread_local CURL *curl_handle;
 
 static struct breaker *breaker_for(const char *target)
 {
@@ -113,10 +122,320 @@ static void breaker_report(const char *target, int ok, int probe)
 	pthread_mutex_unlock(&breakers_mu);
 }
 
-static size_t collect(char *data, size_t size, size_t n, void *user)
+/* ---- HTTP/1.1 over one kept-alive connection per thread and target address ---- */
+
+#define MAX_RESPONSE (8L << 20)
+#define CONNS 4
+
+struct conn {
+	int fd; /* -1: none */
+	char host[128], port[8];
+};
+static _Thread_local struct conn conns[CONNS] = {{-1, "", ""}, {-1, "", ""}, {-1, "", ""}, {-1, "", ""}};
+
+/* Splits "http://host[:port]/path" into host, port (80) and the path (from its '/').
+ * Returns 0, or -1 for anything else (https is not spoken on the internal listener). */
+int client_url_split(const char *url, char *host, size_t hsize, char *port, size_t psize, const char **path)
 {
-	buf_append(user, data, size * n);
-	return size * n;
+	if (strncmp(url, "http://", 7) != 0)
+		return -1;
+	const char *h = url + 7, *slash = strchr(h, '/');
+	const char *end = slash ? slash : h + strlen(h);
+	const char *colon = memchr(h, ':', (size_t)(end - h));
+	size_t hl = (size_t)((colon ? colon : end) - h);
+	if (hl == 0 || hl >= hsize)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (colon) {
+		size_t pl = (size_t)(end - colon - 1);
+		if (pl == 0 || pl >= psize || strspn(colon + 1, "0123456789") < pl)
+			return -1;
+		memcpy(port, colon + 1, pl);
+		port[pl] = '\0';
+	} else {
+		snprintf(port, psize, "80");
+	}
+	*path = slash ? slash : "/";
+	return 0;
+}
+
+/* Waits until fd is ready for events or the deadline (monotonic ms) passes: 1, or 0
+ * on time out, -1 on error. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	for (;;) {
+		long long left = deadline - config_mono_ms();
+		if (left <= 0)
+			return 0;
+		struct pollfd p = {.fd = fd, .events = events};
+		int n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* A new connection to host:port within the deadline: the fd, or -1 (why in err). */
+static int dial(const char *host, const char *port, long long deadline, char *err, size_t errlen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+	int rc = getaddrinfo(host, port, &hints, &res);
+	if (rc) {
+		snprintf(err, errlen, "resolve %s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	int fd = -1;
+	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		int ok = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+		if (!ok && errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) == 1) {
+			int soerr = 0;
+			socklen_t len = sizeof soerr;
+			ok = getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0;
+			errno = soerr ? soerr : ETIMEDOUT;
+		}
+		if (!ok) {
+			snprintf(err, errlen, "connect %s:%s: %s", host, port, strerror(errno));
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd >= 0) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
+	return fd;
+}
+
+/* Sends len bytes of data before the deadline; 0 or -1. */
+static int send_all(int fd, const char *data, size_t len, long long deadline)
+{
+	while (len) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (wait_fd(fd, POLLOUT, deadline) != 1)
+				return -1;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Reads more of the answer into b before the deadline: the bytes read, 0 at the end of
+ * the stream, -1 on error or time out. */
+static ssize_t fill(int fd, struct buf *b, long long deadline)
+{
+	char chunk[16384];
+	for (;;) {
+		ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+		if (n > 0) {
+			if ((long)(b->len + (size_t)n) > MAX_RESPONSE)
+				return -1;
+			buf_append(b, chunk, (size_t)n);
+			return n;
+		}
+		if (n == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_fd(fd, POLLIN, deadline) != 1)
+			return -1;
+	}
+}
+
+int client_response_parse(const char *data, size_t len, int at_eof, struct client_response *r)
+{
+	memset(r, 0, sizeof *r);
+	const char *end = memmem(data, len, "\r\n\r\n", 4);
+	if (!end)
+		return at_eof || len > 65536 ? -1 : 0;
+	size_t head = (size_t)(end - data) + 4;
+	if (len < 12 || memcmp(data, "HTTP/1.", 7) != 0 || (data[7] != '0' && data[7] != '1') || data[8] != ' ' ||
+	    !isdigit((unsigned char)data[9]) || !isdigit((unsigned char)data[10]) || !isdigit((unsigned char)data[11]))
+		return -1;
+	r->status = (data[9] - '0') * 100 + (data[10] - '0') * 10 + (data[11] - '0');
+	r->keep_alive = data[7] == '1';
+	long long length = -1;
+	int chunked = 0;
+	for (const char *line = memchr(data, '\n', head) + 1; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end + 2 - line));
+		size_t n = (size_t)(eol - line);
+		if (n && line[n - 1] == '\r')
+			n--;
+		const char *colon = memchr(line, ':', n);
+		if (colon) {
+			size_t name = (size_t)(colon - line);
+			const char *v = colon + 1, *vend = line + n;
+			while (v < vend && (*v == ' ' || *v == '\t'))
+				v++;
+			size_t vl = (size_t)(vend - v);
+			if (name == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
+				length = 0;
+				for (size_t i = 0; i < vl; i++) {
+					if (!isdigit((unsigned char)v[i]) || length > MAX_RESPONSE)
+						return -1;
+					length = length * 10 + (v[i] - '0');
+				}
+				if (vl == 0)
+					return -1;
+			} else if (name == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0) {
+				chunked = vl >= 7 && strncasecmp(vend - 7, "chunked", 7) == 0;
+				if (!chunked)
+					return -1;
+			} else if (name == 10 && strncasecmp(line, "Connection", 10) == 0) {
+				if (vl == 5 && strncasecmp(v, "close", 5) == 0)
+					r->keep_alive = 0;
+			}
+		}
+		line = eol + 1;
+	}
+	r->body_at = head;
+	if (r->status == 204 || r->status == 304 || (r->status >= 100 && r->status < 200)) {
+		r->body_len = 0;
+		r->complete = head;
+		return 1;
+	}
+	if (chunked) { /* size lines, data, a last 0 chunk and its empty line: decoded in place on a copy */
+		size_t at = head, out = 0;
+		for (;;) {
+			const char *eol = memmem(data + at, len - at, "\r\n", 2);
+			if (!eol)
+				return at_eof ? -1 : 0;
+			unsigned long long size = 0;
+			const char *p = data + at;
+			if (!isxdigit((unsigned char)*p))
+				return -1;
+			for (; p < eol && isxdigit((unsigned char)*p); p++) {
+				if (size > (unsigned long long)MAX_RESPONSE)
+					return -1;
+				size = size * 16 + (unsigned long long)(isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10));
+			}
+			if (p < eol && *p != ';')
+				return -1;
+			at = (size_t)(eol - data) + 2;
+			if (size == 0) {
+				const char *trail = memmem(data + at, len - at, "\r\n", 2);
+				if (!trail) /* (trailer fields are not sent by nginx) */
+					return at_eof ? -1 : 0;
+				r->complete = (size_t)(trail - data) + 2;
+				r->body_len = out;
+				r->chunked = 1;
+				return 1;
+			}
+			if (len - at < size + 2)
+				return at_eof ? -1 : 0;
+			if (memcmp(data + at + size, "\r\n", 2) != 0)
+				return -1;
+			out += size;
+			at += size + 2;
+		}
+	}
+	if (length >= 0) {
+		if ((unsigned long long)(len - head) < (unsigned long long)length)
+			return at_eof ? -1 : 0;
+		r->body_len = (size_t)length;
+		r->complete = head + (size_t)length;
+		return 1;
+	}
+	r->keep_alive = 0; /* the body ends with the stream */
+	if (!at_eof)
+		return 0;
+	r->body_len = len - head;
+	r->complete = len;
+	return 1;
+}
+
+/* The body of a complete answer r in data, unchunked, into out. */
+static void body_copy(const char *data, const struct client_response *r, struct buf *out)
+{
+	if (!r->chunked) {
+		buf_append(out, data + r->body_at, r->body_len);
+		return;
+	}
+	size_t at = r->body_at;
+	for (;;) {
+		char *eol;
+		unsigned long long size = strtoull(data + at, &eol, 16);
+		at = (size_t)((const char *)memmem(data + at, r->complete - at, "\r\n", 2) - data) + 2;
+		if (size == 0)
+			return;
+		buf_append(out, data + at, (size_t)size);
+		at += (size_t)size + 2;
+	}
+}
+
+/* One exchange on c (a connection is made when there is none): *status and the body
+ * in resp. A kept-alive connection the server had closed is dialled again once (nothing
+ * was answered on it: the internal routes are idempotent by reservation id anyway).
+ * Returns 0, or -1 with err set. */
+static int exchange(struct conn *c, const char *host, const char *port, const struct buf *req, long long deadline,
+                    long long connect_deadline, int *status, struct buf *resp, char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int reused = c->fd >= 0;
+		if (!reused) {
+			if ((c->fd = dial(host, port, connect_deadline < deadline ? connect_deadline : deadline, err, errlen)) < 0)
+				return -1;
+			snprintf(c->host, sizeof c->host, "%s", host);
+			snprintf(c->port, sizeof c->port, "%s", port);
+		}
+		struct buf in = {0};
+		struct client_response r;
+		int rc = send_all(c->fd, req->data, req->len, deadline) ? -1 : 0;
+		int parsed = 0;
+		while (!rc && (parsed = client_response_parse(buf_str(&in), in.len, 0, &r)) == 0) {
+			ssize_t n = fill(c->fd, &in, deadline);
+			if (n <= 0) {
+				parsed = n == 0 ? client_response_parse(buf_str(&in), in.len, 1, &r) : -1;
+				break;
+			}
+		}
+		if (!rc && parsed == 1) {
+			*status = r.status;
+			body_copy(buf_str(&in), &r, resp);
+			if (!r.keep_alive || r.complete != in.len) {
+				close(c->fd);
+				c->fd = -1;
+			}
+			buf_free(&in);
+			return 0;
+		}
+		int nothing = in.len == 0;
+		buf_free(&in);
+		close(c->fd);
+		c->fd = -1;
+		if (!(reused && nothing && config_mono_ms() < deadline)) {
+			snprintf(err, errlen, "%s", rc ? "send failed" : parsed < 0 && !nothing ? "bad answer" : "no answer in time");
+			return -1;
+		}
+	}
+	snprintf(err, errlen, "no answer");
+	return -1;
+}
+
+/* The kept-alive connection of this thread to host:port (a free slot, or the oldest). */
+static struct conn *conn_for(const char *host, const char *port)
+{
+	for (int i = 0; i < CONNS; i++)
+		if (conns[i].fd >= 0 && strcmp(conns[i].host, host) == 0 && strcmp(conns[i].port, port) == 0)
+			return &conns[i];
+	for (int i = 0; i < CONNS; i++)
+		if (conns[i].fd < 0)
+			return &conns[i];
+	close(conns[0].fd);
+	conns[0].fd = -1;
+	return &conns[0];
 }
 
 static void target_url(const char *target, const char *path, char *out, size_t size)
@@ -141,45 +460,37 @@ int client_call(const char *target, const char *method, const char *path, json_t
 		out->retry_after = wait;
 		return -1;
 	}
-	if (!curl_handle)
-		curl_handle = curl_easy_init();
-	CURL *h = curl_handle;
-	char url[512], rid[128], secret[160];
-	struct buf resp = {0};
-	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	snprintf(rid, sizeof rid, "X-Request-Id: %s", log_request_id());
-	if (log_request_id()[0])
-		hdrs = curl_slist_append(hdrs, rid);
-	snprintf(secret, sizeof secret, "X-Roombook-Secret: %s", config_secret());
-	hdrs = curl_slist_append(hdrs, secret); /* a header: never in a URL or a log */
+	char url[512], host[128], port[8], err[256] = "";
+	const char *upath;
+	struct buf req = {0}, resp = {0};
+	int status = 0, rc = -1;
 	target_url(target, path, url, sizeof url);
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, config_long("CALL_TIMEOUT_MS", 1500));
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 500L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
-	if (payload)
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-	CURLcode rc = curl_easy_perform(h);
-	long status = 0;
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	out->status = (int)status;
+	if (client_url_split(url, host, sizeof host, port, sizeof port, &upath)) {
+		snprintf(err, sizeof err, "not an http:// URL");
+	} else {
+		char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		size_t plen = payload ? strlen(payload) : 0;
+		buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
+		                 "Accept: application/json\r\nContent-Length: %zu\r\n", method, upath, host, port, plen);
+		if (log_request_id()[0])
+			buf_printf(&req, "X-Request-Id: %s\r\n", log_request_id());
+		buf_printf(&req, "X-Roombook-Secret: %s\r\n\r\n", config_secret()); /* a header: never in a URL or a log */
+		if (payload)
+			buf_append(&req, payload, plen);
+		free(payload);
+		long long now = config_mono_ms();
+		rc = exchange(conn_for(host, port), host, port, &req, now + config_long("CALL_TIMEOUT_MS", 1500), now + 500,
+		              &status, &resp, err, sizeof err);
+	}
+	out->status = rc ? 0 : status;
 	out->body = resp.len ? json_loadb(buf_str(&resp), resp.len, JSON_DECODE_ANY, NULL) : NULL;
-	out->unavailable = rc != CURLE_OK || status >= 500 || status == 0;
+	out->unavailable = rc != 0 || status >= 500 || status == 0;
 	if (out->unavailable) {
 		out->retry_after = 1;
-		log_warn("call %s %s -> %s (%ld)", method, url, rc != CURLE_OK ? curl_easy_strerror(rc) : "error", status);
+		log_warn("call %s %s -> %s (%d)", method, url, rc ? err : "error", out->status);
 	}
 	breaker_report(target, !out->unavailable, probe);
-	curl_slist_free_all(hdrs);
-	free(payload);
+	buf_free(&req);
 	buf_free(&resp);
 	return out->unavailable ? -1 : 0;
 }
@@ -190,11 +501,13 @@ void call_result_free(struct call_result *out)
 	out->body = NULL;
 }
 
-void client_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void client_init(void) {}
 
 void client_thread_done(void)
 {
-	if (curl_handle)
-		curl_easy_cleanup(curl_handle);
-	curl_handle = NULL;
+	for (int i = 0; i < CONNS; i++)
+		if (conns[i].fd >= 0) {
+			close(conns[i].fd);
+			conns[i].fd = -1;
+		}
 }

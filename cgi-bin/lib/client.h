@@ -28,6 +28,21 @@ int client_open_circuit(char *target, size_t size);
 void client_init(void);
 /* Frees this thread's connection handle; call before a calling thread exits. */
 void client_thread_done(void);
+/* ---- the HTTP parts, for tests and the fuzz target ---- */
+
+struct client_response {
+	int status;
+	int keep_alive; /* the connection may carry the next request */
+	int chunked;
+	size_t body_at;  /* where the body starts in the data */
+	size_t body_len; /* its length (unchunked) */
+	size_t complete; /* bytes of the data the answer takes */
+};
+/* Parses an HTTP/1.x answer in data[0..len): 1 when complete (r filled), 0 when more
+ * bytes are needed (at_eof: none will come), -1 when it is not a valid answer. */
+int client_response_parse(const char *data, size_t len, int at_eof, struct client_response *r);
+/* Splits "http://host[:port]/path"; 0 or -1. */
+int client_url_split(const char *url, char *host, size_t hsize, char *port, size_t psize, const char **path);
 /* Releases out->body. */
 void call_result_free(struct call_result *out);
 #endif
