@@ -4,6 +4,7 @@
  *   worker deadletters  one JSON line per dead letter of every consumer
  *   worker replay CONSUMER:ID (or: replay ID --consumer CONSUMER)  apply a dead letter again */
 #include <signal.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,7 @@ static int cmd_replay(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	mallopt(M_TRIM_THRESHOLD, 4 << 20); /* as the services (fcgi_main.c) */
 	log_init("worker");
 	const char *cmd = argc > 1 ? argv[1] : "run";
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "once") == 0)

@@ -8,6 +8,7 @@
  * Compiled once per service with -DSERVICE=<name>_service. */
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
@@ -363,6 +364,9 @@ static int run_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* Keep freed memory at the top of each thread's heap up to 4 MB instead of giving it
+	 * back (madvise) after nearly every request: that was 3-4 % of a booking's CPU. */
+	mallopt(M_TRIM_THRESHOLD, 4 << 20);
 	log_init(SERVICE.name);
 	if (argc > 1 && strcmp(argv[1], "--migrate") == 0) {
 		struct db *db = db_open(SERVICE.name);
