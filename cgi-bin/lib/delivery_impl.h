@@ -65,6 +65,7 @@ struct engine {
 	long long next_lease_ms, next_prune_ms;
 	int inotify_fd, trace, first_lease;
 	int quiet_wakes; /* wake-ups in a row with no file change */
+	long long applied; /* events applied so far by this process */
 	int leases; /* 0: WORKER_LEASES=0, a drill where only the offset compare-and-set guards */
 };
 
