@@ -288,23 +288,18 @@ static void sources_check(struct engine *e)
 }
 
 /* Runs stream s; when it applied events and its consumer is itself a source (a handler
- * may have recorded events: tickets' TicketIssued for a ReservationConfirmed), runs that
- * source's streams at once, a few levels deep, so that a chain of deliveries completes
- * in one pass (a booking's ticket reaches mypage without waiting for the next round). */
-static void stream_run_chain(struct engine *e, struct stream *s, int depth)
+ * may have recorded events: tickets' TicketIssued for a ReservationConfirmed), marks that
+ * source's readers pending at once, so that those later in this pass run in it: a
+ * booking's ticket reaches mypage in the same round, without waiting for the next. */
+static void stream_run_chain(struct engine *e, struct stream *s)
 {
 	long long before = e->applied;
 	stream_run(e, s);
-	if (e->applied == before || depth >= 3)
+	if (e->applied == before)
 		return;
-	for (int i = 0; i < e->nsrcs; i++) {
-		struct source *src = &e->srcs[i];
-		if (strcmp(src->name, s->con->svc->name) != 0 || !source_check(e, src))
-			continue;
-		for (int k = 0; k < e->nstreams && !service_stopping(); k++)
-			if (e->streams[k].src == src && e->streams[k].pending)
-				stream_run_chain(e, &e->streams[k], depth + 1);
-	}
+	for (int i = 0; i < e->nsrcs; i++)
+		if (strcmp(e->srcs[i].name, s->con->svc->name) == 0)
+			source_check(e, &e->srcs[i]);
 }
 
 /* The source named name, opened on first use; NULL when it cannot be. */
@@ -484,7 +479,7 @@ static void worker_loop(struct engine *e, int once)
 			prune(e);
 		sources_check(e);
 		for (int k = 0; k < e->nstreams && !service_stopping(); k++)
-			stream_run_chain(e, &e->streams[k], 0);
+			stream_run_chain(e, &e->streams[k]);
 		for (int k = 0; k < e->nstreams; k++) {
 			struct stream *s = &e->streams[k];
 			if (s->con->held && s->seen_ms && (once || now_ms() - s->seen_ms >= SKIP_RECORD_MS))
