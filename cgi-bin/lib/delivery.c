@@ -297,9 +297,27 @@ static void stream_run_chain(struct engine *e, struct stream *s)
 	stream_run(e, s);
 	if (e->applied == before)
 		return;
-	for (int i = 0; i < e->nsrcs; i++)
-		if (strcmp(e->srcs[i].name, s->con->svc->name) == 0)
-			source_check(e, &e->srcs[i]);
+	for (int i = 0; i < e->nsrcs; i++) {
+		if (strcmp(e->srcs[i].name, s->con->svc->name) != 0 || !source_check(e, &e->srcs[i]))
+			continue;
+		/* projections (derived databases) at once: what a user reads comes first */
+		for (int k = 0; k < e->nstreams && !service_stopping(); k++)
+			if (e->streams[k].src == &e->srcs[i] && e->streams[k].con->derived)
+				stream_run(e, &e->streams[k]);
+	}
+}
+
+/* Puts the streams of projections (derived databases: mypage) first in each pass, in
+ * their order otherwise: their commits are cheap (no fsync) and what users read. */
+static void streams_order(struct engine *e)
+{
+	struct stream sorted[MAX_STREAMS];
+	int n = 0;
+	for (int pass = 1; pass >= 0; pass--)
+		for (int k = 0; k < e->nstreams; k++)
+			if (e->streams[k].con->derived == pass)
+				sorted[n++] = e->streams[k];
+	memcpy(e->streams, sorted, sizeof *sorted * (size_t)n);
 }
 
 /* The source named name, opened on first use; NULL when it cannot be. */
@@ -330,6 +348,7 @@ static int consumer_add(struct engine *e, const struct service *svc)
 	c->db = db_open(svc->name);
 	if (!c->db)
 		return -1;
+	c->derived = strcmp(db_synchronous(c->db), "NORMAL") == 0 || strcmp(db_synchronous(c->db), "OFF") == 0;
 	e->ncons++;
 	for (const struct subscription *sub = svc->subs; sub->source; sub++) {
 		struct source *src = source_get(e, sub->source);
@@ -381,6 +400,7 @@ static int worker_open(struct engine *e, const struct service *const *services, 
 			log_error("cannot open consumer %s and its sources", services[i]->name);
 			return -1;
 		}
+	streams_order(e);
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s/db", config_var());
 	e->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

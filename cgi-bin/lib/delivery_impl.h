@@ -37,6 +37,7 @@ struct consumer {
 	const struct service *svc;
 	struct db *db;
 	int held; /* this process holds the lease */
+	int derived; /* its database is synchronous=NORMAL: a projection, cheap to commit */
 };
 
 struct stream { /* one (consumer, source) pair */
