@@ -71,6 +71,10 @@ static int cmd_replay(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	mallopt(M_TRIM_THRESHOLD, 4 << 20); /* as the services (fcgi_main.c) */
+	/* The lines of a batch of events go out in one write (the delivery loop flushes after
+	 * each batch and before it sleeps), not a pipe write and a supervisord wake-up each. */
+	static char logbuf[1 << 16];
+	setvbuf(stderr, logbuf, _IOFBF, sizeof logbuf);
 	log_init("worker");
 	const char *cmd = argc > 1 ? argv[1] : "run";
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "once") == 0)

@@ -189,6 +189,7 @@ static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, lon
 		for (int i = from; i < done; i++)
 			if (us[i] >= 0)
 				event_handled(e, s, &e->batch[i].ev, us[i]);
+		fflush(stderr); /* the batch's lines in one write (the worker buffers stderr) */
 		if (done > from)
 			at = e->batch[done - 1].ev.pos;
 		if (failed >= 0) { /* failed == done: the events before it are committed */
@@ -514,6 +515,7 @@ static void worker_loop(struct engine *e, int once)
 				break;
 			continue;
 		}
+		fflush(stderr);
 		if (t > 0)
 			wait_wake(e, t);
 	}
