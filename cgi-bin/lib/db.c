@@ -296,6 +296,96 @@ static pthread_mutex_t *writer_mutex(const char *service)
 	return found;
 }
 
+/* Group commit of one database in this process: commits counted as they finish, and
+ * the fdatasync in flight (at most one) with the count it covers. */
+struct group {
+	char service[32];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned long long committed, synced;
+	int syncing;
+};
+
+static atomic_llong group_syncs;
+
+long long db_group_syncs(void) { return atomic_load(&group_syncs); }
+
+/* The group of a database, shared by every connection of this process. */
+static struct group *group_of(const char *service)
+{
+	static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct group table[16];
+	struct group *found = NULL;
+	pthread_mutex_lock(&table_mu);
+	for (size_t i = 0; i < sizeof table / sizeof *table && !found; i++) {
+		if (!table[i].service[0]) {
+			snprintf(table[i].service, sizeof table[i].service, "%s", service);
+			pthread_mutex_init(&table[i].mu, NULL);
+			pthread_cond_init(&table[i].cv, NULL);
+		}
+		if (strcmp(table[i].service, service) == 0)
+			found = &table[i];
+	}
+	pthread_mutex_unlock(&table_mu);
+	if (!found)
+		abort(); /* more databases than a process ever opens */
+	return found;
+}
+
+/* fdatasync of the database's WAL (opened by name: any descriptor of a file flushes
+ * it); 0 or -1. */
+static int wal_sync(const char *service)
+{
+	char path[PATH_MAX], wal[PATH_MAX + 8];
+	config_db_path(service, path, sizeof path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	int fd = open(wal, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1; /* no WAL: everything is in the database file */
+	int rc = fdatasync(fd);
+	close(fd);
+	atomic_fetch_add(&group_syncs, 1);
+	return rc ? -1 : 0;
+}
+
+/* Waits until an fdatasync that began after commit number `mine` has finished, doing
+ * it when none is under way; 0 or -1 (that fdatasync failed). */
+static int group_wait(struct group *g, unsigned long long mine)
+{
+	int rc = 0;
+	pthread_mutex_lock(&g->mu);
+	while (g->synced < mine) {
+		if (g->syncing) {
+			pthread_cond_wait(&g->cv, &g->mu);
+			continue;
+		}
+		unsigned long long upto = g->committed; /* every commit counted has finished */
+		g->syncing = 1;
+		pthread_mutex_unlock(&g->mu);
+		rc = wal_sync(g->service);
+		pthread_mutex_lock(&g->mu);
+		g->syncing = 0;
+		if (!rc && upto > g->synced)
+			g->synced = upto;
+		pthread_cond_broadcast(&g->cv);
+		if (rc)
+			break;
+	}
+	pthread_mutex_unlock(&g->mu);
+	return rc;
+}
+
+int db_durable(struct db *db)
+{
+	if (!db->group)
+		return 0;
+	pthread_mutex_lock(&db->group->mu);
+	unsigned long long mine = db->group->committed + 1; /* a sync that begins from now */
+	db->group->committed = mine;
+	pthread_mutex_unlock(&db->group->mu);
+	return group_wait(db->group, mine);
+}
+
 /* SQLite busy handler: another process holds the write lock; poll briefly. */
 static int busy_wait(void *unused, int count)
 {
@@ -346,6 +436,8 @@ static const char *synchronous_setting(const char *service)
 
 const char *db_synchronous(struct db *db)
 {
+	if (db->group)
+		return "FULL"; /* by group commit: what db_commit acknowledges is on disk */
 	static const char *const names[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
 	long long level = -1;
 	if (db_scalar_int(db_prep(db, "PRAGMA synchronous"), &level) != 1 || level < 0 || level > 3)
@@ -374,6 +466,10 @@ struct db *db_open(const char *service)
 	}
 	sqlite3_busy_handler(db->h, busy_wait, NULL);
 	db->writer = writer_mutex(service);
+	if (strcmp(sync, "FULL") == 0 && config_long("DB_GROUP_COMMIT", 1)) {
+		db->group = group_of(service);
+		sync = "NORMAL"; /* SQLite's part; the fdatasync is db_commit's, shared */
+	}
 	char pragmas[256];
 	snprintf(pragmas, sizeof pragmas,
 	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
@@ -498,10 +594,19 @@ int db_commit(struct db *db)
 		return -1;
 	}
 	writer_release(db);
+	int rc = 0;
+	if (db->group) { /* this commit counts; then an fdatasync that began after it */
+		pthread_mutex_lock(&db->group->mu);
+		unsigned long long mine = ++db->group->committed;
+		pthread_mutex_unlock(&db->group->mu);
+		if ((rc = group_wait(db->group, mine)) != 0)
+			log_error("db %s: fdatasync of the WAL failed: %s; the commit may not be on disk", db->service,
+			          strerror(errno));
+	}
 	if (db->recorded)
 		doorbell_ring();
 	db->recorded = 0;
-	return 0;
+	return rc ? -1 : 0;
 }
 
 void db_rollback(struct db *db)

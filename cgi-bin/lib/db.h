@@ -14,6 +14,7 @@ struct db {
 	pthread_mutex_t *writer; /* one writer per database per process (see db_begin) */
 	int writing;             /* this connection holds writer */
 	int recorded;            /* the open transaction recorded events (db_recorded) */
+	struct group *group;     /* FULL by group commit (see db_commit); NULL otherwise */
 	struct {
 		const char *sql; /* key: the address of the SQL literal */
 		sqlite3_stmt *st;
@@ -54,12 +55,24 @@ int db_done(sqlite3_stmt *st);
  * that polls every ~100 µs (up to DB_BUSY_TIMEOUT_MS) does the waiting. db_rollback
  * is safe to call when no transaction is open. */
 int db_begin(struct db *db);
+/* Commits. A database at FULL is committed at NORMAL and then made durable by group
+ * commit: db_commit returns once an fdatasync of the WAL that began after this commit
+ * has finished, and one fdatasync serves every thread of the process that committed
+ * before it began (DB_GROUP_COMMIT=0: SQLite's own FULL, one fsync per commit). So what
+ * db_commit acknowledges is on disk, as at FULL. Until then other connections may read
+ * the commit: the worker makes a source durable (db_durable) after reading its outbox
+ * and before delivering, so no event leaves a database before it is on disk. */
+int db_commit(struct db *db);
+/* Makes every commit of db's database so far durable (an fdatasync of its WAL, shared
+ * with the process's other threads); 0 or -1. Nothing to do unless db->group. */
+int db_durable(struct db *db);
+/* fdatasyncs done by group commit in this process (for tests). */
+long long db_group_syncs(void);
 /* Marks the open transaction as one that recorded events: once it commits, the worker's
  * doorbell rings (db_doorbell_path), so delivery starts at once. */
 void db_recorded(struct db *db);
 /* The doorbell file, <var>/run/outbox.bell (made and watched by the worker). */
 void db_doorbell_path(char *out, size_t size);
-int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
 /* Binds a C string or NULL (as SQL NULL) at 1-based index i. */

@@ -229,6 +229,20 @@ static void skips_record(struct engine *e, struct stream *s)
 		s->seen = s->seen_ms = 0;
 }
 
+/* A service acknowledges a commit once it is on disk, but others may read it a moment
+ * before (group commit, db.h): before delivering outbox rows up to last, the source is
+ * made durable, unless rows up to there were read before an earlier db_durable (the
+ * other consumers of the same rows pay nothing). 0 or -1. */
+static int source_durable(struct source *src, long long last)
+{
+	if (last <= src->durable)
+		return 0;
+	if (db_durable(src->db))
+		return -1;
+	src->durable = last;
+	return 0;
+}
+
 /* Delivers what is waiting in one stream, up to BATCHES_PER_ROUND batches; clears
  * s->pending once the stream has caught up. */
 static void stream_run(struct engine *e, struct stream *s)
@@ -244,6 +258,11 @@ static void stream_run(struct engine *e, struct stream *s)
 		int n = outbox_read(e, s->src, s->seen > at ? s->seen : at);
 		if (n < 0) {
 			stream_pause(e, s, "the outbox could not be read");
+			return;
+		}
+		if (n > 0 && source_durable(s->src, e->batch[n - 1].ev.pos)) {
+			batch_free(e, n);
+			stream_pause(e, s, "the source could not be made durable");
 			return;
 		}
 		enum outcome o = batch_deliver(e, s, n, at);
@@ -332,6 +351,7 @@ static struct source *source_get(struct engine *e, const char *name)
 	struct source *src = &e->srcs[e->nsrcs];
 	src->name = name;
 	src->version = -1;
+	src->durable = 0;
 	src->db = db_open(name);
 	if (!src->db)
 		return NULL;

@@ -31,6 +31,7 @@ struct source {
 	const char *name;
 	struct db *db;       /* read side: the outbox, and pruning */
 	long long version;   /* last PRAGMA data_version seen */
+	long long durable;   /* outbox rows up to this id were read before a db_durable: on disk */
 };
 
 struct consumer {

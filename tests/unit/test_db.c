@@ -2,6 +2,7 @@
  * and when overridden, and migrations recorded by hash: an edited one refuses to open,
  * hashes of migrations applied before hashes existed are recorded, and a database
  * migrated from the first version of reservations/002 catches up. */
+#include <pthread.h>
 #include <string.h>
 
 #include "log.h"
@@ -10,16 +11,71 @@
 
 static char root[PATH_MAX]; /* the repository: ROOMBOOK_ROOT as unit_sandbox set it */
 
-/* PRAGMA synchronous (0 OFF, 1 NORMAL, 2 FULL) of a fresh connection to service's
- * database, or -1 when it does not open. */
+/* The durability (0 OFF, 1 NORMAL, 2 FULL) of a fresh connection to service's
+ * database: its PRAGMA synchronous, or FULL when group commit makes it so (SQLite at
+ * NORMAL, db_commit's shared fdatasync); -1 when it does not open. */
 static long long synchronous_of(const char *service)
 {
 	struct db *db = db_open(service);
 	long long level = -1;
 	if (db)
 		db_scalar_int(db_prep(db, "PRAGMA synchronous"), &level);
+	if (db && db->group)
+		level = level == 1 ? 2 : -2; /* group commit runs SQLite at NORMAL */
 	db_close(db);
 	return level;
+}
+
+struct committer {
+	int n;
+	int failed;
+};
+
+/* n transactions of one row each on its own connection to rooms. */
+static void *commit_rows(void *arg)
+{
+	struct committer *c = arg;
+	struct db *db = db_open("rooms");
+	for (int i = 0; db && i < c->n; i++) {
+		sqlite3_stmt *st = db_prep(db, "INSERT INTO group_probe(n) VALUES (?)");
+		sqlite3_bind_int(st, 1, i);
+		if (db_begin(db) || db_run(st) != SQLITE_DONE || db_commit(db))
+			c->failed++, db_rollback(db);
+	}
+	c->failed += !db;
+	db_close(db);
+	return NULL;
+}
+
+/* Threads committing at once share fdatasyncs: every commit acknowledged, fewer syncs
+ * than commits; with DB_GROUP_COMMIT=0, SQLite's own FULL and no shared sync. */
+static void concurrent_commits_share_one_fdatasync(void)
+{
+	struct db *db = db_open("rooms");
+	CHECK(db && sqlite3_exec(db->h, "CREATE TABLE IF NOT EXISTS group_probe(n INTEGER)", NULL, NULL, NULL) == 0);
+	long long before = db_group_syncs();
+	pthread_t t[4];
+	struct committer c[4];
+	for (int i = 0; i < 4; i++) {
+		c[i] = (struct committer){.n = 100};
+		pthread_create(&t[i], NULL, commit_rows, &c[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(c[i].failed == 0);
+	}
+	long long syncs = db_group_syncs() - before, rows = 0;
+	db_scalar_int(db_prep(db, "SELECT count(*) FROM group_probe"), &rows);
+	CHECK(rows == 400);
+	CHECK(syncs >= 1 && syncs <= 400);
+	fprintf(stderr, "    400 commits on 4 threads, %lld fdatasyncs\n", syncs);
+	db_close(db);
+	setenv("DB_GROUP_COMMIT", "0", 1);
+	db = db_open("rooms");
+	long long level = -1;
+	CHECK(db && !db->group && db_scalar_int(db_prep(db, "PRAGMA synchronous"), &level) == 1 && level == 2);
+	db_close(db);
+	unsetenv("DB_GROUP_COMMIT");
 }
 
 static void acknowledged_state_is_durable_by_default(void)
@@ -173,6 +229,7 @@ int main(void)
 	unsetenv("DB_SYNCHRONOUS");
 	RUN(acknowledged_state_is_durable_by_default);
 	RUN(synchronous_can_be_chosen_for_all_or_one);
+	RUN(concurrent_commits_share_one_fdatasync);
 	RUN(an_edited_migration_refuses_to_open);
 	RUN(hashes_missing_from_before_are_recorded);
 	RUN(reservations_migrated_from_the_first_002_catch_up);
