@@ -1,6 +1,7 @@
 /* delivery.c — the delivery loop: reads each source's outbox after each consumer's
- * offset and delivers it event by event (effect and offset in one transaction), sleeping
- * on inotify until a database changes. Its parts: delivery_books.c (offsets, retries,
+ * offset and applies what it read in one transaction per batch (each event in a savepoint
+ * of its own, the offset moved once), sleeping until the doorbell or a database file
+ * changes. Its parts: delivery_books.c (offsets, retries,
  * dead letters, pruning), delivery_lease.c (leases), delivery_dispatch.c (handlers). */
 #include <errno.h>
 #include <fcntl.h>

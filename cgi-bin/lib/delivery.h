@@ -2,7 +2,7 @@
  * reads it, dispatching each event through the consumer's subscription table
  * (service.h), with the effect and the consumer's offset in one transaction
  * (exactly-once effects), retries with backoff, dead letters, per-consumer leases so
- * several worker processes share the work, inotify wake-up and outbox pruning.
+ * several worker processes share the work, doorbell and inotify wake-up and outbox pruning.
  * It names no service: the caller passes the table of services (cgi-bin/services.c).
  * Settings (environment): WORKER_LEASE_MS, WORKER_BACKOFF_MS, WORKER_BACKOFF_MAX_MS,
  * WORKER_MAX_ATTEMPTS, OUTBOX_RETENTION_S, WORKER_PRUNE_INTERVAL_MS, WORKER_TRACE,
