@@ -552,6 +552,27 @@ static long db_in_use(const char *dbdir, const char *name)
 	return pid;
 }
 
+/* Removes the processes' durable marks, the files in <var>/run/durable (lib/db.c): the restored
+ * databases' outboxes may end before the marks of the old ones. 0 or -1. */
+static int durable_marks_forget(void)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 300];
+	snprintf(dir, sizeof dir, "%s/run/durable", config_var());
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	int rc = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof file, "%s/%.255s", dir, e->d_name);
+		if (unlink(file) != 0 && errno != ENOENT)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
 /* Copies the backup's file (fd) into path (new, 0600), hashing what it copies; the hash
  * must still be the manifest's. Returns 0, or -1 (said why; path removed). */
 static int copy_in(const struct entry *e, const char *path)
@@ -687,6 +708,9 @@ static int do_restore(const char *dir)
 	}
 	if (fsync_dir(dbdir))
 		return 1;
+	if (durable_marks_forget())
+		fprintf(stderr, "backup: warning: cannot remove %s/run/durable/*: remove them before starting\n",
+		        config_var());
 	for (int i = 0; i < np; i++) {
 		int known = 0;
 		for (int j = 0; j < n; j++)

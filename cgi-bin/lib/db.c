@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <strings.h>
 #include <time.h>
@@ -304,6 +305,8 @@ struct group {
 	pthread_cond_t cv;
 	unsigned long long committed, synced;
 	int syncing;
+	int mark_tried;            /* durable_mark looked for the file (under mu) */
+	_Atomic long long *mark;   /* its shared durable mark, or NULL */
 };
 
 static atomic_llong group_syncs;
@@ -373,6 +376,65 @@ static int group_wait(struct group *g, unsigned long long mine)
 	}
 	pthread_mutex_unlock(&g->mu);
 	return rc;
+}
+
+/* The durable mark of the group's database, shared by every process of the stack: the
+ * largest outbox id whose commit a process has seen made durable (an fdatasync of the WAL
+ * that began after the commit finished: everything before it in the WAL is on disk too).
+ * A file of 8 bytes, <var>/run/durable/<service>.<inode of the database file>, mapped
+ * shared: a database put in its place (a restore) is another inode and starts from no
+ * mark. Only ever raised, and only after the fdatasync: it never says more than is on
+ * disk. NULL when it cannot be had (the worker then syncs as before). */
+static _Atomic long long *durable_mark(struct group *g)
+{
+	pthread_mutex_lock(&g->mu);
+	if (!g->mark_tried) {
+		g->mark_tried = 1;
+		char path[PATH_MAX], file[PATH_MAX + 64];
+		struct stat st;
+		config_db_path(g->service, path, sizeof path);
+		snprintf(file, sizeof file, "%s/run", config_var());
+		int made = mkdir(file, 0700) == 0 || errno == EEXIST;
+		snprintf(file, sizeof file, "%s/run/durable", config_var());
+		made = made && (mkdir(file, 0700) == 0 || errno == EEXIST);
+		if (made && stat(path, &st) == 0) {
+			snprintf(file, sizeof file, "%s/run/durable/%s.%llu", config_var(), g->service,
+			         (unsigned long long)st.st_ino);
+			int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+			struct stat fs;
+			if (fd >= 0 && fstat(fd, &fs) == 0 && (fs.st_size >= 8 || ftruncate(fd, 8) == 0)) {
+				void *m = mmap(NULL, 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+				if (m != MAP_FAILED)
+					g->mark = m;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	pthread_mutex_unlock(&g->mu);
+	return g->mark;
+}
+
+/* Raises the durable mark to id (never lowers it: another process may have raised it
+ * further meanwhile). */
+static void durable_mark_raise(struct group *g, long long id)
+{
+	_Atomic long long *m = durable_mark(g);
+	if (!m)
+		return;
+	long long was = atomic_load(m);
+	while (was < id && !atomic_compare_exchange_weak(m, &was, id))
+		;
+}
+
+int db_durable_upto(struct db *db, long long id)
+{
+	if (!db->group)
+		return 0;
+	_Atomic long long *m = durable_mark(db->group);
+	if (m && atomic_load(m) >= id)
+		return 0;
+	return db_durable(db);
 }
 
 int db_durable(struct db *db)
@@ -589,6 +651,15 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
+	/* the largest outbox id once this commits (AUTOINCREMENT: never handed out again;
+	 * events rolled back to a savepoint are not counted): on disk after the sync below */
+	long long top = 0;
+	if (db->group && db->recorded) {
+		sqlite3_stmt *st = db_prep(db, "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'");
+		if (st && sqlite3_step(st) == SQLITE_ROW)
+			top = sqlite3_column_int64(st, 0);
+		db_done(st);
+	}
 	if (db_step(db, "COMMIT")) {
 		db_rollback(db);
 		return -1;
@@ -602,6 +673,8 @@ int db_commit(struct db *db)
 		if ((rc = group_wait(db->group, mine)) != 0)
 			log_error("db %s: fdatasync of the WAL failed: %s; the commit may not be on disk", db->service,
 			          strerror(errno));
+		else if (top > 0)
+			durable_mark_raise(db->group, top);
 	}
 	if (db->recorded)
 		doorbell_ring();

@@ -66,6 +66,12 @@ int db_commit(struct db *db);
 /* Makes every commit of db's database so far durable (an fdatasync of its WAL, shared
  * with the process's other threads); 0 or -1. Nothing to do unless db->group. */
 int db_durable(struct db *db);
+/* db_durable, unless the outbox rows up to id are known to be on disk already: the
+ * process that committed them has seen its group commit's fdatasync finish (a mark in
+ * <var>/run/durable shared by the stack's processes, raised by db_commit). The worker's
+ * check before delivering: most rows it reads were made durable before their commit
+ * was acknowledged, so it need not sync them again. 0 or -1. */
+int db_durable_upto(struct db *db, long long id);
 /* fdatasyncs done by group commit in this process (for tests). */
 long long db_group_syncs(void);
 /* Marks the open transaction as one that recorded events: once it commits, the worker's

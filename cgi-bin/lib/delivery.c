@@ -233,12 +233,13 @@ static void skips_record(struct engine *e, struct stream *s)
 /* A service acknowledges a commit once it is on disk, but others may read it a moment
  * before (group commit, db.h): before delivering outbox rows up to last, the source is
  * made durable, unless rows up to there were read before an earlier db_durable (the
- * other consumers of the same rows pay nothing). 0 or -1. */
+ * other consumers of the same rows pay nothing) or the processes that committed them
+ * have seen them on disk (db_durable_upto). 0 or -1. */
 static int source_durable(struct source *src, long long last)
 {
 	if (last <= src->durable)
 		return 0;
-	if (db_durable(src->db))
+	if (db_durable_upto(src->db, last))
 		return -1;
 	src->durable = last;
 	return 0;

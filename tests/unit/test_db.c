@@ -1,10 +1,13 @@
 /* test_db.c — the database layer: how durable each service's commits are by default
  * and when overridden, and migrations recorded by hash: an edited one refuses to open,
  * hashes of migrations applied before hashes existed are recorded, and a database
- * migrated from the first version of reservations/002 catches up. */
+ * migrated from the first version of reservations/002 catches up; the durable mark the
+ * worker reads instead of syncing a source again. */
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "event.h"
 #include "log.h"
 #include "unit.h"
 #include "unit_stack.h"
@@ -133,6 +136,46 @@ static void recorded_hash(struct db *db, const char *key, char out[65])
 	db_done(st);
 }
 
+/* A commit that recorded events raises the stack's durable mark (a file per database
+ * under run/durable) once its fdatasync has finished; the worker's check then needs no
+ * fdatasync for rows up to there, and still does one for rows past it. An event rolled
+ * back to a savepoint does not count. */
+static void the_durable_mark_spares_the_worker_a_sync(void)
+{
+	fresh_schema("payments");
+	struct db *db = db_open("payments");
+	CHECK(db && db->group);
+	CHECK(db && db_begin(db) == 0);
+	CHECK(db && event_record(db, "probe", 1, "probe.made", json_object()) == 0);
+	CHECK(db && db_commit(db) == 0);
+	long long id = 0;
+	CHECK(db && db_scalar_int(db_prep(db, "SELECT max(id) FROM outbox"), &id) == 1 && id > 0);
+	CHECK(db && db_begin(db) == 0); /* an event undone to its savepoint, then a commit */
+	CHECK(db && sqlite3_exec(db->h, "SAVEPOINT probe", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(db && event_record(db, "probe", 2, "probe.made", json_object()) == 0);
+	CHECK(db && sqlite3_exec(db->h, "ROLLBACK TO probe; RELEASE probe", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(db && db_commit(db) == 0);
+
+	char path[PATH_MAX], mark_path[2 * PATH_MAX];
+	struct stat st;
+	long long mark = -1;
+	snprintf(path, sizeof path, "%s/db/payments.db", sandbox);
+	CHECK(stat(path, &st) == 0);
+	snprintf(mark_path, sizeof mark_path, "%s/run/durable/payments.%llu", sandbox, (unsigned long long)st.st_ino);
+	FILE *f = fopen(mark_path, "rb");
+	CHECK(f && fread(&mark, sizeof mark, 1, f) == 1);
+	if (f)
+		fclose(f);
+	CHECK(mark == id);
+
+	long long before = db_group_syncs();
+	CHECK(db && db_durable_upto(db, id) == 0);
+	CHECK(db_group_syncs() == before); /* on disk already: no fdatasync */
+	CHECK(db && db_durable_upto(db, id + 1) == 0);
+	CHECK(db_group_syncs() == before + 1); /* not known to be: one */
+	db_close(db);
+}
+
 static void an_edited_migration_refuses_to_open(void)
 {
 	fresh_schema("rooms");
@@ -230,6 +273,7 @@ int main(void)
 	RUN(acknowledged_state_is_durable_by_default);
 	RUN(synchronous_can_be_chosen_for_all_or_one);
 	RUN(concurrent_commits_share_one_fdatasync);
+	RUN(the_durable_mark_spares_the_worker_a_sync);
 	RUN(an_edited_migration_refuses_to_open);
 	RUN(hashes_missing_from_before_are_recorded);
 	RUN(reservations_migrated_from_the_first_002_catch_up);
