@@ -71,8 +71,8 @@ static int cmd_replay(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	mallopt(M_TRIM_THRESHOLD, 4 << 20); /* as the services (fcgi_main.c) */
-	/* The lines of a batch of events go out in one write (the delivery loop flushes after
-	 * each batch and before it sleeps), not a pipe write and a supervisord wake-up each. */
+	/* The log goes out in one write at most every 50 ms while busy and before the worker
+	 * sleeps (delivery.c, log_flush_due), not a pipe write and a supervisord wake-up a line. */
 	static char logbuf[1 << 16];
 	setvbuf(stderr, logbuf, _IOFBF, sizeof logbuf);
 	log_init("worker");

@@ -155,6 +155,22 @@ static enum outcome apply_batch(struct engine *e, struct stream *s, int from, in
 	return DONE;
 }
 
+/* The worker buffers its log (stderr, worker.c): the lines go out in one write at most
+ * every LOG_FLUSH_MS while it is busy, and before it sleeps. Each write is a wake-up of
+ * supervisord (Python) reading the pipe: flushed per batch, that was 13 % of a core at
+ * 200 bookings/s. A worker killed -9 loses at most that much of its log, never a
+ * delivery (those are committed). */
+#define LOG_FLUSH_MS 50
+
+static void log_flush_due(struct engine *e)
+{
+	long long now = now_ms();
+	if (now - e->flushed_ms >= LOG_FLUSH_MS) {
+		fflush(stderr);
+		e->flushed_ms = now;
+	}
+}
+
 /* Delivers e->batch[0..n) to s in order, the offset being `at` before the first, a
  * transaction per run of events that apply (apply_batch). An event whose handler fails
  * is counted on its own afterwards (record_failure: a retry later, or parked as a dead
@@ -190,7 +206,7 @@ static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, lon
 		for (int i = from; i < done; i++)
 			if (us[i] >= 0)
 				event_handled(e, s, &e->batch[i].ev, us[i]);
-		fflush(stderr); /* the batch's lines in one write (the worker buffers stderr) */
+		log_flush_due(e);
 		if (done > from)
 			at = e->batch[done - 1].ev.pos;
 		if (failed >= 0) { /* failed == done: the events before it are committed */
@@ -537,9 +553,13 @@ static void worker_loop(struct engine *e, int once)
 				break;
 			continue;
 		}
-		fflush(stderr);
-		if (t > 0)
+		if (t > 0) {
+			fflush(stderr); /* nothing waits in the log while the worker sleeps */
+			e->flushed_ms = now_ms();
 			wait_wake(e, t);
+		} else {
+			log_flush_due(e);
+		}
 	}
 }
 

@@ -65,6 +65,7 @@ struct engine {
 	char owner[160], host[64];
 	long long lease_ms, backoff_ms, backoff_max_ms, max_attempts, retention_s, prune_ms;
 	long long next_lease_ms, next_prune_ms;
+	long long flushed_ms; /* when the log (stderr) was last flushed (log_flush_due) */
 	int inotify_fd, trace, first_lease;
 	int quiet_wakes; /* wake-ups in a row with no file change */
 	long long applied; /* events applied so far by this process */
