@@ -67,7 +67,11 @@ def new_version(root, bin_dir):
 
 def siege_mix(stack, url_file, concurrency, until, token):
     """siege until the event `until` is set (then SIGINT: it stops and prints what it saw)."""
-    cmd = ["siege", "-R", siegerc(stack.var), "-b", "-c", str(concurrency), "-t", "3600S", "-f", url_file,
+    # stdbuf -oL: siege's lines reach us as it prints them; block-buffered into the pipe,
+    # those still in its buffer were lost when it had to be killed at its end (a hang of
+    # 4.0.7), and the bookings it saw confirmed were undercounted
+    cmd = ["stdbuf", "-oL", "siege", "-R", siegerc(stack.var), "-b", "-c", str(concurrency), "-t", "3600S",
+           "-f", url_file,
            "-H", "Authorization: Bearer " + token]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          env=dict(os.environ, HOME=stack.var))
