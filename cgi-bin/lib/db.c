@@ -280,34 +280,12 @@ static int check_applied(struct db *db, const char *dir, const char *name, const
 
 int db_is_migrated(struct db *db) { return each_migration(db, check_applied) == 0; }
 
-/* The write mutex of a database, shared by every connection of this process. */
-static pthread_mutex_t *writer_mutex(const char *service)
-{
-	static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
-	static struct {
-		char service[32];
-		pthread_mutex_t mu;
-	} table[16];
-	pthread_mutex_t *found = NULL;
-	pthread_mutex_lock(&table_mu);
-	for (size_t i = 0; i < sizeof table / sizeof *table && !found; i++) {
-		if (!table[i].service[0]) {
-			snprintf(table[i].service, sizeof table[i].service, "%s", service);
-			pthread_mutex_init(&table[i].mu, NULL);
-		}
-		if (strcmp(table[i].service, service) == 0)
-			found = &table[i].mu;
-	}
-	pthread_mutex_unlock(&table_mu);
-	if (!found)
-		abort(); /* more databases than a process ever opens */
-	return found;
-}
-
-/* Group commit of one database in this process: commits counted as they finish, and
- * the fdatasync in flight (at most one) with the count it covers. */
+/* What the connections of one process to one database share: the write mutex (see
+ * db_begin) and, when FULL is kept by group commit, the commits counted as they finish
+ * and the fdatasync in flight (at most one) with the count it covers. */
 struct group {
 	char service[32];
+	pthread_mutex_t writer;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned long long committed, synced;
@@ -330,6 +308,7 @@ static struct group *group_of(const char *service)
 	for (size_t i = 0; i < sizeof table / sizeof *table && !found; i++) {
 		if (!table[i].service[0]) {
 			snprintf(table[i].service, sizeof table[i].service, "%s", service);
+			pthread_mutex_init(&table[i].writer, NULL);
 			pthread_mutex_init(&table[i].mu, NULL);
 			pthread_cond_init(&table[i].cv, NULL);
 		}
@@ -534,9 +513,10 @@ struct db *db_open(const char *service)
 		return NULL;
 	}
 	sqlite3_busy_handler(db->h, busy_wait, NULL);
-	db->writer = writer_mutex(service);
+	struct group *shared = group_of(service);
+	db->writer = &shared->writer;
 	if (strcmp(sync, "FULL") == 0 && config_long("DB_GROUP_COMMIT", 1)) {
-		db->group = group_of(service);
+		db->group = shared;
 		sync = "NORMAL"; /* SQLite's part; the fdatasync is db_commit's, shared */
 	}
 	char pragmas[256];
