@@ -143,3 +143,27 @@ def test_the_edge_gateway_passes_the_clients_address_and_nothing_forged():
         finally:
             edge.terminate()
             edge.wait(timeout=10)
+
+
+def test_the_configuration_takes_paths_and_names_literally():
+    """scripts/stack renders with bash's own substitution: a '&', '|' or '\\' in the state
+    directory's path or in HOSTS reaches nginx.conf as written (sed's s||| put the matched
+    @NAME@ in place of '&'), and nginx accepts the result."""
+    top = tempfile.mkdtemp(prefix="render-", dir=os.path.join(ROOT, "tests", "out"))
+    var = os.path.join(top, "R&D|x\\y", "var")
+    env = dict(os.environ, ROOMBOOK_VAR=var, HOSTS="rooms.example host&x.example", PORT=str(free_port()),
+               INTERNAL_PORT=str(free_port()))
+    p = subprocess.run([os.path.join(ROOT, "scripts", "stack"), "render"], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    with open(os.path.join(var, "etc", "nginx.conf")) as f:
+        conf = f.read()
+    assert "pid %s/run/nginx.pid;" % var in conf
+    assert "server_name rooms.example host&x.example;" in conf
+    assert "@" not in re.sub(r"#.*", "", conf), "a placeholder was left"
+    with open(os.path.join(var, "etc", "nginx-errors.conf")) as f:
+        assert "root %s;" % var in f.read()
+    t = subprocess.run(["/usr/sbin/nginx", "-t", "-p", os.path.join(var, "nginx"), "-c",
+                        os.path.join(var, "etc", "nginx.conf")], capture_output=True, text=True, timeout=60)
+    assert t.returncode == 0, t.stderr
+    shutil.rmtree(top, ignore_errors=True)
