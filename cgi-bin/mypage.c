@@ -147,16 +147,11 @@ static int mypage_get(struct ctx *c)
 	sqlite3_bind_int64(st, 1, account);
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
-	json_t *items = db_rows_json(st);
-	if (!items)
-		return problem_unavailable(c, 1, "the page could not be read; try again");
-	page_reply(c, items, limit, "reservationId");
-	json_t *page = c->res->model;
-	c->res->model = json_pack("{s:s, s:O, s:O}", "customer", customer, "reservations",
-	                          json_object_get(page, "items"), "nextCursor", json_object_get(page, "nextCursor"));
-	json_decref(page);
-	c->res->page = "mypage";
-	return 200;
+	/* {"customer", "reservations", "nextCursor"}, written straight from the rows */
+	buf_puts(&c->res->text, "{\"customer\":");
+	buf_json_string(&c->res->text, customer);
+	buf_puts(&c->res->text, ",\"reservations\":");
+	return page_reply_rows(c, st, limit, "reservationId");
 }
 
 static int roomviews_list(struct ctx *c)

@@ -226,6 +226,11 @@ static int rooms_list(struct ctx *c)
 	db_bind_text(st, 1, config_currency());
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
+	if (!s.asked && !c->req->wants_html) { /* the plain list: written straight from the rows */
+		json_decref(errors);
+		buf_puts(&c->res->text, "{\"items\":");
+		return page_reply_rows(c, st, limit, "id");
+	}
 	c->res->page = "rooms";
 	snprintf(c->res->title, sizeof c->res->title, s.asked ? "Rooms for your stay" : "Find a room");
 	rc = page_reply(c, db_rows_json(st), limit, "id");

@@ -51,6 +51,54 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The length of the UTF-8 sequence at s (1-4), 0 when it is not one: jansson's rules
+ * (utf8.c): no overlong form, no surrogate, nothing above U+10FFFF. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] < 0xC2 ? 0 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : s[0] < 0xF5 ? 4 : 0;
+	if (n < 2)
+		return n;
+	unsigned long cp = s[0] & (0x7F >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+void buf_json_string(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t n; *p; p += n)
+		if (!(n = utf8_len(p))) {
+			buf_puts(b, "null");
+			return;
+		}
+	buf_puts(b, "\"");
+	const char *run = s; /* bytes written as they are, not yet appended */
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		buf_append(b, run, (size_t)((const char *)p - run));
+		run = (const char *)p + 1;
+		switch (*p) {
+		case '"': buf_puts(b, "\\\""); break;
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\b': buf_puts(b, "\\b"); break;
+		case '\f': buf_puts(b, "\\f"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		default: buf_printf(b, "\\u%04X", *p); break;
+		}
+	}
+	buf_append(b, run, (size_t)((const char *)p - run));
+	buf_puts(b, "\"");
+}
+
 const char *buf_str(const struct buf *b) { return b->data ? b->data : ""; }
 
 void buf_reset(struct buf *b)

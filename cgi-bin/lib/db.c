@@ -1,5 +1,6 @@
 /* db.c — SQLite connections, migrations, cached prepared statements. */
 #include "db.h"
+#include "buf.h"
 #include "digest.h"
 
 #include <dirent.h>
@@ -745,6 +746,59 @@ json_t *db_rows_json(sqlite3_stmt *st)
 		return NULL;
 	}
 	return a;
+}
+
+/* One column's value as JSON text, as db_row_json + json_dumps write it. */
+static void column_json_text(sqlite3_stmt *st, int i, struct buf *out)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER: buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, i)); break;
+	case SQLITE_NULL: buf_puts(out, "null"); break;
+	case SQLITE_FLOAT: { /* rare in answers: jansson's own number format */
+		json_t *v = json_real(sqlite3_column_double(st, i));
+		char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+		buf_puts(out, text ? text : "null");
+		free(text);
+		json_decref(v);
+		break;
+	}
+	default: buf_json_string(out, (const char *)sqlite3_column_text(st, i)); break;
+	}
+}
+
+long db_rows_json_text(sqlite3_stmt *st, struct buf *out, long long max, const char *id_col, long long *last_id,
+                       int *more)
+{
+	int n = sqlite3_column_count(st), id = -1, rc;
+	long rows = 0;
+	*more = 0;
+	for (int i = 0; id_col && i < n; i++)
+		if (strcmp(sqlite3_column_name(st, i), id_col) == 0)
+			id = i;
+	buf_puts(out, "[");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (rows == max) {
+			*more = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
+		buf_puts(out, rows++ ? ",{" : "{");
+		for (int i = 0; i < n; i++) {
+			if (i)
+				buf_puts(out, ",");
+			buf_json_string(out, sqlite3_column_name(st, i));
+			buf_puts(out, ":");
+			column_json_text(st, i, out);
+		}
+		buf_puts(out, "}");
+		if (id >= 0 && last_id)
+			*last_id = sqlite3_column_int64(st, id);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	buf_puts(out, "]");
+	return rows;
 }
 
 int db_run(sqlite3_stmt *st)

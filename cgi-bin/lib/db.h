@@ -93,6 +93,15 @@ json_t *db_row_by_id(struct db *db, const char *sql, long long id);
 /* Steps st to the end, collecting rows as db_row_json; resets st. New reference.
  * On a step error returns NULL. */
 json_t *db_rows_json(sqlite3_stmt *st);
+struct buf;
+/* Steps st, appending at most max rows to out as the JSON text of db_rows_json's array
+ * (the same bytes json_dumps writes, JSON_COMPACT), with no JSON objects made on the way:
+ * list answers' cost was mostly jansson's objects and their allocations. Column names
+ * must differ (jansson would keep one). Returns the rows written, -1 on a step error
+ * (out then holds part of an array); *more is set when a row beyond max was there, and
+ * *last_id to the integer in column id_col (NULL: none) of the last row written. Resets st. */
+long db_rows_json_text(sqlite3_stmt *st, struct buf *out, long long max, const char *id_col, long long *last_id,
+                       int *more);
 /* Runs st to completion and resets it. Returns the final sqlite3_step code
  * (SQLITE_DONE on success). */
 int db_run(sqlite3_stmt *st);

@@ -1,5 +1,6 @@
 /* http.c — request parsing, problem responses, input validation, pagination. */
 #include "http.h"
+#include "db.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -579,6 +580,47 @@ int page_params(struct ctx *c, long long *limit, long long *cursor)
 	return 0;
 }
 
+/* The Link header of the next page (the request's query with cursor replaced); its
+ * "<path?query" in link. */
+static void next_link(struct ctx *c, const char *cursor, struct buf *link)
+{
+	buf_printf(link, "<%s?", c->req->path);
+	for (int i = 0; i < c->req->nq; i++) {
+		if (strcmp(c->req->q[i].key, "cursor") == 0)
+			continue;
+		char *k = url_encode(c->req->q[i].key), *v = url_encode(c->req->q[i].val);
+		buf_printf(link, "%s=%s&", k, v);
+		free(k);
+		free(v);
+	}
+	buf_printf(link, "cursor=%s", cursor);
+	response_header(c->res, "Link", "%s>; rel=\"next\"", buf_str(link));
+}
+
+int page_reply_rows(struct ctx *c, struct sqlite3_stmt *st, long long limit, const char *id_field)
+{
+	struct buf *out = &c->res->text;
+	long long last = 0;
+	int more = 0;
+	if (db_rows_json_text(st, out, limit, id_field, &last, &more) < 0) {
+		buf_free(out);
+		return problem_unavailable(c, 1, "the list could not be read; try again");
+	}
+	if (more) {
+		char cursor[32];
+		struct buf link = {0};
+		snprintf(cursor, sizeof cursor, "%lld", last);
+		next_link(c, cursor, &link);
+		buf_free(&link);
+		buf_printf(out, ",\"nextCursor\":\"%s\"}\n", cursor);
+	} else {
+		buf_puts(out, ",\"nextCursor\":null}\n");
+	}
+	c->res->text_type = "application/json";
+	c->res->status = 200;
+	return 200;
+}
+
 int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_field)
 {
 	json_t *next = json_null(), *next_href = NULL;
@@ -591,17 +633,7 @@ int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_fie
 		snprintf(cursor, sizeof cursor, "%lld", (long long)json_integer_value(json_object_get(last, id_field)));
 		next = json_string(cursor);
 		struct buf link = {0};
-		buf_printf(&link, "<%s?", c->req->path);
-		for (int i = 0; i < c->req->nq; i++) {
-			if (strcmp(c->req->q[i].key, "cursor") == 0)
-				continue;
-			char *k = url_encode(c->req->q[i].key), *v = url_encode(c->req->q[i].val);
-			buf_printf(&link, "%s=%s&", k, v);
-			free(k);
-			free(v);
-		}
-		buf_printf(&link, "cursor=%s", cursor);
-		response_header(c->res, "Link", "%s>; rel=\"next\"", buf_str(&link));
+		next_link(c, cursor, &link);
 		if (c->req->wants_html) /* the pages' "Next page" link */
 			next_href = json_string(buf_str(&link) + 1);
 		buf_free(&link);

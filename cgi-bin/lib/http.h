@@ -9,6 +9,7 @@
 #include "buf.h"
 
 struct db;
+struct sqlite3_stmt;
 struct service;
 struct route;
 
@@ -153,4 +154,10 @@ int page_params(struct ctx *c, long long *limit, long long *cursor);
  * extra row and adding a Link header when there is a next page. Sets c->res->model; returns
  * 200, or 503 when items is NULL (the query failed). */
 int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_field);
+/* page_reply's JSON answer written straight from st's rows (db_rows_json_text), for
+ * lists answered only as JSON: the caller has put the answer's start in c->res->text, up
+ * to the list (`{"items":`, or `{"customer":"…","reservations":`); this appends the rows
+ * (limit of them, st fetching limit+1) and `,"nextCursor":…}`, sets the Link header as
+ * page_reply does and the body's type. Returns 200, or 503 when the query failed. */
+int page_reply_rows(struct ctx *c, struct sqlite3_stmt *st, long long limit, const char *id_field);
 #endif

@@ -4,9 +4,11 @@
  * migrated from the first version of reservations/002 catches up; the durable mark the
  * worker reads instead of syncing a source again. */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "event.h"
 #include "log.h"
 #include "unit.h"
@@ -278,6 +280,79 @@ static void reservations_migrated_from_the_first_002_catch_up(void)
 	db_close(db);
 }
 
+/* db_rows_json_text writes the bytes json_dumps(db_rows_json) writes, for every kind of
+ * column and every string: escapes, multi-byte UTF-8, invalid UTF-8 (null, as jansson
+ * refuses it), embedded NUL, floats; and 3 000 strings of random bytes against jansson. */
+static void rows_as_text_are_jansson_s_bytes(void)
+{
+	static const char *const texts[] = {
+		"", "plain", "quote\" back\\slash / slash", "\b\f\n\r\t\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		"\xc0\x80", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xe2\x82",
+		"\x80", "ok\xff", "\xf0\x90\x80\x80", "\xef\xbf\xbf", "\xee\x80\x80",
+	};
+	sqlite3 *h;
+	CHECK(sqlite3_open(":memory:", &h) == SQLITE_OK);
+	CHECK(sqlite3_exec(h, "CREATE TABLE t(id INTEGER PRIMARY KEY, s, n, f)", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_stmt *ins;
+	CHECK(sqlite3_prepare_v2(h, "INSERT INTO t(s, n, f) VALUES (?, ?, ?)", -1, &ins, NULL) == SQLITE_OK);
+	unsigned seed = 2026;
+	for (int i = 0; i < 3000 + (int)(sizeof texts / sizeof *texts); i++) {
+		char text[16];
+		const char *value = text;
+		int len = -1;
+		if (i < (int)(sizeof texts / sizeof *texts)) {
+			value = texts[i];
+		} else {
+			len = (int)(rand_r(&seed) % 12);
+			for (int k = 0; k < len; k++)
+				text[k] = (char)(1 + rand_r(&seed) % 255);
+			text[len] = 0;
+		}
+		sqlite3_bind_text(ins, 1, value, len, SQLITE_TRANSIENT);
+		if (i % 3 == 0)
+			sqlite3_bind_null(ins, 2);
+		else
+			sqlite3_bind_int64(ins, 2, i % 2 ? -9223372036854775807LL - 1 : (long long)i * 1000003);
+		sqlite3_bind_double(ins, 3, i % 4 == 0 ? 3.0 : i % 4 == 1 ? -0.0 : i % 4 == 2 ? 1e300 : 0.1 * i);
+		CHECK(sqlite3_step(ins) == SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	/* embedded NUL: both stop at it */
+	CHECK(sqlite3_exec(h, "INSERT INTO t(s, n, f) VALUES (CAST(x'610062' AS TEXT), 1, 2.5), (x'ff00', NULL, NULL)",
+	                   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_stmt *st;
+	CHECK(sqlite3_prepare_v2(h, "SELECT id AS \"the id\", s AS text, n AS \"n\"\"x\", f FROM t ORDER BY id", -1, &st,
+	                         NULL) == SQLITE_OK);
+	json_t *rows = db_rows_json(st);
+	char *want = json_dumps(rows, JSON_COMPACT | JSON_ENCODE_ANY);
+	struct buf got = {0};
+	long long last = 0;
+	int more = 1;
+	long n = db_rows_json_text(st, &got, 1000000, "the id", &last, &more);
+	CHECK(n == (long)json_array_size(rows) && !more && last == n);
+	CHECK(want && strcmp(buf_str(&got), want) == 0);
+	if (want && strcmp(buf_str(&got), want) != 0) { /* the first difference, to see */
+		size_t k = 0;
+		while (want[k] && want[k] == buf_str(&got)[k])
+			k++;
+		fprintf(stderr, "  differ at %zu: want %.40s got %.40s\n", k, want + k, buf_str(&got) + k);
+	}
+	/* a page: max rows written, the next one only noticed */
+	buf_reset(&got);
+	CHECK(db_rows_json_text(st, &got, 2, "the id", &last, &more) == 2 && more && last == 2);
+	json_t *page = json_loads(buf_str(&got), 0, NULL);
+	CHECK(json_array_size(page) == 2 && json_equal(json_array_get(page, 1), json_array_get(rows, 1)));
+	buf_reset(&got);
+	CHECK(db_rows_json_text(st, &got, 2, NULL, NULL, &more) == 2 && more); /* no id asked for */
+	json_decref(page);
+	json_decref(rows);
+	free(want);
+	buf_free(&got);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
 int main(void)
 {
 	sandbox = unit_sandbox();
@@ -294,6 +369,7 @@ int main(void)
 	RUN(an_edited_migration_refuses_to_open);
 	RUN(hashes_missing_from_before_are_recorded);
 	RUN(reservations_migrated_from_the_first_002_catch_up);
+	RUN(rows_as_text_are_jansson_s_bytes);
 	unit_sandbox_remove(sandbox);
 	UNIT_END();
 }
