@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "browser.h"
 #include "credential.h"
 #include "http.h"
@@ -462,6 +464,40 @@ static void page_reply_trims_and_links(void)
 	field_ctx_free(&f);
 }
 
+/* page_reply_rows: the same answer and Link header as page_reply, written from the rows
+ * of a statement after the start the caller put in the body. */
+static void page_reply_rows_trims_and_links(void)
+{
+	struct field_ctx f;
+	char err[256];
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	CHECK(sqlite3_open(":memory:", &h) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(h, "WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < ?1) "
+	                            "SELECT v AS id, 'n' || v AS name FROM s", -1, &st, NULL) == SQLITE_OK);
+	field_ctx_init(&f, NULL, NULL);
+	f.req.query = strdup("limit=2&status=a%20b");
+	request_parse_query(&f.req, err, sizeof err);
+	sqlite3_bind_int(st, 1, 3);
+	buf_puts(&f.res.text, "{\"items\":");
+	CHECK(page_reply_rows(&f.c, st, 2, "id") == 200 && f.res.status == 200);
+	CHECK(strcmp(buf_str(&f.res.text), "{\"items\":[{\"id\":1,\"name\":\"n1\"},{\"id\":2,\"name\":\"n2\"}],"
+	                                   "\"nextCursor\":\"2\"}\n") == 0);
+	CHECK(f.res.text_type && strcmp(f.res.text_type, "application/json") == 0);
+	CHECK(strstr(buf_str(&f.res.headers), "Link: </things?limit=2&status=a%20b&cursor=2>; rel=\"next\"") != NULL);
+	field_ctx_free(&f);
+
+	field_ctx_init(&f, NULL, NULL);
+	sqlite3_bind_int(st, 1, 1);
+	buf_puts(&f.res.text, "{\"items\":");
+	CHECK(page_reply_rows(&f.c, st, 2, "id") == 200);
+	CHECK(strcmp(buf_str(&f.res.text), "{\"items\":[{\"id\":1,\"name\":\"n1\"}],\"nextCursor\":null}\n") == 0);
+	CHECK(f.res.headers.len == 0);
+	field_ctx_free(&f);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
 /* percent_decode on a C string; returns its result, the text decoded into out. */
 static long decode(const char *s, int plus_is_space, char out[64])
 {
@@ -746,6 +782,7 @@ int main(void)
 	RUN(problem_unavailable_sets_retry_after);
 	RUN(page_params_validate_limit_and_cursor);
 	RUN(page_reply_trims_and_links);
+	RUN(page_reply_rows_trims_and_links);
 	RUN(url_encode_escapes_reserved);
 	RUN(date_valid_knows_the_calendar);
 	RUN(date_add_crosses_months_and_years);

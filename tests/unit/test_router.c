@@ -101,7 +101,9 @@ static void matching_route_runs_its_handler(void)
 {
 	struct exchange ex;
 	CHECK(exchange_run(&ex, &rooms_service, db, "GET", "/rooms?limit=5", NULL, 0) == 200);
-	CHECK(json_is_array(json_object_get(ex.res.model, "items")));
+	json_t *answer = exchange_answer(&ex);
+	CHECK(json_is_array(json_object_get(answer, "items")));
+	json_decref(answer);
 	exchange_free(&ex);
 	CHECK(exchange_run(&ex, &rooms_service, db, "POST", "/rooms", "{\"name\":\"Router\"}", 0) == 201);
 	long long id = exchange_int(&ex, "id");

@@ -111,6 +111,16 @@ static inline void exchange_free(struct exchange *ex)
 	response_free(&ex->res);
 }
 
+/* The JSON answer as it is sent (a body written straight from rows, or the model); new
+ * reference, NULL when there is none or it is not JSON. */
+static inline json_t *exchange_answer(const struct exchange *ex)
+{
+	if (ex->res.text_type)
+		return strcmp(ex->res.text_type, "application/json") == 0 ? json_loads(buf_str(&ex->res.text), 0, NULL)
+		                                                           : NULL;
+	return json_incref(ex->res.model);
+}
+
 /* The integer field of the response model (0 when absent). */
 static inline long long exchange_int(const struct exchange *ex, const char *field)
 {
