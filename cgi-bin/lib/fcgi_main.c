@@ -1,17 +1,27 @@
 /* fcgi_main.c — the FastCGI program around one service: a pool of threads, each with
- * its own SQLite connection, accepting on the socket the supervisor hands over as
- * fd 0 (or --socket PATH). SIGTERM/SIGINT finish the requests in flight, then exit.
+ * its own SQLite connection, serving the connections nginx makes to the socket the
+ * supervisor hands over as fd 0 (or --socket PATH). nginx keeps its connections open
+ * between requests (fastcgi_keep_conn, an upstream keepalive pool): a thread takes one
+ * request at a time from whichever connection epoll finds readable, so an idle kept
+ * connection holds no thread (libfcgi's own accept loop would park a thread on it until
+ * nginx closed it). SIGTERM/SIGINT stop the accepting and serve the kept connections
+ * until nginx retires them (keepalive_time/keepalive_timeout in nginx.conf, so nginx
+ * never sends a request on a connection this process is closing), at most DRAIN_MS.
  * A heartbeat thread touches var/run/live/<service>.<pid> every half second while every
  * accept thread runs and none has been on one request for LIVE_STUCK_MS (30 s): the
  * watchdog (scripts/watchdog) SIGKILLs a process whose file goes stale — hung, stopped,
  * or stuck — and only that one, whatever the load (a busy process still beats).
  * Compiled once per service with -DSERVICE=<name>_service. */
+#include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +45,8 @@ extern const struct service SERVICE; /* defined by the service's own file */
 #define MAX_BODY (1L << 20)
 
 static int listen_fd;
+static int epfd = -1;         /* the listening socket and the kept connections, EPOLLONESHOT */
+static atomic_int open_conns; /* connections accepted and not yet closed */
 static volatile sig_atomic_t stopping;
 #define MAX_THREADS 256
 static _Atomic long long busy_since[MAX_THREADS]; /* ms (monotonic) a thread took its request; 0: idle */
@@ -272,6 +284,33 @@ static long long mono_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* Arms fd for one readiness report to one thread (EPOLLONESHOT: never two on a connection). */
+static int watch(int fd, int op)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = fd};
+	return epoll_ctl(epfd, op, fd, &ev);
+}
+
+/* The next connection with a request to read: a new one (*fresh), or a kept one that
+ * epoll found readable (a request, or nginx closing it). -1: nothing this time. */
+static int next_connection(int *fresh)
+{
+	struct epoll_event ev;
+	if (epoll_wait(epfd, &ev, 1, stopping ? 50 : -1) != 1)
+		return -1; /* the stop signal, or the drain's tick */
+	*fresh = ev.data.fd == listen_fd;
+	if (!*fresh)
+		return ev.data.fd;
+	/* Another process may take the connection first: accept then waits at most the
+	 * socket's SO_RCVTIMEO (set in main), not for the next one. */
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (!stopping)
+		watch(listen_fd, EPOLL_CTL_MOD);
+	if (fd >= 0)
+		atomic_fetch_add(&open_conns, 1);
+	return fd;
+}
+
 static void *accept_loop(void *arg)
 {
 	_Atomic long long *since = arg;
@@ -285,19 +324,51 @@ static void *accept_loop(void *arg)
 		return NULL;
 	}
 	FCGX_Request fr;
-	FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	FCGX_InitRequest(&fr, -1, 0); /* libfcgi never accepts: it reads the connection it is given */
 	atomic_fetch_add(&accepting, 1);
-	while (!stopping) {
-		if (FCGX_Accept_r(&fr) < 0)
-			continue; /* interrupted by the stop signal, or a failed accept */
+	long long drain_until = 0;
+	for (;;) {
+		if (stopping) {
+			if (!drain_until)
+				drain_until = mono_ms() + config_long("DRAIN_MS", 3000);
+			if (atomic_load(&open_conns) == 0 || mono_ms() >= drain_until)
+				break;
+		}
+		int fresh, fd = next_connection(&fresh);
+		if (fd < 0)
+			continue;
 		atomic_store(since, mono_ms());
+		/* FCGX_Accept_r first finishes "the previous request", which would close the
+		 * connection unless it was kept; detached: close without lingering. */
+		fr.ipcFd = fd;
+		fr.keepConnection = 1;
+		fr.detached = 1;
+		if (FCGX_Accept_r(&fr) < 0) { /* nginx closed it (or sent no request): closed */
+			atomic_store(since, 0);
+			atomic_fetch_sub(&open_conns, 1);
+			continue;
+		}
 		serve(&fr, db);
-		atomic_store(since, 0);
+		if (fr.keepConnection) { /* the next request starts after this one's stdin */
+			char rest[4096];
+			while (FCGX_GetStr(rest, sizeof rest, fr.in) > 0)
+				;
+		}
 		/* Close without libfcgi's lingering shutdown, which parks this thread until nginx
 		 * has closed its end: nginx reads the whole answer from the unix socket anyway, and
 		 * it sent the whole request (bodies are buffered) before we answered. */
 		FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
+		atomic_store(since, 0);
+		if (fr.ipcFd < 0) {
+			atomic_fetch_sub(&open_conns, 1);
+			continue;
+		}
+		fr.ipcFd = -1; /* kept: back to epoll, for whichever thread is free */
+		if (watch(fd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD) != 0) {
+			close(fd);
+			atomic_fetch_sub(&open_conns, 1);
+		}
 	}
 	atomic_fetch_sub(&accepting, 1);
 	FCGX_Free(&fr, 1);
@@ -393,9 +464,18 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	struct sigaction sa = {0};
-	sa.sa_handler = on_wake; /* no SA_RESTART: accept() returns EINTR */
+	sa.sa_handler = on_wake; /* epoll_wait returns EINTR; a request's reads and writes go on */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	struct timeval lost_race = {0, 100000}; /* see next_connection */
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0 || setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &lost_race, sizeof lost_race) != 0 ||
+	    watch(listen_fd, EPOLL_CTL_ADD) != 0) {
+		log_error("cannot watch the listening socket: %s", strerror(errno));
+		return 1;
+	}
 
 	int nthreads = (int)config_long("THREADS", 4);
 	if (nthreads < 1 || nthreads > MAX_THREADS)
@@ -418,10 +498,12 @@ int main(int argc, char **argv)
 	stopping = 1;
 	pthread_cond_broadcast(&stop_cv);
 	pthread_mutex_unlock(&stop_mu);
-	log_info("signal %d: finishing requests in flight", sig);
+	epoll_ctl(epfd, EPOLL_CTL_DEL, listen_fd, NULL); /* what arrives now waits for the next process */
+	log_info("signal %d: finishing requests in flight, then the kept connections", sig);
 	for (int i = 0; i < nthreads; i++) {
 		while (pthread_tryjoin_np(threads[i], NULL) != 0) {
-			pthread_kill(threads[i], SIGUSR1);
+			if (atomic_load(&busy_since[i]) == 0) /* waiting for a request: wake it */
+				pthread_kill(threads[i], SIGUSR1);
 			usleep(20000);
 		}
 	}
