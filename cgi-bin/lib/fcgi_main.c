@@ -469,7 +469,7 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct timeval lost_race = {0, 100000}; /* see next_connection */
+	struct timeval lost_race = {0, 1000}; /* see next_connection: about a tick of the kernel */
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &lost_race, sizeof lost_race) != 0 ||
 	    watch(listen_fd, EPOLL_CTL_ADD) != 0) {

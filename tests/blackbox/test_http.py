@@ -328,6 +328,10 @@ def test_rate_limit_is_429_problem_with_retry_after():
         assert limited is not None and statuses.count(200) >= 1, statuses
         problem(limited, 429)
         assert int(limited.header("Retry-After")) >= 1, limited.headers
+        # Writes too (nginx serves them in another location: see nginx.conf's @write).
+        posts = [s.post("/rooms", {"name": "limited"}) for _ in range(5)]
+        assert 429 in [r.status for r in posts], [r.status for r in posts]
+        problem([r for r in posts if r.status == 429][0], 429)
         json_ok(s.get("/health/rooms/ready"))  # probes are never limited
 
 
