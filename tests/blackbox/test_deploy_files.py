@@ -160,7 +160,7 @@ def test_the_configuration_takes_paths_and_names_literally():
         conf = f.read()
     assert "pid %s/run/nginx.pid;" % var in conf
     assert "server_name rooms.example host&x.example;" in conf
-    assert "@" not in re.sub(r"#.*", "", conf), "a placeholder was left"
+    assert not re.search(r"@[A-Z_]+@", re.sub(r"#.*", "", conf)), "a placeholder was left"
     with open(os.path.join(var, "etc", "nginx-errors.conf")) as f:
         assert "root %s;" % var in f.read()
     t = subprocess.run(["/usr/sbin/nginx", "-t", "-p", os.path.join(var, "nginx"), "-c",
