@@ -350,7 +350,9 @@ FORGED = [{"X-Account-Id": "1"}, {"X-Account-Role": "admin", "X-Account-Id": "1"
           {"Authorization": "Bearer rbs_" + "0" * 64}, {"Authorization": "Bearer garbage"},
           {"Authorization": "Basic YWRtaW46YWRtaW4="}, {"Cookie": "rb_session=rbs_" + "1" * 64},
           {"Cookie": "rb_session=x"}, {"Cookie": "RB_SESSION=rbs_" + "1" * 64},
-          {"X-Roombook-Secret": "anything", "X-Account-Id": "1"}]
+          {"X-Roombook-Secret": "anything", "X-Account-Id": "1"},
+          # what the gateway's identity hop (nginx.conf, identity_check) sets itself
+          {"X-Rb-Remote-Addr": "127.0.0.1", "X-Rb-Https": "on", "X-Account-Id": "1"}]
 
 
 def test_forged_identity_headers_give_no_identity(stack):
@@ -363,7 +365,8 @@ def test_forged_identity_headers_give_no_identity(stack):
 def test_forged_headers_do_not_change_a_real_identity(stack):
     acct, tok = stack.new_account("Real")
     r = stack.get("/account", auth=tok, headers={"X-Account-Id": "1", "X-Account-Role": "admin",
-                                                "Roombook-Account-Id": "1"})
+                                                "Roombook-Account-Id": "1", "X-Rb-Remote-Addr": "10.0.0.1",
+                                                "X-Rb-Https": "on"})
     assert r.status == 200 and r.json["id"] == acct["id"] and r.json["role"] == "user", r
     r = stack.get("/payments?accountId=1", auth=tok, headers={"X-Account-Role": "admin"})
     assert r.status == 200 and r.json["items"] == [], r
