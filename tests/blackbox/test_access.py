@@ -4,13 +4,14 @@ internal calls; the gateway's own answers (421, security headers, 403/416/408)."
 import json
 import os
 import re
+import signal
 import socket
 import stat
 import time
 
 from access_support import (book, day, db_exec, make_admin, message_of, new_room, problem, same_problem,
                             ticket_of)
-from stack import wait_until
+from stack import Stack, wait_until
 
 # Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
 STACK_OPTIONS = {"contract": True}
@@ -534,3 +535,37 @@ def test_a_stalled_body_ends_the_request_and_reaches_no_service():
         assert out == b"" and took < 5, (out[:300], took)
         assert st.get("/rooms?limit=100").json["items"] == before
         wait_until(lambda: 'req="POST /rooms HTTP/1.1" status=408' in st.logs("access"), what="408 in the access log")
+
+
+def test_the_identity_check_comes_back_after_the_gateway_is_killed():
+    # nginx never binds over the identity hop's socket (var/run/identity.sock) that a
+    # SIGKILLed master leaves behind: scripts/stack removes it before starting nginx.
+    with Stack(name="access-gateway-kill9") as s:
+        assert s.get("/account").status == 200
+
+        def masters():
+            found = set()
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open("/proc/%s/cmdline" % pid, "rb") as f:
+                        argv = f.read().decode(errors="replace")
+                except OSError:
+                    continue
+                if argv.startswith("nginx: master") and s.var in argv:
+                    found.add(int(pid))
+            return found
+
+        def served():
+            try:
+                return s.get("/account").status == 200
+            except OSError:  # no nginx listening for a moment
+                return False
+        old = masters()
+        assert len(old) == 1, old
+        os.kill(min(old), signal.SIGKILL)
+        # The killed master's workers answer until scripts/stack ends them: wait for a new
+        # master (one that bound every socket: nginx names itself master only then).
+        new = wait_until(lambda: (masters() - old) if served() else None, timeout=20,
+                         what="a new nginx master serving signed-in requests")
+        time.sleep(1)
+        assert served() and masters() == new, (masters(), new)
