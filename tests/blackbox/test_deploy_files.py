@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import urllib.parse
 
-from stack import ALL_SERVICES, PASSWORD, ROOT, Stack, free_port, wait_until
+from stack import ALL_SERVICES, OUT, PASSWORD, ROOT, Stack, free_port, wait_until
 
 UNITS = os.path.join(ROOT, "deploy", "systemd")
 
@@ -19,11 +19,17 @@ def _bin_dir():
     return os.environ.get("BIN", os.path.join(ROOT, "build", "release", "bin"))
 
 
+def out_dir():
+    """tests/out, made when this module runs first (a Stack makes it otherwise)."""
+    os.makedirs(OUT, exist_ok=True)
+    return OUT
+
+
 def test_systemd_units_verify():
     """Units name /opt/roombook (docs/operations.md); here they point at this tree and its
     BIN, so verify also checks that every ExecStart's program exists."""
     assert shutil.which("systemd-analyze"), "systemd-analyze missing: apt-get install systemd (make deps)"
-    tmp = tempfile.mkdtemp(prefix="units-", dir=os.path.join(ROOT, "tests", "out"))
+    tmp = tempfile.mkdtemp(prefix="units-", dir=out_dir())
     names = []
     for f in sorted(os.listdir(UNITS)):
         if not re.search(r"\.(service|socket|target)$", f):
@@ -102,7 +108,7 @@ def test_the_edge_gateway_passes_the_clients_address_and_nothing_forged():
     claim TLS; from the trusted address both headers count."""
     conf = _edge_conf()
     with Stack(name="edge", env={"TRUSTED_PROXIES": "127.0.0.1/32"}) as s:
-        d = tempfile.mkdtemp(prefix="edge-", dir=os.path.join(ROOT, "tests", "out"))
+        d = tempfile.mkdtemp(prefix="edge-", dir=out_dir())
         os.chmod(d, 0o755)
         edge_port = free_port()
         conf = (conf.replace("server roombook-app:80;", "server 127.0.0.1:%d;" % s.port)
@@ -149,7 +155,7 @@ def test_the_configuration_takes_paths_and_names_literally():
     """scripts/stack renders with bash's own substitution: a '&', '|' or '\\' in the state
     directory's path or in HOSTS reaches nginx.conf as written (sed's s||| put the matched
     @NAME@ in place of '&'), and nginx accepts the result."""
-    top = tempfile.mkdtemp(prefix="render-", dir=os.path.join(ROOT, "tests", "out"))
+    top = tempfile.mkdtemp(prefix="render-", dir=out_dir())
     var = os.path.join(top, "R&D|x\\y", "var")
     env = dict(os.environ, ROOMBOOK_VAR=var, HOSTS="rooms.example host&x.example", PORT=str(free_port()),
                INTERNAL_PORT=str(free_port()))
