@@ -32,15 +32,32 @@ void buf_puts(struct buf *b, const char *s) { buf_append(b, s, strlen(s)); }
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list ap2;
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
+	va_list again;
+	va_copy(again, ap);
+	buf_grow(b, 64); /* most texts fit what is there: formatted once */
+	int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	if (n >= 0 && (size_t)n >= b->cap - b->len) {
+		buf_grow(b, (size_t)n);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
+	if (n < 0) {
+		b->data[b->len] = '\0';
 		return;
-	buf_grow(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
+}
+
+void buf_int(struct buf *b, long long v)
+{
+	char digits[24], *p = digits + sizeof digits;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_append(b, p, (size_t)(digits + sizeof digits - p));
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)
@@ -71,32 +88,37 @@ static size_t utf8_len(const unsigned char *s)
 
 void buf_json_string(struct buf *b, const char *s)
 {
+	size_t start = b->len; /* where to write null instead, when s is not UTF-8 after all */
+	buf_append(b, "\"", 1);
 	const unsigned char *p = (const unsigned char *)s;
-	for (size_t n; *p; p += n)
-		if (!(n = utf8_len(p))) {
-			buf_puts(b, "null");
-			return;
-		}
-	buf_puts(b, "\"");
 	const char *run = s; /* bytes written as they are, not yet appended */
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (size_t n; *p; p += n) {
+		n = 1;
+		if (*p >= 0x80) {
+			if (!(n = utf8_len(p))) {
+				b->len = start;
+				buf_append(b, "null", 4);
+				return;
+			}
+			continue;
+		}
 		if (*p >= 0x20 && *p != '"' && *p != '\\')
 			continue;
 		buf_append(b, run, (size_t)((const char *)p - run));
 		run = (const char *)p + 1;
 		switch (*p) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\b': buf_puts(b, "\\b"); break;
-		case '\f': buf_puts(b, "\\f"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
+		case '"': buf_append(b, "\\\"", 2); break;
+		case '\\': buf_append(b, "\\\\", 2); break;
+		case '\b': buf_append(b, "\\b", 2); break;
+		case '\f': buf_append(b, "\\f", 2); break;
+		case '\n': buf_append(b, "\\n", 2); break;
+		case '\r': buf_append(b, "\\r", 2); break;
+		case '\t': buf_append(b, "\\t", 2); break;
 		default: buf_printf(b, "\\u%04X", *p); break;
 		}
 	}
 	buf_append(b, run, (size_t)((const char *)p - run));
-	buf_puts(b, "\"");
+	buf_append(b, "\"", 1);
 }
 
 const char *buf_str(const struct buf *b) { return b->data ? b->data : ""; }

@@ -752,8 +752,8 @@ json_t *db_rows_json(sqlite3_stmt *st)
 static void column_json_text(sqlite3_stmt *st, int i, struct buf *out)
 {
 	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER: buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, i)); break;
-	case SQLITE_NULL: buf_puts(out, "null"); break;
+	case SQLITE_INTEGER: buf_int(out, (long long)sqlite3_column_int64(st, i)); break;
+	case SQLITE_NULL: buf_append(out, "null", 4); break;
 	case SQLITE_FLOAT: { /* rare in answers: jansson's own number format */
 		json_t *v = json_real(sqlite3_column_double(st, i));
 		char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -772,32 +772,45 @@ long db_rows_json_text(sqlite3_stmt *st, struct buf *out, long long max, const c
 	int n = sqlite3_column_count(st), id = -1, rc;
 	long rows = 0;
 	*more = 0;
-	for (int i = 0; id_col && i < n; i++)
-		if (strcmp(sqlite3_column_name(st, i), id_col) == 0)
+	/* Each column's `"name":` (`,"name":` after the first), written once for every row. */
+	struct buf keys = {0};
+	size_t *at = calloc((size_t)n + 1, sizeof *at);
+	if (!at)
+		abort();
+	for (int i = 0; i < n; i++) {
+		if (id_col && strcmp(sqlite3_column_name(st, i), id_col) == 0)
 			id = i;
-	buf_puts(out, "[");
+		at[i] = keys.len;
+		if (i)
+			buf_append(&keys, ",", 1);
+		buf_json_string(&keys, sqlite3_column_name(st, i));
+		buf_append(&keys, ":", 1);
+	}
+	at[n] = keys.len;
+	buf_append(out, "[", 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (rows == max) {
 			*more = 1;
 			rc = SQLITE_DONE;
 			break;
 		}
-		buf_puts(out, rows++ ? ",{" : "{");
+		if (rows++)
+			buf_append(out, ",", 1);
+		buf_append(out, "{", 1);
 		for (int i = 0; i < n; i++) {
-			if (i)
-				buf_puts(out, ",");
-			buf_json_string(out, sqlite3_column_name(st, i));
-			buf_puts(out, ":");
+			buf_append(out, buf_str(&keys) + at[i], at[i + 1] - at[i]);
 			column_json_text(st, i, out);
 		}
-		buf_puts(out, "}");
+		buf_append(out, "}", 1);
 		if (id >= 0 && last_id)
 			*last_id = sqlite3_column_int64(st, id);
 	}
 	sqlite3_reset(st);
+	buf_free(&keys);
+	free(at);
 	if (rc != SQLITE_DONE)
 		return -1;
-	buf_puts(out, "]");
+	buf_append(out, "]", 1);
 	return rows;
 }
 
