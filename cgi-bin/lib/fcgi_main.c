@@ -7,6 +7,9 @@
  * nginx closed it). SIGTERM/SIGINT stop the accepting and serve the kept connections
  * until nginx retires them (keepalive_time/keepalive_timeout in nginx.conf, so nginx
  * never sends a request on a connection this process is closing), at most DRAIN_MS.
+ * A service with the identity check (a ROUTE_AUTH route: accounts) also answers it in
+ * plain HTTP on the same socket (identity_http.h), told apart by a new connection's
+ * first byte.
  * A heartbeat thread touches var/run/live/<service>.<pid> every half second while every
  * accept thread runs and none has been on one request for LIVE_STUCK_MS (30 s): the
  * watchdog (scripts/watchdog) SIGKILLs a process whose file goes stale — hung, stopped,
@@ -18,6 +21,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +35,7 @@
 #include "client.h"
 #include "config.h"
 #include "db.h"
+#include "identity_http.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
@@ -45,6 +50,8 @@ extern const struct service SERVICE; /* defined by the service's own file */
 #define MAX_BODY (1L << 20)
 
 static int listen_fd;
+static int answers_identity;  /* the service has a ROUTE_AUTH route: it speaks identity_http.h too */
+#define HTTP_CONN (1ULL << 32) /* in an epoll event's data: the connection speaks HTTP */
 static int epfd = -1;         /* the listening socket and the kept connections, EPOLLONESHOT */
 static atomic_int open_conns; /* connections accepted and not yet closed */
 static volatile sig_atomic_t stopping;
@@ -115,7 +122,6 @@ static void read_identity(FCGX_Request *fr, struct request *r)
 	}
 	r->internal = FCGX_GetParam("ROOMBOOK_INTERNAL", fr->envp) != NULL &&
 	              config_secret_matches(FCGX_GetParam("HTTP_X_ROOMBOOK_SECRET", fr->envp));
-	r->auth_subrequest = FCGX_GetParam("ROOMBOOK_AUTH_SUBREQUEST", fr->envp) != NULL;
 	r->authorization = param_dup(fr, "HTTP_AUTHORIZATION");
 	r->origin = param_dup(fr, "HTTP_ORIGIN");
 	r->fetch_site = param_dup(fr, "HTTP_SEC_FETCH_SITE");
@@ -252,6 +258,26 @@ static int request_slot(const struct request *req)
 	return METRICS_ROUTE_NONE;
 }
 
+/* After a handler: the safety net for its transaction, and the log of a failure. */
+static void handled(struct ctx *c)
+{
+	db_rollback(c->db); /* a handler never leaves a transaction open; this is the safety net */
+	if (c->res->status >= 500)
+		log_error("%s %s -> %d", c->req->method, c->req->path ? c->req->path : "?", c->res->status);
+}
+
+/* After the answer is sent: the metrics, the request's log line, and the memory. */
+static void served(struct ctx *c, long long t0)
+{
+	int slot = request_slot(c->req);
+	long long took = metrics_now_us() - t0;
+	metrics_request(slot, c->res->status, took);
+	log_request(c->req->method, metrics_route_label(slot), c->res->status, took);
+	request_free(c->req);
+	response_free(c->res);
+	log_set_request_id(NULL);
+}
+
 static void serve(FCGX_Request *fr, struct db *db)
 {
 	struct request req = {0};
@@ -260,19 +286,127 @@ static void serve(FCGX_Request *fr, struct db *db)
 	struct buf out = {0};
 	long long t0 = metrics_now_us();
 	res.status = handle(&c, fr);
-	db_rollback(db); /* a handler never leaves a transaction open; this is the safety net */
-	if (res.status >= 500)
-		log_error("%s %s -> %d", req.method, req.path ? req.path : "?", res.status);
+	handled(&c);
 	render(&c, &out);
 	FCGX_PutStr(buf_str(&out), (int)out.len, fr->out);
-	int slot = request_slot(&req);
-	long long took = metrics_now_us() - t0;
-	metrics_request(slot, res.status, took);
-	log_request(req.method, metrics_route_label(slot), res.status, took);
 	buf_free(&out);
-	request_free(&req);
-	response_free(&res);
-	log_set_request_id(NULL);
+	served(&c, t0);
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+/* Writes all of text[0..len) to fd; 0 or -1. */
+static int send_all(int fd, const char *text, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, text, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		text += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One identity check on an HTTP connection (identity_http.h): the head, the route's
+ * answer as a status line and its headers, never a body. 1: the connection is kept;
+ * 0: it was closed (by nginx, or here after a malformed head or while stopping). */
+static int serve_identity(int fd, struct db *db)
+{
+	char head[IDENTITY_HEAD_MAX];
+	size_t len = 0, end;
+	while (!(end = identity_head_end(head, len))) {
+		ssize_t n = len < sizeof head ? recv(fd, head + len, sizeof head - len, 0) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) { /* closed, silent past SO_RCVTIMEO, or longer than any head nginx sends */
+			close(fd);
+			return 0;
+		}
+		len += (size_t)n;
+	}
+	struct identity_head h;
+	if (end != len || identity_head_parse(head, len, &h) != 0) { /* nginx never pipelines */
+		static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+		log_warn("identity check: a malformed request head (%zu bytes)", len);
+		(void)send_all(fd, bad, sizeof bad - 1);
+		close(fd);
+		return 0;
+	}
+	struct request req = {.method = "GET", .auth_subrequest = 1};
+	struct response res = {0};
+	struct ctx c = {&req, &res, db, &SERVICE};
+	long long t0 = metrics_now_us();
+	req.path = strdup("/_auth");
+	req.authorization = dup_or_null(h.authorization);
+	req.cookie = dup_or_null(h.cookie);
+	req.remote_addr = dup_or_null(h.remote_addr);
+	req.https = h.https && strcmp(h.https, "on") == 0;
+	if (h.request_id && request_id_valid(h.request_id))
+		req.request_id = strdup(h.request_id);
+	log_set_request_id(req.request_id);
+	request_negotiate(&req);
+	res.status = route_dispatch(&SERVICE, &c);
+	handled(&c);
+	int keep = !h.close && !stopping; /* stopping: nginx drops the connection at once */
+	struct buf out = {0};
+	buf_printf(&out, "HTTP/1.1 %d %s\r\n", res.status, http_reason(res.status));
+	if (res.status / 100 == 2)
+		buf_append(&out, buf_str(&res.headers), res.headers.len);
+	if (res.status != 204) /* the answer is its status and headers: any body is left out */
+		buf_puts(&out, "Content-Length: 0\r\n");
+	buf_puts(&out, keep ? "\r\n" : "Connection: close\r\n\r\n");
+	if (send_all(fd, buf_str(&out), out.len) != 0)
+		keep = 0;
+	buf_free(&out);
+	served(&c, t0);
+	if (!keep)
+		close(fd);
+	return keep;
+}
+
+/* One request on a FastCGI connection, through libfcgi. 1: the connection is kept; 0:
+ * libfcgi closed it. */
+static int serve_fastcgi(FCGX_Request *fr, int fd, struct db *db)
+{
+	/* FCGX_Accept_r first finishes "the previous request", which would close the
+	 * connection unless it was kept; detached: close without lingering. */
+	fr->ipcFd = fd;
+	fr->keepConnection = 1;
+	fr->detached = 1;
+	if (FCGX_Accept_r(fr) < 0) /* nginx closed it (or sent no request): closed */
+		return 0;
+	serve(fr, db);
+	if (fr->keepConnection) { /* the next request starts after this one's stdin */
+		char rest[4096];
+		while (FCGX_GetStr(rest, sizeof rest, fr->in) > 0)
+			;
+	}
+	/* Close without libfcgi's lingering shutdown, which parks this thread until nginx
+	 * has closed its end: nginx reads the whole answer from the unix socket anyway, and
+	 * it sent the whole request (bodies are buffered) before we answered. */
+	FCGX_Detach(fr);
+	FCGX_Finish_r(fr);
+	int kept = fr->ipcFd >= 0;
+	fr->ipcFd = -1;
+	return kept;
+}
+
+/* What a new connection speaks, from its first byte (FastCGI's version, 1, or a letter
+ * of HTTP's method): 1 HTTP, 0 FastCGI, -1 closed or silent for a second (nginx writes
+ * as it connects). Only asked in a service with the identity check. */
+static int speaks_http(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	unsigned char first;
+	if (poll(&p, 1, 1000) != 1 || recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
+		return -1;
+	if (first == 1)
+		return 0;
+	struct timeval limit = {1, 0}; /* a head nginx sends whole: never wait long for the rest */
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) == 0 ? 1 : -1;
 }
 
 static void on_wake(int sig) { (void)sig; }
@@ -285,27 +419,30 @@ static long long mono_ms(void)
 }
 
 /* Arms fd for one readiness report to one thread (EPOLLONESHOT: never two on a connection). */
-static int watch(int fd, int op)
+static int watch(int fd, int http, int op)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = fd};
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = (uint32_t)fd | (http ? HTTP_CONN : 0)};
 	return epoll_ctl(epfd, op, fd, &ev);
 }
 
 /* The next connection with a request to read: a new one (*fresh), or a kept one that
- * epoll found readable (a request, or nginx closing it). -1: nothing this time. */
-static int next_connection(int *fresh)
+ * epoll found readable (a request, or nginx closing it), *http when it speaks HTTP (or
+ * is new: speaks_http tells). -1: nothing this time. */
+static int next_connection(int *fresh, int *http)
 {
 	struct epoll_event ev;
 	if (epoll_wait(epfd, &ev, 1, stopping ? 50 : -1) != 1)
 		return -1; /* the stop signal, or the drain's tick */
-	*fresh = ev.data.fd == listen_fd;
+	int fd = (int)(uint32_t)ev.data.u64;
+	*http = (ev.data.u64 & HTTP_CONN) != 0;
+	*fresh = fd == listen_fd;
 	if (!*fresh)
-		return ev.data.fd;
+		return fd;
 	/* Another process may take the connection first: accept then waits at most the
 	 * socket's SO_RCVTIMEO (set in main), not for the next one. */
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (!stopping)
-		watch(listen_fd, EPOLL_CTL_MOD);
+		watch(listen_fd, 0, EPOLL_CTL_MOD);
 	if (fd >= 0)
 		atomic_fetch_add(&open_conns, 1);
 	return fd;
@@ -334,38 +471,24 @@ static void *accept_loop(void *arg)
 			if (atomic_load(&open_conns) == 0 || mono_ms() >= drain_until)
 				break;
 		}
-		int fresh, fd = next_connection(&fresh);
+		int fresh, http, fd = next_connection(&fresh, &http);
 		if (fd < 0)
 			continue;
 		atomic_store(since, mono_ms());
-		/* FCGX_Accept_r first finishes "the previous request", which would close the
-		 * connection unless it was kept; detached: close without lingering. */
-		fr.ipcFd = fd;
-		fr.keepConnection = 1;
-		fr.detached = 1;
-		if (FCGX_Accept_r(&fr) < 0) { /* nginx closed it (or sent no request): closed */
+		if (fresh && answers_identity && (http = speaks_http(fd)) < 0) {
+			close(fd);
 			atomic_store(since, 0);
 			atomic_fetch_sub(&open_conns, 1);
 			continue;
 		}
-		serve(&fr, db);
-		if (fr.keepConnection) { /* the next request starts after this one's stdin */
-			char rest[4096];
-			while (FCGX_GetStr(rest, sizeof rest, fr.in) > 0)
-				;
-		}
-		/* Close without libfcgi's lingering shutdown, which parks this thread until nginx
-		 * has closed its end: nginx reads the whole answer from the unix socket anyway, and
-		 * it sent the whole request (bodies are buffered) before we answered. */
-		FCGX_Detach(&fr);
-		FCGX_Finish_r(&fr);
+		int kept = http ? serve_identity(fd, db) : serve_fastcgi(&fr, fd, db);
 		atomic_store(since, 0);
-		if (fr.ipcFd < 0) {
+		if (!kept) {
 			atomic_fetch_sub(&open_conns, 1);
 			continue;
 		}
-		fr.ipcFd = -1; /* kept: back to epoll, for whichever thread is free */
-		if (watch(fd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD) != 0) {
+		/* kept: back to epoll, for whichever thread is free */
+		if (watch(fd, http, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD) != 0) {
 			close(fd);
 			atomic_fetch_sub(&open_conns, 1);
 		}
@@ -472,11 +595,13 @@ int main(int argc, char **argv)
 	struct timeval lost_race = {0, 1000}; /* see next_connection: about a tick of the kernel */
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &lost_race, sizeof lost_race) != 0 ||
-	    watch(listen_fd, EPOLL_CTL_ADD) != 0) {
+	    watch(listen_fd, 0, EPOLL_CTL_ADD) != 0) {
 		log_error("cannot watch the listening socket: %s", strerror(errno));
 		return 1;
 	}
 
+	for (size_t i = 0; i < SERVICE.nroutes; i++)
+		answers_identity |= (SERVICE.routes[i].flags & ROUTE_AUTH) != 0;
 	int nthreads = (int)config_long("THREADS", 4);
 	if (nthreads < 1 || nthreads > MAX_THREADS)
 		nthreads = 4;

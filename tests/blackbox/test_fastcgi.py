@@ -175,3 +175,106 @@ def test_a_stopping_service_waits_at_most_drain_ms_for_an_idle_kept_connection()
         assert 1.0 < took < 6, took  # waited for the connection, then gave up on it
         assert kept.recv(1) == b""
         kept.close()
+
+
+# ---- the identity check, spoken in HTTP on accounts' socket (cgi-bin/lib/identity_http.h) ----
+
+def identity(sock, head):
+    """Sends one request head; returns (status line, {header: value}) of the answer, or
+    None when the service closed the connection without one."""
+    sock.sendall(head)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    lines = data.split(b"\r\n\r\n")[0].decode().split("\r\n")
+    return lines[0], {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+
+
+def auth_head(*fields):
+    return ("GET /_auth HTTP/1.1\r\nHost: identity\r\n" + "".join(f + "\r\n" for f in fields) + "\r\n").encode()
+
+
+def closed(sock):
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_accounts_answers_the_identity_check_in_http_on_its_socket():
+    with Stack(name="identity-http", env={"THREADS": "1"}) as s:
+        acct, tok = s.new_account("Ida")
+        with connect(s, "accounts") as c:
+            # Kept: one connection, a check after another, as nginx's keepalive pool uses it.
+            for _ in range(2):
+                line, h = identity(c, auth_head("Authorization: Bearer " + tok, "X-Rb-Remote-Addr: 10.1.2.3",
+                                                "X-Request-Id: rid-1"))
+                assert line == "HTTP/1.1 204 No Content", line
+                assert h["x-account-id"] == str(acct["id"]) and h["x-account-role"] == "user", h
+                assert h["x-account-name"] == "Ida" and "content-length" not in h, h
+            line, h = identity(c, auth_head("Cookie: a=b; rb_session=" + tok))
+            assert line.startswith("HTTP/1.1 204") and h["x-account-id"] == str(acct["id"]), (line, h)
+            line, h = identity(c, auth_head())  # no credential: anonymous
+            assert line.startswith("HTTP/1.1 204") and "x-account-id" not in h, (line, h)
+            line, h = identity(c, auth_head("Authorization: Bearer rbs_" + "0" * 64))
+            assert line.startswith("HTTP/1.1 204") and "x-account-id" not in h, (line, h)
+            assert s.request("DELETE", "/sessions/current", auth=tok).status == 204
+            line, h = identity(c, auth_head("Authorization: Bearer " + tok))  # ended: at once
+            assert line.startswith("HTTP/1.1 204") and "x-account-id" not in h, (line, h)
+            # Connection: close is honoured.
+            line, h = identity(c, auth_head("Connection: close"))
+            assert h.get("connection") == "close" and closed(c), h
+        # The same socket still speaks FastCGI, where /_auth does not exist.
+        with connect(s, "accounts") as c:
+            assert ask(c, "GET", "/health/accounts/live")[0] == 200
+            assert ask(c, "GET", "/_auth")[0] == 404
+
+
+MALFORMED = [b"GET /account HTTP/1.1\r\n\r\n", b"POST /_auth HTTP/1.1\r\n\r\n", b"GET /_auth HTTP/2\r\n\r\n",
+             b"GET /_auth?x=1 HTTP/1.1\r\n\r\n", b"GET  /_auth HTTP/1.1\r\n\r\n", b"get /_auth HTTP/1.1\r\n\r\n",
+             auth_head("Authorization: Bearer a", "Authorization: Bearer b"),
+             auth_head("Cookie: a=1", "cookie: b=2"), auth_head("Content-Length: 5") + b"hello",
+             auth_head("Content-Length: 5"), auth_head("Transfer-Encoding: chunked"),
+             auth_head("No colon here"), auth_head(": empty name"), auth_head("Bad Name: x"),
+             auth_head("X-Ok: a\x00b"), auth_head("X-Ok: a\x7fb"), auth_head("X-Ok: a\rb"),
+             b"GET /_auth HTTP/1.1\nHost: x\n\n\r\n\r\n", auth_head("X-Ok: x") + auth_head(),  # pipelined
+             auth_head(" Folded: x"), auth_head("Connection: close", "Connection: keep-alive")]
+
+
+def test_a_malformed_identity_check_is_refused_and_its_connection_closed():
+    with Stack(name="identity-bad", env={"THREADS": "1"}) as s:
+        _, tok = s.new_account("Mal")
+        for head in MALFORMED:
+            with connect(s, "accounts") as c:
+                answer = identity(c, head)
+                assert answer and answer[0] == "HTTP/1.1 400 Bad Request" and "x-account-id" not in answer[1], \
+                    (head, answer)
+                assert closed(c), head
+        # Longer than any head nginx sends: closed without an answer.
+        with connect(s, "accounts") as c:
+            c.sendall(b"GET /_auth HTTP/1.1\r\nX-Long: " + b"a" * 30000)
+            assert closed(c)
+        # None of it spoils the next check.
+        with connect(s, "accounts") as c:
+            line, h = identity(c, auth_head("Authorization: Bearer " + tok))
+            assert line.startswith("HTTP/1.1 204") and "x-account-id" in h, (line, h)
+
+
+def test_a_silent_or_slow_peer_on_accounts_socket_costs_a_second_at_most():
+    # One thread: a connection that sends nothing, or half a head, is dropped after
+    # about a second, and the requests behind it are served.
+    with Stack(name="identity-silent", env={"THREADS": "1"}) as s:
+        silent = connect(s, "accounts")
+        half = connect(s, "accounts")
+        half.sendall(b"GET /_auth HTTP/1.1\r\nHost: ")
+        time.sleep(0.1)
+        started = time.time()
+        with connect(s, "accounts") as c:
+            assert ask(c, "GET", "/health/accounts/live")[0] == 200
+        assert time.time() - started < 4
+        assert closed(silent) and closed(half)
+        silent.close()
+        half.close()
