@@ -352,7 +352,7 @@ FORGED = [{"X-Account-Id": "1"}, {"X-Account-Role": "admin", "X-Account-Id": "1"
           {"Authorization": "Basic YWRtaW46YWRtaW4="}, {"Cookie": "rb_session=rbs_" + "1" * 64},
           {"Cookie": "rb_session=x"}, {"Cookie": "RB_SESSION=rbs_" + "1" * 64},
           {"X-Roombook-Secret": "anything", "X-Account-Id": "1"},
-          # what the gateway's identity hop (nginx.conf, identity_check) sets itself
+          # what the gateway's /_auth location (nginx.conf) sets itself for the identity check
           {"X-Rb-Remote-Addr": "127.0.0.1", "X-Rb-Https": "on", "X-Account-Id": "1"}]
 
 
@@ -538,8 +538,9 @@ def test_a_stalled_body_ends_the_request_and_reaches_no_service():
 
 
 def test_the_identity_check_comes_back_after_the_gateway_is_killed():
-    # nginx never binds over the identity hop's socket (var/run/identity.sock) that a
-    # SIGKILLed master leaves behind: scripts/stack removes it before starting nginx.
+    # A SIGKILLed gateway comes back, signed-in requests with it: nothing the gateway
+    # binds itself (such as a unix socket of its own, which nginx will not bind over
+    # once a killed master left it behind) stands in the way.
     with Stack(name="access-gateway-kill9") as s:
         assert s.get("/account").status == 200
 
