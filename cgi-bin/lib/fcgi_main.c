@@ -122,6 +122,10 @@ static void read_identity(FCGX_Request *fr, struct request *r)
 	}
 	r->internal = FCGX_GetParam("ROOMBOOK_INTERNAL", fr->envp) != NULL &&
 	              config_secret_matches(FCGX_GetParam("HTTP_X_ROOMBOOK_SECRET", fr->envp));
+	/* The previous release's gateway sent the identity check over FastCGI with this
+	 * parameter (only an nginx.conf can set it); still answered so that a deploy from it,
+	 * services first and the gateway last, never loses the check. */
+	r->auth_subrequest = FCGX_GetParam("ROOMBOOK_AUTH_SUBREQUEST", fr->envp) != NULL;
 	r->authorization = param_dup(fr, "HTTP_AUTHORIZATION");
 	r->origin = param_dup(fr, "HTTP_ORIGIN");
 	r->fetch_site = param_dup(fr, "HTTP_SEC_FETCH_SITE");

@@ -40,11 +40,12 @@ def exact(sock, n):
     return data
 
 
-def ask(sock, method, uri, body=b"", keep=True, unread_body=False):
+def ask(sock, method, uri, body=b"", keep=True, unread_body=False, extra=None):
     """One request on sock; returns (status, body). unread_body: a body without a
-    Content-Length, which no handler reads."""
+    Content-Length, which no handler reads. extra: more parameters."""
     params = {"REQUEST_METHOD": method, "DOCUMENT_URI": uri, "REQUEST_URI": uri, "QUERY_STRING": "",
               "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_ACCEPT": "application/json"}
+    params.update(extra or {})
     if body and not unread_body:
         params["CONTENT_LENGTH"] = str(len(body))
         params["CONTENT_TYPE"] = "application/json"
@@ -231,6 +232,10 @@ def test_accounts_answers_the_identity_check_in_http_on_its_socket():
         with connect(s, "accounts") as c:
             assert ask(c, "GET", "/health/accounts/live")[0] == 200
             assert ask(c, "GET", "/_auth")[0] == 404
+            # ...but the previous release's gateway (FastCGI with ROOMBOOK_AUTH_SUBREQUEST,
+            # which only an nginx.conf sets) is still answered during a deploy from it.
+            status, _ = ask(c, "GET", "/_auth", extra={"ROOMBOOK_AUTH_SUBREQUEST": "1"})
+            assert status == 204, status
 
 
 MALFORMED = [b"GET /account HTTP/1.1\r\n\r\n", b"POST /_auth HTTP/1.1\r\n\r\n", b"GET /_auth HTTP/2\r\n\r\n",
