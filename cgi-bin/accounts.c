@@ -497,7 +497,8 @@ struct who {
 	char role[16], name[256];
 };
 
-/* Looks up the request's live credential. Returns 1 with *w filled, else 0. */
+/* Looks up the request's live credential. Returns 1 with *w filled, 0 when it has none
+ * (or none live), -1 when the database could not be read. */
 static int credential_lookup(struct db *db, const struct request *r, struct who *w)
 {
 	char hash[65];
@@ -511,8 +512,8 @@ static int credential_lookup(struct db *db, const struct request *r, struct who 
 	db_bind_text(st, 1, hash);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, config_long("SESSION_IDLE_S", 7L * 86400));
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
+	int rc = sqlite3_step(st), found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (found > 0) {
 		w->credential = sqlite3_column_int64(st, 0);
 		w->account = sqlite3_column_int64(st, 1);
 		w->used = sqlite3_column_int64(st, 2);
@@ -545,7 +546,10 @@ static void credential_touch(struct db *db, const struct who *w)
 static int auth_check(struct ctx *c)
 {
 	struct who w;
-	if (!credential_lookup(c->db, c->req, &w))
+	int found = credential_lookup(c->db, c->req, &w);
+	if (found < 0) /* never "signed out" for a database that could not be read */
+		return problem_unavailable(c, 1, "the identity check could not read its database; try again");
+	if (!found)
 		return 204;
 	credential_touch(c->db, &w);
 	response_header(c->res, "X-Account-Id", "%lld", w.account);
@@ -581,7 +585,8 @@ static int credential_revoke(struct db *db, long long account, long long id, con
 static int sessions_delete_current(struct ctx *c)
 {
 	struct who w;
-	if (credential_lookup(c->db, c->req, &w) && credential_revoke(c->db, w.account, w.credential, NULL) < 0)
+	int found = credential_lookup(c->db, c->req, &w);
+	if (found < 0 || (found && credential_revoke(c->db, w.account, w.credential, NULL) < 0))
 		return problem_unavailable(c, 1, "the session could not be ended; try again");
 	response_header(c->res, "Set-Cookie", "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s", SESSION_COOKIE,
 	                c->req->https ? "; Secure" : "");

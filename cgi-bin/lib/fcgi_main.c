@@ -80,6 +80,13 @@ int service_sleep_ms(long ms)
 	return stopping;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static char *param_dup(FCGX_Request *fr, const char *name)
 {
 	const char *v = FCGX_GetParam(name, fr->envp);
@@ -314,22 +321,50 @@ static int send_all(int fd, const char *text, size_t len)
 	return 0;
 }
 
+/* nginx writes a request as it connects, and a head whole: a peer that keeps a thread
+ * waiting longer for either is not nginx. */
+#define HEAD_WAIT_MS 1000
+
+/* Waits until fd has bytes to read, at most until deadline (mono_ms): 1 readable, 0 not. */
+static int readable_by(int fd, long long deadline)
+{
+	for (;;) {
+		long long left = deadline - mono_ms();
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int n = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (n > 0)
+			return 1;
+		if (n == 0 || errno != EINTR) /* EINTR: the stop's wake-up signal */
+			return 0;
+	}
+}
+
 /* One identity check on an HTTP connection (identity_http.h): the head, the route's
  * answer as a status line and its headers, never a body. 1: the connection is kept;
  * 0: it was closed (by nginx, or here after a malformed head or while stopping). */
 static int serve_identity(int fd, struct db *db)
 {
 	char head[IDENTITY_HEAD_MAX];
-	size_t len = 0, end;
-	while (!(end = identity_head_end(head, len))) {
-		ssize_t n = len < sizeof head ? recv(fd, head + len, sizeof head - len, 0) : 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) { /* closed, silent past SO_RCVTIMEO, or longer than any head nginx sends */
+	size_t len = 0, end = 0, from;
+	long long deadline = mono_ms() + HEAD_WAIT_MS;
+	while (!end) {
+		if (len == sizeof head)
+			log_warn("identity check: a request head longer than %zu bytes", len);
+		if (len == sizeof head || !readable_by(fd, deadline)) { /* or silent too long */
 			close(fd);
 			return 0;
 		}
+		ssize_t n = recv(fd, head + len, sizeof head - len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) { /* closed by nginx */
+			close(fd);
+			return 0;
+		}
+		from = len > 3 ? len - 3 : 0; /* the blank line may straddle the last read */
 		len += (size_t)n;
+		end = identity_head_end(head + from, len - from);
+		end = end ? from + end : 0;
 	}
 	struct identity_head h;
 	if (end != len || identity_head_parse(head, len, &h) != 0) { /* nginx never pipelines */
@@ -399,28 +434,17 @@ static int serve_fastcgi(FCGX_Request *fr, int fd, struct db *db)
 }
 
 /* What a new connection speaks, from its first byte (FastCGI's version, 1, or a letter
- * of HTTP's method): 1 HTTP, 0 FastCGI, -1 closed or silent for a second (nginx writes
- * as it connects). Only asked in a service with the identity check. */
+ * of HTTP's method): 1 HTTP, 0 FastCGI, -1 closed or silent for HEAD_WAIT_MS. Only
+ * asked in a service with the identity check. */
 static int speaks_http(int fd)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
 	unsigned char first;
-	if (poll(&p, 1, 1000) != 1 || recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
+	if (!readable_by(fd, mono_ms() + HEAD_WAIT_MS) || recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
 		return -1;
-	if (first == 1)
-		return 0;
-	struct timeval limit = {1, 0}; /* a head nginx sends whole: never wait long for the rest */
-	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) == 0 ? 1 : -1;
+	return first != 1;
 }
 
 static void on_wake(int sig) { (void)sig; }
-
-static long long mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* Arms fd for one readiness report to one thread (EPOLLONESHOT: never two on a connection). */
 static int watch(int fd, int http, int op)

@@ -19,10 +19,6 @@ static int is_tchar(unsigned char c)
 	       (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-/* A field value's bytes: visible ASCII, space, tab, and obs-text (a cookie may carry
- * UTF-8); never another control byte. */
-static int is_vchar(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
-
 /* Stores value in *slot; -1 when the field came before (nginx sends each once). */
 static int take(char **slot, int *seen, char *value)
 {
@@ -42,10 +38,7 @@ static int field(char *line, struct identity_head *h, int seen[6])
 	if (colon == line || *colon != ':')
 		return -1;
 	*colon = '\0';
-	char *v = colon + 1, *end;
-	for (end = v; *end; end++)
-		if (!is_vchar((unsigned char)*end))
-			return -1;
+	char *v = colon + 1, *end = v + strlen(v);
 	while (*v == ' ' || *v == '\t')
 		v++;
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))

@@ -9,9 +9,10 @@
 #define RB_IDENTITY_HTTP_H
 #include <stddef.h>
 
-/* The longest head read: nginx caps a client's header line at 8 KB
- * (large_client_header_buffers) and /_auth sends two such values at most. */
-#define IDENTITY_HEAD_MAX 20480
+/* The longest head read: a client's whole head fits nginx's large_client_header_buffers
+ * (4 × 8 KB by default), and /_auth sends at most its Cookie lines (joined) and its
+ * Authorization, and 200 bytes of its own. */
+#define IDENTITY_HEAD_MAX 65536
 
 /* What the gateway sends (nginx.conf sets exactly these; the client's own headers are
  * not passed). Pointers into the parsed head, NULL when absent or empty. */
@@ -29,6 +30,7 @@ size_t identity_head_end(const char *buf, size_t len);
 
 /* Parses head[0..len) (what identity_head_end measured), in place: 0 for a GET /_auth
  * without a body, with h filled; -1 for anything else (the connection is then closed).
- * Strict: CRLF line ends, no control bytes, no repeated field, no body. */
+ * Strict: CRLF line ends, no NUL, no repeated field, no body. A value may carry any
+ * other byte nginx lets through: what it means is for the credential's own parser. */
 int identity_head_parse(char *head, size_t len, struct identity_head *h);
 #endif

@@ -1,6 +1,7 @@
 """Who may do what (SPEC §6), one rule per test, against the real stack: rooms, bookings,
 their payments, tickets and messages, reviews and the lists; forged identities and
 internal calls; the gateway's own answers (421, security headers, 403/416/408)."""
+import http.client
 import json
 import os
 import re
@@ -371,6 +372,40 @@ def test_forged_headers_do_not_change_a_real_identity(stack):
     assert r.status == 200 and r.json["id"] == acct["id"] and r.json["role"] == "user", r
     r = stack.get("/payments?accountId=1", auth=tok, headers={"X-Account-Role": "admin"})
     assert r.status == 200 and r.json["items"] == [], r
+
+
+def test_an_identity_check_that_cannot_read_its_database_is_a_503_not_a_sign_out():
+    # The credential table unreadable (renamed under the running service, which then
+    # fails to run its prepared lookup): the request must fail as unavailable, never
+    # pass as anonymous (a 401 would tell a signed-in guest they were signed out).
+    with Stack(name="access-auth-db", env={"THREADS": "1"}) as s:
+        _, tok = s.new_account("Reader")
+        assert s.get("/account", auth=tok).status == 200  # the lookup is prepared now
+        db_exec(s, "accounts", "ALTER TABLE credential RENAME TO credential_away")
+        try:
+            r = s.get("/account", auth=tok)
+            assert r.status == 503 and r.header("Retry-After"), r
+            assert s.get("/rooms", auth=None).status == 200  # anonymous reads go on
+        finally:
+            db_exec(s, "accounts", "ALTER TABLE credential_away RENAME TO credential")
+        assert s.get("/account", auth=tok).status == 200
+
+
+def test_large_cookies_do_not_fail_the_identity_check(stack):
+    # Three 7 KB Cookie lines (nginx joins them for the check) beside a real token: the
+    # whole head nginx takes from a client reaches accounts' identity check.
+    acct, tok = stack.new_account("Crumbs")
+    conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=30)
+    conn.putrequest("GET", "/account")
+    conn.putheader("Accept", "application/json")
+    conn.putheader("Authorization", "Bearer " + tok)
+    for k in range(3):
+        conn.putheader("Cookie", "c%d=%s" % (k, "x" * 7000))
+    conn.endheaders()
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    assert r.status == 200 and json.loads(body)["id"] == acct["id"], (r.status, body[:200])
 
 
 def test_the_identity_check_is_not_reachable_from_outside(stack):
