@@ -1,7 +1,7 @@
 """scripts/supervise starts each program with posix_spawn (and setpriv for its user)
 instead of stock supervisord's fork: every service process and the worker must still
 start as stock supervisord's child would have made them, and so must a replacement
-started after a kill -9."""
+started after a kill -9; the worker at its CPU niceness (WORKER_NICE)."""
 import configparser
 import os
 import pwd
@@ -52,6 +52,13 @@ def _started_as_supervisord_would(s, program, pid, supervisord):
         assert fds[0].startswith("socket:"), (program, fds)  # the FastCGI socket
     log_dir = os.path.join(s.var, "log") + "/"
     assert not [t for t in fds.values() if t.startswith(log_dir) or t.endswith("supervisor.sock")], (program, fds)
+    # the worker goes before the services for the CPU (ROOMBOOK_NICE, WORKER_NICE: -5), in
+    # every thread; the services at the default
+    want = -5 if program == "worker" and os.getuid() == 0 else 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            nice = int(f.read().rsplit(")", 1)[1].split()[16])
+        assert nice == want, (program, pid, tid, nice)
 
 
 def test_programs_start_as_stock_supervisord_children_would():
