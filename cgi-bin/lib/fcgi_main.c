@@ -80,13 +80,6 @@ int service_sleep_ms(long ms)
 	return stopping;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static char *param_dup(FCGX_Request *fr, const char *name)
 {
 	const char *v = FCGX_GetParam(name, fr->envp);
@@ -325,11 +318,11 @@ static int send_all(int fd, const char *text, size_t len)
  * waiting longer for either is not nginx. */
 #define HEAD_WAIT_MS 1000
 
-/* Waits until fd has bytes to read, at most until deadline (mono_ms): 1 readable, 0 not. */
+/* Waits until fd has bytes to read, at most until deadline (config_mono_ms): 1 readable, 0 not. */
 static int readable_by(int fd, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - config_mono_ms();
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int n = left > 0 ? poll(&p, 1, (int)left) : 0;
 		if (n > 0)
@@ -346,7 +339,7 @@ static int serve_identity(int fd, struct db *db)
 {
 	char head[IDENTITY_HEAD_MAX];
 	size_t len = 0, end = 0, from;
-	long long deadline = mono_ms() + HEAD_WAIT_MS;
+	long long deadline = config_mono_ms() + HEAD_WAIT_MS;
 	while (!end) {
 		if (len == sizeof head)
 			log_warn("identity check: a request head longer than %zu bytes", len);
@@ -439,7 +432,7 @@ static int serve_fastcgi(FCGX_Request *fr, int fd, struct db *db)
 static int speaks_http(int fd)
 {
 	unsigned char first;
-	if (!readable_by(fd, mono_ms() + HEAD_WAIT_MS) || recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
+	if (!readable_by(fd, config_mono_ms() + HEAD_WAIT_MS) || recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT) != 1)
 		return -1;
 	return first != 1;
 }
@@ -495,14 +488,14 @@ static void *accept_loop(void *arg)
 	for (;;) {
 		if (stopping) {
 			if (!drain_until)
-				drain_until = mono_ms() + config_long("DRAIN_MS", 3000);
-			if (atomic_load(&open_conns) == 0 || mono_ms() >= drain_until)
+				drain_until = config_mono_ms() + config_long("DRAIN_MS", 3000);
+			if (atomic_load(&open_conns) == 0 || config_mono_ms() >= drain_until)
 				break;
 		}
 		int fresh, http, fd = next_connection(&fresh, &http);
 		if (fd < 0)
 			continue;
-		atomic_store(since, mono_ms());
+		atomic_store(since, config_mono_ms());
 		if (fresh && answers_identity && (http = speaks_http(fd)) < 0) {
 			close(fd);
 			atomic_store(since, 0);
@@ -542,7 +535,7 @@ static void *heartbeat_loop(void *arg)
 	}
 	close(fd);
 	while (!service_sleep_ms(500)) {
-		long long now = mono_ms(), oldest = 0;
+		long long now = config_mono_ms(), oldest = 0;
 		for (int i = 0; i < nthreads; i++) {
 			long long t = atomic_load(&busy_since[i]);
 			if (t && now - t > oldest)
