@@ -1,6 +1,10 @@
-/* client.c — HTTP/1.1 calls between services (a small client of its own: one kept-alive
- * connection per thread and target, nothing but what nginx's internal listener sends),
- * guarded by a circuit breaker.
+/* client.c — calls between services, guarded by a circuit breaker. Two ways to reach a
+ * target (<TARGET>_URL):
+ *   unix:<path>   FastCGI straight to the service's own socket (the default:
+ *                 <var>/run/<target>.sock), a new connection per call, as nginx sends a
+ *                 write: nothing in between, no HTTP to parse on either side;
+ *   http://host[:port]  HTTP/1.1 to a gateway's internal listener (a small client of its
+ *                 own: one kept-alive connection per thread and target).
  * Breaker: closed; after BREAKER_FAILURES consecutive failures it opens for
  * BREAKER_OPEN_MS (calls fail at once); then one probe call is let through
  * (half-open): success closes it, failure opens it again. */
@@ -17,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -424,6 +430,184 @@ static int exchange(struct conn *c, const char *host, const char *port, const st
 	return -1;
 }
 
+/* ---- FastCGI straight to a service's socket ---- */
+
+enum { FCGI_BEGIN = 1, FCGI_END = 3, FCGI_PARAMS = 4, FCGI_STDIN = 5, FCGI_STDOUT = 6, FCGI_STDERR = 7 };
+#define FCGI_MAX 65535 /* a record's content */
+
+/* Records of type carrying data[0..len), split at FCGI_MAX; none when len is 0. */
+static void fcgi_records(struct buf *b, int type, const char *data, size_t len)
+{
+	while (len) {
+		size_t n = len > FCGI_MAX ? FCGI_MAX : len;
+		char h[8] = {1, (char)type, 0, 1, (char)(n >> 8), (char)(n & 0xff), 0, 0};
+		buf_append(b, h, sizeof h);
+		buf_append(b, data, n);
+		data += n;
+		len -= n;
+	}
+}
+
+static void fcgi_end_stream(struct buf *b, int type)
+{
+	char h[8] = {1, (char)type, 0, 1, 0, 0, 0, 0};
+	buf_append(b, h, sizeof h);
+}
+
+/* A name-value pair: each length in one byte below 128, else four with the top bit set. */
+static void fcgi_param(struct buf *p, const char *name, const char *value, size_t vlen)
+{
+	size_t lens[2] = {strlen(name), vlen};
+	for (int i = 0; i < 2; i++) {
+		if (lens[i] < 128) {
+			char c = (char)lens[i];
+			buf_append(p, &c, 1);
+		} else {
+			char c[4] = {(char)(0x80 | (lens[i] >> 24)), (char)(lens[i] >> 16), (char)(lens[i] >> 8), (char)lens[i]};
+			buf_append(p, c, 4);
+		}
+	}
+	buf_append(p, name, lens[0]);
+	buf_append(p, value, vlen);
+}
+
+/* The request as nginx's internal listener would pass it (fastcgi_param in nginx.conf):
+ * the parameters a service reads, ROOMBOOK_INTERNAL and the stack's secret (only the run
+ * user or root can reach the socket at all), no connection kept. */
+void client_fcgi_request(struct buf *req, const char *method, const char *path, const char *payload, size_t plen,
+                         const char *request_id, const char *secret)
+{
+	static const char begin[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* responder, connection not kept */
+	fcgi_records(req, FCGI_BEGIN, begin, sizeof begin);
+	const char *q = strchr(path, '?');
+	size_t plain = q ? (size_t)(q - path) : strlen(path);
+	char length[24];
+	snprintf(length, sizeof length, "%zu", plen);
+	struct buf p = {0};
+	fcgi_param(&p, "REQUEST_METHOD", method, strlen(method));
+	fcgi_param(&p, "DOCUMENT_URI", path, plain);
+	fcgi_param(&p, "QUERY_STRING", q ? q + 1 : "", q ? strlen(q + 1) : 0);
+	fcgi_param(&p, "REQUEST_URI", path, strlen(path));
+	fcgi_param(&p, "SERVER_PROTOCOL", "HTTP/1.1", 8);
+	fcgi_param(&p, "CONTENT_TYPE", "application/json", 16);
+	fcgi_param(&p, "CONTENT_LENGTH", length, strlen(length));
+	fcgi_param(&p, "HTTP_ACCEPT", "application/json", 16);
+	if (request_id && *request_id)
+		fcgi_param(&p, "REQUEST_ID", request_id, strlen(request_id));
+	fcgi_param(&p, "ROOMBOOK_INTERNAL", "1", 1);
+	fcgi_param(&p, "HTTP_X_ROOMBOOK_SECRET", secret, strlen(secret));
+	fcgi_records(req, FCGI_PARAMS, p.data, p.len);
+	fcgi_end_stream(req, FCGI_PARAMS);
+	fcgi_records(req, FCGI_STDIN, payload, plen);
+	fcgi_end_stream(req, FCGI_STDIN);
+	buf_free(&p);
+}
+
+int client_fcgi_answer_parse(const char *data, size_t len, int at_eof, struct buf *out, struct client_response *r)
+{
+	memset(r, 0, sizeof *r);
+	buf_reset(out);
+	size_t at = 0;
+	for (;;) {
+		if (len - at < 8)
+			return at_eof || len > MAX_RESPONSE ? -1 : 0;
+		const unsigned char *h = (const unsigned char *)data + at;
+		size_t n = (size_t)h[4] << 8 | h[5], rec = 8 + n + h[6];
+		if (h[0] != 1 || (h[2] << 8 | h[3]) != 1)
+			return -1;
+		if (len - at < rec)
+			return at_eof || len > MAX_RESPONSE ? -1 : 0;
+		if (h[1] == FCGI_STDOUT) {
+			buf_append(out, data + at + 8, n);
+		} else if (h[1] == FCGI_END) {
+			if (n < 8)
+				return -1;
+			r->complete = at + rec;
+			break;
+		} else if (h[1] != FCGI_STDERR) {
+			return -1;
+		}
+		at += rec;
+	}
+	/* the STDOUT stream is a CGI answer: fields, an empty line, the body */
+	const char *o = buf_str(out), *end = memmem(o, out->len, "\r\n\r\n", 4);
+	if (!end)
+		return -1;
+	r->status = 200;
+	for (const char *line = o; line < end;) {
+		const char *eol = memmem(line, (size_t)(end + 2 - line), "\r\n", 2);
+		if ((size_t)(eol - line) >= 7 && strncasecmp(line, "Status:", 7) == 0) {
+			const char *v = line + 7;
+			while (v < eol && *v == ' ')
+				v++;
+			if (eol - v < 3 || !isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1]) ||
+			    !isdigit((unsigned char)v[2]) || (eol - v > 3 && v[3] != ' '))
+				return -1;
+			r->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
+		}
+		line = eol + 2;
+	}
+	r->body_at = (size_t)(end - o) + 4;
+	r->body_len = out->len - r->body_at;
+	return 1;
+}
+
+/* A connection to the unix socket at path within the deadline (a full accept queue is
+ * waited for, as a blocking connect does, up to the deadline): the fd, non-blocking, or -1. */
+static int dial_unix(const char *path, long long deadline, char *err, size_t errlen)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof a.sun_path) {
+		snprintf(err, errlen, "socket path too long");
+		return -1;
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	long long left = deadline - config_mono_ms();
+	struct timeval tv = {.tv_sec = left > 0 ? left / 1000 : 0, .tv_usec = left > 0 ? (left % 1000) * 1000 : 1000};
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		snprintf(err, errlen, "connect %s: %s", path, errno == EAGAIN ? "accept queue full" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+/* One call over FastCGI to the socket at sock; 0 or -1 with err set. */
+static int fcgi_call(const char *sock, const char *method, const char *path, const char *payload, size_t plen,
+                     int *status, struct buf *resp, char *err, size_t errlen)
+{
+	long long now = config_mono_ms(), deadline = now + config_long("CALL_TIMEOUT_MS", 1500);
+	int fd = dial_unix(sock, now + 500 < deadline ? now + 500 : deadline, err, errlen);
+	if (fd < 0)
+		return -1;
+	struct buf req = {0}, in = {0}, out = {0};
+	struct client_response r;
+	client_fcgi_request(&req, method, path, payload, plen, log_request_id(), config_secret());
+	int parsed = send_all(fd, req.data, req.len, deadline) ? -2 : 0;
+	while (parsed == 0) {
+		ssize_t n = fill(fd, &in, deadline);
+		parsed = n < 0 ? -2 : client_fcgi_answer_parse(buf_str(&in), in.len, n == 0, &out, &r);
+	}
+	close(fd);
+	if (parsed == 1) {
+		*status = r.status;
+		buf_append(resp, out.data + r.body_at, r.body_len);
+	} else {
+		snprintf(err, errlen, "%s", parsed == -1 ? "bad answer" : req.len && !in.len ? "no answer in time" : "answer cut short");
+	}
+	buf_free(&req);
+	buf_free(&in);
+	buf_free(&out);
+	return parsed == 1 ? 0 : -1;
+}
+
 /* The kept-alive connection of this thread to host:port (a free slot, or the oldest). */
 static struct conn *conn_for(const char *host, const char *port)
 {
@@ -438,15 +622,40 @@ static struct conn *conn_for(const char *host, const char *port)
 	return &conns[0];
 }
 
-static void target_url(const char *target, const char *path, char *out, size_t size)
+/* Where target is reached: <TARGET>_URL, else its socket in <var>/run. */
+static void target_base(const char *target, char *out, size_t size)
 {
-	char var[48], def[64];
+	char var[48], def[400];
 	snprintf(var, sizeof var, "%s_URL", target);
 	for (char *p = var; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 32);
-	snprintf(def, sizeof def, "http://127.0.0.1:%ld", config_long("INTERNAL_PORT", 8089));
-	snprintf(out, size, "%s%s", config_str(var, def), path);
+	snprintf(def, sizeof def, "unix:%s/run/%s.sock", config_var(), target);
+	snprintf(out, size, "%s", config_str(var, def));
+}
+
+/* One call over HTTP to url (http://host[:port]/path); 0 or -1 with err set. */
+static int http_call(const char *method, const char *url, const char *payload, size_t plen, int *status,
+                     struct buf *resp, char *err, size_t errlen)
+{
+	char host[128], port[8];
+	const char *upath;
+	if (client_url_split(url, host, sizeof host, port, sizeof port, &upath)) {
+		snprintf(err, errlen, "not an http:// or unix: URL");
+		return -1;
+	}
+	struct buf req = {0};
+	buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
+	                 "Accept: application/json\r\nContent-Length: %zu\r\n", method, upath, host, port, plen);
+	if (log_request_id()[0])
+		buf_printf(&req, "X-Request-Id: %s\r\n", log_request_id());
+	buf_printf(&req, "X-Roombook-Secret: %s\r\n\r\n", config_secret()); /* a header: never in a URL or a log */
+	buf_append(&req, payload, plen);
+	long long now = config_mono_ms();
+	int rc = exchange(conn_for(host, port), host, port, &req, now + config_long("CALL_TIMEOUT_MS", 1500), now + 500,
+	                  status, resp, err, errlen);
+	buf_free(&req);
+	return rc;
 }
 
 int client_call(const char *target, const char *method, const char *path, json_t *body,
@@ -460,28 +669,18 @@ int client_call(const char *target, const char *method, const char *path, json_t
 		out->retry_after = wait;
 		return -1;
 	}
-	char url[512], host[128], port[8], err[256] = "";
-	const char *upath;
-	struct buf req = {0}, resp = {0};
-	int status = 0, rc = -1;
-	target_url(target, path, url, sizeof url);
-	if (client_url_split(url, host, sizeof host, port, sizeof port, &upath)) {
-		snprintf(err, sizeof err, "not an http:// URL");
-	} else {
-		char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
-		size_t plen = payload ? strlen(payload) : 0;
-		buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
-		                 "Accept: application/json\r\nContent-Length: %zu\r\n", method, upath, host, port, plen);
-		if (log_request_id()[0])
-			buf_printf(&req, "X-Request-Id: %s\r\n", log_request_id());
-		buf_printf(&req, "X-Roombook-Secret: %s\r\n\r\n", config_secret()); /* a header: never in a URL or a log */
-		if (payload)
-			buf_append(&req, payload, plen);
-		free(payload);
-		long long now = config_mono_ms();
-		rc = exchange(conn_for(host, port), host, port, &req, now + config_long("CALL_TIMEOUT_MS", 1500), now + 500,
-		              &status, &resp, err, sizeof err);
-	}
+	char base[512], url[1024], err[256] = "";
+	struct buf resp = {0};
+	int status = 0, rc;
+	target_base(target, base, sizeof base);
+	snprintf(url, sizeof url, "%s%s", base, path);
+	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	size_t plen = payload ? strlen(payload) : 0;
+	if (strncmp(base, "unix:", 5) == 0)
+		rc = fcgi_call(base + 5, method, path, payload ? payload : "", plen, &status, &resp, err, sizeof err);
+	else
+		rc = http_call(method, url, payload ? payload : "", plen, &status, &resp, err, sizeof err);
+	free(payload);
 	out->status = rc ? 0 : status;
 	out->body = resp.len ? json_loadb(buf_str(&resp), resp.len, JSON_DECODE_ANY, NULL) : NULL;
 	out->unavailable = rc != 0 || status >= 500 || status == 0;
@@ -490,7 +689,6 @@ int client_call(const char *target, const char *method, const char *path, json_t
 		log_warn("call %s %s -> %s (%d)", method, url, rc ? err : "error", out->status);
 	}
 	breaker_report(target, !out->unavailable, probe);
-	buf_free(&req);
 	buf_free(&resp);
 	return out->unavailable ? -1 : 0;
 }

@@ -1,7 +1,7 @@
 /* fuzz_http_answer.c — the answers services read from each other (client.c's HTTP/1.1
- * parser): whatever bytes come back, it says "complete", "more" or "invalid" without
- * reading past them, a complete answer's parts lie inside the bytes, and cutting the
- * bytes short never turns an invalid answer into a complete one. */
+ * parser, and its FastCGI one for calls straight to a service's socket): whatever bytes
+ * come back, each says "complete", "more" or "invalid" without reading past them, and a
+ * complete answer's parts lie inside the bytes (for FastCGI: inside its STDOUT stream). */
 #include "client.h"
 #include "fuzz.h"
 
@@ -23,6 +23,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == 0)
 			FUZZ_ASSERT(!eof);
 	}
+	struct buf out = {0};
+	for (int eof = 0; eof <= 1; eof++) {
+		struct client_response r;
+		int rc = client_fcgi_answer_parse(copy, size, eof, &out, &r);
+		FUZZ_ASSERT(rc >= -1 && rc <= 1);
+		if (rc == 1) {
+			FUZZ_ASSERT(r.status >= 0 && r.status <= 999);
+			FUZZ_ASSERT(r.complete <= size && r.body_at + r.body_len == out.len);
+		}
+		if (rc == 0)
+			FUZZ_ASSERT(!eof);
+	}
+	buf_free(&out);
 	char host[128], port[8];
 	const char *path;
 	if (client_url_split(copy, host, sizeof host, port, sizeof port, &path) == 0)

@@ -1,6 +1,7 @@
 /* test_client.c — what services read from each other: SHA-256 against FIPS 180-4's
  * vectors, the HTTP/1.1 answer parser (length, chunked, until-close, broken answers),
- * and URLs. The calls themselves run against the real gateway in the black-box tests. */
+ * URLs, and FastCGI: the request records a call sends, and the answer parser. The calls
+ * themselves run against the real services in the black-box tests (test_internal_calls). */
 #include <string.h>
 
 #include "client.h"
@@ -81,6 +82,171 @@ static void urls_are_split_into_host_port_and_path(void)
 	CHECK(client_url_split("http://h:123456789/x", host, sizeof host, port, sizeof port, &path) == -1);
 }
 
+/* ---- FastCGI ---- */
+
+/* One record of type with content c[0..n) and pad bytes of padding, appended to b. */
+static void record(struct buf *b, int type, int id, const char *c, size_t n, int pad)
+{
+	char h[8] = {1, (char)type, (char)(id >> 8), (char)id, (char)(n >> 8), (char)(n & 0xff), (char)pad, 0};
+	buf_append(b, h, 8);
+	buf_append(b, c, n);
+	for (int i = 0; i < pad; i++)
+		buf_append(b, "\xee", 1);
+}
+
+static void end_request(struct buf *b)
+{
+	record(b, 3, 1, "\0\0\0\0\0\0\0\0", 8, 0);
+}
+
+/* The value of name in the PARAMS stream p (decoded as a service would), or NULL. */
+static const char *param(const struct buf *p, const char *name, size_t *vlen)
+{
+	static char value[70000];
+	const unsigned char *at = (const unsigned char *)p->data, *end = at + p->len;
+	while (at < end) {
+		size_t len[2];
+		for (int i = 0; i < 2; i++) {
+			if (*at < 128) {
+				len[i] = *at++;
+			} else {
+				len[i] = (size_t)(at[0] & 0x7f) << 24 | (size_t)at[1] << 16 | (size_t)at[2] << 8 | at[3];
+				at += 4;
+			}
+		}
+		if (len[0] == strlen(name) && memcmp(at, name, len[0]) == 0) {
+			memcpy(value, at + len[0], len[1]);
+			value[len[1]] = '\0';
+			*vlen = len[1];
+			return value;
+		}
+		at += len[0] + len[1];
+	}
+	return NULL;
+}
+
+static void a_call_is_one_fastcgi_request_with_what_nginx_would_pass(void)
+{
+	struct buf req = {0}, params = {0}, in = {0};
+	char body[70000];
+	memset(body, 'x', sizeof body);
+	client_fcgi_request(&req, "POST", "/internal/rooms/7/page?checkIn=2027-01-02&nights=3", body, sizeof body,
+	                    "rid-1", "s3cret");
+	/* walk the records: BEGIN, PARAMS..., empty PARAMS, STDIN..., empty STDIN */
+	const unsigned char *r = (const unsigned char *)req.data;
+	size_t at = 0, stdin_records = 0, ends = 0;
+	CHECK(r[0] == 1 && r[1] == 1 && r[2] == 0 && r[3] == 1 && r[5] == 8);
+	CHECK(r[8] == 0 && r[9] == 1 && r[10] == 0); /* responder; the connection is not kept */
+	at = 16;
+	while (at + 8 <= req.len) {
+		size_t n = (size_t)r[at + 4] << 8 | r[at + 5];
+		CHECK(r[at] == 1 && r[at + 2] == 0 && r[at + 3] == 1);
+		if (r[at + 1] == 4)
+			buf_append(&params, req.data + at + 8, n);
+		else if (r[at + 1] == 5)
+			buf_append(&in, req.data + at + 8, n), stdin_records += n > 0;
+		else
+			CHECK(0);
+		ends += n == 0;
+		at += 8 + n + r[at + 6];
+	}
+	CHECK(at == req.len && ends == 2 && stdin_records == 2); /* 70 000 bytes: two records */
+	CHECK(in.len == sizeof body && memcmp(in.data, body, sizeof body) == 0);
+	size_t n;
+	CHECK(strcmp(param(&params, "REQUEST_METHOD", &n), "POST") == 0);
+	CHECK(strcmp(param(&params, "DOCUMENT_URI", &n), "/internal/rooms/7/page") == 0);
+	CHECK(strcmp(param(&params, "QUERY_STRING", &n), "checkIn=2027-01-02&nights=3") == 0);
+	CHECK(strcmp(param(&params, "CONTENT_LENGTH", &n), "70000") == 0);
+	CHECK(strcmp(param(&params, "REQUEST_ID", &n), "rid-1") == 0);
+	CHECK(strcmp(param(&params, "ROOMBOOK_INTERNAL", &n), "1") == 0);
+	CHECK(strcmp(param(&params, "HTTP_X_ROOMBOOK_SECRET", &n), "s3cret") == 0);
+	CHECK(param(&params, "ROOMBOOK_ACCOUNT_ID", &n) == NULL); /* a call speaks for no account */
+	buf_free(&req);
+	buf_free(&params);
+
+	char secret[300]; /* a value of 128 bytes or more takes a four-byte length */
+	memset(secret, 'k', sizeof secret - 1);
+	secret[sizeof secret - 1] = '\0';
+	client_fcgi_request(&req, "GET", "/internal/payments", "", 0, "", secret);
+	params.len = 0;
+	for (at = 16; at + 8 <= req.len; at += 8 + ((size_t)(unsigned char)req.data[at + 4] << 8 | (unsigned char)req.data[at + 5]))
+		if (req.data[at + 1] == 4)
+			buf_append(&params, req.data + at + 8, (size_t)(unsigned char)req.data[at + 4] << 8 | (unsigned char)req.data[at + 5]);
+	CHECK(param(&params, "HTTP_X_ROOMBOOK_SECRET", &n) && n == sizeof secret - 1);
+	CHECK(strcmp(param(&params, "QUERY_STRING", &n), "") == 0 && param(&params, "REQUEST_ID", &n) == NULL);
+	buf_free(&req);
+	buf_free(&params);
+	buf_free(&in);
+}
+
+static int fcgi_parse(const struct buf *b, int eof, struct buf *out, struct client_response *r)
+{
+	return client_fcgi_answer_parse(b->data, b->len, eof, out, r);
+}
+
+static void fastcgi_answers_are_read_to_their_end_request(void)
+{
+	struct buf b = {0}, out = {0};
+	struct client_response r;
+	const char *head = "Status: 201 Created\r\nContent-Type: application/json\r\n\r\n{\"id\"";
+	record(&b, 6, 1, head, strlen(head), 3); /* padded */
+	record(&b, 7, 1, "a warning", 9, 0);     /* stderr: not the answer */
+	record(&b, 6, 1, ":1}", 3, 0);
+	CHECK(fcgi_parse(&b, 0, &out, &r) == 0);  /* no end yet */
+	CHECK(fcgi_parse(&b, 1, &out, &r) == -1); /* and none will come */
+	record(&b, 6, 1, "", 0, 0);
+	end_request(&b);
+	size_t whole = b.len;
+	buf_append(&b, "\1\6", 2); /* bytes after the end are not read */
+	CHECK(fcgi_parse(&b, 0, &out, &r) == 1 && r.status == 201 && r.complete == whole);
+	CHECK(r.body_len == 8 && memcmp(out.data + r.body_at, "{\"id\":1}", 8) == 0);
+	for (size_t cut = 0; cut < whole; cut++) { /* every shorter prefix wants more */
+		struct buf p = {0};
+		buf_append(&p, b.data, cut);
+		CHECK(fcgi_parse(&p, 0, &out, &r) == 0 && fcgi_parse(&p, 1, &out, &r) == -1);
+		buf_free(&p);
+	}
+	b.len = 0;
+	record(&b, 6, 1, "Content-Type: text/plain\r\n\r\n", 28, 0); /* no Status: 200, as in CGI */
+	end_request(&b);
+	CHECK(fcgi_parse(&b, 0, &out, &r) == 1 && r.status == 200 && r.body_len == 0);
+	buf_free(&b);
+	buf_free(&out);
+}
+
+static void broken_fastcgi_answers_are_refused(void)
+{
+	static const char *const heads[] = {
+	    "Status: 20\r\n\r\n", "Status: 2\r\n\r\n", "Status:\r\n\r\n", "Status: 2x1 Created\r\n\r\n", "Status: 2011\r\n\r\n",
+	    "Content-Type: text/plain\r\n", /* no end of the fields */
+	};
+	struct buf b = {0}, out = {0};
+	struct client_response r;
+	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+		b.len = 0;
+		record(&b, 6, 1, heads[i], strlen(heads[i]), 0);
+		end_request(&b);
+		CHECK(fcgi_parse(&b, 0, &out, &r) == -1);
+	}
+	b.len = 0; /* another request's records */
+	record(&b, 6, 2, "Status: 200\r\n\r\n", 15, 0);
+	CHECK(fcgi_parse(&b, 0, &out, &r) == -1);
+	b.len = 0; /* a version that is not 1 */
+	record(&b, 6, 1, "Status: 200\r\n\r\n", 15, 0);
+	b.data[0] = 2;
+	CHECK(fcgi_parse(&b, 0, &out, &r) == -1);
+	b.len = 0; /* a type a responder never sends */
+	record(&b, 9, 1, "", 0, 0);
+	CHECK(fcgi_parse(&b, 0, &out, &r) == -1);
+	b.len = 0; /* an END_REQUEST too short to be one */
+	record(&b, 6, 1, "Status: 200\r\n\r\n", 15, 0);
+	record(&b, 3, 1, "\0\0", 2, 0);
+	CHECK(fcgi_parse(&b, 0, &out, &r) == -1);
+	CHECK(fcgi_parse(&(struct buf){0}, 1, &out, &r) == -1); /* nothing at all */
+	buf_free(&b);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	RUN(sha256_matches_the_standards_vectors);
@@ -88,5 +254,8 @@ int main(void)
 	RUN(chunked_answers_are_read_to_their_last_chunk);
 	RUN(other_answers_end_with_the_connection);
 	RUN(urls_are_split_into_host_port_and_path);
+	RUN(a_call_is_one_fastcgi_request_with_what_nginx_would_pass);
+	RUN(fastcgi_answers_are_read_to_their_end_request);
+	RUN(broken_fastcgi_answers_are_refused);
 	UNIT_END();
 }
