@@ -622,15 +622,21 @@ static struct conn *conn_for(const char *host, const char *port)
 	return &conns[0];
 }
 
-/* Where target is reached: <TARGET>_URL, else its socket in <var>/run. */
+/* Where target is reached: <TARGET>_URL, else its socket in <var>/run; but through the
+ * gateway's internal listener when the gateway caps the target (MAX_CONNS_<TARGET>), so
+ * that the cap counts these calls too (operations.md "Circuit breaking at the gateway"). */
 static void target_base(const char *target, char *out, size_t size)
 {
-	char var[48], def[400];
+	char var[48], cap[48], def[400];
 	snprintf(var, sizeof var, "%s_URL", target);
 	for (char *p = var; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 32);
-	snprintf(def, sizeof def, "unix:%s/run/%s.sock", config_var(), target);
+	snprintf(cap, sizeof cap, "MAX_CONNS_%.*s", (int)(strlen(var) - 4), var);
+	if (config_long(cap, 0) > 0)
+		snprintf(def, sizeof def, "http://127.0.0.1:%ld", config_long("INTERNAL_PORT", 8089));
+	else
+		snprintf(def, sizeof def, "unix:%s/run/%s.sock", config_var(), target);
 	snprintf(out, size, "%s", config_str(var, def));
 }
 

@@ -90,8 +90,7 @@ static void event_handled(struct engine *e, const struct stream *s, const struct
 	metrics_count(series, 1);
 	log_set_request_id(ev->correlation_id);
 	log_info("event consumer=%s source=%s pos=%lld type=%s id=%s outcome=applied duration_ms=%lld.%03lld pid=%ld",
-	         s->con->svc->name, s->src->name, ev->pos, ev->type, ev->event_id, us / 1000, us % 1000,
-	         (long)getpid());
+	         s->con->svc->name, s->src->name, ev->pos, ev->type, ev->event_id, us / 1000, us % 1000, e->pid);
 	log_set_request_id(NULL);
 }
 
@@ -411,7 +410,8 @@ static void worker_config(struct engine *e)
 	if (gethostname(e->host, sizeof e->host) != 0)
 		snprintf(e->host, sizeof e->host, "localhost");
 	e->host[sizeof e->host - 1] = '\0';
-	snprintf(e->owner, sizeof e->owner, "%s:%ld:%08x", e->host, (long)getpid(), nonce);
+	e->pid = (long)getpid(); /* once: glibc asks the kernel at every call, and every event's line has it */
+	snprintf(e->owner, sizeof e->owner, "%s:%ld:%08x", e->host, e->pid, nonce);
 	e->first_lease = (int)(nonce % MAX_CONSUMERS);
 	e->lease_ms = config_long("WORKER_LEASE_MS", 5000);
 	e->backoff_ms = config_long("WORKER_BACKOFF_MS", 100);

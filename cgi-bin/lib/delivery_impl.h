@@ -63,6 +63,7 @@ struct engine {
 	int ncons, nsrcs, nstreams;
 	struct in_flight batch[BATCH];
 	char owner[160], host[64];
+	long pid; /* this process's, read once */
 	long long lease_ms, backoff_ms, backoff_max_ms, max_attempts, retention_s, prune_ms;
 	long long next_lease_ms, next_prune_ms;
 	long long flushed_ms; /* when the log (stderr) was last flushed (log_flush_due) */

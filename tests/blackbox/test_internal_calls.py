@@ -2,7 +2,8 @@
 reservations reaches rooms and payments in FastCGI straight on their sockets
 (<var>/run/<service>.sock), carrying the request id and the stack's secret, never
 through the gateway; <SERVICE>_URL=http://... still sends them through a gateway's
-internal listener; a socket that is not there is a failed call (503, nothing charged),
+internal listener, and so do the calls to a service the gateway caps (MAX_CONNS_<SERVICE>),
+so that the cap counts them; a socket that is not there is a failed call (503, nothing charged),
 never a hang."""
 import datetime
 import os
@@ -57,6 +58,19 @@ def test_http_urls_still_go_through_the_gateways_internal_listener():
             wait_until(lambda: any(path in line and "rid=%s " % rid in line
                                    for line in s.logs("access").splitlines()),
                        timeout=10, what="%s in the access log" % path)
+
+
+def test_calls_to_a_capped_service_go_through_the_gateway_so_the_cap_counts_them():
+    with Stack(name="calls-capped", env={"MAX_CONNS_PAYMENTS": "8"}) as s:
+        room = s.post("/rooms", {"name": "Capped", "capacity": 5, "price": 1200}).json["id"]
+        rid = "capped-%d" % int(time.time() * 1000)
+        r = book(s, room, rid)
+        assert r.status == 201 and r.json["status"] == "confirmed", r
+        wait_until(lambda: any("POST /internal/payments " in line and "rid=%s " % rid in line
+                               for line in s.logs("access").splitlines()),
+                   timeout=10, what="the charge in the access log")
+        assert not any("/internal/holds" in line for line in s.logs("access").splitlines()), \
+            "rooms is not capped: its hold goes straight to its socket"
 
 
 def test_a_missing_socket_is_a_failed_call_not_a_hang():
