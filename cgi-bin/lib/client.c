@@ -440,8 +440,8 @@ static void fcgi_records(struct buf *b, int type, const char *data, size_t len)
 {
 	while (len) {
 		size_t n = len > FCGI_MAX ? FCGI_MAX : len;
-		char h[8] = {1, (char)type, 0, 1, (char)(n >> 8), (char)(n & 0xff), 0, 0};
-		buf_append(b, h, sizeof h);
+		unsigned char h[8] = {1, (unsigned char)type, 0, 1, (unsigned char)(n >> 8), (unsigned char)(n & 0xff), 0, 0};
+		buf_append(b, (const char *)h, sizeof h);
 		buf_append(b, data, n);
 		data += n;
 		len -= n;
@@ -450,8 +450,8 @@ static void fcgi_records(struct buf *b, int type, const char *data, size_t len)
 
 static void fcgi_end_stream(struct buf *b, int type)
 {
-	char h[8] = {1, (char)type, 0, 1, 0, 0, 0, 0};
-	buf_append(b, h, sizeof h);
+	unsigned char h[8] = {1, (unsigned char)type, 0, 1, 0, 0, 0, 0};
+	buf_append(b, (const char *)h, sizeof h);
 }
 
 /* A name-value pair: each length in one byte below 128, else four with the top bit set. */
@@ -460,11 +460,12 @@ static void fcgi_param(struct buf *p, const char *name, const char *value, size_
 	size_t lens[2] = {strlen(name), vlen};
 	for (int i = 0; i < 2; i++) {
 		if (lens[i] < 128) {
-			char c = (char)lens[i];
-			buf_append(p, &c, 1);
+			unsigned char c = (unsigned char)lens[i];
+			buf_append(p, (const char *)&c, 1);
 		} else {
-			char c[4] = {(char)(0x80 | (lens[i] >> 24)), (char)(lens[i] >> 16), (char)(lens[i] >> 8), (char)lens[i]};
-			buf_append(p, c, 4);
+			unsigned char c[4] = {(unsigned char)(0x80 | (lens[i] >> 24)), (unsigned char)(lens[i] >> 16),
+			                      (unsigned char)(lens[i] >> 8), (unsigned char)lens[i]};
+			buf_append(p, (const char *)c, 4);
 		}
 	}
 	buf_append(p, name, lens[0]);
@@ -522,6 +523,8 @@ int client_fcgi_answer_parse(const char *data, size_t len, int at_eof, struct bu
 		} else if (h[1] == FCGI_END) {
 			if (n < 8)
 				return -1;
+			if ((r->refused = h[8 + 4]) != 0) /* protocolStatus: the request was not served */
+				return -1;
 			r->complete = at + rec;
 			break;
 		} else if (h[1] != FCGI_STDERR) {
@@ -540,7 +543,7 @@ int client_fcgi_answer_parse(const char *data, size_t len, int at_eof, struct bu
 			const char *v = line + 7;
 			while (v < eol && *v == ' ')
 				v++;
-			if (eol - v < 3 || !isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1]) ||
+			if (eol - v < 3 || v[0] < '1' || v[0] > '5' || !isdigit((unsigned char)v[1]) ||
 			    !isdigit((unsigned char)v[2]) || (eol - v > 3 && v[3] != ' '))
 				return -1;
 			r->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
@@ -557,8 +560,8 @@ int client_fcgi_answer_parse(const char *data, size_t len, int at_eof, struct bu
 static int dial_unix(const char *path, long long deadline, char *err, size_t errlen)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof a.sun_path) {
-		snprintf(err, errlen, "socket path too long");
+	if (!*path || strlen(path) >= sizeof a.sun_path) {
+		snprintf(err, errlen, "socket path %s", *path ? "too long" : "empty");
 		return -1;
 	}
 	memcpy(a.sun_path, path, strlen(path) + 1);
@@ -579,7 +582,9 @@ static int dial_unix(const char *path, long long deadline, char *err, size_t err
 	return fd;
 }
 
-/* One call over FastCGI to the socket at sock; 0 or -1 with err set. */
+/* One call over FastCGI to the socket at sock; 0 or -1 with err set. The answer is
+ * parsed again from its start as bytes come (an answer is a few KB, one read); the
+ * deadline bounds that too. */
 static int fcgi_call(const char *sock, const char *method, const char *path, const char *payload, size_t plen,
                      int *status, struct buf *resp, char *err, size_t errlen)
 {
@@ -588,19 +593,31 @@ static int fcgi_call(const char *sock, const char *method, const char *path, con
 	if (fd < 0)
 		return -1;
 	struct buf req = {0}, in = {0}, out = {0};
-	struct client_response r;
+	struct client_response r = {0};
 	client_fcgi_request(&req, method, path, payload, plen, log_request_id(), config_secret());
-	int parsed = send_all(fd, req.data, req.len, deadline) ? -2 : 0;
-	while (parsed == 0) {
-		ssize_t n = fill(fd, &in, deadline);
-		parsed = n < 0 ? -2 : client_fcgi_answer_parse(buf_str(&in), in.len, n == 0, &out, &r);
+	const char *why = send_all(fd, req.data, req.len, deadline) ? "send failed" : NULL;
+	int parsed = 0;
+	while (!why && parsed == 0) {
+		ssize_t n = config_mono_ms() < deadline ? fill(fd, &in, deadline) : -1;
+		if (n < 0)
+			why = (long)in.len + 16384 > MAX_RESPONSE        ? "answer too large"
+			      : config_mono_ms() >= deadline          ? (in.len ? "answer cut short (no more in time)" : "no answer in time")
+			      : !in.len && errno == ECONNRESET        ? "closed without an answer"
+			                                              : "read failed";
+		else if ((parsed = client_fcgi_answer_parse(buf_str(&in), in.len, n == 0, &out, &r)) < 0)
+			why = r.refused             ? "refused"
+			      : n == 0 && !in.len ? "closed without an answer"
+			      : n == 0            ? "answer cut short"
+			                          : "bad answer";
 	}
 	close(fd);
 	if (parsed == 1) {
 		*status = r.status;
 		buf_append(resp, out.data + r.body_at, r.body_len);
+	} else if (r.refused) {
+		snprintf(err, errlen, "refused (FastCGI protocol status %d)", r.refused);
 	} else {
-		snprintf(err, errlen, "%s", parsed == -1 ? "bad answer" : req.len && !in.len ? "no answer in time" : "answer cut short");
+		snprintf(err, errlen, "%s", why);
 	}
 	buf_free(&req);
 	buf_free(&in);

@@ -40,6 +40,7 @@ struct client_response {
 	size_t body_at;  /* where the body starts in the data */
 	size_t body_len; /* its length (unchunked) */
 	size_t complete; /* bytes of the data the answer takes */
+	int refused;     /* FastCGI: the END_REQUEST's protocol status when not 0 (not served) */
 };
 /* Parses an HTTP/1.x answer in data[0..len): 1 when complete (r filled), 0 when more
  * bytes are needed (at_eof: none will come), -1 when it is not a valid answer. */

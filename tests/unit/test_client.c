@@ -2,11 +2,19 @@
  * vectors, the HTTP/1.1 answer parser (length, chunked, until-close, broken answers),
  * URLs, and FastCGI: the request records a call sends, and the answer parser. The calls
  * themselves run against the real services in the black-box tests (test_internal_calls). */
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "client.h"
+#include "config.h"
 #include "digest.h"
 #include "unit.h"
+#include "unit_stack.h"
 
 static void sha256_matches_the_standards_vectors(void)
 {
@@ -247,6 +255,154 @@ static void broken_fastcgi_answers_are_refused(void)
 	buf_free(&out);
 }
 
+/* ---- calls over real sockets ---- */
+
+static const char *sandbox;
+
+/* A listening unix socket at <sandbox>/<name>.sock, and <NAME>_URL pointing at it. */
+static int listen_as(const char *name)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof a.sun_path, "%s/%s.sock", sandbox, name);
+	unlink(a.sun_path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 8) == 0);
+	char var[32], url[160];
+	snprintf(var, sizeof var, "%s_URL", name);
+	for (char *c = var; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 32);
+	snprintf(url, sizeof url, "unix:%s", a.sun_path);
+	setenv(var, url, 1);
+	return fd;
+}
+
+/* libfcgi as a service uses it: one request, its parameters and body echoed as JSON. */
+static void *echo_service(void *arg)
+{
+	FCGX_Request req;
+	FCGX_InitRequest(&req, *(int *)arg, 0);
+	if (FCGX_Accept_r(&req) == 0) {
+		static const char *const names[] = {"REQUEST_METHOD", "DOCUMENT_URI", "QUERY_STRING", "CONTENT_LENGTH",
+		                                    "CONTENT_TYPE", "ROOMBOOK_INTERNAL", "HTTP_X_ROOMBOOK_SECRET", "REQUEST_ID"};
+		char body[256] = "";
+		int got = FCGX_GetStr(body, sizeof body - 1, req.in);
+		body[got > 0 ? got : 0] = '\0';
+		json_t *echo = json_pack("{s:s}", "body", body);
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+			const char *v = FCGX_GetParam(names[i], req.envp);
+			json_object_set_new(echo, names[i], v ? json_string(v) : json_null());
+		}
+		char *text = json_dumps(echo, JSON_COMPACT);
+		FCGX_FPrintF(req.out, "Status: 201 Created\r\nContent-Type: application/json\r\n\r\n%s", text);
+		free(text);
+		json_decref(echo);
+		FCGX_Finish_r(&req);
+	}
+	return NULL;
+}
+
+static const char *field(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+static void a_call_is_served_by_libfcgi_as_nginx_would_send_it(void)
+{
+	int fd = listen_as("rooms");
+	pthread_t t;
+	pthread_create(&t, NULL, echo_service, &fd);
+	char path[400]; /* a query string past 127 bytes: its length takes four bytes */
+	snprintf(path, sizeof path, "/internal/rooms/7/page?checkIn=2027-01-02&note=%0300d", 7);
+	struct call_result r;
+	json_t *body = json_pack("{s:i}", "reservationId", 41);
+	CHECK(client_call("rooms", "POST", path, body, &r) == 0);
+	json_decref(body);
+	pthread_join(t, NULL);
+	CHECK(r.status == 201 && !r.unavailable && json_is_object(r.body));
+	CHECK(strcmp(field(r.body, "REQUEST_METHOD"), "POST") == 0);
+	CHECK(strcmp(field(r.body, "DOCUMENT_URI"), "/internal/rooms/7/page") == 0);
+	CHECK(strlen(field(r.body, "QUERY_STRING")) == 324 && strncmp(field(r.body, "QUERY_STRING"), "checkIn=", 8) == 0);
+	CHECK(strcmp(field(r.body, "body"), "{\"reservationId\":41}") == 0);
+	CHECK(strcmp(field(r.body, "CONTENT_LENGTH"), "20") == 0);
+	CHECK(strcmp(field(r.body, "CONTENT_TYPE"), "application/json") == 0);
+	CHECK(strcmp(field(r.body, "ROOMBOOK_INTERNAL"), "1") == 0);
+	CHECK(strcmp(field(r.body, "HTTP_X_ROOMBOOK_SECRET"), config_secret()) == 0 && strlen(config_secret()) == 64);
+	CHECK(json_is_null(json_object_get(r.body, "REQUEST_ID"))); /* none here: none invented */
+	call_result_free(&r);
+	close(fd);
+}
+
+/* What a broken callee does, one connection each: close at once, send half an answer
+ * and close, send nothing (CALL_TIMEOUT_MS), answer "not served". */
+enum peer { CLOSE, HALF, SILENT, REFUSE };
+struct peer_arg {
+	int fd;
+	enum peer how;
+};
+
+static void *broken_service(void *arg)
+{
+	struct peer_arg *p = arg;
+	int c = accept(p->fd, NULL, NULL);
+	char buf[4096];
+	if (c >= 0 && p->how != CLOSE)
+		(void)!read(c, buf, sizeof buf);
+	if (c >= 0 && p->how == HALF) {
+		static const unsigned char half[] = {1, 6, 0, 1, 0, 40, 0, 0, 'S', 't', 'a', 't', 'u', 's'};
+		(void)!write(c, half, sizeof half);
+	} else if (c >= 0 && p->how == REFUSE) {
+		static const unsigned char end[] = {1, 3, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0}; /* OVERLOADED */
+		(void)!write(c, end, sizeof end);
+	} else if (c >= 0 && p->how == SILENT) {
+		usleep(600 * 1000);
+	}
+	if (c >= 0)
+		close(c);
+	return NULL;
+}
+
+static void a_broken_callee_fails_the_call_within_its_deadline(void)
+{
+	static const char *const names[] = {"closer", "halfer", "silent", "refuser"};
+	setenv("CALL_TIMEOUT_MS", "300", 1);
+	for (int how = CLOSE; how <= REFUSE; how++) {
+		struct peer_arg p = {.fd = listen_as(names[how]), .how = (enum peer)how};
+		pthread_t t;
+		pthread_create(&t, NULL, broken_service, &p);
+		struct call_result r;
+		long long t0 = config_mono_ms();
+		CHECK(client_call(names[how], "GET", "/internal/payments?reservationId=1", NULL, &r) == -1);
+		CHECK(r.unavailable && r.status == 0 && r.body == NULL && r.retry_after >= 1);
+		CHECK(config_mono_ms() - t0 < 5000); /* the deadline, not a hang (a bound, not a timing) */
+		pthread_join(t, NULL);
+		call_result_free(&r);
+		close(p.fd);
+	}
+	struct call_result r; /* nothing listening at all */
+	setenv("GONE_URL", "unix:/nonexistent/roombook.sock", 1);
+	CHECK(client_call("gone", "GET", "/internal/x", NULL, &r) == -1 && r.unavailable);
+	setenv("EMPTY_URL", "unix:", 1);
+	CHECK(client_call("empty", "GET", "/internal/x", NULL, &r) == -1 && r.unavailable);
+	unsetenv("CALL_TIMEOUT_MS");
+}
+
+static void a_refused_end_request_is_not_an_answer(void)
+{
+	struct buf b = {0}, out = {0};
+	struct client_response r;
+	record(&b, 6, 1, "Status: 200\r\n\r\n", 15, 0);
+	record(&b, 3, 1, "\0\0\0\0\2\0\0\0", 8, 0); /* FCGI_OVERLOADED */
+	CHECK(fcgi_parse(&b, 0, &out, &r) == -1 && r.refused == 2);
+	b.len = 0;
+	record(&b, 6, 1, "status: 404\r\n\r\n", 15, 0); /* the field's name in any case */
+	end_request(&b);
+	CHECK(fcgi_parse(&b, 0, &out, &r) == 1 && r.status == 404 && r.refused == 0);
+	b.len = 0;
+	record(&b, 6, 1, "Status: 099\r\n\r\n", 15, 0);
+	end_request(&b);
+	CHECK(fcgi_parse(&b, 0, &out, &r) == -1);
+	buf_free(&b);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	RUN(sha256_matches_the_standards_vectors);
@@ -257,5 +413,18 @@ int main(void)
 	RUN(a_call_is_one_fastcgi_request_with_what_nginx_would_pass);
 	RUN(fastcgi_answers_are_read_to_their_end_request);
 	RUN(broken_fastcgi_answers_are_refused);
+	RUN(a_refused_end_request_is_not_an_answer);
+	sandbox = unit_sandbox();
+	char secret_path[PATH_MAX];
+	snprintf(secret_path, sizeof secret_path, "%s/secret", sandbox);
+	FILE *f = fopen(secret_path, "w");
+	fprintf(f, "%s\n", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	fclose(f);
+	FCGX_Init();
+	client_init();
+	RUN(a_call_is_served_by_libfcgi_as_nginx_would_send_it);
+	RUN(a_broken_callee_fails_the_call_within_its_deadline);
+	client_thread_done();
+	unit_sandbox_remove(sandbox);
 	UNIT_END();
 }
