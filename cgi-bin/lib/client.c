@@ -574,7 +574,7 @@ static int dial_unix(const char *path, long long deadline, char *err, size_t err
 	struct timeval tv = {.tv_sec = left > 0 ? left / 1000 : 0, .tv_usec = left > 0 ? (left % 1000) * 1000 : 1000};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-		snprintf(err, errlen, "connect %s: %s", path, errno == EAGAIN ? "accept queue full" : strerror(errno));
+		snprintf(err, errlen, "connect %.107s: %s", path, errno == EAGAIN ? "accept queue full" : strerror(errno));
 		close(fd);
 		return -1;
 	}
