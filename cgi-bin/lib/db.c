@@ -22,6 +22,7 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
+#include "walbuf.h"
 
 static int db_exec(struct db *db, const char *sql)
 {
@@ -435,15 +436,70 @@ int db_durable(struct db *db)
 	return group_wait(db->group, mine);
 }
 
-/* SQLite busy handler: another process holds the write lock; poll briefly. */
-static int busy_wait(void *unused, int count)
+int db_wal_unchanged(struct db *db, unsigned char seen[DB_WAL_HEADER])
 {
-	(void)unused;
+	if (!db->wal_index) { /* the region SQLite mapped for this connection, alive while it is */
+		sqlite3_file *f = NULL;
+		volatile void *region = NULL;
+		if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+		    !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap ||
+		    f->pMethods->xShmMap(f, 0, 32 * 1024, 0, &region) != SQLITE_OK || !region)
+			return 0;
+		db->wal_index = region;
+	}
+	unsigned char now[DB_WAL_HEADER];
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	memcpy(now, (const void *)db->wal_index, sizeof now);
+	int same = memcmp(now, seen, sizeof now) == 0;
+	memcpy(seen, now, sizeof now);
+	return same;
+}
+
+/* SQLite's WAL hook, after each commit of this connection: how long the WAL is now. */
+static int wal_committed(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	(void)h;
+	(void)name;
+	((struct db *)arg)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/* Once the WAL holds DB_WAL_AUTOCHECKPOINT frames (1000: about 4 MB), copies them into the
+ * database and starts the WAL again from its beginning: a RESTART checkpoint, after the
+ * commit that took it there (db_commit).
+ * SQLite's own auto-checkpoint is PASSIVE: it copies only what no reader still needs and
+ * never waits. With a service's eight connections and the worker reading all the time,
+ * some reader always held an older snapshot, so under load the WAL was never restarted:
+ * it grew (reservations' to 20 MB in a 10 s saga, without bound in a longer one), every
+ * commit past the threshold tried again, and every fdatasync wrote the inode too (the
+ * file's size had changed). A RESTART waits for the readers of older frames to finish
+ * (they are short) while holding off writers; it waits at most CHECKPOINT_WAIT_MS and
+ * otherwise tries again after the next commit. */
+#define CHECKPOINT_WAIT_MS 20
+
+static void db_checkpoint(struct db *db)
+{
+	long threshold = config_long("DB_WAL_AUTOCHECKPOINT", 1000);
+	if (threshold <= 0 || db->wal_frames < threshold)
+		return;
+	db->busy_limit_ms = CHECKPOINT_WAIT_MS;
+	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	db->busy_limit_ms = 0;
+	if (rc == SQLITE_OK)
+		db->wal_frames = 0;
+	else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+		log_error("db %s: checkpoint: %s", db->service, sqlite3_errmsg(db->h));
+}
+
+/* SQLite busy handler: another process holds the write lock; poll briefly. */
+static int busy_wait(void *arg, int count)
+{
+	struct db *db = arg;
 	static _Thread_local long long since;
 	long long now = config_mono_ms();
 	if (count == 0)
 		since = now;
-	if (now - since > config_long("DB_BUSY_TIMEOUT_MS", 10000)) {
+	if (now - since > (db->busy_limit_ms > 0 ? db->busy_limit_ms : config_long("DB_BUSY_TIMEOUT_MS", 10000))) {
 		metrics_busy_wait(0, 0, 1);
 		return 0;
 	}
@@ -507,27 +563,36 @@ struct db *db_open(const char *service)
 	if (!db)
 		abort();
 	snprintf(db->service, sizeof db->service, "%s", service);
+	/* a commit's WAL frames in one pwrite (walbuf.c); DB_WAL_BUFFER=0: SQLite's own writes */
+	const char *vfs = config_long("DB_WAL_BUFFER", 1) && walbuf_register() == 0 ? WALBUF_VFS : NULL;
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
+	                    vfs) != SQLITE_OK) {
 		log_error("cannot open %s: %s", path, sqlite3_errmsg(db->h));
 		db_close(db);
 		return NULL;
 	}
-	sqlite3_busy_handler(db->h, busy_wait, NULL);
+	sqlite3_busy_handler(db->h, busy_wait, db);
 	struct group *shared = group_of(service);
 	db->writer = &shared->writer;
 	if (strcmp(sync, "FULL") == 0 && config_long("DB_GROUP_COMMIT", 1)) {
 		db->group = shared;
 		sync = "NORMAL"; /* SQLite's part; the fdatasync is db_commit's, shared */
 	}
+	/* checkpoints are db_checkpoint's; temp_store=MEMORY keeps savepoint journals in
+	 * memory: the worker's savepoint per event spilled to a temporary file once past
+	 * 64 KiB, and from then on wrote every page it changed there too (two pwrites each) */
 	char pragmas[256];
 	snprintf(pragmas, sizeof pragmas,
 	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
-	         "PRAGMA wal_autocheckpoint=%ld;",
-	         sync, config_long("DB_WAL_AUTOCHECKPOINT", 1000));
+	         "PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;",
+	         sync);
+	if (db_exec(db, pragmas)) {
+		db_close(db);
+		return NULL;
+	}
+	sqlite3_wal_hook(db->h, wal_committed, db); /* after the PRAGMA wal_autocheckpoint, which sets its own */
 	int hashed = 0;
-	if (db_exec(db, pragmas) ||
-	    db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migration(name TEXT PRIMARY KEY, "
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migration(name TEXT PRIMARY KEY, "
 	                "applied_at TEXT NOT NULL)") ||
 	    (hashed = has_hash_column(db), each_migration(db, apply_migration)) ||
 	    (!hashed && each_migration(db, apply_migration))) { /* hashes of what came before */
@@ -667,6 +732,7 @@ int db_commit(struct db *db)
 	if (db->recorded)
 		doorbell_ring();
 	db->recorded = 0;
+	db_checkpoint(db);
 	return rc ? -1 : 0;
 }
 

@@ -15,6 +15,9 @@ struct db {
 	int writing;             /* this connection holds writer */
 	int recorded;            /* the open transaction recorded events (db_recorded) */
 	struct group *group;     /* FULL by group commit (see db_commit); NULL otherwise */
+	int wal_frames;          /* frames in the WAL after this connection's last commit */
+	long long busy_limit_ms; /* while > 0, the busy handler gives up after this long */
+	const volatile void *wal_index; /* SQLite's own mapping of the -shm (db_wal_unchanged) */
 	struct {
 		const char *sql; /* key: the address of the SQL literal */
 		sqlite3_stmt *st;
@@ -72,6 +75,15 @@ int db_durable(struct db *db);
  * check before delivering: most rows it reads were made durable before their commit
  * was acknowledged, so it need not sync them again. 0 or -1. */
 int db_durable_upto(struct db *db, long long id);
+/* Whether nothing was committed to db's database since the last call with this seen
+ * (DB_WAL_HEADER bytes, zeroed before the first), without a transaction or a lock: the
+ * header of the wal-index (the -shm, mapped by SQLite), which every commit changes
+ * (its change counter, frame count and checksums: sqlite.org/walformat.html). seen
+ * takes the header as read. A header read while a commit writes it differs from both
+ * states, so the answer is "changed": at worst a needless look, never a missed commit.
+ * 0 (changed, or cannot tell) or 1. */
+#define DB_WAL_HEADER 48
+int db_wal_unchanged(struct db *db, unsigned char seen[DB_WAL_HEADER]);
 /* fdatasyncs done by group commit in this process (for tests). */
 long long db_group_syncs(void);
 /* Marks the open transaction as one that recorded events: once it commits, the worker's

@@ -4,15 +4,20 @@
  * migrated from the first version of reservations/002 catches up; the durable mark the
  * worker reads instead of syncing a source again. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "config.h"
 #include "event.h"
 #include "log.h"
 #include "unit.h"
 #include "unit_stack.h"
+#include "walbuf.h"
 
 static char root[PATH_MAX]; /* the repository: ROOMBOOK_ROOT as unit_sandbox set it */
 
@@ -353,6 +358,230 @@ static void rows_as_text_are_jansson_s_bytes(void)
 	sqlite3_close(h);
 }
 
+
+/* A plain connection (SQLite's unix VFS, no buffering) to service's database. */
+static sqlite3 *plain_open(const char *service)
+{
+	char path[PATH_MAX];
+	config_db_path(service, path, sizeof path);
+	sqlite3 *h = NULL;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, "unix") != SQLITE_OK) {
+		sqlite3_close(h);
+		return NULL;
+	}
+	sqlite3_busy_timeout(h, 5000);
+	return h;
+}
+
+static long long plain_int(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* One row of about 10 KB (three pages or more) in probe, committed; 0 or -1. */
+static int commit_wide_row(struct db *db, int n)
+{
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO wal_probe(n, body) VALUES (?, zeroblob(10000))");
+	sqlite3_bind_int(st, 1, n);
+	if (db_begin(db) || db_run(st) != SQLITE_DONE || db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* walbuf: a commit's frames go out in far fewer writes than SQLite asks for, and every
+ * commit is in the file when db_commit returns: a plain connection, reading the file
+ * with its own descriptor, sees each one at once, and the database checks whole. */
+static void a_commit_s_frames_go_out_together(void)
+{
+	struct db *db = db_open("tickets");
+	sqlite3 *other = plain_open("tickets");
+	CHECK(db && other);
+	if (!db || !other) {
+		db_close(db);
+		sqlite3_close(other);
+		return;
+	}
+	CHECK(sqlite3_exec(db->h, "CREATE TABLE IF NOT EXISTS wal_probe(n INTEGER, body BLOB)", NULL, NULL, NULL) == 0);
+	struct walbuf_stats before = walbuf_stats();
+	int seen = 1;
+	for (int i = 0; i < 200; i++) {
+		CHECK(commit_wide_row(db, i) == 0);
+		seen &= plain_int(other, "SELECT count(*) FROM wal_probe") == i + 1;
+	}
+	CHECK(seen);
+	/* a transaction of ~80 pages, more than one write may carry (walbuf.c) */
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO wal_probe(n, body) VALUES (-1, zeroblob(300000))");
+	CHECK(db_begin(db) == 0 && db_run(st) == SQLITE_DONE && db_commit(db) == 0);
+	CHECK(plain_int(other, "SELECT length(body) FROM wal_probe WHERE n = -1") == 300000);
+	struct walbuf_stats after = walbuf_stats();
+	long long asked = after.asked - before.asked, written = after.written - before.written;
+	fprintf(stderr, "    200 commits: SQLite asked for %lld writes to the WAL, %lld were made\n", asked, written);
+	CHECK(asked >= 200 * 8);             /* at least four frames (eight writes) a commit */
+	CHECK(written > 0 && written <= 2 * 200 + 40); /* one a commit, a few WAL headers, the big one */
+	CHECK(plain_int(other, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1);
+	sqlite3_close(other);
+	db_close(db);
+}
+
+/* walbuf under kill -9: a child commits rows and reports each one db_commit
+ * acknowledged; killed at a random moment, it leaves a database that checks whole
+ * and holds every acknowledged row (the WAL's recovery reads what was written). */
+static void a_killed_writer_loses_nothing_acknowledged(void)
+{
+	for (int round = 0; round < 5; round++) {
+		int fds[2];
+		CHECK(pipe(fds) == 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			struct db *db = db_open("tickets");
+			if (!db || sqlite3_exec(db->h, "CREATE TABLE IF NOT EXISTS wal_killed(n INTEGER PRIMARY KEY, body BLOB)", NULL, NULL, NULL))
+				_exit(2);
+			for (int n = round * 1000000;; n++) {
+				sqlite3_stmt *st = db_prep(db, "INSERT INTO wal_killed(n, body) VALUES (?, zeroblob(6000))");
+				sqlite3_bind_int(st, 1, n);
+				if (db_begin(db) || db_run(st) != SQLITE_DONE || db_commit(db))
+					_exit(3);
+				if (write(fds[1], &n, sizeof n) != (ssize_t)sizeof n)
+					_exit(4);
+			}
+		}
+		close(fds[1]);
+		int last = -1, n;
+		long long until = config_mono_ms() + 30 + 40 * round;
+		while (config_mono_ms() < until && read(fds[0], &n, sizeof n) == (ssize_t)sizeof n)
+			last = n;
+		kill(pid, SIGKILL);
+		while (read(fds[0], &n, sizeof n) == (ssize_t)sizeof n) /* acknowledged before the kill */
+			last = n;
+		close(fds[0]);
+		int status = 0;
+		waitpid(pid, &status, 0);
+		CHECK(WIFSIGNALED(status));
+		sqlite3 *h = plain_open("tickets");
+		CHECK(h && last >= round * 1000000);
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM wal_killed WHERE n BETWEEN %d AND %d", round * 1000000, last);
+		CHECK(plain_int(h, sql) == last - round * 1000000 + 1);
+		CHECK(plain_int(h, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1);
+		sqlite3_close(h);
+	}
+}
+
+struct reader {
+	volatile int stop;
+	long long reads;
+};
+
+/* Reads payments' probe table over and over on a connection of its own, each read a
+ * short transaction: a service's connections and the worker between them. */
+static void *keep_reading(void *arg)
+{
+	struct reader *r = arg;
+	sqlite3 *h = plain_open("payments");
+	while (h && !r->stop) {
+		plain_int(h, "SELECT count(*) FROM ckpt_probe");
+		r->reads++;
+	}
+	sqlite3_close(h);
+	return NULL;
+}
+
+/* Commits while two readers never stop: the WAL is still restarted past
+ * DB_WAL_AUTOCHECKPOINT frames (a RESTART checkpoint waits the readers out), so it
+ * stays near that size instead of growing with every commit. */
+static void a_wal_read_all_the_time_is_still_restarted(void)
+{
+	setenv("DB_WAL_AUTOCHECKPOINT", "100", 1);
+	struct db *db = db_open("payments");
+	CHECK(db && sqlite3_exec(db->h, "CREATE TABLE IF NOT EXISTS ckpt_probe(n INTEGER, body BLOB)", NULL, NULL, NULL) == 0);
+	struct reader r = {0};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, keep_reading, &r);
+	for (int i = 0; db && i < 1500; i++) {
+		sqlite3_stmt *st = db_prep(db, "INSERT INTO ckpt_probe(n, body) VALUES (?, zeroblob(5000))");
+		sqlite3_bind_int(st, 1, i);
+		if (db_begin(db) || db_run(st) != SQLITE_DONE || db_commit(db)) {
+			CHECK(!"commit");
+			db_rollback(db);
+			break;
+		}
+	}
+	r.stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	char path[PATH_MAX + 8];
+	config_db_path("payments", path, sizeof path - 4);
+	strcat(path, "-wal");
+	struct stat wal;
+	CHECK(stat(path, &wal) == 0);
+	fprintf(stderr, "    1500 commits of ~3 pages, %lld reads beside them: the WAL is %lld KB\n", r.reads,
+	        (long long)wal.st_size / 1024);
+	CHECK(r.reads > 100);
+	CHECK(wal.st_size < 3 * 100 * 4120); /* 1500 commits wrote ~18 MB of frames */
+	db_close(db);
+	unsetenv("DB_WAL_AUTOCHECKPOINT");
+}
+
+/* One row in messages' probe table, committed on db; 0 or -1. */
+static int commit_probe_row(struct db *db)
+{
+	if (db_begin(db) || db_run(db_prep(db, "INSERT INTO header_probe DEFAULT VALUES")) != SQLITE_DONE ||
+	    db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* db_wal_unchanged, the worker's look before PRAGMA data_version: "unchanged" only
+ * while nothing was committed; a commit by another connection, by another process, or
+ * one that restarted the WAL (a checkpoint every 10 frames here) is seen at once. */
+static void every_commit_changes_the_wal_header(void)
+{
+	setenv("DB_WAL_AUTOCHECKPOINT", "10", 1);
+	struct db *reader = db_open("messages"), *writer = db_open("messages");
+	CHECK(reader && writer);
+	if (!reader || !writer) {
+		db_close(reader);
+		db_close(writer);
+		return;
+	}
+	CHECK(sqlite3_exec(writer->h, "CREATE TABLE IF NOT EXISTS header_probe(n INTEGER PRIMARY KEY)", NULL, NULL,
+	                   NULL) == SQLITE_OK);
+	unsigned char seen[DB_WAL_HEADER] = {0};
+	CHECK(!db_wal_unchanged(reader, seen)); /* the first look */
+	CHECK(db_wal_unchanged(reader, seen));
+	int missed = 0, invented = 0;
+	for (int i = 0; i < 100; i++) {
+		CHECK(commit_probe_row(writer) == 0);
+		missed += db_wal_unchanged(reader, seen);
+		invented += !db_wal_unchanged(reader, seen);
+	}
+	CHECK(missed == 0 && invented == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct db *db = db_open("messages");
+		_exit(db && commit_probe_row(db) == 0 ? 0 : 1);
+	}
+	int status = 1;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(!db_wal_unchanged(reader, seen)); /* another process's commit */
+	CHECK(db_wal_unchanged(reader, seen));
+	db_close(reader);
+	db_close(writer);
+	unsetenv("DB_WAL_AUTOCHECKPOINT");
+}
+
 int main(void)
 {
 	sandbox = unit_sandbox();
@@ -370,6 +599,10 @@ int main(void)
 	RUN(hashes_missing_from_before_are_recorded);
 	RUN(reservations_migrated_from_the_first_002_catch_up);
 	RUN(rows_as_text_are_jansson_s_bytes);
+	RUN(a_commit_s_frames_go_out_together);
+	RUN(a_killed_writer_loses_nothing_acknowledged);
+	RUN(a_wal_read_all_the_time_is_still_restarted);
+	RUN(every_commit_changes_the_wal_header);
 	unit_sandbox_remove(sandbox);
 	UNIT_END();
 }
