@@ -177,8 +177,9 @@ static void log_flush_due(struct engine *e)
  * events after it go on. A failure that is not one event's (a locked database, a
  * transaction SQLite undid) delivers the events before it alone, then the failing one
  * alone, so that each event is judged by its own handler only. */
-static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, long long at)
+static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, long long *offset)
 {
+	long long at = *offset;
 	char err[ERR_LEN];
 	long long us[BATCH];
 	int from = 0, limit = n, applies = 0;
@@ -218,6 +219,7 @@ static enum outcome batch_deliver(struct engine *e, struct stream *s, int n, lon
 		}
 		from = done;
 		limit = n;
+		*offset = at;
 	}
 	if (n)
 		s->seen = s->seen_ms = 0; /* the offset is past everything skipped before */
@@ -237,10 +239,13 @@ static void skips_record(struct engine *e, struct stream *s)
 	if (o == DONE && (s->seen <= at || (offset_set(db, s->src->name, s->seen) == 0 && db_commit(db) == 0))) {
 		if (s->seen <= at)
 			db_rollback(db);
+		s->at = s->seen > at ? s->seen : at;
+		s->at_known = 1;
 		s->seen = s->seen_ms = 0;
 		return;
 	}
 	db_rollback(db);
+	s->at_known = 0;
 	if (o == STALE || o == LOST) /* another worker moved on: read from its offset */
 		s->seen = s->seen_ms = 0;
 }
@@ -267,11 +272,13 @@ static void stream_run(struct engine *e, struct stream *s)
 	if (!s->con->held || !s->pending || in_backoff(e, s))
 		return;
 	for (int b = 0; b < BATCHES_PER_ROUND && !service_stopping(); b++) {
-		long long at;
-		if (offset_get(s->con->db, s->src->name, &at)) {
+		if (!s->at_known && offset_get(s->con->db, s->src->name, &s->at)) {
 			stream_pause(e, s, sqlite3_errmsg(s->con->db->h));
 			return;
 		}
+		s->at_known = 1; /* kept, not read per batch: apply_batch's guard compares it with the
+		                  * database's in its transaction, so a stale one costs a round */
+		long long at = s->at;
 		int n = outbox_read(e, s->src, s->seen > at ? s->seen : at);
 		if (n < 0) {
 			stream_pause(e, s, "the outbox could not be read");
@@ -282,8 +289,9 @@ static void stream_run(struct engine *e, struct stream *s)
 			stream_pause(e, s, "the source could not be made durable");
 			return;
 		}
-		enum outcome o = batch_deliver(e, s, n, at);
+		enum outcome o = batch_deliver(e, s, n, &s->at);
 		batch_free(e, n);
+		s->at_known = o == DONE;
 		if (o == LOST)
 			s->con->held = 0;
 		if (o == LOST || o == STALE)
@@ -304,9 +312,12 @@ static void stream_run(struct engine *e, struct stream *s)
 }
 
 /* Marks the streams of src as pending when it has new commits (PRAGMA data_version);
- * returns whether it had. */
+ * returns whether it had. The WAL's header is looked at first: unchanged, nothing was
+ * committed and no read transaction (two locks) is needed. */
 static int source_check(struct engine *e, struct source *src)
 {
+	if (db_wal_unchanged(src->db, src->wal_seen))
+		return 0;
 	long long v = -1;
 	if (db_scalar_int(db_prep(src->db, "PRAGMA data_version"), &v) == 1 && v == src->version)
 		return 0;

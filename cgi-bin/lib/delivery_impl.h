@@ -31,6 +31,7 @@ struct source {
 	const char *name;
 	struct db *db;       /* read side: the outbox, and pruning */
 	long long version;   /* last PRAGMA data_version seen */
+	unsigned char wal_seen[DB_WAL_HEADER]; /* its WAL's header then (db_wal_unchanged) */
 	long long durable;   /* outbox rows up to this id were read before a db_durable: on disk */
 };
 
@@ -49,6 +50,8 @@ struct stream { /* one (consumer, source) pair */
 	int may_retry;         /* consumer_retry may hold a row for this stream (in_backoff asks) */
 	long long seen;        /* events up to here were all ignored: read on from here... */
 	long long seen_ms;     /* ...and since then (0: nothing skipped) the offset lags behind */
+	long long at;          /* the offset, as this process last read or moved it... */
+	int at_known;          /* ...when set (an outcome other than DONE clears it) */
 };
 
 struct in_flight { /* an outbox row being delivered; ev points into doc */

@@ -143,6 +143,7 @@ void leases_tick(struct engine *e)
 				e->streams[k].retry_at_ms = 0;
 				e->streams[k].may_retry = 1;
 				e->streams[k].seen = e->streams[k].seen_ms = 0;
+				e->streams[k].at_known = 0;
 			}
 	}
 	e->next_lease_ms = now_ms() + e->lease_ms / 3;
