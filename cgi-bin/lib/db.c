@@ -22,7 +22,6 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
-#include "walbuf.h"
 
 static int db_exec(struct db *db, const char *sql)
 {
@@ -292,6 +291,8 @@ struct group {
 	pthread_cond_t cv;
 	unsigned long long committed, synced;
 	int syncing;
+	_Atomic long long checkpoint_after_ms; /* after one found readers: none before this... */
+	_Atomic int checkpoint_after_frames;   /* ...unless the WAL has this many frames */
 	int mark_tried;            /* durable_mark looked for the file (under mu) */
 	_Atomic long long *mark;   /* its shared durable mark, or NULL */
 };
@@ -473,21 +474,31 @@ static int wal_committed(void *arg, sqlite3 *h, const char *name, int frames)
  * it grew (reservations' to 20 MB in a 10 s saga, without bound in a longer one), every
  * commit past the threshold tried again, and every fdatasync wrote the inode too (the
  * file's size had changed). A RESTART waits for the readers of older frames to finish
- * (they are short) while holding off writers; it waits at most CHECKPOINT_WAIT_MS and
- * otherwise tries again after the next commit. */
+ * (they are short) while holding off writers: at most CHECKPOINT_WAIT_MS. When readers
+ * outlast that, this process's connections try again after CHECKPOINT_BACKOFF_MS or
+ * another DB_WAL_AUTOCHECKPOINT frames, whichever comes first: writers are not held off
+ * at every commit, and a fast writer does not outgrow the threshold many times over. */
 #define CHECKPOINT_WAIT_MS 20
+#define CHECKPOINT_BACKOFF_MS 100
 
 static void db_checkpoint(struct db *db)
 {
 	long threshold = config_long("DB_WAL_AUTOCHECKPOINT", 1000);
 	if (threshold <= 0 || db->wal_frames < threshold)
 		return;
+	struct group *g = db->shared;
+	if (config_mono_ms() < atomic_load(&g->checkpoint_after_ms) && db->wal_frames < atomic_load(&g->checkpoint_after_frames))
+		return;
 	db->busy_limit_ms = CHECKPOINT_WAIT_MS;
 	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	db->busy_limit_ms = 0;
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
 		db->wal_frames = 0;
-	else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+		atomic_store(&g->checkpoint_after_ms, 0);
+	} else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		atomic_store(&g->checkpoint_after_frames, db->wal_frames + (int)threshold);
+		atomic_store(&g->checkpoint_after_ms, config_mono_ms() + CHECKPOINT_BACKOFF_MS);
+	} else
 		log_error("db %s: checkpoint: %s", db->service, sqlite3_errmsg(db->h));
 }
 
@@ -563,10 +574,8 @@ struct db *db_open(const char *service)
 	if (!db)
 		abort();
 	snprintf(db->service, sizeof db->service, "%s", service);
-	/* a commit's WAL frames in one pwrite (walbuf.c); DB_WAL_BUFFER=0: SQLite's own writes */
-	const char *vfs = config_long("DB_WAL_BUFFER", 1) && walbuf_register() == 0 ? WALBUF_VFS : NULL;
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    vfs) != SQLITE_OK) {
+	                    NULL) != SQLITE_OK) {
 		log_error("cannot open %s: %s", path, sqlite3_errmsg(db->h));
 		db_close(db);
 		return NULL;
@@ -574,6 +583,7 @@ struct db *db_open(const char *service)
 	sqlite3_busy_handler(db->h, busy_wait, db);
 	struct group *shared = group_of(service);
 	db->writer = &shared->writer;
+	db->shared = shared;
 	if (strcmp(sync, "FULL") == 0 && config_long("DB_GROUP_COMMIT", 1)) {
 		db->group = shared;
 		sync = "NORMAL"; /* SQLite's part; the fdatasync is db_commit's, shared */

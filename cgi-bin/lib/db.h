@@ -12,6 +12,7 @@ struct db {
 	sqlite3 *h;
 	char service[32];
 	pthread_mutex_t *writer; /* one writer per database per process (see db_begin) */
+	struct group *shared;    /* what this process's connections to the database share */
 	int writing;             /* this connection holds writer */
 	int recorded;            /* the open transaction recorded events (db_recorded) */
 	struct group *group;     /* FULL by group commit (see db_commit); NULL otherwise */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -17,7 +18,6 @@
 #include "log.h"
 #include "unit.h"
 #include "unit_stack.h"
-#include "walbuf.h"
 
 static char root[PATH_MAX]; /* the repository: ROOMBOOK_ROOT as unit_sandbox set it */
 
@@ -383,56 +383,10 @@ static long long plain_int(sqlite3 *h, const char *sql)
 	return v;
 }
 
-/* One row of about 10 KB (three pages or more) in probe, committed; 0 or -1. */
-static int commit_wide_row(struct db *db, int n)
-{
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO wal_probe(n, body) VALUES (?, zeroblob(10000))");
-	sqlite3_bind_int(st, 1, n);
-	if (db_begin(db) || db_run(st) != SQLITE_DONE || db_commit(db)) {
-		db_rollback(db);
-		return -1;
-	}
-	return 0;
-}
-
-/* walbuf: a commit's frames go out in far fewer writes than SQLite asks for, and every
- * commit is in the file when db_commit returns: a plain connection, reading the file
- * with its own descriptor, sees each one at once, and the database checks whole. */
-static void a_commit_s_frames_go_out_together(void)
-{
-	struct db *db = db_open("tickets");
-	sqlite3 *other = plain_open("tickets");
-	CHECK(db && other);
-	if (!db || !other) {
-		db_close(db);
-		sqlite3_close(other);
-		return;
-	}
-	CHECK(sqlite3_exec(db->h, "CREATE TABLE IF NOT EXISTS wal_probe(n INTEGER, body BLOB)", NULL, NULL, NULL) == 0);
-	struct walbuf_stats before = walbuf_stats();
-	int seen = 1;
-	for (int i = 0; i < 200; i++) {
-		CHECK(commit_wide_row(db, i) == 0);
-		seen &= plain_int(other, "SELECT count(*) FROM wal_probe") == i + 1;
-	}
-	CHECK(seen);
-	/* a transaction of ~80 pages, more than one write may carry (walbuf.c) */
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO wal_probe(n, body) VALUES (-1, zeroblob(300000))");
-	CHECK(db_begin(db) == 0 && db_run(st) == SQLITE_DONE && db_commit(db) == 0);
-	CHECK(plain_int(other, "SELECT length(body) FROM wal_probe WHERE n = -1") == 300000);
-	struct walbuf_stats after = walbuf_stats();
-	long long asked = after.asked - before.asked, written = after.written - before.written;
-	fprintf(stderr, "    200 commits: SQLite asked for %lld writes to the WAL, %lld were made\n", asked, written);
-	CHECK(asked >= 200 * 8);             /* at least four frames (eight writes) a commit */
-	CHECK(written > 0 && written <= 2 * 200 + 40); /* one a commit, a few WAL headers, the big one */
-	CHECK(plain_int(other, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1);
-	sqlite3_close(other);
-	db_close(db);
-}
-
-/* walbuf under kill -9: a child commits rows and reports each one db_commit
- * acknowledged; killed at a random moment, it leaves a database that checks whole
- * and holds every acknowledged row (the WAL's recovery reads what was written). */
+/* kill -9 of a writer (group commit, checkpoints as db_commit runs them): a child
+ * commits rows and reports each one db_commit acknowledged; killed at a moment that
+ * differs each round, it leaves a database that checks whole and holds every
+ * acknowledged row. */
 static void a_killed_writer_loses_nothing_acknowledged(void)
 {
 	for (int round = 0; round < 5; round++) {
@@ -481,7 +435,7 @@ struct reader {
 };
 
 /* Reads payments' probe table over and over on a connection of its own, each read a
- * short transaction: a service's connections and the worker between them. */
+ * short transaction 100 µs after the last: a service's connections and the worker. */
 static void *keep_reading(void *arg)
 {
 	struct reader *r = arg;
@@ -489,14 +443,16 @@ static void *keep_reading(void *arg)
 	while (h && !r->stop) {
 		plain_int(h, "SELECT count(*) FROM ckpt_probe");
 		r->reads++;
+		nanosleep(&(struct timespec){0, 100000}, NULL);
 	}
 	sqlite3_close(h);
 	return NULL;
 }
 
 /* Commits while two readers never stop: the WAL is still restarted past
- * DB_WAL_AUTOCHECKPOINT frames (a RESTART checkpoint waits the readers out), so it
- * stays near that size instead of growing with every commit. */
+ * DB_WAL_AUTOCHECKPOINT frames (a RESTART checkpoint waits the readers out; one that
+ * gives up is tried again another threshold later), so it stays within a few times
+ * that size instead of growing with every commit. */
 static void a_wal_read_all_the_time_is_still_restarted(void)
 {
 	setenv("DB_WAL_AUTOCHECKPOINT", "100", 1);
@@ -526,7 +482,7 @@ static void a_wal_read_all_the_time_is_still_restarted(void)
 	fprintf(stderr, "    1500 commits of ~3 pages, %lld reads beside them: the WAL is %lld KB\n", r.reads,
 	        (long long)wal.st_size / 1024);
 	CHECK(r.reads > 100);
-	CHECK(wal.st_size < 3 * 100 * 4120); /* 1500 commits wrote ~18 MB of frames */
+	CHECK(wal.st_size < 6 * 100 * 4120); /* 1500 commits wrote ~18 MB of frames */
 	db_close(db);
 	unsetenv("DB_WAL_AUTOCHECKPOINT");
 }
@@ -599,7 +555,6 @@ int main(void)
 	RUN(hashes_missing_from_before_are_recorded);
 	RUN(reservations_migrated_from_the_first_002_catch_up);
 	RUN(rows_as_text_are_jansson_s_bytes);
-	RUN(a_commit_s_frames_go_out_together);
 	RUN(a_killed_writer_loses_nothing_acknowledged);
 	RUN(a_wal_read_all_the_time_is_still_restarted);
 	RUN(every_commit_changes_the_wal_header);
