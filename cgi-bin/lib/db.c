@@ -487,8 +487,9 @@ static void db_checkpoint(struct db *db)
 	if (threshold <= 0 || db->wal_frames < threshold)
 		return;
 	struct group *g = db->shared;
-	if (config_mono_ms() < atomic_load(&g->checkpoint_after_ms) && db->wal_frames < atomic_load(&g->checkpoint_after_frames))
-		return;
+	if (config_mono_ms() < atomic_load(&g->checkpoint_after_ms) &&
+	    db->wal_frames < atomic_load(&g->checkpoint_after_frames))
+		return; /* the last try found readers */
 	db->busy_limit_ms = CHECKPOINT_WAIT_MS;
 	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	db->busy_limit_ms = 0;
