@@ -434,17 +434,26 @@ struct reader {
 	long long reads;
 };
 
-/* Reads payments' probe table over and over on a connection of its own, each read a
- * short transaction 100 µs after the last: a service's connections and the worker. */
+/* Reads payments' probe table over and over on a connection of its own, each read
+ * transaction holding its snapshot for a millisecond, the next one starting at once: a
+ * service's connections and the worker between them, where some reader is nearly always
+ * inside a transaction that began before the latest commit. */
 static void *keep_reading(void *arg)
 {
 	struct reader *r = arg;
 	sqlite3 *h = plain_open("payments");
-	while (h && !r->stop) {
-		plain_int(h, "SELECT count(*) FROM ckpt_probe");
+	sqlite3_stmt *st = NULL;
+	if (h && sqlite3_prepare_v2(h, "SELECT n FROM ckpt_probe ORDER BY rowid DESC LIMIT 1", -1, &st, NULL))
+		st = NULL;
+	while (st && !r->stop) {
+		sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
+		sqlite3_step(st); /* the snapshot is taken here */
+		sqlite3_reset(st);
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+		sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
 		r->reads++;
-		nanosleep(&(struct timespec){0, 100000}, NULL);
 	}
+	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return NULL;
 }
@@ -481,8 +490,8 @@ static void a_wal_read_all_the_time_is_still_restarted(void)
 	CHECK(stat(path, &wal) == 0);
 	fprintf(stderr, "    1500 commits of ~3 pages, %lld reads beside them: the WAL is %lld KB\n", r.reads,
 	        (long long)wal.st_size / 1024);
-	CHECK(r.reads > 100);
-	CHECK(wal.st_size < 6 * 100 * 4120); /* 1500 commits wrote ~18 MB of frames */
+	CHECK(r.reads > 20);
+	CHECK(wal.st_size < 5 * 100 * 4120); /* 1500 commits wrote ~18 MB of frames */
 	db_close(db);
 	unsetenv("DB_WAL_AUTOCHECKPOINT");
 }
