@@ -491,7 +491,11 @@ static void a_wal_read_all_the_time_is_still_restarted(void)
 	fprintf(stderr, "    1500 commits of ~3 pages, %lld reads beside them: the WAL is %lld KB\n", r.reads,
 	        (long long)wal.st_size / 1024);
 	CHECK(r.reads > 20);
-	CHECK(wal.st_size < 5 * 100 * 4120); /* 1500 commits wrote ~18 MB of frames */
+	/* 1500 commits wrote ~18 MB of frames. Readers can starve a RESTART (each new read
+	 * joining a slot the other still holds), so some tries give up and the WAL grows by
+	 * another threshold each time: 1.2-2.8 MB seen on a machine of fast commits, where
+	 * PASSIVE (the negative control) left 19.6 MB (3.6-10.4 MB on a slower one). */
+	CHECK(wal.st_size < 10 * 100 * 4120);
 	db_close(db);
 	unsetenv("DB_WAL_AUTOCHECKPOINT");
 }
