@@ -39,9 +39,30 @@ static void batch_free(struct engine *e, int n)
 		json_decref(e->batch[i].doc);
 }
 
+/* The event at pos of src as read before (a new reference), when it is the same event
+ * (the event id: a restored database may hold another at the same position), else NULL. */
+static json_t *read_cached(struct source *src, long long pos, const unsigned char *event_id)
+{
+	const json_t *doc = src->read[pos & (READ_CACHE - 1)].doc;
+	if (!doc || src->read[pos & (READ_CACHE - 1)].pos != pos || !event_id)
+		return NULL;
+	const char *id = json_string_value(json_object_get(doc, "eventId"));
+	return id && strcmp(id, (const char *)event_id) == 0 ? json_incref((json_t *)doc) : NULL;
+}
+
+static void read_keep(struct source *src, long long pos, json_t *doc)
+{
+	size_t i = (size_t)(pos & (READ_CACHE - 1));
+	json_decref(src->read[i].doc);
+	src->read[i].pos = pos;
+	src->read[i].doc = json_incref(doc);
+}
+
 /* Reads up to BATCH events of src after position `after` into e->batch. The data text
- * is parsed; when it is not JSON it stays a string (and fails delivery). Returns the
- * count, or -1 on a read error (logged). */
+ * is parsed; when it is not JSON it stays a string (and fails delivery). An event most of
+ * the source's consumers read in turn (a ReservationConfirmed: five) is parsed once: the
+ * documents are shared, and handlers only read them (struct event: data is borrowed).
+ * Returns the count, or -1 on a read error (logged). */
 static int outbox_read(struct engine *e, struct source *src, long long after)
 {
 	sqlite3_stmt *st = db_prep(src->db, "SELECT id AS pos, event_id AS eventId, type, aggregate_type AS aggregateType, "
@@ -52,13 +73,17 @@ static int outbox_read(struct engine *e, struct source *src, long long after)
 	sqlite3_bind_int(st, 2, BATCH);
 	int n = 0, rc;
 	while (n < BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *doc = db_row_json(st);
-		long long pos = json_integer_value(json_object_get(doc, "pos"));
-		const char *text = json_string_value(json_object_get(doc, "data"));
-		json_t *data = text ? json_loads(text, 0, NULL) : NULL;
-		json_object_del(doc, "pos");
-		if (data)
-			json_object_set_new(doc, "data", data);
+		long long pos = sqlite3_column_int64(st, 0);
+		json_t *doc = read_cached(src, pos, sqlite3_column_text(st, 1));
+		if (!doc) {
+			doc = db_row_json(st);
+			const char *text = json_string_value(json_object_get(doc, "data"));
+			json_t *data = text ? json_loads(text, 0, NULL) : NULL;
+			json_object_del(doc, "pos");
+			if (data)
+				json_object_set_new(doc, "data", data);
+			read_keep(src, pos, doc);
+		}
 		e->batch[n].doc = doc;
 		event_bind(&e->batch[n].ev, doc, src->name, pos);
 		n++;
@@ -499,8 +524,11 @@ static void worker_close(struct engine *e)
 	alive_announce(e, 0);
 	for (int i = 0; i < e->ncons; i++)
 		db_close(e->cons[i].db);
-	for (int i = 0; i < e->nsrcs; i++)
+	for (int i = 0; i < e->nsrcs; i++) {
 		db_close(e->srcs[i].db);
+		for (int k = 0; k < READ_CACHE; k++)
+			json_decref(e->srcs[i].read[k].doc);
+	}
 	if (e->inotify_fd >= 0)
 		close(e->inotify_fd);
 }

@@ -16,6 +16,7 @@
 #define MAX_SOURCES 8
 #define MAX_STREAMS 32
 #define BATCH 256
+#define READ_CACHE 256 /* a power of two */
 #define ERR_LEN 512
 
 enum outcome {
@@ -33,6 +34,12 @@ struct source {
 	long long version;   /* last PRAGMA data_version seen */
 	unsigned char wal_seen[DB_WAL_HEADER]; /* its WAL's header then (db_wal_unchanged) */
 	long long durable;   /* outbox rows up to this id were read before a db_durable: on disk */
+	/* the events last read, parsed, by position (pos % READ_CACHE): the source's other
+	 * consumers read the same rows a moment later (outbox_read) */
+	struct {
+		long long pos;
+		json_t *doc;
+	} read[READ_CACHE];
 };
 
 struct consumer {
