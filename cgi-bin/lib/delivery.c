@@ -189,7 +189,7 @@ static enum outcome apply_batch(struct engine *e, struct stream *s, int from, in
 
 static void log_flush_due(struct engine *e)
 {
-	long long now = now_ms();
+	long long now = config_mono_ms(); /* not the wall clock: a step back would hold the log */
 	if (now - e->flushed_ms >= LOG_FLUSH_MS) {
 		fflush(stderr);
 		e->flushed_ms = now;
@@ -205,11 +205,11 @@ static long long log_flush_before_sleep(struct engine *e, long long t)
 {
 	if (!__fpending(stderr))
 		return t;
-	long long left = e->flushed_ms + LOG_FLUSH_MS - now_ms();
+	long long left = e->flushed_ms + LOG_FLUSH_MS - config_mono_ms();
 	if (left > 0)
 		return t < left ? t : left;
 	fflush(stderr);
-	e->flushed_ms = now_ms();
+	e->flushed_ms = config_mono_ms();
 	return t;
 }
 

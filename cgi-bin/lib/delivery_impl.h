@@ -76,7 +76,7 @@ struct engine {
 	long pid; /* this process's, read once */
 	long long lease_ms, backoff_ms, backoff_max_ms, max_attempts, retention_s, prune_ms;
 	long long next_lease_ms, next_prune_ms;
-	long long flushed_ms; /* when the log (stderr) was last flushed (log_flush_due) */
+	long long flushed_ms; /* when the log (stderr) was last flushed (log_flush_due; config_mono_ms) */
 	int inotify_fd, trace, first_lease;
 	int quiet_wakes; /* wake-ups in a row with no file change */
 	long long applied; /* events applied so far by this process */
