@@ -154,14 +154,7 @@ def test_two_workers_without_leases_are_kept_apart_by_the_offset_check():
         room = ev.room(s, capacity=100)
         booked, cancelled = burst(s, room["id"], "race", 40)
         assert_exactly_once(s, room, "race", booked, cancelled)
-        # Every committed delivery logs one "outcome=applied" line: their number is exactly what the
-        # subscriptions call for (tickets, messages: confirmations and cancellations; rooms,
-        # payments: cancellations; reservations: the payment and the ticket of each
-        # confirmation and cancellation; mypage: every event of every source but the capacity
-        # bookkeeping, which its table ignores on purpose).
-        every_event = sum(ev.query(s, src, "SELECT count(*) FROM outbox WHERE type NOT LIKE 'Capacity%'")[0][0]
-                          for src in ("rooms", "reservations", "payments", "tickets", "messages"))
-        expected = 4 * (len(booked) + len(cancelled)) + 2 * len(cancelled) + every_event
+        expected = expected_applied(s, len(booked), len(cancelled))
         # the worker writes its log at most 50 ms after a line (LOG_FLUSH_MS)
         wait_until(lambda: len(applied_lines(s)) >= expected, 5, what="%d applied lines" % expected)
         applied = applied_lines(s)
@@ -177,19 +170,32 @@ def applied_lines(stack):
     return [line for line in stack.logs("worker").splitlines() if " outcome=applied " in line]
 
 
+def expected_applied(stack, booked, cancelled):
+    """How many "outcome=applied" lines the worker logs, one per committed delivery, after
+    `booked` bookings of which `cancelled` were then cancelled (as burst returns them):
+    exactly what the subscriptions call for. A confirmation: tickets, messages, and
+    reservations for the payment and the ticket; a cancellation: those four again, and
+    rooms and payments; mypage: every event of every source but the capacity bookkeeping,
+    which its table ignores on purpose."""
+    every_event = sum(ev.query(stack, src, "SELECT count(*) FROM outbox WHERE type NOT LIKE 'Capacity%'")[0][0]
+                      for src in ("rooms", "reservations", "payments", "tickets", "messages"))
+    return 4 * booked + 6 * cancelled + every_event
+
+
 def test_an_idle_workers_last_lines_reach_its_log():
     """The worker writes its log at most every 50 ms, and when it then has nothing to do it
-    still writes what it holds: one booking on a quiet stack shows its deliveries in the log
-    while the worker sleeps (it would otherwise wait for the next event)."""
+    still writes what it holds: every delivery of one booking on a quiet stack shows in the
+    log while the worker sleeps (it would otherwise wait for the next event)."""
     with Stack(name="worker-logflush") as s:
         room = ev.room(s)
         wait_until(lambda: ev.consumers_caught_up(s), what="caught up")
-        before = len(applied_lines(s))
+        wait_until(lambda: len(applied_lines(s)) == expected_applied(s, 0, 0), 2, 0.01,
+                   what="the room's delivery in the log")
         res = ev.book(s, room["id"], "flush")
         wait_until(lambda: ev.tickets(s, res["id"]), what="ticket")
         wait_until(lambda: ev.consumers_caught_up(s), what="caught up")
-        # a confirmation alone is applied by tickets, messages and mypage
-        wait_until(lambda: len(applied_lines(s)) >= before + 3, 2, 0.01, what="the deliveries in the log")
+        wait_until(lambda: len(applied_lines(s)) == expected_applied(s, 1, 0), 2, 0.01,
+                   what="every delivery of the booking in the log")
 
 
 def test_poison_event_is_parked_and_later_events_flow():
