@@ -121,7 +121,9 @@ int idempotency_begin(struct ctx *c)
 	                                  "FROM idempotency WHERE key = ?");
 	db_bind_text(st, 1, r->idem_key);
 	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	/* A key past its lifetime counts as never used, pruned or not: the prune below is
+	 * housekeeping and runs only now and then. */
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_double(st, 5) < idempotency_ttl_s()) {
 		const char *have = (const char *)sqlite3_column_text(st, 0);
 		int done = strcmp((const char *)sqlite3_column_text(st, 1), "done") == 0;
 		double age = sqlite3_column_double(st, 5);
@@ -145,7 +147,8 @@ int idempotency_begin(struct ctx *c)
 	}
 	st = db_prep(c->db, "INSERT INTO idempotency(key, fingerprint, state, created_at) "
 	                    "VALUES (?, ?, 'running', strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
-	                    "ON CONFLICT(key) DO UPDATE SET state = 'running', created_at = excluded.created_at");
+	                    "ON CONFLICT(key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'running', "
+	                    "status = NULL, body = NULL, location = NULL, created_at = excluded.created_at");
 	db_bind_text(st, 1, r->idem_key);
 	db_bind_text(st, 2, fp);
 	if (db_run(st) != SQLITE_DONE || db_commit(c->db)) {
