@@ -2,6 +2,7 @@
 #include "idempotency.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
@@ -105,6 +106,22 @@ int idempotency_key_valid(const char *key)
 	return n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
 }
 
+/* Makes r->idem_key the caller's own: "<account id>:<key>". A key is remembered per
+ * account (0: signed out), so two accounts that happen to send the same key never see
+ * each other's answers, nor wait for or are refused because of each other's requests
+ * (SPEC §6: someone else's booking answers as if it did not exist). The stored key,
+ * and the reservation's idempotency_key, are this form (reservations/006, rooms/003).
+ * Returns 0, or -1 when out of memory. */
+static int key_scope(struct request *r)
+{
+	char *scoped = NULL;
+	if (asprintf(&scoped, "%lld:%s", r->account_id > 0 ? r->account_id : 0LL, r->idem_key) < 0)
+		return -1;
+	free(r->idem_key);
+	r->idem_key = scoped;
+	return 0;
+}
+
 int idempotency_begin(struct ctx *c)
 {
 	struct request *r = c->req;
@@ -112,6 +129,8 @@ int idempotency_begin(struct ctx *c)
 	if (!idempotency_key_valid(r->idem_key))
 		return problem(c, 400, "Idempotency-Key must be 1 to %d printable ASCII characters",
 		               IDEMPOTENCY_KEY_MAX);
+	if (key_scope(r))
+		return problem_unavailable(c, 1, "out of memory; try again");
 	if (request_fingerprint(r, fp))
 		return problem_unavailable(c, 1, "the request could not be fingerprinted; try again");
 	if (db_begin(c->db))

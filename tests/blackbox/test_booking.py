@@ -144,6 +144,35 @@ def test_idempotency_key_replays_and_refuses_other_body(stack):
     assert [e["field"] for e in other.json["errors"]] == ["Idempotency-Key"], other
 
 
+def test_an_idempotency_key_belongs_to_the_account_that_sent_it(stack):
+    """Two accounts sending the same key (and body) each book their own stay: a key is
+    remembered per account, so neither is replayed the other's private booking or room,
+    nor refused because the other used the key for something else."""
+    room = new_room(stack, capacity=5)
+    key = {"Idempotency-Key": "shared-key-1"}
+    body = {"roomId": room, "checkIn": day(6), "nights": 2, "guests": 2}
+    mine = stack.post("/reservations", body, headers=key)
+    assert mine.status == 201, mine
+    _, other = stack.new_account("Other")
+    theirs = stack.post("/reservations", body, headers=key, auth=other)
+    assert theirs.status == 201 and theirs.header("Idempotent-Replayed") is None, theirs
+    assert theirs.json["id"] != mine.json["id"] and theirs.json["accountId"] != mine.json["accountId"], theirs
+    assert theirs.json["customer"] != mine.json["customer"], theirs
+    assert available(stack, room, day(6)) == 1, "two bookings of two guests each"
+    # each account's retry still replays its own, and another body is refused for its key only
+    again = stack.post("/reservations", body, headers=key, auth=other)
+    assert again.header("Idempotent-Replayed") == "true" and again.json["id"] == theirs.json["id"], again
+    _, third = stack.new_account("Third")
+    fresh = stack.post("/reservations", dict(body, checkIn=day(10)), headers=key, auth=third)
+    assert fresh.status == 201 and fresh.header("Idempotent-Replayed") is None, fresh
+    # rooms too: the same key makes each host a room of their own
+    rooms_key = {"Idempotency-Key": "shared-room-key"}
+    a = stack.post("/rooms", {"name": "Mine", "capacity": 1}, headers=rooms_key)
+    b = stack.post("/rooms", {"name": "Mine", "capacity": 1}, headers=rooms_key, auth=other)
+    assert a.status == 201 and b.status == 201 and b.header("Idempotent-Replayed") is None, b
+    assert a.json["id"] != b.json["id"] and a.json["hostId"] != b.json["hostId"], b
+
+
 def test_every_cancel_form_cancels(stack):
     room = new_room(stack, capacity=5)
     forms = [
@@ -255,7 +284,8 @@ def insert_stale_requested(stack, room, rid=None, key=None):
         cur = db.execute("INSERT INTO reservation(id, room_id, check_in, check_out, nights, guests, customer, amount, "
                          "currency, status, account_id, idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, "
                          "1, 1, 'crash', 100, 'EUR', 'requested', ?, ?, '2000-01-01T00:00:00.000Z', "
-                         "'2000-01-01T00:00:00.000Z')", (rid, room, day(30), day(31), stack.account["id"], key))
+                         "'2000-01-01T00:00:00.000Z')", (rid, room, day(30), day(31), stack.account["id"],
+                                                           key and "%d:%s" % (stack.account["id"], key)))
         rid = cur.lastrowid
     db.close()
     return rid
@@ -322,9 +352,9 @@ def test_idempotency_keys_expire_after_their_ttl_but_not_before_a_day(stack):
     db = sqlite3.connect(stack.var + "/db/reservations.db", timeout=10)
     with db:  # age the key and its booking by three days: past the two-day default
         db.execute("UPDATE idempotency SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
-                   "WHERE key = 'ttl-old'")
+                   "WHERE key LIKE '%:ttl-old'")  # stored as the account's own: "<account>:<key>"
         db.execute("UPDATE reservation SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
-                   "WHERE idempotency_key = 'ttl-old'")
+                   "WHERE idempotency_key LIKE '%:ttl-old'")
     db.close()
     recent = stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-new"})
     assert recent.status == 201 and recent.header("Idempotent-Replayed") is None, recent
@@ -363,3 +393,47 @@ def test_a_double_clicked_booking_form_books_once(stack):
     assert first.header("Location") == second.header("Location")
     mine = stack.get("/reservations?customer=double@example.com").json["items"]
     assert len(mine) == 1 and first.header("Location") == "/reservations/%d/confirmation" % mine[0]["id"], mine
+
+
+def test_keys_made_before_the_upgrade_stay_with_their_account():
+    """Migrations reservations/006 and rooms/003 run on databases as they were before
+    keys were per account (keys stored as sent): a key that booked or made a room still
+    replays for its own account across the upgrade (never books twice), another account
+    sending it books afresh, and the keys of answers without a booking are forgotten."""
+    from access_support import db_exec
+    from stack import Stack
+    s = Stack(name="keys-upgrade")
+    try:
+        s.start(timeout=90)
+        owner, token = s.new_account("Owner")
+        room = s.post("/rooms", {"name": "Old", "capacity": 5}, headers={"Idempotency-Key": "old-room"}, auth=token)
+        body = {"roomId": room.json["id"], "checkIn": day(5)}
+        booked = s.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=token)
+        refused = s.post("/reservations", {"roomId": 999999}, headers={"Idempotency-Key": "old-refused"}, auth=token)
+        assert room.status == 201 and booked.status == 201 and refused.status == 422, (room, booked, refused)
+        s.ctl("stop", "all")
+        for service in ("reservations", "rooms"):  # back to keys as sent, 006/003 not applied
+            db_exec(s, service, "UPDATE idempotency SET key = substr(key, instr(key, ':') + 1)")
+            db_exec(s, service, "DELETE FROM schema_migration WHERE name LIKE '%-idempotency-per-account.sql'")
+        db_exec(s, "reservations", "UPDATE reservation SET idempotency_key = "
+                "substr(idempotency_key, instr(idempotency_key, ':') + 1) WHERE idempotency_key IS NOT NULL")
+        assert db_exec(s, "reservations", "SELECT idempotency_key FROM reservation") == [("old-booking",)]
+        s.ctl("start", "all")
+        s.wait_ready(timeout=90)
+        keys = db_exec(s, "reservations", "SELECT key FROM idempotency ORDER BY key")
+        assert keys == [("%d:old-booking" % owner["id"],)], keys
+        assert db_exec(s, "rooms", "SELECT key FROM idempotency") == [("%d:old-room" % owner["id"],)]
+        again = s.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=token)
+        assert again.header("Idempotent-Replayed") == "true" and again.json["id"] == booked.json["id"], again
+        same_room = s.post("/rooms", {"name": "Old", "capacity": 5}, headers={"Idempotency-Key": "old-room"}, auth=token)
+        assert same_room.header("Idempotent-Replayed") == "true" and same_room.json["id"] == room.json["id"], same_room
+        _, other = s.new_account("Other")
+        theirs = s.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=other)
+        assert theirs.status == 201 and theirs.json["id"] != booked.json["id"], theirs
+        retried = s.post("/reservations", {"roomId": 999999}, headers={"Idempotency-Key": "old-refused"}, auth=token)
+        assert retried.status == 422 and retried.header("Idempotent-Replayed") is None, retried
+        from test_audit import audit  # every 201 key still names exactly its one booking
+        _, lines, out = audit(s)
+        assert lines.get("idempotency.one_booking_one_payment", "").startswith("ok "), out
+    finally:
+        s.stop()
