@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "browser.h"
 #include "buf.h"
@@ -122,10 +123,18 @@ int access_forgery_check(struct ctx *c)
 	if ((r->origin && !same_origin(r)) || (r->fetch_site && strcmp(r->fetch_site, "cross-site") == 0))
 		return problem(c, 403, "cross-site requests are refused");
 	int has_session = cookie_get(r, SESSION_COOKIE, session, sizeof session);
-	if (!r->body_is_form && !has_session)
+	/* A form post is one labelled as a form, even with a JSON body (curl -d), unless it
+	 * carries an Authorization header, which no browser form can set. */
+	int bearer = r->authorization && strncasecmp(r->authorization, "Bearer ", 7) == 0;
+	int form_post = r->body_is_form || (r->form_declared && !bearer);
+	if (!form_post && !has_session)
 		return 0; /* a script with a bearer token or nothing: no ambient credential to abuse */
 	const char *sent = r->csrf_header ? r->csrf_header : json_string_value(json_object_get(r->json, CSRF_FIELD));
-	if (!cookie_get(r, "csrf", cookie, sizeof cookie) || !token_equal(sent, cookie))
+	if (!cookie_get(r, "csrf", cookie, sizeof cookie) || !token_equal(sent, cookie)) {
+		if (!r->body_is_form && !has_session) /* most likely a script's JSON sent with curl -d */
+			return problem(c, 403, "a form post must carry its form token: send JSON as "
+			                       "Content-Type: application/json");
 		return problem(c, 403, "this form has expired or did not come from Roombook; reload the page and try again");
+	}
 	return 0;
 }

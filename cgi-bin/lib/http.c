@@ -251,6 +251,8 @@ static int parse_json_body(struct request *r, char *err, size_t errlen)
 int request_parse_body(struct request *r, char *err, size_t errlen)
 {
 	const char *b = r->body ? r->body : "";
+	/* a form post for the forgery check, whatever its body (JSON, or none) */
+	r->form_declared = has_type(r->content_type, "application/x-www-form-urlencoded");
 	if (r->body && strlen(r->body) != r->body_len) { /* before the empty check: "\0{}" */
 		snprintf(err, errlen, "the request body contains a NUL byte");
 		return 400;

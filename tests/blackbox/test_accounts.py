@@ -361,6 +361,63 @@ def test_bearer_requests_need_no_csrf_token(stack):
     assert stack.post("/rooms", {"name": "x", "capacity": 1, "price": 100}, auth=tok).status == 201
 
 
+def test_a_json_body_labelled_as_a_form_is_a_form_post(stack):
+    """A body sent as application/x-www-form-urlencoded is a form post for the forgery
+    check even when it is JSON (SPEC §6: whatever its body): without the form token,
+    signing in or up is refused. A script with a bearer token (which no browser form can
+    send) is not a form, and keeps working with curl -d."""
+    address = email()
+    as_form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = stack.post("/accounts", body='{"email":"%s","password":"%s","name":"Forged"}' % (address, PASSWORD),
+                   auth=None, headers=as_form)
+    problem(r, 403)
+    assert "application/json" in r.json["detail"], r
+    assert sign_up(stack, address).status == 201, "the refused sign-up made no account"
+    r = stack.post("/sessions", body='{"email":"%s","password":"%s"}' % (address, PASSWORD), auth=None,
+                   headers=as_form)
+    problem(r, 403)
+    assert "token" not in r.json and "Set-Cookie" not in r.headers, r
+    _, tok = stack.new_account("Script")
+    room = new_room(stack, tok)
+    r = stack.request("PATCH", "/rooms/%d" % room["id"], body='{"name":"Renamed"}', auth=tok, headers=as_form)
+    assert r.status == 200 and r.json["name"] == "Renamed", r
+
+
+def test_two_cookie_headers_are_read_as_one(stack):
+    """Two Cookie headers are one list of cookies to every part of the stack: the session
+    the identity check found in the second is seen by the service too, so the forgery
+    check applies and signing out ends that session."""
+    import http.client
+    _, tok = stack.new_account("Cookies")
+    before = len(stack.get("/rooms?limit=100").json["items"])
+
+    def send(method, path, cookies, body=None, extra=()):
+        conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=30)
+        try:
+            conn.putrequest(method, path)
+            for c in cookies:
+                conn.putheader("Cookie", c)
+            for k, v in extra:
+                conn.putheader(k, v)
+            conn.putheader("Accept", "application/json")
+            if body is not None:
+                conn.putheader("Content-Type", "application/json")
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body.encode() if body is not None else None)
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
+    status, _ = send("POST", "/rooms", ["a=b", "rb_session=" + tok], '{"name":"csrf","capacity":1}')
+    assert status == 403, status
+    assert len(stack.get("/rooms?limit=100").json["items"]) == before
+    status, _ = send("DELETE", "/sessions/current", ["a=b", "rb_session=%s; csrf=%s" % (tok, CSRF)],
+                     extra=[("X-CSRF-Token", CSRF)])
+    assert status == 204, status
+    assert stack.get("/account", auth=tok).status == 401, "signing out ended the session"
+
+
 def test_sign_in_forms_need_the_csrf_token(stack):
     address = email()
     assert sign_up(stack, address).status == 201
