@@ -471,6 +471,7 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 		return problem_validation(c, errors);
 	}
 	if (r.status == 409) {
+		o.room_name = room_name; /* with o.host_id: the host sees the refused booking too */
 		int rc = saga_abort(c, id, 0, o, "rejected", "sold_out", 1);
 		if (rc == 409)
 			booking_refused(c, refusal);

@@ -1028,6 +1028,9 @@ static int hold_refused(struct ctx *c, json_t *room, const char *check_in, long 
 	json_object_set(c->res->model, "night", json_object_get(q, "night"));
 	json_object_set(c->res->model, "placesLeft", json_object_get(q, "placesLeft"));
 	json_object_set(c->res->model, "capacity", json_object_get(room, "capacity"));
+	/* whose room: the refused booking is still one of the host's to see (SPEC §6) */
+	json_object_set(c->res->model, "hostId", json_object_get(room, "hostId"));
+	json_object_set(c->res->model, "roomName", json_object_get(room, "name"));
 	json_decref(q);
 	return 409;
 }

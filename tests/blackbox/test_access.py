@@ -80,6 +80,27 @@ def test_the_host_sees_its_rooms_reservations_and_others_do_not(stack):
     assert stack.get("/reservations", auth=other).json["items"] == []
 
 
+def test_the_host_sees_the_bookings_its_room_refused(stack):
+    """A booking refused as sold out, or for too many guests, is still a reservation of
+    the host's room: the host sees it (by id and in the room's list), nobody else does."""
+    _, host = stack.new_account("Host")
+    _, guest = stack.new_account("Guest")
+    _, other = stack.new_account("Other")
+    room = new_room(stack, host, capacity=1)
+    book(stack, guest, room["id"], check_in=day(12))
+    refused = [stack.post("/reservations", body, auth=guest) for body in (
+        {"roomId": room["id"], "checkIn": day(12)}, {"roomId": room["id"], "checkIn": day(13), "guests": 2})]
+    for r in refused:
+        assert r.status == 409 and r.json["reservation"]["hostId"] == room["hostId"], r
+        res = r.json["reservation"]
+        assert res["status"] == "rejected", r
+        seen = stack.get("/reservations/%d" % res["id"], auth=host)
+        assert seen.status == 200 and seen.json["status"] == "rejected", seen
+        assert stack.get("/reservations/%d" % res["id"], auth=other).status == 404
+    listed = [x["id"] for x in stack.get("/reservations?roomId=%d" % room["id"], auth=host).json["items"]]
+    assert all(r.json["reservation"]["id"] in listed for r in refused), listed
+
+
 def test_roomviews_are_the_callers_rooms_only(stack):
     _, host = stack.new_account("Host")
     _, other = stack.new_account("Other")
