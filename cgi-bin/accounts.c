@@ -636,10 +636,21 @@ static int account_internal_get(struct ctx *c)
 	return 200;
 }
 
+/* GET /account/tokens: the caller's live API tokens, newest first, a page at a time
+ * (?limit=, ?cursor=, Link and nextCursor, as every list). */
 static int tokens_list(struct ctx *c)
 {
-	c->res->model = json_pack("{s:o, s:n}", "items", tokens_of(c->db, c->req->account_id), "nextCursor");
-	return 200;
+	long long limit, cursor;
+	int rc = page_params(c, &limit, &cursor);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " TOKEN_COLUMNS " FROM credential WHERE account_id = ?1 "
+	                                  "AND kind = 'token' AND revoked_s IS NULL AND (?2 = 0 OR id < ?2) "
+	                                  "ORDER BY id DESC LIMIT ?3");
+	sqlite3_bind_int64(st, 1, c->req->account_id);
+	sqlite3_bind_int64(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, limit + 1);
+	return page_reply(c, db_rows_json(st), limit, "id");
 }
 
 static int tokens_create(struct ctx *c)
@@ -771,7 +782,7 @@ static const struct route routes[] = {
 	{"POST", "/sessions", sessions_create, "", ROUTE_PUBLIC},
 	{"DELETE", "/sessions/current", sessions_delete_current, "", 0},
 	{"GET", "/account", account_get, "", 0},
-	{"GET", "/account/tokens", tokens_list, "", 0},
+	{"GET", "/account/tokens", tokens_list, "limit cursor", 0},
 	{"POST", "/account/tokens", tokens_create, "", 0},
 	{"DELETE", "/account/tokens/{id}", tokens_delete, "", 0},
 	{"POST", "/account/tokens/{id}/delete", tokens_delete, "", 0},

@@ -260,6 +260,23 @@ def test_token_list_never_shows_a_secret(stack):
     assert page.status == 200 and made["token"] not in page.body and tok not in page.body
 
 
+def test_the_token_list_pages_like_every_list(stack):
+    """GET /account/tokens takes ?limit= and ?cursor=, answers nextCursor and a Link to
+    the next page, and refuses what is not a limit or a cursor (SPEC §3: lists)."""
+    _, tok = stack.new_account("Pager")
+    made = [stack.post("/account/tokens", {"name": "t%d" % i}, auth=tok).json["id"] for i in range(23)]
+    first = stack.get("/account/tokens", auth=tok)
+    assert [x["id"] for x in first.json["items"]] == made[::-1][:20], first
+    assert first.json["nextCursor"] and 'rel="next"' in first.header("Link"), first
+    rest = stack.get("/account/tokens?cursor=" + first.json["nextCursor"], auth=tok)
+    assert [x["id"] for x in rest.json["items"]] == made[::-1][20:] and rest.json["nextCursor"] is None, rest
+    assert rest.header("Link") is None, rest
+    small = stack.get("/account/tokens?limit=5", auth=tok)
+    assert len(small.json["items"]) == 5 and "limit=5" in small.header("Link"), small
+    for bad in ("limit=0", "limit=101", "limit=x", "cursor=abc", "cursor=0"):
+        problem(stack.get("/account/tokens?" + bad, auth=tok), 400)
+
+
 def test_one_cannot_revoke_someone_elses_token(stack):
     _, a = stack.new_account("A")
     _, b = stack.new_account("B")
