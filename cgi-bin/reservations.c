@@ -707,6 +707,15 @@ static int reservations_list(struct ctx *c)
 		return reservation_by_reference(c, query_get(c->req, "reference"));
 	if ((rc = query_int(c, "roomId", 1, MAX_ID, &room_id)) > 1)
 		return rc;
+	static const char *const statuses[] = {"requested", "confirmed", "rejected", "failed", "cancelled",
+	                                       "force_cancelled"};
+	const char *status = query_get(c->req, "status");
+	size_t known = 0;
+	while (status && known < sizeof statuses / sizeof *statuses && strcmp(status, statuses[known]) != 0)
+		known++;
+	if (status && known == sizeof statuses / sizeof *statuses) /* a typo would list nothing, silently */
+		return problem(c, 400, "parameter 'status' must be one of requested, confirmed, rejected, failed, "
+		                       "cancelled, force_cancelled");
 	long long account;
 	if ((rc = access_list_scope(c, &account)) != 0)
 		return rc;

@@ -247,6 +247,10 @@ def test_list_filters_and_pages(stack):
     assert sorted(x["id"] for x in by_room) == sorted(ids)
     assert stack.get("/reservations?roomId=abc").status == 400
     assert stack.get("/reservations?colour=red").status == 400
+    for typo in ("bogus", "Confirmed", "canceled"):  # a status no booking can have: said so
+        bad = stack.get("/reservations?status=" + typo)
+        assert bad.status == 400 and "status" in bad.json["detail"], bad
+    assert stack.get("/reservations?roomId=%d&status=rejected" % room).json["items"] == []
 
 
 def test_payments_read_api(stack):
