@@ -228,6 +228,10 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	log_set_request_id(r->request_id);
 	request_negotiate(r);
 	const char *h = health_path(r->path), *scraped;
+	if (h && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		response_header(c->res, "Allow", "GET, HEAD");
+		return problem(c, 405, "%s is not allowed on %s", r->method, r->path);
+	}
 	if (h)
 		return health(c, h);
 	if (metrics_path(r->path, &scraped)) {

@@ -135,6 +135,19 @@ def test_wrong_method_is_405_with_allow(stack):
     assert [m.strip() for m in r.header("Allow").split(",")] == ["GET", "POST", "HEAD"], r.headers
 
 
+def test_what_nginx_refuses_as_405_says_what_is_allowed(stack):
+    """The read-only places nginx answers itself (the gateway's health, the static files)
+    and the services' own health probes refuse other methods with 405 and Allow."""
+    for method, path in (("POST", "/health/live"), ("DELETE", "/health/live"), ("POST", "/health/ready"),
+                         ("POST", "/static/style.css"), ("DELETE", "/health/rooms/live"),
+                         ("PUT", "/health/reservations/ready"), ("POST", "/health/ready")):
+        r = stack.request(method, path, body="")
+        problem(r, 405)
+        assert [m.strip() for m in (r.header("Allow") or "").split(",")] == ["GET", "HEAD"], (method, path, r.headers)
+    assert stack.get("/health/live").status == 200 and stack.get("/health/rooms/live").status == 200
+    assert stack.request("HEAD", "/static/style.css").status == 200
+
+
 def test_unknown_query_parameter_is_400(stack):
     assert "'color'" in problem(stack.get("/rooms?color=red"), 400)["detail"]
     assert "'limit'" in problem(stack.get("/rooms/1?limit=5"), 400)["detail"]
@@ -287,7 +300,7 @@ def test_gateway_errors_follow_the_accept_header(stack):
     assert "<html" in r.body and RID.match(r.header("X-Request-Id") or ""), r
     # A client that lists JSON at all is a JSON client, even if it also names HTML.
     for accept in ("application/json, text/html;q=0.5", "text/html;q=0.1, application/problem+json",
-                   "*/*", "application/json"):
+                   "*/*", "application/json", "text/html;q=0", "text/html; q=0.0, */*;q=0.1"):
         problem(stack.get("/nowhere", headers={"Accept": accept}), 404)
         big = stack.post("/rooms", body="x" * 70000, headers={"Accept": accept, "Content-Type": "application/json"})
         problem(big, 413)
