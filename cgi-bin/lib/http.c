@@ -231,12 +231,83 @@ static int has_type(const char *ct, const char *type)
 	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || isspace((unsigned char)ct[n]));
 }
 
+/* Where the number that ends just before body[end] starts. */
+static size_t number_start(const char *body, size_t end)
+{
+	while (end > 0 && strchr("0123456789+-.eE", body[end - 1]))
+		end--;
+	return end;
+}
+
+/* The member name of the value that starts at body[at] ("price" in {"price":1e999}),
+ * in name (size bytes): 1, or 0 when the value is not a member's or its name has
+ * escapes or does not fit. */
+static int value_member(const char *body, size_t at, char *name, size_t size)
+{
+	size_t i = at;
+	while (i > 0 && isspace((unsigned char)body[i - 1]))
+		i--;
+	if (i == 0 || body[--i] != ':')
+		return 0;
+	while (i > 0 && isspace((unsigned char)body[i - 1]))
+		i--;
+	if (i == 0 || body[--i] != '"')
+		return 0;
+	size_t close = i;
+	while (i > 0 && body[i - 1] != '"' && body[i - 1] != '\\')
+		i--;
+	if (i < 2 || body[i - 1] != '"' || !strchr("{, \t\r\n", body[i - 2]) || close == i || close - i + 1 > size)
+		return 0; /* the name's opening quote comes after "{", "," or a space, never inside a string */
+	memcpy(name, body + i, close - i);
+	name[close - i] = '\0';
+	return 1;
+}
+
+/* 1 when the body (which failed to parse at je with a number too big for any integer
+ * or double) is a well-formed JSON object once every such number reads 0, and the first
+ * was a member's value: its name in r->invalid_field. 0 otherwise (malformed after all). */
+static int numbers_out_of_range(struct request *r, json_error_t *je)
+{
+	char *copy = malloc(r->body_len + 1);
+	int ok = 0;
+	if (!copy)
+		return 0;
+	memcpy(copy, r->body, r->body_len);
+	copy[r->body_len] = '\0';
+	for (int round = 0; round < 16; round++) {
+		size_t end = (size_t)je->position, start;
+		if (je->position <= 0 || end > r->body_len || (start = number_start(copy, end)) == end)
+			break;
+		if (round == 0 && !value_member(copy, start, r->invalid_field, sizeof r->invalid_field))
+			break;
+		memset(copy + start, ' ', end - start);
+		copy[start] = '0';
+		json_t *j = json_loadb(copy, r->body_len, JSON_REJECT_DUPLICATES, je);
+		if (j) {
+			ok = json_is_object(j);
+			json_decref(j);
+			break;
+		}
+		if (json_error_code(je) != json_error_numeric_overflow)
+			break;
+	}
+	free(copy);
+	return ok;
+}
+
 static int parse_json_body(struct request *r, char *err, size_t errlen)
 {
 	json_error_t je;
 	r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
 	if (!r->json) {
-		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
+		/* well-formed JSON whose number no 64-bit integer or double holds: a value out of
+		 * range, 422 naming its field, as any other value out of range */
+		json_error_t first = je;
+		if (json_error_code(&je) == json_error_numeric_overflow && numbers_out_of_range(r, &je)) {
+			snprintf(err, errlen, "%s is out of range", r->invalid_field);
+			return 422;
+		}
+		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", first.line, first.column, first.text);
 		return 400;
 	}
 	if (!json_is_object(r->json)) {

@@ -34,6 +34,7 @@ struct request {
 	json_t *json;       /* body as an object (form bodies too: values are strings) */
 	int body_is_form;
 	int form_declared;  /* sent as application/x-www-form-urlencoded (even when its body was JSON) */
+	char invalid_field[64]; /* the member whose number overflowed when the body parse is 422 */
 	int internal;       /* came through the internal listener with the stack's secret */
 	int auth_subrequest; /* the gateway's identity check (nginx auth_request) */
 	long long account_id; /* the signed-in account as the gateway set it; 0: nobody */

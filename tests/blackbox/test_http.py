@@ -75,6 +75,21 @@ def test_out_of_range_is_422(stack):
     assert [e["field"] for e in body["errors"]] == ["capacity"], body
 
 
+def test_numbers_no_integer_holds_are_422_naming_their_field(stack):
+    """Well-formed JSON with a number too big for any integer or double is a value out of
+    range (422 with the field), not malformed JSON (400); nothing is stored."""
+    before = len(stack.get("/rooms?limit=100").json["items"])
+    for raw, field in (('{"name":"x","price":99999999999999999999999}', "price"),
+                       ('{"name":"x", "capacity" : -99999999999999999999999 }', "capacity"),
+                       ('{"roomId":1e400}', "roomId")):
+        path = "/reservations" if field == "roomId" else "/rooms"
+        body = problem(stack.post(path, body=raw, headers={"Content-Type": "application/json"}), 422)
+        assert [e["field"] for e in body["errors"]] == [field], body
+    for raw in ('{"name":"x","tags":[99999999999999999999999]}', '{"name":"x","price":1e400'):
+        problem(stack.post("/rooms", body=raw, headers={"Content-Type": "application/json"}), 400)
+    assert len(stack.get("/rooms?limit=100").json["items"]) == before
+
+
 def test_unknown_fields_are_ignored(stack):
     room = new_room(stack, name="Ignored extras", status="reqReserve", extra={"a": [1]})
     assert room["name"] == "Ignored extras" and room["status"] == "available", room

@@ -203,6 +203,37 @@ static void unsupported_content_type_is_415(void)
 	CHECK(body_status("application/jsonx", "{}") == 415);
 }
 
+/* A number no integer or double holds is 422 naming its member when the rest is a
+ * well-formed object; 400 when it is not a member's value or the JSON is broken too. */
+static void numbers_out_of_range_are_422_only_in_well_formed_objects(void)
+{
+	static const struct {
+		const char *body, *field;
+		int status;
+	} cases[] = {
+		{"{\"price\":99999999999999999999999}", "price", 422},
+		{"{\"a\":1, \"b\" :\t-1e400 , \"c\":[1e999]}", "b", 422},
+		{"{\"a\":1e400,\"b\":2e400,\"c\":3e400,\"d\":4e400}", "a", 422},
+		{"{\"k\\\"q\":1e400}", "", 400},           /* a name with an escape: not named */
+		{"{\"a\":[1e400]}", "", 400},                 /* not a member's value */
+		{"{\"a\":1e400", "", 400},                    /* broken after it */
+		{"{\"a\":1e400,}", "", 400},
+		{"[1, {\"a\":1e400}]", "", 400},              /* not an object */
+		{"1e400", "", 400},
+		{"{\"\":1e400}", "", 400},                    /* an empty name */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct request r;
+		int rc = parse(&r, NULL, "application/json", cases[i].body);
+		CHECK(rc == cases[i].status);
+		if (rc != cases[i].status)
+			fprintf(stderr, "  case %zu: %s -> %d\n", i, cases[i].body, rc);
+		CHECK(rc != 422 || strcmp(r.invalid_field, cases[i].field) == 0);
+		CHECK(rc == 0 || r.json == NULL);
+		request_free(&r);
+	}
+}
+
 static void body_with_nul_byte_is_400(void)
 {
 	char err[256] = "";
@@ -760,6 +791,7 @@ int main(void)
 	RUN(form_body_values_are_strings);
 	RUN(json_sent_as_form_is_json);
 	RUN(unsupported_content_type_is_415);
+	RUN(numbers_out_of_range_are_422_only_in_well_formed_objects);
 	RUN(body_with_nul_byte_is_400);
 	RUN(body_with_leading_nul_is_400);
 	RUN(percent_decode_needs_two_hex_digits);
