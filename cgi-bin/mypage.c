@@ -134,6 +134,16 @@ static int mypage_get(struct ctx *c)
 	if (!account) /* an admin looks at one account's page at a time */
 		account = c->req->account_id;
 	const char *customer = c->req->account_name ? c->req->account_name : "";
+	char theirs[256] = "";
+	if (account != c->req->account_id) { /* an admin on someone's page: their name, not the admin's */
+		sqlite3_stmt *who = db_prep(c->db, "SELECT customer FROM view_reservation WHERE account_id = ? "
+		                                   "ORDER BY reservation_id DESC LIMIT 1");
+		sqlite3_bind_int64(who, 1, account);
+		if (sqlite3_step(who) == SQLITE_ROW && sqlite3_column_text(who, 0))
+			snprintf(theirs, sizeof theirs, "%s", (const char *)sqlite3_column_text(who, 0));
+		db_done(who);
+		customer = theirs;
+	}
 	if (c->req->wants_html)
 		return mypage_page(c, account, customer, limit, cursor);
 	sqlite3_stmt *st = db_prep(c->db,

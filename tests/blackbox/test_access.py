@@ -225,6 +225,9 @@ def test_an_admin_sees_everything_and_filters_by_account(stack):
     rows = wait_until(lambda: stack.get("/mypage?accountId=%d" % guest_id, auth=admin_tok).json["reservations"],
                       what="mypage")
     assert [x["reservationId"] for x in rows] == [res["id"]]
+    # the page is the guest's: it names the guest, not the admin looking at it
+    page = stack.get("/mypage?accountId=%d" % guest_id, auth=admin_tok).json
+    assert page["customer"] == stack.get("/account", auth=guest).json["name"] != admin["name"], page
 
 
 def test_cancel_rules(stack):
