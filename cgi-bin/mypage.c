@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/access.h"
+#include "lib/client.h"
 #include "lib/config.h"
 #include "lib/db.h"
 #include "lib/service.h"
@@ -136,13 +137,14 @@ static int mypage_get(struct ctx *c)
 	const char *customer = c->req->account_name ? c->req->account_name : "";
 	char theirs[256] = "";
 	if (account != c->req->account_id) { /* an admin on someone's page: their name, not the admin's */
-		sqlite3_stmt *who = db_prep(c->db, "SELECT customer FROM view_reservation WHERE account_id = ? "
-		                                   "ORDER BY reservation_id DESC LIMIT 1");
-		sqlite3_bind_int64(who, 1, account);
-		if (sqlite3_step(who) == SQLITE_ROW && sqlite3_column_text(who, 0))
-			snprintf(theirs, sizeof theirs, "%s", (const char *)sqlite3_column_text(who, 0));
-		db_done(who);
-		customer = theirs;
+		char path[64];
+		struct call_result who;
+		snprintf(path, sizeof path, "/internal/accounts/%lld", account);
+		if (client_call("accounts", "GET", path, NULL, &who) == 0 && who.status == 200 &&
+		    json_is_string(json_object_get(who.body, "name")))
+			snprintf(theirs, sizeof theirs, "%s", json_string_value(json_object_get(who.body, "name")));
+		call_result_free(&who);
+		customer = theirs; /* "" when accounts cannot say just now (or there is no such account) */
 	}
 	if (c->req->wants_html)
 		return mypage_page(c, account, customer, limit, cursor);

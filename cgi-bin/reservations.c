@@ -281,15 +281,21 @@ static json_t *booking_read(struct ctx *c, struct booking *b)
 	return errors;
 }
 
-/* The booking this Idempotency-Key created within the key's lifetime, or 0. A failed
- * one (nothing held or charged) does not count: retrying it books afresh. */
-static long long booking_by_key(struct db *db, const char *key)
+/* The booking this Idempotency-Key (as stored: the account's own) created within the
+ * key's lifetime, or 0: also one of the same account stored with the key as sent,
+ * before keys were per account. A failed one (nothing held or charged) does not
+ * count: retrying it books afresh. */
+static long long booking_by_key(struct db *db, const char *key, long long account)
 {
 	long long id = 0;
-	sqlite3_stmt *st = db_prep(db, "SELECT id FROM reservation WHERE idempotency_key = ? AND status <> 'failed' "
-	                               "AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' seconds')");
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM reservation WHERE (idempotency_key = ?1 OR "
+	                               "(idempotency_key = ?3 AND account_id = ?4)) AND status <> 'failed' "
+	                               "AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ?2 || ' seconds') "
+	                               "ORDER BY idempotency_key = ?1 DESC LIMIT 1");
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, idempotency_ttl_s());
+	db_bind_text(st, 3, idempotency_key_sent(key));
+	sqlite3_bind_int64(st, 4, account);
 	db_scalar_int(st, &id);
 	return id;
 }
@@ -303,7 +309,7 @@ static long long booking_insert(struct db *db, struct booking *b, const char *ke
 	*again = 0;
 	if (db_begin(db))
 		return -1;
-	long long id = key ? booking_by_key(db, key) : 0;
+	long long id = key ? booking_by_key(db, key, b->account_id) : 0;
 	if (id > 0) {
 		db_rollback(db);
 		*again = 1;

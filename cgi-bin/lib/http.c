@@ -231,12 +231,41 @@ static int has_type(const char *ct, const char *type)
 	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || isspace((unsigned char)ct[n]));
 }
 
-/* Where the number that ends just before body[end] starts. */
+/* Where the JSON number that ends just before body[end] starts (after ":", ",", "[" or
+ * a space), or end when the bytes there are no one number ("1-1e400"). */
 static size_t number_start(const char *body, size_t end)
 {
-	while (end > 0 && strchr("0123456789+-.eE", body[end - 1]))
-		end--;
-	return end;
+	size_t at = end;
+	while (at > 0 && strchr("0123456789+-.eE", body[at - 1]))
+		at--;
+	if (at == end || (at > 0 && !strchr(":,[ \t\r\n", body[at - 1])))
+		return end;
+	const char *p = body + at, *stop = body + end; /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+	p += *p == '-';
+	if (p < stop && *p == '0')
+		p++;
+	else if (p < stop && *p >= '1' && *p <= '9')
+		while (p < stop && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return end;
+	if (p < stop && *p == '.') {
+		const char *digits = ++p;
+		while (p < stop && *p >= '0' && *p <= '9')
+			p++;
+		if (p == digits)
+			return end;
+	}
+	if (p < stop && (*p == 'e' || *p == 'E')) {
+		p++;
+		p += p < stop && (*p == '+' || *p == '-');
+		const char *digits = p;
+		while (p < stop && *p >= '0' && *p <= '9')
+			p++;
+		if (p == digits)
+			return end;
+	}
+	return p == stop ? at : end;
 }
 
 /* The member name of the value that starts at body[at] ("price" in {"price":1e999}),
@@ -279,7 +308,7 @@ static int numbers_out_of_range(struct request *r, json_error_t *je)
 		if (je->position <= 0 || end > r->body_len || (start = number_start(copy, end)) == end)
 			break;
 		if (round == 0 && !value_member(copy, start, r->invalid_field, sizeof r->invalid_field))
-			break;
+			break; /* later ones may be anywhere (in an array too): the first is the one named */
 		memset(copy + start, ' ', end - start);
 		copy[start] = '0';
 		json_t *j = json_loadb(copy, r->body_len, JSON_REJECT_DUPLICATES, je);

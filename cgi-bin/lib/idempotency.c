@@ -106,20 +106,28 @@ int idempotency_key_valid(const char *key)
 	return n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
 }
 
-/* Makes r->idem_key the caller's own: "<account id>:<key>". A key is remembered per
+/* Makes r->idem_key the caller's own: "<account id>§<key>". A key is remembered per
  * account (0: signed out), so two accounts that happen to send the same key never see
  * each other's answers, nor wait for or are refused because of each other's requests
- * (SPEC §6: someone else's booking answers as if it did not exist). The stored key,
- * and the reservation's idempotency_key, are this form (reservations/006, rooms/003).
- * Returns 0, or -1 when out of memory. */
+ * (SPEC §6: someone else's booking answers as if it did not exist). "§" is not ASCII,
+ * so no key as sent (printable ASCII) looks like another account's stored one. The
+ * stored key, and the reservation's idempotency_key, are this form; rows stored before
+ * keys were per account hold the key as sent (see idempotency_begin). Returns 0, or -1
+ * when out of memory. */
 static int key_scope(struct request *r)
 {
 	char *scoped = NULL;
-	if (asprintf(&scoped, "%lld:%s", r->account_id > 0 ? r->account_id : 0LL, r->idem_key) < 0)
+	if (asprintf(&scoped, "%lld" IDEMPOTENCY_SCOPE "%s", r->account_id > 0 ? r->account_id : 0LL, r->idem_key) < 0)
 		return -1;
 	free(r->idem_key);
 	r->idem_key = scoped;
 	return 0;
+}
+
+const char *idempotency_key_sent(const char *stored)
+{
+	const char *mark = stored ? strstr(stored, IDEMPOTENCY_SCOPE) : NULL;
+	return mark ? mark + strlen(IDEMPOTENCY_SCOPE) : stored;
 }
 
 int idempotency_begin(struct ctx *c)
@@ -135,10 +143,21 @@ int idempotency_begin(struct ctx *c)
 		return problem_unavailable(c, 1, "the request could not be fingerprinted; try again");
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy");
+	/* The caller's key; else a row stored as sent before keys were per account (a
+	 * retry across that upgrade, or a request an old process served while the new one
+	 * started) when its stored answer is the caller's: a booking's accountId, a room's
+	 * hostId. Anyone else's old row, and one without an answer, count as not there. */
 	sqlite3_stmt *st = db_prep(c->db, "SELECT fingerprint, state, status, body, location, "
-	                                  "(julianday('now') - julianday(created_at)) * 86400 "
-	                                  "FROM idempotency WHERE key = ?");
+	                                  "(julianday('now') - julianday(created_at)) * 86400, 0 AS mine "
+	                                  "FROM idempotency WHERE key = ?1 "
+	                                  "UNION ALL SELECT fingerprint, state, status, body, location, "
+	                                  "(julianday('now') - julianday(created_at)) * 86400, 1 "
+	                                  "FROM idempotency WHERE key = ?2 AND json_valid(body) AND "
+	                                  "coalesce(json_extract(body, '$.accountId'), json_extract(body, '$.hostId')) = ?3 "
+	                                  "ORDER BY mine LIMIT 1");
 	db_bind_text(st, 1, r->idem_key);
+	db_bind_text(st, 2, idempotency_key_sent(r->idem_key));
+	sqlite3_bind_int64(st, 3, r->account_id);
 	int rc = 0;
 	/* A key past its lifetime counts as never used, pruned or not: the prune below is
 	 * housekeeping and runs only now and then. */

@@ -14,6 +14,11 @@ int idempotency_key_valid(const char *key);
  * otherwise the status of a reply already written to c->res (a replay, 409 or 422, or
  * 400 when the key is not idempotency_key_valid). */
 int idempotency_begin(struct ctx *c);
+/* What separates the account from the key in a stored key ("12§key"): "§", not ASCII. */
+#define IDEMPOTENCY_SCOPE "\xc2\xa7"
+/* The key as the client sent it, of a stored one ("12§key" -> "key"; one stored before
+ * keys were per account is returned as it is). */
+const char *idempotency_key_sent(const char *stored);
 /* How long a key is remembered, in seconds (IDEMPOTENCY_TTL_S, never under a day). */
 long idempotency_ttl_s(void);
 /* Stores the response of a claimed key (or frees the claim after a 5xx/503 so the client

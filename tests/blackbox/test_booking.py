@@ -289,7 +289,7 @@ def insert_stale_requested(stack, room, rid=None, key=None):
                          "currency, status, account_id, idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, "
                          "1, 1, 'crash', 100, 'EUR', 'requested', ?, ?, '2000-01-01T00:00:00.000Z', "
                          "'2000-01-01T00:00:00.000Z')", (rid, room, day(30), day(31), stack.account["id"],
-                                                           key and "%d:%s" % (stack.account["id"], key)))
+                                                           key and "%d\u00a7%s" % (stack.account["id"], key)))
         rid = cur.lastrowid
     db.close()
     return rid
@@ -356,9 +356,9 @@ def test_idempotency_keys_expire_after_their_ttl_but_not_before_a_day(stack):
     db = sqlite3.connect(stack.var + "/db/reservations.db", timeout=10)
     with db:  # age the key and its booking by three days: past the two-day default
         db.execute("UPDATE idempotency SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
-                   "WHERE key LIKE '%:ttl-old'")  # stored as the account's own: "<account>:<key>"
+                   "WHERE key LIKE '%\u00a7ttl-old'")  # stored as the account's own: "<account>§<key>"
         db.execute("UPDATE reservation SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
-                   "WHERE idempotency_key LIKE '%:ttl-old'")
+                   "WHERE idempotency_key LIKE '%\u00a7ttl-old'")
     db.close()
     recent = stack.post("/reservations", body, headers={"Idempotency-Key": "ttl-new"})
     assert recent.status == 201 and recent.header("Idempotent-Replayed") is None, recent
@@ -399,45 +399,55 @@ def test_a_double_clicked_booking_form_books_once(stack):
     assert len(mine) == 1 and first.header("Location") == "/reservations/%d/confirmation" % mine[0]["id"], mine
 
 
-def test_keys_made_before_the_upgrade_stay_with_their_account():
-    """Migrations reservations/006 and rooms/003 run on databases as they were before
-    keys were per account (keys stored as sent): a key that booked or made a room still
-    replays for its own account across the upgrade (never books twice), another account
-    sending it books afresh, and the keys of answers without a booking are forgotten."""
-    from access_support import db_exec
-    from stack import Stack
-    s = Stack(name="keys-upgrade")
-    try:
-        s.start(timeout=90)
-        owner, token = s.new_account("Owner")
-        room = s.post("/rooms", {"name": "Old", "capacity": 5}, headers={"Idempotency-Key": "old-room"}, auth=token)
-        body = {"roomId": room.json["id"], "checkIn": day(5)}
-        booked = s.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=token)
-        refused = s.post("/reservations", {"roomId": 999999}, headers={"Idempotency-Key": "old-refused"}, auth=token)
-        assert room.status == 201 and booked.status == 201 and refused.status == 422, (room, booked, refused)
-        s.ctl("stop", "all")
-        for service in ("reservations", "rooms"):  # back to keys as sent, 006/003 not applied
-            db_exec(s, service, "UPDATE idempotency SET key = substr(key, instr(key, ':') + 1)")
-            db_exec(s, service, "DELETE FROM schema_migration WHERE name LIKE '%-idempotency-per-account.sql'")
-        db_exec(s, "reservations", "UPDATE reservation SET idempotency_key = "
-                "substr(idempotency_key, instr(idempotency_key, ':') + 1) WHERE idempotency_key IS NOT NULL")
-        assert db_exec(s, "reservations", "SELECT idempotency_key FROM reservation") == [("old-booking",)]
-        s.ctl("start", "all")
-        s.wait_ready(timeout=90)
-        keys = db_exec(s, "reservations", "SELECT key FROM idempotency ORDER BY key")
-        assert keys == [("%d:old-booking" % owner["id"],)], keys
-        assert db_exec(s, "rooms", "SELECT key FROM idempotency") == [("%d:old-room" % owner["id"],)]
-        again = s.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=token)
-        assert again.header("Idempotent-Replayed") == "true" and again.json["id"] == booked.json["id"], again
-        same_room = s.post("/rooms", {"name": "Old", "capacity": 5}, headers={"Idempotency-Key": "old-room"}, auth=token)
-        assert same_room.header("Idempotent-Replayed") == "true" and same_room.json["id"] == room.json["id"], same_room
-        _, other = s.new_account("Other")
-        theirs = s.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=other)
-        assert theirs.status == 201 and theirs.json["id"] != booked.json["id"], theirs
-        retried = s.post("/reservations", {"roomId": 999999}, headers={"Idempotency-Key": "old-refused"}, auth=token)
-        assert retried.status == 422 and retried.header("Idempotent-Replayed") is None, retried
-        from test_audit import audit  # every 201 key still names exactly its one booking
-        _, lines, out = audit(s)
-        assert lines.get("idempotency.one_booking_one_payment", "").startswith("ok "), out
-    finally:
-        s.stop()
+def test_keys_stored_before_they_were_per_account_stay_with_their_account(stack):
+    """Rows stored with the key as sent (before keys were per account, or by an old
+    process during a deploy): the account whose answer it is still gets its replay
+    (never a second booking or room), another account sending the key is not replayed
+    nor refused, and an old row without a booking of the caller's counts as not there."""
+    owner, token = stack.new_account("Owner")
+    room = stack.post("/rooms", {"name": "Old", "capacity": 5}, headers={"Idempotency-Key": "old-room"}, auth=token)
+    body = {"roomId": room.json["id"], "checkIn": day(5)}
+    booked = stack.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=token)
+    refused = stack.post("/reservations", {"roomId": 999999}, headers={"Idempotency-Key": "old-refused"}, auth=token)
+    assert room.status == 201 and booked.status == 201 and refused.status == 422, (room, booked, refused)
+    mine = "%d\u00a7" % owner["id"]
+    for db_name, sql in (("reservations", "UPDATE idempotency SET key = substr(key, %d) WHERE key LIKE '%s%%'"),
+                         ("rooms", "UPDATE idempotency SET key = substr(key, %d) WHERE key LIKE '%s%%'"),
+                         ("reservations", "UPDATE reservation SET idempotency_key = substr(idempotency_key, %d) "
+                                          "WHERE idempotency_key LIKE '%s%%'")):
+        db = sqlite3.connect(os.path.join(stack.var, "db", db_name + ".db"), timeout=10)
+        with db:  # the keys as an old process stored them
+            db.execute(sql % (len(mine) + 1, mine))
+        db.close()
+    again = stack.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=token)
+    assert again.header("Idempotent-Replayed") == "true" and again.json["id"] == booked.json["id"], again
+    other_body = stack.post("/reservations", dict(body, guests=2), headers={"Idempotency-Key": "old-booking"},
+                            auth=token)
+    assert other_body.status == 422, other_body  # still the owner's key: another body is refused
+    same_room = stack.post("/rooms", {"name": "Old", "capacity": 5}, headers={"Idempotency-Key": "old-room"},
+                           auth=token)
+    assert same_room.header("Idempotent-Replayed") == "true" and same_room.json["id"] == room.json["id"], same_room
+    _, other = stack.new_account("Other")
+    theirs = stack.post("/reservations", body, headers={"Idempotency-Key": "old-booking"}, auth=other)
+    assert theirs.status == 201 and theirs.header("Idempotent-Replayed") is None, theirs
+    assert theirs.json["id"] != booked.json["id"], theirs
+    their_room = stack.post("/rooms", {"name": "Old", "capacity": 5}, headers={"Idempotency-Key": "old-room"},
+                            auth=other)
+    assert their_room.status == 201 and their_room.json["id"] != room.json["id"], their_room
+    retried = stack.post("/reservations", {"roomId": 999999}, headers={"Idempotency-Key": "old-refused"}, auth=token)
+    assert retried.status == 422 and retried.header("Idempotent-Replayed") is None, retried
+    # a booking an old process made whose answer it never stored (it died): found by the
+    # key as sent and the account, so the retry does not book a second time
+    stale = stack.post("/reservations", dict(body, checkIn=day(8)), headers={"Idempotency-Key": "old-died"},
+                       auth=token)
+    db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
+    with db:
+        db.execute("DELETE FROM idempotency WHERE key = ?", (mine + "old-died",))
+        db.execute("UPDATE reservation SET idempotency_key = 'old-died' WHERE id = ?", (stale.json["id"],))
+    db.close()
+    after = stack.post("/reservations", dict(body, checkIn=day(8)), headers={"Idempotency-Key": "old-died"},
+                       auth=token)
+    assert after.status == 201 and after.json["id"] == stale.json["id"], after
+    from test_audit import audit  # every 201 key still names exactly its one booking
+    _, lines, out = audit(stack)
+    assert lines.get("idempotency.one_booking_one_payment", "").startswith("ok "), out

@@ -53,8 +53,8 @@ def card_traces(text):
 def fingerprint(stack, key):
     db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
     try:
-        # stored as the account's own: "<account id>:<key>"
-        row = db.execute("SELECT fingerprint FROM idempotency WHERE substr(key, instr(key, ':') + 1) = ?",
+        # stored as the account's own: "<account id>§<key>"
+        row = db.execute("SELECT fingerprint FROM idempotency WHERE substr(key, instr(key, '\u00a7') + 1) = ?",
                          (key,)).fetchone()
     finally:
         db.close()
@@ -115,7 +115,7 @@ def test_a_fingerprint_of_the_old_format_is_refused_not_a_crash(stack):
     db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
     with db:  # as the 64-bit FNV-1a left it before the upgrade
         db.execute("INSERT INTO idempotency(key, fingerprint, state, status, body, created_at) VALUES "
-                   "(? || ':money-legacy', 'beef3d545ae15ce3', 'done', 201, '{}', "
+                   "(? || '\u00a7money-legacy', 'beef3d545ae15ce3', 'done', 201, '{}', "
                    "strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (stack.account["id"],))
     db.close()
     r = stack.post("/reservations", {"roomId": room, "checkIn": day(7)}, headers={"Idempotency-Key": "money-legacy"})

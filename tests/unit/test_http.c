@@ -221,6 +221,13 @@ static void numbers_out_of_range_are_422_only_in_well_formed_objects(void)
 		{"[1, {\"a\":1e400}]", "", 400},              /* not an object */
 		{"1e400", "", 400},
 		{"{\"\":1e400}", "", 400},                    /* an empty name */
+		{"{\"a\":1-1e400}", "", 400},                 /* no one number: malformed */
+		{"{\"price\":5-99999999999999999999999}", "", 400},
+		{"{\"a\":1e5-1e400}", "", 400},
+		{"{\"a\":1e400,\"b\":[1-1e400]}", "", 400},    /* a later one malformed */
+		{"{\"a\":01e400}", "", 400},
+		{"{\"a\":-0.5e400, \"b\":[2e400]}", "a", 422},
+		{"{\"a\":\"x\" ,\"b\":\n99999999999999999999999}", "b", 422},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct request r;
