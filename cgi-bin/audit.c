@@ -291,8 +291,9 @@ static void ids_add(char *ids, size_t size, long long n, const char *text)
 		snprintf(ids + len, size - len, ",...");
 }
 
-/* Runs sql (binding ?1 to limit_ms when it has parameters): the row count and the first
- * few first-column values in ids. Returns the count, or -1 when the query failed. */
+/* Runs sql (binding ?1 to limit_ms and ?2 to the Idempotency-Key lifetime in s when it
+ * has parameters): the row count and the first few first-column values in ids. Returns
+ * the count, or -1 when the query failed. */
 static long long offenders(struct audit *a, const char *sql, long long limit_ms, char *ids, size_t size)
 {
 	sqlite3_stmt *st = prep(a, sql);
@@ -302,6 +303,8 @@ static long long offenders(struct audit *a, const char *sql, long long limit_ms,
 		return -1;
 	if (sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, limit_ms);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, config_idempotency_ttl_s());
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);

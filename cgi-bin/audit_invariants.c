@@ -68,19 +68,28 @@ const struct invariant audit_invariants[] = {
 	 "SELECT 'requested=' || count(*) || ' limit_ms=' || ?1 FROM reservations.reservation WHERE status = 'requested'",
 	 "SELECT id FROM reservations.reservation WHERE status = 'requested' "
 	 " AND (julianday('now') - julianday(updated_at)) * 86400000.0 > ?1 ORDER BY 1"},
+	/* A key is stored as the account's own ("<account>§<key>") and, beside it for
+	 * processes of the version before, as sent; rows of that version hold the key as
+	 * sent (lib/idempotency.c). Each live 201 names one booking carrying the key in one
+	 * of those forms for its account, confirmed or cancelled since and paid; and no
+	 * account has two live bookings from one key, in whatever forms they carry it. */
 	{"idempotency.one_booking_one_payment",
 	 "SELECT 'keys=' || count(*) FROM reservations.idempotency WHERE state = 'done' AND status = 201",
 	 "SELECT i.key FROM reservations.idempotency i "
 	 " LEFT JOIN reservations.reservation r ON r.id = json_extract(i.body, '$.id') "
 	 " LEFT JOIN payments.payment p ON p.reservation_id = r.id "
-	 " WHERE i.state = 'done' AND i.status = 201 AND (r.id IS NULL "
-	 /* the booking carries the key as stored ("<account>§<key>"), or as sent when an
-	  * older process booked it for the same account (lib/idempotency.c) */
-	 " OR (r.idempotency_key IS NOT i.key AND (instr(i.key, '\u00a7') = 0 "
-	 "     OR r.idempotency_key IS NOT substr(i.key, instr(i.key, '\u00a7') + 1) "
-	 "     OR i.key IS NOT r.account_id || '\u00a7' || r.idempotency_key)) "
-	 " OR r.status NOT IN ('confirmed', 'cancelled', 'force_cancelled') "
-	 " OR p.id IS NULL OR p.status NOT IN ('approved', 'refunded')) ORDER BY 1"},
+	 " WHERE i.state = 'done' AND i.status = 201 AND (julianday('now') - julianday(i.created_at)) * 86400 < ?2 "
+	 " AND (r.id IS NULL "
+	 "  OR (r.idempotency_key IS NOT i.key AND r.idempotency_key IS NOT r.account_id || '\u00a7' || i.key "
+	 "      AND i.key IS NOT r.account_id || '\u00a7' || r.idempotency_key) "
+	 "  OR r.status NOT IN ('confirmed', 'cancelled', 'force_cancelled') "
+	 "  OR p.id IS NULL OR p.status NOT IN ('approved', 'refunded')) "
+	 "UNION ALL SELECT 'twice:' || account_id || ':' || sent FROM "
+	 " (SELECT account_id, created_at, CASE WHEN instr(idempotency_key, '\u00a7') > 0 "
+	 "   THEN substr(idempotency_key, instr(idempotency_key, '\u00a7') + 1) ELSE idempotency_key END AS sent "
+	 "  FROM reservations.reservation WHERE idempotency_key IS NOT NULL AND status <> 'failed') "
+	 " GROUP BY account_id, sent HAVING count(*) > 1 "
+	 " AND (julianday(max(created_at)) - julianday(min(created_at))) * 86400 < ?2 ORDER BY 1"},
 	{"mypage.reservations_match_sources",
 	 "SELECT 'checked=' || (SELECT count(*) FROM s) || ' views=' || "
 	 "(SELECT count(*) FROM mypage.view_reservation)",

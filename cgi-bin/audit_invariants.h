@@ -7,7 +7,8 @@
 
 /* An invariant: `counts` gives one text of what was checked; `breaches` one row per
  * offender (its id, or room/date), none when the invariant holds. Either may use ?1:
- * the age in ms past which a `requested` booking is stuck. */
+ * the age in ms past which a `requested` booking is stuck, and ?2: how long an
+ * Idempotency-Key lives, in s. */
 struct invariant {
 	const char *name, *counts, *breaches;
 };

@@ -27,6 +27,12 @@ long config_long(const char *name, long def)
 	return *end ? def : n;
 }
 
+long config_idempotency_ttl_s(void)
+{
+	long ttl = config_long("IDEMPOTENCY_TTL_S", 172800);
+	return ttl < 86400 ? 86400 : ttl;
+}
+
 static char root_path[PATH_MAX];
 static char var_path[PATH_MAX + 8];
 static pthread_once_t paths_once = PTHREAD_ONCE_INIT;

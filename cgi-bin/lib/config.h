@@ -8,6 +8,9 @@
 const char *config_str(const char *name, const char *def);
 /* Returns the integer value of name, or def when unset, empty or not a number. */
 long config_long(const char *name, long def);
+/* How long an Idempotency-Key is remembered, in seconds: IDEMPOTENCY_TTL_S (two days),
+ * never under one day (SPEC keeps keys at least 24 h). */
+long config_idempotency_ttl_s(void);
 /* The project root (ROOMBOOK_ROOT, else the nearest folder above the binary holding schema/). */
 const char *config_root(void);
 /* The runtime folder (ROOMBOOK_VAR, else <root>/var). */

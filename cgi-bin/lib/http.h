@@ -26,7 +26,8 @@ struct request {
 	int nq;
 	char *content_type; /* owned or NULL */
 	char *accept;       /* owned or NULL */
-	char *idem_key;     /* Idempotency-Key, owned or NULL */
+	char *idem_key;     /* Idempotency-Key, owned or NULL (the account's own once claimed) */
+	int idem_compat;    /* the claim also wrote a row with the key as sent (idempotency.c) */
 	char *request_id;   /* from the gateway, owned or NULL */
 	char *cookie;       /* owned or NULL */
 	char *body;         /* owned, NUL-terminated, may be NULL */

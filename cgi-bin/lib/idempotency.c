@@ -14,11 +14,7 @@
 /* Every this many claims a thread also deletes expired keys. */
 #define PRUNE_EVERY 256
 
-long idempotency_ttl_s(void)
-{
-	long ttl = config_long("IDEMPOTENCY_TTL_S", 172800);
-	return ttl < 86400 ? 86400 : ttl;
-}
+long idempotency_ttl_s(void) { return config_idempotency_ttl_s(); }
 
 /* Deletes keys older than IDEMPOTENCY_TTL_S (default two days, never under one day),
  * now and then (the first call of each thread, then every PRUNE_EVERY), inside the
@@ -130,6 +126,79 @@ const char *idempotency_key_sent(const char *stored)
 	return mark ? mark + strlen(IDEMPOTENCY_SCOPE) : stored;
 }
 
+/* Who a row stored with the key as sent belongs to, as SQL over its body: the marker a
+ * process of this version writes beside its claim ({"owner": id}), else the account its
+ * stored answer names (reservations: the booking's accountId; rooms: the room's hostId).
+ * NULL when nobody can be told (an old process's claim, an answer naming nobody). */
+#define SENT_ROW_OWNER \
+	"coalesce(json_extract(body, '$.owner'), json_extract(body, ?4), json_extract(body, ?5))"
+
+/* The JSON paths of the account a service's stored answers name. */
+static void owner_paths(const struct db *db, const char **first, const char **second)
+{
+	int rooms = strcmp(db->service, "rooms") == 0;
+	*first = rooms ? "$.hostId" : "$.accountId";
+	*second = rooms ? "$.hostId" : "$.reservation.accountId";
+}
+
+/* The row a request with this key meets, in st: the caller's own ("<account>§<key>");
+ * else one stored with the key as sent, by a process of the version before keys were
+ * per account (a retry across the upgrade, or a request an old process served during a
+ * rolling deploy), or beside a claim of this version's (for such old processes): it is
+ * the caller's when its owner is, and an old process's claim with no answer yet is
+ * anyone's (col 6 = 2: see idempotency_begin). Rows past the key's lifetime are not
+ * met. Columns: fingerprint, state, status, body, location, age in s, which. */
+static sqlite3_stmt *key_lookup(struct ctx *c)
+{
+	const char *first, *second;
+	owner_paths(c->db, &first, &second);
+	sqlite3_stmt *st = db_prep(c->db,
+		"SELECT * FROM (SELECT fingerprint, state, status, body, location, "
+		"(julianday('now') - julianday(created_at)) * 86400 AS age, 0 AS which "
+		"FROM idempotency WHERE key = ?1 "
+		"UNION ALL SELECT fingerprint, state, status, body, location, "
+		"(julianday('now') - julianday(created_at)) * 86400, "
+		"CASE WHEN " SENT_ROW_OWNER " = ?3 THEN 1 WHEN body IS NULL AND state = 'running' THEN 2 END "
+		"FROM idempotency WHERE key = ?2) WHERE which IS NOT NULL AND age < ?6 ORDER BY which LIMIT 1");
+	db_bind_text(st, 1, c->req->idem_key);
+	db_bind_text(st, 2, idempotency_key_sent(c->req->idem_key));
+	sqlite3_bind_int64(st, 3, c->req->account_id);
+	db_bind_text(st, 4, first);
+	db_bind_text(st, 5, second);
+	sqlite3_bind_int64(st, 6, idempotency_ttl_s());
+	return st;
+}
+
+/* Beside the claim, a row with the key as sent, so that a process of the version
+ * before (during a rolling deploy, or after a rollback) finds it: a retry it serves is
+ * replayed (or 409 while this runs) instead of booking again. Only where no live row of
+ * anyone else's is (that one stays theirs; a claim whose process died, past
+ * IDEMPOTENCY_CLAIM_TIMEOUT_S, is no one's); marked with the caller as owner until the
+ * answer replaces the marker. Sets c->req->idem_compat when written; 0 or -1. */
+static int claim_as_sent(struct ctx *c, const char *fp)
+{
+	const char *first, *second;
+	owner_paths(c->db, &first, &second);
+	sqlite3_stmt *st = db_prep(c->db,
+		"INSERT INTO idempotency(key, fingerprint, state, body, created_at) "
+		"VALUES (?1, ?2, 'running', json_object('owner', ?3), strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
+		"ON CONFLICT(key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'running', status = NULL, "
+		"body = excluded.body, location = NULL, created_at = excluded.created_at "
+		"WHERE (julianday('now') - julianday(created_at)) * 86400 >= ?6 OR " SENT_ROW_OWNER " = ?3 "
+		"OR (body IS NULL AND state = 'running' AND (julianday('now') - julianday(created_at)) * 86400 >= ?7)");
+	db_bind_text(st, 1, idempotency_key_sent(c->req->idem_key));
+	db_bind_text(st, 2, fp);
+	sqlite3_bind_int64(st, 3, c->req->account_id);
+	db_bind_text(st, 4, first);
+	db_bind_text(st, 5, second);
+	sqlite3_bind_int64(st, 6, idempotency_ttl_s());
+	sqlite3_bind_int64(st, 7, config_long("IDEMPOTENCY_CLAIM_TIMEOUT_S", 60));
+	if (db_run(st) != SQLITE_DONE)
+		return -1;
+	c->req->idem_compat = sqlite3_changes(c->db->h) > 0;
+	return 0;
+}
+
 int idempotency_begin(struct ctx *c)
 {
 	struct request *r = c->req;
@@ -143,35 +212,26 @@ int idempotency_begin(struct ctx *c)
 		return problem_unavailable(c, 1, "the request could not be fingerprinted; try again");
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy");
-	/* The caller's key; else a row stored as sent before keys were per account (a
-	 * retry across that upgrade, or a request an old process served while the new one
-	 * started) when its stored answer is the caller's: a booking's accountId, a room's
-	 * hostId. Anyone else's old row, and one without an answer, count as not there. */
-	sqlite3_stmt *st = db_prep(c->db, "SELECT fingerprint, state, status, body, location, "
-	                                  "(julianday('now') - julianday(created_at)) * 86400, 0 AS mine "
-	                                  "FROM idempotency WHERE key = ?1 "
-	                                  "UNION ALL SELECT fingerprint, state, status, body, location, "
-	                                  "(julianday('now') - julianday(created_at)) * 86400, 1 "
-	                                  "FROM idempotency WHERE key = ?2 AND json_valid(body) AND "
-	                                  "coalesce(json_extract(body, '$.accountId'), json_extract(body, '$.hostId')) = ?3 "
-	                                  "ORDER BY mine LIMIT 1");
-	db_bind_text(st, 1, r->idem_key);
-	db_bind_text(st, 2, idempotency_key_sent(r->idem_key));
-	sqlite3_bind_int64(st, 3, r->account_id);
+	sqlite3_stmt *st = key_lookup(c);
 	int rc = 0;
+	long claim_timeout = config_long("IDEMPOTENCY_CLAIM_TIMEOUT_S", 60);
 	/* A key past its lifetime counts as never used, pruned or not: the prune below is
 	 * housekeeping and runs only now and then. */
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_double(st, 5) < idempotency_ttl_s()) {
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *have = (const char *)sqlite3_column_text(st, 0);
 		int done = strcmp((const char *)sqlite3_column_text(st, 1), "done") == 0;
 		double age = sqlite3_column_double(st, 5);
-		if (strcmp(have, fp) != 0) /* a 422 names what is wrong in `errors` (SPEC §3) */
+		int old_claim = sqlite3_column_int(st, 6) == 2;
+		if (old_claim) { /* an old process is on this key (whoever's): wait, as it would have said */
+			if (age < claim_timeout)
+				rc = problem(c, 409, "a request with this Idempotency-Key is still in progress");
+		} else if (strcmp(have, fp) != 0) /* a 422 names what is wrong in `errors` (SPEC §3) */
 			rc = problem_fields(c, 422, json_pack("[{s:s, s:s}]", "field", "Idempotency-Key",
 			                                      "message", "was used with a different request"),
 			                    "this Idempotency-Key was used with a different request");
 		else if (done)
 			rc = replay(c, st);
-		else if (age < config_long("IDEMPOTENCY_CLAIM_TIMEOUT_S", 60)) /* older: its process died */
+		else if (age < claim_timeout) /* older: its process died */
 			rc = problem(c, 409, "a request with this Idempotency-Key is still in progress");
 	}
 	db_done(st);
@@ -189,7 +249,7 @@ int idempotency_begin(struct ctx *c)
 	                    "status = NULL, body = NULL, location = NULL, created_at = excluded.created_at");
 	db_bind_text(st, 1, r->idem_key);
 	db_bind_text(st, 2, fp);
-	if (db_run(st) != SQLITE_DONE || db_commit(c->db)) {
+	if (db_run(st) != SQLITE_DONE || claim_as_sent(c, fp) || db_commit(c->db)) {
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the database is busy");
 	}
@@ -207,33 +267,46 @@ static const char *header_value(const struct buf *headers, const char *name, cha
 	return out;
 }
 
+/* Stores the answer under key (keep: status, body, location) or drops the claim (a 5xx:
+ * the client may retry); the row with the key as sent (as_sent) only while it is still
+ * this request's marked claim. 0 or -1. */
+static int store_answer(struct ctx *c, const char *key, int keep, int as_sent, const char *body,
+                        const char *location)
+{
+	static const char *const sql[2][2] = {
+		{"DELETE FROM idempotency WHERE key = ?4",
+		 "DELETE FROM idempotency WHERE key = ?4 AND state = 'running' AND json_extract(body, '$.owner') = ?5"},
+		{"UPDATE idempotency SET state = 'done', status = ?1, body = ?2, location = ?3 WHERE key = ?4",
+		 "UPDATE idempotency SET state = 'done', status = ?1, body = ?2, location = ?3 WHERE key = ?4 "
+		 "AND state = 'running' AND json_extract(body, '$.owner') = ?5"},
+	};
+	sqlite3_stmt *st = db_prep(c->db, sql[keep != 0][as_sent != 0]);
+	if (keep) {
+		sqlite3_bind_int(st, 1, c->res->status);
+		db_bind_text(st, 2, body);
+		db_bind_text(st, 3, location);
+	}
+	db_bind_text(st, 4, key);
+	if (as_sent)
+		sqlite3_bind_int64(st, 5, c->req->account_id);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
 int idempotency_finish(struct ctx *c)
 {
 	char location[256];
 	int keep = c->res->status < 500;
-	const char *sql_keep = "UPDATE idempotency SET state = 'done', status = ?, body = ?, location = ? WHERE key = ?";
-	const char *sql_drop = "DELETE FROM idempotency WHERE key = ?";
 	if (db_begin(c->db)) {
 		log_error("idempotency: cannot store the response for key %s", c->req->idem_key);
 		return -1;
 	}
-	sqlite3_stmt *st;
-	int rc;
-	if (keep) {
-		char *body = c->res->model ? json_dumps(c->res->model, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-		st = db_prep(c->db, sql_keep);
-		sqlite3_bind_int(st, 1, c->res->status);
-		db_bind_text(st, 2, body);
-		db_bind_text(st, 3, header_value(&c->res->headers, "Location", location, sizeof location));
-		db_bind_text(st, 4, c->req->idem_key);
-		rc = db_run(st);
-		free(body);
-	} else {
-		st = db_prep(c->db, sql_drop);
-		db_bind_text(st, 1, c->req->idem_key);
-		rc = db_run(st);
-	}
-	if (rc != SQLITE_DONE || db_commit(c->db)) {
+	char *body = keep && c->res->model ? json_dumps(c->res->model, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	const char *where = keep ? header_value(&c->res->headers, "Location", location, sizeof location) : NULL;
+	int rc = store_answer(c, c->req->idem_key, keep, 0, body, where);
+	if (!rc && c->req->idem_compat)
+		rc = store_answer(c, idempotency_key_sent(c->req->idem_key), keep, 1, body, where);
+	free(body);
+	if (rc || db_commit(c->db)) {
 		log_error("idempotency: cannot %s the response for key %s: %s", keep ? "store" : "drop",
 		          c->req->idem_key, sqlite3_errmsg(c->db->h));
 		db_rollback(c->db);

@@ -171,6 +171,31 @@ def test_reservation_stuck_in_requested_is_named(stack):
     assert_clean(stack)
 
 
+def test_one_key_booked_twice_by_one_account_is_named(stack):
+    """The double booking a retry could make across versions (one booking carrying the
+    key as the account's own, another carrying it as sent, as a process of the version
+    before keys were per account stores it) is named, though each key row alone is fine."""
+    room, res = confirmed_booking(stack)
+    again = stack.post("/reservations", {"roomId": room["id"], "checkIn": day(72)},
+                       headers={"Idempotency-Key": "audit-twice"})
+    assert again.status == 201, again
+    rows = db_exec(stack, "reservations", "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, "
+                   "customer, currency, status, account_id, idempotency_key, created_at, updated_at) "
+                   "VALUES (?, ?, ?, 1, 1, 'twice', 'EUR', 'failed', ?, 'audit-twice', "
+                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) RETURNING id",
+                   (room["id"], day(73), day(74), stack.account["id"]))
+    second = rows[0][0]
+    twice = "twice:%d:audit-twice" % stack.account["id"]
+    try:
+        _, lines, out = audit(stack)  # a failed attempt holds nothing: not a second booking
+        assert twice not in lines["idempotency.one_booking_one_payment"], out
+        db_exec(stack, "reservations", "UPDATE reservation SET status = 'cancelled' WHERE id = ?", (second,))
+        assert twice in assert_breach(stack, "idempotency.one_booking_one_payment")
+    finally:
+        db_exec(stack, "reservations", "DELETE FROM reservation WHERE id = ?", (second,))
+    assert_clean(stack)
+
+
 def test_parked_dead_letter_is_named(stack):
     db_exec(stack, "tickets", "INSERT INTO dead_letter(source, position, event_id, type, event, error, attempts, "
             "created_at) VALUES ('reservations', 0, 'audit-drill', 'Drill', '{}', 'drill', 5, 'now')")

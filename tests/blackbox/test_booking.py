@@ -356,7 +356,7 @@ def test_idempotency_keys_expire_after_their_ttl_but_not_before_a_day(stack):
     db = sqlite3.connect(stack.var + "/db/reservations.db", timeout=10)
     with db:  # age the key and its booking by three days: past the two-day default
         db.execute("UPDATE idempotency SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
-                   "WHERE key LIKE '%\u00a7ttl-old'")  # stored as the account's own: "<account>§<key>"
+                   "WHERE key LIKE '%ttl-old'")  # the account's own ("<account>§<key>") and as sent
         db.execute("UPDATE reservation SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-3 days') "
                    "WHERE idempotency_key LIKE '%\u00a7ttl-old'")
     db.close()
@@ -411,7 +411,10 @@ def test_keys_stored_before_they_were_per_account_stay_with_their_account(stack)
     refused = stack.post("/reservations", {"roomId": 999999}, headers={"Idempotency-Key": "old-refused"}, auth=token)
     assert room.status == 201 and booked.status == 201 and refused.status == 422, (room, booked, refused)
     mine = "%d\u00a7" % owner["id"]
-    for db_name, sql in (("reservations", "UPDATE idempotency SET key = substr(key, %d) WHERE key LIKE '%s%%'"),
+    old_keys = "('old-room', 'old-booking', 'old-refused') AND %d AND '%s' <> ''"  # this version's rows as sent
+    for db_name, sql in (("reservations", "DELETE FROM idempotency WHERE key IN " + old_keys),
+                         ("rooms", "DELETE FROM idempotency WHERE key IN " + old_keys),
+                         ("reservations", "UPDATE idempotency SET key = substr(key, %d) WHERE key LIKE '%s%%'"),
                          ("rooms", "UPDATE idempotency SET key = substr(key, %d) WHERE key LIKE '%s%%'"),
                          ("reservations", "UPDATE reservation SET idempotency_key = substr(idempotency_key, %d) "
                                           "WHERE idempotency_key LIKE '%s%%'")):
@@ -442,7 +445,7 @@ def test_keys_stored_before_they_were_per_account_stay_with_their_account(stack)
                        auth=token)
     db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
     with db:
-        db.execute("DELETE FROM idempotency WHERE key = ?", (mine + "old-died",))
+        db.execute("DELETE FROM idempotency WHERE key IN (?, 'old-died')", (mine + "old-died",))
         db.execute("UPDATE reservation SET idempotency_key = 'old-died' WHERE id = ?", (stale.json["id"],))
     db.close()
     after = stack.post("/reservations", dict(body, checkIn=day(8)), headers={"Idempotency-Key": "old-died"},
@@ -451,3 +454,44 @@ def test_keys_stored_before_they_were_per_account_stay_with_their_account(stack)
     from test_audit import audit  # every 201 key still names exactly its one booking
     _, lines, out = audit(stack)
     assert lines.get("idempotency.one_booking_one_payment", "").startswith("ok "), out
+
+
+def test_a_key_is_also_kept_as_sent_for_processes_of_the_version_before(stack):
+    """During a rolling deploy (or after a rollback) a process of the version before keys
+    were per account looks keys up as sent. Beside the account's own row the claim keeps
+    one with the key as sent, holding the same answer, so such a process replays a retry
+    instead of booking again; another account's claim never takes it over. A claim such
+    a process is still working on (no answer yet) is waited for: 409, as it would say."""
+    owner, token = stack.new_account("Compat")
+    room = new_room(stack, capacity=5)
+    body = {"roomId": room, "checkIn": day(9)}
+    booked = stack.post("/reservations", body, headers={"Idempotency-Key": "compat-1"}, auth=token)
+    assert booked.status == 201, booked
+
+    def as_sent(key):
+        db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
+        try:
+            return db.execute("SELECT state, status, json_extract(body, '$.id'), json_extract(body, '$.accountId') "
+                              "FROM idempotency WHERE key = ?", (key,)).fetchone()
+        finally:
+            db.close()
+    assert as_sent("compat-1") == ("done", 201, booked.json["id"], owner["id"])
+    _, other = stack.new_account("Compat other")
+    theirs = stack.post("/reservations", body, headers={"Idempotency-Key": "compat-1"}, auth=other)
+    assert theirs.status == 201 and theirs.json["id"] != booked.json["id"], theirs
+    assert as_sent("compat-1")[2] == booked.json["id"], "another account's claim never takes it over"
+    db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
+    with db:  # an old process's claim, still running
+        db.execute("INSERT INTO idempotency(key, fingerprint, state, created_at) VALUES "
+                   "('compat-old', 'x', 'running', strftime('%Y-%m-%dT%H:%M:%fZ','now'))")
+    db.close()
+    r = stack.post("/reservations", body, headers={"Idempotency-Key": "compat-old"}, auth=token)
+    assert r.status == 409 and "in progress" in r.json["detail"], r
+    db = sqlite3.connect(os.path.join(stack.var, "db", "reservations.db"), timeout=10)
+    with db:  # ...whose process died long ago
+        db.execute("UPDATE idempotency SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-1 hour') "
+                   "WHERE key = 'compat-old'")
+    db.close()
+    r = stack.post("/reservations", body, headers={"Idempotency-Key": "compat-old"}, auth=token)
+    assert r.status == 201, r
+    assert as_sent("compat-old")[:2] == ("done", 201), "the dead claim's row now holds this answer"
