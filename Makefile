@@ -93,7 +93,8 @@ $(BUILD)/%.o: %.c $(wildcard cgi-bin/lib/*.h cgi-bin/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/cgi-bin/lib/view.o: cgi-bin/lib/view.cc cgi-bin/lib/view.h
+# view.cc reads the request and response structs (http.h): every header, as for C.
+$(BUILD)/cgi-bin/lib/view.o: cgi-bin/lib/view.cc $(wildcard cgi-bin/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c -o $@ $<
 

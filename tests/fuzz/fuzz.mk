@@ -37,7 +37,7 @@ $(FUZZ_DIR)/obj/%.o: %.c $(wildcard cgi-bin/lib/*.h) $(FUZZ_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_DIR)/obj/cgi-bin/lib/view.o: cgi-bin/lib/view.cc cgi-bin/lib/view.h
+$(FUZZ_DIR)/obj/cgi-bin/lib/view.o: cgi-bin/lib/view.cc $(wildcard cgi-bin/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CXX) $(filter-out -O2,$(CXXFLAGS)) -O1 $(FUZZ_SAN) -c -o $@ $<
 
