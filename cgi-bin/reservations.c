@@ -612,6 +612,9 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	json_object_set_new(res, "hasReceipt", json_boolean(owner && json_integer_value(json_object_get(res, "paymentId")) > 0 &&
 	                                                    (strcmp(paid, "approved") == 0 || strcmp(paid, "refunded") == 0)));
 	json_object_set_new(res, "canCancel", json_boolean(owner && confirmed && strcmp(field_text(res, "checkIn"), today) >= 0));
+	const char *status = field_text(res, "status");
+	json_object_set_new(res, "wasCancelled", json_boolean(strcmp(status, "cancelled") == 0 ||
+	                                                       strcmp(status, "force_cancelled") == 0));
 	json_object_set_new(res, "canReview", json_boolean(owner && confirmed && strcmp(field_text(res, "checkOut"), today) <= 0));
 	snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
 	         (long long)json_integer_value(json_object_get(res, "id")));

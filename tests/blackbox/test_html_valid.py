@@ -82,7 +82,7 @@ def _setup(stack):
                what="the room view with both reviews")
     _fixture.update(var=stack.var, room=rid, reservation=resid, past=past.json["id"], csrf=token.group(1),
                     review=rated.json["id"], review_unrated=unrated.json["id"], payment=payment, ticket=ticket,
-                    message=message, refunded=refunded)
+                    message=message, refunded=refunded, cancelled=gone.json["id"])
     return _fixture
 
 
@@ -109,6 +109,8 @@ PAGES = {
     "reservation_after_stay": (lambda s, f: s.get("/reservations/%d" % f["past"], headers=BROWSER), 200),
     "reservations_of_room": (lambda s, f: s.get("/reservations?roomId=%d" % f["room"], headers=BROWSER), 200),
     "reservation_cancel": (lambda s, f: s.get("/reservations/%d/cancel" % f["reservation"], headers=BROWSER), 200),
+    "reservation_cancel_cancelled": (lambda s, f: s.get("/reservations/%d/cancel" % f["cancelled"], headers=BROWSER),
+                                     200),
     "room_signed_out": (lambda s, f: s.get("/rooms/%d" % f["room"], headers=BROWSER, auth=None), 200),
     "mypage": (lambda s, f: s.get("/mypage", headers=BROWSER), 200),
     "sign_in": (lambda s, f: s.get("/sign-in?next=%2Fmypage", headers=BROWSER, auth=None), 200),
@@ -194,3 +196,13 @@ for _name in PAGES:
     globals()["test_html_" + _name] = _make(_name)
 del _name
 
+
+def test_the_cancel_step_of_a_cancelled_booking_says_so(stack):
+    """The confirm step of a booking already cancelled asks nothing and offers no form:
+    it says the booking is cancelled (not that it can no longer be)."""
+    f = _setup(stack)
+    page = PAGES["reservation_cancel_cancelled"][0](stack, f)
+    assert page.status == 200 and "already cancelled" in page.body, page
+    assert "Yes, cancel it" not in page.body and "?</h1>" not in page.body, page
+    live = PAGES["reservation_cancel"][0](stack, f)
+    assert "Yes, cancel it" in live.body and "already cancelled" not in live.body, live
