@@ -615,6 +615,11 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	const char *status = field_text(res, "status");
 	json_object_set_new(res, "wasCancelled", json_boolean(strcmp(status, "cancelled") == 0 ||
 	                                                       strcmp(status, "force_cancelled") == 0));
+	/* a room its host deleted has no page to link to, nor takes reviews */
+	int withdrawn = room_withdrawn(c->db, json_integer_value(json_object_get(res, "id")));
+	json_object_set_new(res, "roomDeleted", json_boolean(withdrawn));
+	if (withdrawn)
+		json_object_set_new(res, "canReview", json_false());
 	json_object_set_new(res, "canReview", json_boolean(owner && confirmed && strcmp(field_text(res, "checkOut"), today) <= 0));
 	snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
 	         (long long)json_integer_value(json_object_get(res, "id")));

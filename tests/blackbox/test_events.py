@@ -128,6 +128,13 @@ def test_room_deletion_force_cancels_its_reservations(stack):
     view = wait_until(lambda: [v for v in all_roomviews(stack) if v["roomId"] == rm["id"]
                                and v["status"] == "deleted"], what="roomview deleted")[0]
     assert view["reservations"] == 2 and view["name"] == "Doomed hall", view
+    # the guest's pages name the room but no longer link to its page (404 now)
+    html = {"Accept": "text/html"}
+    for page in ("/reservations/%d", "/reservations/%d/confirmation"):
+        shown = stack.get(page % booked[0]["id"], headers=html)
+        assert shown.status == 200 and "no longer offered by its host" in shown.body, shown
+        assert 'href="/rooms/%d"' % rm["id"] not in shown.body, shown
+    assert stack.get("/rooms/%d" % rm["id"]).status == 404
 
 
 def test_roomviews_follow_reviews_and_bookings(stack):
