@@ -133,12 +133,16 @@ const char *idempotency_key_sent(const char *stored)
 #define SENT_ROW_OWNER \
 	"coalesce(json_extract(body, '$.owner'), json_extract(body, ?4), json_extract(body, ?5))"
 
-/* The JSON paths of the account a service's stored answers name. */
-static void owner_paths(const struct db *db, const char **first, const char **second)
+/* Binds what SENT_ROW_OWNER and the lifetime need: ?3 the caller, ?4 and ?5 the JSON
+ * paths of the account a service's stored answers name (rooms: the host; reservations:
+ * the booking's account, also inside a refusal), ?6 the key's lifetime in s. */
+static void bind_owner(sqlite3_stmt *st, const struct ctx *c)
 {
-	int rooms = strcmp(db->service, "rooms") == 0;
-	*first = rooms ? "$.hostId" : "$.accountId";
-	*second = rooms ? "$.hostId" : "$.reservation.accountId";
+	int rooms = strcmp(c->db->service, "rooms") == 0;
+	sqlite3_bind_int64(st, 3, c->req->account_id);
+	db_bind_text(st, 4, rooms ? "$.hostId" : "$.accountId");
+	db_bind_text(st, 5, rooms ? "$.hostId" : "$.reservation.accountId");
+	sqlite3_bind_int64(st, 6, idempotency_ttl_s());
 }
 
 /* The row a request with this key meets, in st: the caller's own ("<account>§<key>");
@@ -150,8 +154,6 @@ static void owner_paths(const struct db *db, const char **first, const char **se
  * met. Columns: fingerprint, state, status, body, location, age in s, which. */
 static sqlite3_stmt *key_lookup(struct ctx *c)
 {
-	const char *first, *second;
-	owner_paths(c->db, &first, &second);
 	sqlite3_stmt *st = db_prep(c->db,
 		"SELECT * FROM (SELECT fingerprint, state, status, body, location, "
 		"(julianday('now') - julianday(created_at)) * 86400 AS age, 0 AS which "
@@ -162,10 +164,7 @@ static sqlite3_stmt *key_lookup(struct ctx *c)
 		"FROM idempotency WHERE key = ?2) WHERE which IS NOT NULL AND age < ?6 ORDER BY which LIMIT 1");
 	db_bind_text(st, 1, c->req->idem_key);
 	db_bind_text(st, 2, idempotency_key_sent(c->req->idem_key));
-	sqlite3_bind_int64(st, 3, c->req->account_id);
-	db_bind_text(st, 4, first);
-	db_bind_text(st, 5, second);
-	sqlite3_bind_int64(st, 6, idempotency_ttl_s());
+	bind_owner(st, c);
 	return st;
 }
 
@@ -177,8 +176,6 @@ static sqlite3_stmt *key_lookup(struct ctx *c)
  * answer replaces the marker. Sets c->req->idem_compat when written; 0 or -1. */
 static int claim_as_sent(struct ctx *c, const char *fp)
 {
-	const char *first, *second;
-	owner_paths(c->db, &first, &second);
 	sqlite3_stmt *st = db_prep(c->db,
 		"INSERT INTO idempotency(key, fingerprint, state, body, created_at) "
 		"VALUES (?1, ?2, 'running', json_object('owner', ?3), strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
@@ -188,10 +185,7 @@ static int claim_as_sent(struct ctx *c, const char *fp)
 		"OR (body IS NULL AND state = 'running' AND (julianday('now') - julianday(created_at)) * 86400 >= ?7)");
 	db_bind_text(st, 1, idempotency_key_sent(c->req->idem_key));
 	db_bind_text(st, 2, fp);
-	sqlite3_bind_int64(st, 3, c->req->account_id);
-	db_bind_text(st, 4, first);
-	db_bind_text(st, 5, second);
-	sqlite3_bind_int64(st, 6, idempotency_ttl_s());
+	bind_owner(st, c);
 	sqlite3_bind_int64(st, 7, config_long("IDEMPOTENCY_CLAIM_TIMEOUT_S", 60));
 	if (db_run(st) != SQLITE_DONE)
 		return -1;
