@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 	static char logbuf[1 << 16];
 	setvbuf(stderr, logbuf, _IOFBF, sizeof logbuf);
 	log_init("worker");
+	log_buffered(sizeof logbuf);
 	const char *cmd = argc > 1 ? argv[1] : "run";
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "once") == 0)
 		return cmd_run(strcmp(cmd, "once") == 0);

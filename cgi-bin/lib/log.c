@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,10 @@ static const char *log_program = "roombook";
 static _Thread_local char log_rid[80];
 
 void log_init(const char *program) { log_program = program; }
+
+static size_t log_buffer_size; /* 0: stderr as it is (unbuffered: a write a line) */
+
+void log_buffered(size_t size) { log_buffer_size = size; }
 
 void log_set_request_id(const char *rid)
 {
@@ -50,8 +55,18 @@ static void log_line(const char *level, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	log_escape(msg, safe_msg, sizeof safe_msg); /* input quoted in msg must not forge lines */
 	log_escape(log_rid, safe_rid, sizeof safe_rid);
-	fprintf(stderr, "%s.%03ldZ %s %s rid=%s %s\n", ts, now.tv_nsec / 1000000, level, log_program,
-	        safe_rid[0] ? safe_rid : "-", safe_msg);
+	char line[sizeof ts + 64 + sizeof safe_rid + sizeof safe_msg];
+	int n = snprintf(line, sizeof line, "%s.%03ldZ %s %s rid=%s %s\n", ts, now.tv_nsec / 1000000, level,
+	                 log_program, safe_rid[0] ? safe_rid : "-", safe_msg);
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof line) { /* cannot happen with these sizes; still one whole line */
+		n = (int)sizeof line - 1;
+		line[n - 1] = '\n';
+	}
+	if (log_buffer_size && __fpending(stderr) + (size_t)n > log_buffer_size)
+		fflush(stderr); /* the line would not fit: what is there goes out first, whole lines only */
+	fwrite(line, 1, (size_t)n, stderr);
 }
 
 #define LOG_FN(name, level)                                                                        \

@@ -5,6 +5,10 @@
 
 /* Sets the program name printed on every line (a static string). */
 void log_init(const char *program);
+/* The log (stderr) is fully buffered in a buffer of size bytes (the worker's): every
+ * line then goes out whole, in one write, never split across two (workers share a log
+ * file, and a reader must never see half a line). */
+void log_buffered(size_t size);
 /* Sets this thread's request id (copied; NULL or "" clears it). */
 void log_set_request_id(const char *rid);
 /* Returns this thread's request id, "" when none. */

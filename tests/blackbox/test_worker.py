@@ -4,6 +4,7 @@ idle CPU, outbox pruning. Each test runs its own stack."""
 import concurrent.futures
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import time
@@ -159,6 +160,10 @@ def test_two_workers_without_leases_are_kept_apart_by_the_offset_check():
         wait_until(lambda: len(applied_lines(s)) >= expected, 5, what="%d applied lines" % expected)
         applied = applied_lines(s)
         assert len(applied) == expected
+        # two workers share one log file: every line arrives whole, never cut by the other
+        torn = [line for line in s.logs("worker").splitlines()
+                if line and not re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \w+ worker ", line)]
+        assert not torn, torn[:3]
         by_pid = {}
         for line in applied:
             pid = line.rsplit(" pid=", 1)[1]
