@@ -320,6 +320,13 @@ class Stack:
         except OSError:
             return ""
 
+    def wait_log(self, name, text, timeout=10):
+        """Waits until text is in the log of name and returns the log: a process's lines
+        reach the file through supervisord, which reads the pipes when it gets to them
+        (under load, after the answer that followed them has reached the test)."""
+        wait_until(lambda: text in self.logs(name), timeout, what="%r in %s.log" % (text, name))
+        return self.logs(name)
+
 
 def _json_round_trips(body):
     """True when JSON.parse + JSON.stringify keeps the body's meaning: it parses, has no

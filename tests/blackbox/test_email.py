@@ -338,7 +338,7 @@ def test_email_off_says_so():
         msg = message(s, res["id"], s.token)
         d = delivery_becomes(s, msg["id"], s.token, "off")
         assert "SMTP_URL" in d["lastError"] and d["attempts"] == 0 and d["sentAt"] is None, d
-        assert "e-mail is off" in s.logs("messages")
+        s.wait_log("messages", "e-mail is off")
         r = subprocess.run([os.path.join(s.bin, "messages"), "email-status"], env=s.env, capture_output=True,
                            text=True, timeout=30)
         assert r.returncode == 0 and re.search(r"(?m)^off +1$", r.stdout), r.stdout + r.stderr

@@ -83,7 +83,7 @@ def test_a_missing_socket_is_a_failed_call_not_a_hang():
         took = time.time() - t0
         assert r.status == 503 and r.json["reservation"]["reason"] == "unavailable", r
         assert took < 3, took
-        assert "nowhere.sock/internal/payments -> connect" in s.logs("reservations"), s.logs("reservations")
+        s.wait_log("reservations", "nowhere.sock/internal/payments -> connect")
         # the hold made before the charge was given back
         db = sqlite3.connect("file:%s?mode=ro" % os.path.join(s.var, "db", "rooms.db"), uri=True, timeout=10)
         try:
