@@ -156,14 +156,20 @@ def test_mypage_status_changed_is_named(stack):
     assert_clean(stack)
 
 
+def insert_reservation(stack, room, night, customer, status, key=None, age="-0 seconds"):
+    """A one-night reservation written straight into reservations.db (as a process that
+    died, or one of another version, would have left it), made `age` ago; its id."""
+    rows = db_exec(stack, "reservations", "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, "
+                   "customer, currency, status, account_id, idempotency_key, created_at, updated_at) "
+                   "VALUES (?, ?, ?, 1, 1, ?, 'EUR', ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?), "
+                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)) RETURNING id",
+                   (room["id"], day(night), day(night + 1), customer, status, stack.account["id"], key, age, age))
+    return rows[0][0]
+
+
 def test_reservation_stuck_in_requested_is_named(stack):
     room, _ = confirmed_booking(stack)
-    rows = db_exec(stack, "reservations", "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, "
-                   "customer, currency, status, account_id, created_at, updated_at) VALUES (?, ?, ?, 1, 1, 'stuck', "
-                   "'EUR', 'requested', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour'), "
-                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')) RETURNING id",
-                   (room["id"], day(80), day(81), stack.account["id"]))
-    stuck = rows[0][0]
+    stuck = insert_reservation(stack, room, 80, "stuck", "requested", age="-1 hour")
     try:
         assert str(stuck) in assert_breach(stack, "saga.no_stuck_requested")
     finally:
@@ -179,12 +185,7 @@ def test_one_key_booked_twice_by_one_account_is_named(stack):
     again = stack.post("/reservations", {"roomId": room["id"], "checkIn": day(72)},
                        headers={"Idempotency-Key": "audit-twice"})
     assert again.status == 201, again
-    rows = db_exec(stack, "reservations", "INSERT INTO reservation(room_id, check_in, check_out, nights, guests, "
-                   "customer, currency, status, account_id, idempotency_key, created_at, updated_at) "
-                   "VALUES (?, ?, ?, 1, 1, 'twice', 'EUR', 'failed', ?, 'audit-twice', "
-                   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) RETURNING id",
-                   (room["id"], day(73), day(74), stack.account["id"]))
-    second = rows[0][0]
+    second = insert_reservation(stack, room, 73, "twice", "failed", key="audit-twice")
     twice = "twice:%d:audit-twice" % stack.account["id"]
     try:
         _, lines, out = audit(stack)  # a failed attempt holds nothing: not a second booking
