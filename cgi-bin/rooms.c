@@ -314,7 +314,19 @@ struct room_input {
 	const char *name, *desc;
 	long long capacity, price;
 	int has_name, has_desc, has_capacity, has_price;
+	int clear_name, clear_desc; /* sent empty (blank or null): an edit removes it */
 };
+
+/* True when the body has field as null or as a string of spaces only: an edit that
+ * empties it (a host's form sends the field it cleared as ""). */
+static int body_blank(struct ctx *c, const char *field)
+{
+	json_t *v = json_object_get(c->req->json, field);
+	if (json_is_null(v))
+		return 1;
+	const char *s = json_string_value(v);
+	return s && strlen(s) == json_string_length(v) && !s[strspn(s, " \t\r\n\f\v")];
+}
 
 /* The host form's price: typed in currency units ("120.50"), read into minor units. The
  * JSON API's price stays an integer in minor units (body_int). 1 read, 0 empty, -1 not
@@ -338,6 +350,8 @@ static json_t *room_read(struct ctx *c, struct room_input *in)
 	json_t *errors = json_array();
 	in->has_name = body_str(c, errors, "name", 200, &in->name) == 1;
 	in->has_desc = body_str(c, errors, "desc", 4000, &in->desc) == 1;
+	in->clear_name = !in->has_name && body_blank(c, "name");
+	in->clear_desc = !in->has_desc && body_blank(c, "desc");
 	in->has_capacity = body_int(c, errors, "capacity", 1, MAX_CAPACITY, &in->capacity) == 1;
 	if (c->req->body_is_form && json_is_string(json_object_get(c->req->json, "price")))
 		in->has_price = form_price(c, errors, &in->price) == 1;
@@ -594,6 +608,16 @@ static int rooms_edit(struct ctx *c) { return room_form_page(c, "room_form"); }
 
 static int rooms_delete_confirm(struct ctx *c) { return room_form_page(c, "room_delete"); }
 
+/* True when room id (as this transaction sees it) has neither a name nor a description. */
+static int room_unnamed(struct db *db, long long id)
+{
+	long long named = 1;
+	sqlite3_stmt *st = db_prep(db, "SELECT name <> '' OR \"desc\" <> '' FROM room WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	db_scalar_int(st, &named);
+	return !named;
+}
+
 static int rooms_update(struct ctx *c)
 {
 	long long id = c->req->ids[0];
@@ -614,8 +638,8 @@ static int rooms_update(struct ctx *c)
 		"capacity = coalesce(?4, capacity), price = coalesce(?5, price), "
 		"updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1 AND deleted_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
-	db_bind_text(st, 2, in.has_name ? in.name : NULL);
-	db_bind_text(st, 3, in.has_desc ? in.desc : NULL);
+	db_bind_text(st, 2, in.has_name ? in.name : in.clear_name ? "" : NULL);
+	db_bind_text(st, 3, in.has_desc ? in.desc : in.clear_desc ? "" : NULL);
 	if (in.has_capacity)
 		sqlite3_bind_int64(st, 4, in.capacity);
 	if (in.has_price)
@@ -627,6 +651,12 @@ static int rooms_update(struct ctx *c)
 	if (sqlite3_changes(c->db->h) == 0) {
 		db_rollback(c->db);
 		return problem(c, 404, "room %lld does not exist", id);
+	}
+	if ((in.clear_name || in.clear_desc) && room_unnamed(c->db, id)) {
+		db_rollback(c->db);
+		errors = json_array();
+		field_error(errors, in.clear_name ? "name" : "desc", "Enter a name or a description for the room");
+		return form_problem(c, problem_validation(c, errors), c->req->path);
 	}
 	if (in.has_capacity) {
 		char today[11];

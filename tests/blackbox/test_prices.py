@@ -62,6 +62,12 @@ def test_an_empty_form_price_is_free_on_create_and_unchanged_on_edit(stack):
     r = stack.request("POST", path, form={"_csrf": CSRF, "price": "99.999"}, auth=None, headers=cookie)
     assert problem(r, 422)["errors"][0]["field"] == "price", r
     assert stack.get("/rooms/%d" % room.json["id"]).json["price"] == 9990
+    r = stack.request("POST", path, form={"_csrf": CSRF, "name": "Edited by form", "desc": "Gone soon"},
+                      auth=None, headers=cookie)
+    assert r.status == 200 and r.json["desc"] == "Gone soon", r
+    r = stack.request("POST", path, form={"_csrf": CSRF, "name": "Edited by form", "desc": "", "price": ""},
+                      auth=None, headers=cookie)  # the host emptied the description's box
+    assert r.status == 200 and r.json["desc"] == "" and r.json["price"] == 9990, r
 
 
 def test_json_prices_stay_integer_minor_units(stack):

@@ -18,6 +18,22 @@ def test_room_needs_name_or_desc(stack):
     assert r.json["errors"][0]["field"] == "name"
 
 
+def test_an_edit_can_empty_the_description_or_the_name_but_not_both(stack):
+    room = stack.post("/rooms", {"name": "Barn", "desc": "Hay and a view"}).json
+    path = "/rooms/%d" % room["id"]
+    for empty in ("", "   ", None):
+        assert stack.request("PATCH", path, json={"desc": "Hay and a view"}).json["desc"] == "Hay and a view"
+        r = stack.request("PATCH", path, json={"desc": empty})
+        assert r.status == 200 and r.json["desc"] == "" and r.json["name"] == "Barn", (empty, r)
+    r = stack.request("PATCH", path, json={"name": ""})  # then it would have neither
+    assert r.status == 422 and r.json["errors"] == [
+        {"field": "name", "message": "Enter a name or a description for the room"}], r
+    assert stack.get(path).json["name"] == "Barn"
+    r = stack.request("PATCH", path, json={"name": None, "desc": "Only words now"})
+    assert r.status == 200 and r.json["name"] == "" and r.json["desc"] == "Only words now", r
+    assert stack.request("PATCH", path, json={"capacity": 2}).json["desc"] == "Only words now"
+
+
 def test_capacity_cannot_drop_below_what_is_held(stack):
     room = stack.post("/rooms", {"name": "Hall", "capacity": 3}).json
     hold = stack.post("/internal/holds", {"reservationId": 900001, "roomId": room["id"],
