@@ -348,13 +348,17 @@ static int serve_identity(int fd, struct db *db)
 	size_t len = 0, end = 0, from;
 	long long deadline = config_mono_ms() + HEAD_WAIT_MS;
 	while (!end) {
-		if (len == sizeof head)
+		if (len == sizeof head) {
 			log_warn("identity check: a request head longer than %zu bytes", len);
-		if (len == sizeof head || !readable_by(fd, deadline)) { /* or silent too long */
 			close(fd);
 			return 0;
 		}
+		/* epoll said readable: read first, wait only when nothing (more) came */
 		ssize_t n = recv(fd, head + len, sizeof head - len, MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN && !readable_by(fd, deadline)) { /* silent too long */
+			close(fd);
+			return 0;
+		}
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) { /* closed by nginx */
