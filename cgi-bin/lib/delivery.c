@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "delivery_impl.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -589,6 +590,7 @@ static void worker_loop(struct engine *e, int once)
 {
 	while (!service_stopping()) {
 		long long now = now_ms();
+		atomic_store(&e->looped_ms, config_mono_ms());
 		if (now >= e->next_lease_ms)
 			leases_tick(e);
 		if (now >= e->next_prune_ms)
@@ -618,6 +620,17 @@ static void worker_loop(struct engine *e, int once)
 	}
 }
 
+/* The heartbeat's test (live.h): the loop came round within LIVE_STUCK_MS (it does at
+ * least every IDLE_WAIT_MS, idle or not, unless something hangs it). */
+static int looping(void *arg)
+{
+	struct engine *e = arg;
+	static long stuck_ms = -1;
+	if (stuck_ms < 0)
+		stuck_ms = config_long("LIVE_STUCK_MS", 30000);
+	return config_mono_ms() - atomic_load(&e->looped_ms) <= stuck_ms;
+}
+
 int delivery_run(const struct service *const *services, size_t n, int once)
 {
 	struct engine *e = calloc(1, sizeof *e);
@@ -627,7 +640,12 @@ int delivery_run(const struct service *const *services, size_t n, int once)
 	int rc = worker_open(e, services, n);
 	if (rc == 0) {
 		log_info("delivering for %d consumers from %d sources as %s", e->ncons, e->nsrcs, e->owner);
+		struct live live = {0};
+		atomic_store(&e->looped_ms, config_mono_ms());
+		if (!once) /* the watchdog replaces a worker that stops coming round */
+			live_start(&live, "worker", looping, e);
 		worker_loop(e, once);
+		live_stop(&live);
 	}
 	worker_close(e);
 	free(e);

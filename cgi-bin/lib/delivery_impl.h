@@ -4,6 +4,7 @@
  * leases, delivery_dispatch.c finds a handler in a subscription table. */
 #ifndef RB_DELIVERY_IMPL_H
 #define RB_DELIVERY_IMPL_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -81,6 +82,7 @@ struct engine {
 	int quiet_wakes; /* wake-ups in a row with no file change */
 	long long applied; /* events applied so far by this process */
 	int leases; /* 0: WORKER_LEASES=0, a drill where only the offset compare-and-set guards */
+	_Atomic long long looped_ms; /* config_mono_ms when worker_loop last came round (the heartbeat's test) */
 };
 
 /* Wall-clock milliseconds (shared by processes through the database). */

@@ -36,6 +36,7 @@
 #include "config.h"
 #include "db.h"
 #include "identity_http.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
@@ -532,31 +533,21 @@ static void *accept_loop(void *arg)
 	return NULL;
 }
 
-/* The heartbeat (see the top of this file); its file goes when the process stops. */
-static char live_path[4096];
-
-static void *heartbeat_loop(void *arg)
+/* The heartbeat (see the top of this file): every accept thread runs and none has been
+ * on one request for LIVE_STUCK_MS. */
+static int all_serving(void *arg)
 {
 	int nthreads = *(int *)arg;
-	long stuck_ms = config_long("LIVE_STUCK_MS", 30000);
-	int fd = open(live_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_error("heartbeat: cannot create %s: the watchdog cannot see this process", live_path);
-		return NULL;
+	static long stuck_ms = -1;
+	if (stuck_ms < 0)
+		stuck_ms = config_long("LIVE_STUCK_MS", 30000);
+	long long now = config_mono_ms(), oldest = 0;
+	for (int i = 0; i < nthreads; i++) {
+		long long t = atomic_load(&busy_since[i]);
+		if (t && now - t > oldest)
+			oldest = now - t;
 	}
-	close(fd);
-	while (!service_sleep_ms(500)) {
-		long long now = config_mono_ms(), oldest = 0;
-		for (int i = 0; i < nthreads; i++) {
-			long long t = atomic_load(&busy_since[i]);
-			if (t && now - t > oldest)
-				oldest = now - t;
-		}
-		if (atomic_load(&accepting) == nthreads && oldest <= stuck_ms)
-			utimensat(AT_FDCWD, live_path, NULL, 0);
-	}
-	unlink(live_path);
-	return NULL;
+	return atomic_load(&accepting) == nthreads && oldest <= stuck_ms;
 }
 
 static void *background_loop(void *arg)
@@ -637,15 +628,15 @@ int main(int argc, char **argv)
 	int nthreads = (int)config_long("THREADS", 4);
 	if (nthreads < 1 || nthreads > MAX_THREADS)
 		nthreads = 4;
-	pthread_t *threads = calloc((size_t)nthreads + 2, sizeof *threads);
+	pthread_t *threads = calloc((size_t)nthreads + 1, sizeof *threads);
 	if (!threads)
 		return 1;
 	for (int i = 0; i < nthreads; i++)
 		pthread_create(&threads[i], NULL, accept_loop, &busy_since[i]);
 	if (SERVICE.background)
 		pthread_create(&threads[nthreads], NULL, background_loop, NULL);
-	snprintf(live_path, sizeof live_path, "%s/run/live/%s.%ld", config_var(), SERVICE.name, (long)getpid());
-	pthread_create(&threads[nthreads + 1], NULL, heartbeat_loop, &nthreads);
+	struct live live;
+	live_start(&live, SERVICE.name, all_serving, &nthreads);
 	log_info("serving with %d threads", nthreads);
 
 	sigdelset(&stop, SIGUSR1);
@@ -666,7 +657,7 @@ int main(int argc, char **argv)
 	}
 	if (SERVICE.background)
 		pthread_join(threads[nthreads], NULL);
-	pthread_join(threads[nthreads + 1], NULL);
+	live_stop(&live);
 	free(threads);
 	return 0;
 }

@@ -203,6 +203,32 @@ def test_an_idle_workers_last_lines_reach_its_log():
                    what="every delivery of the booking in the log")
 
 
+def test_the_watchdog_replaces_a_hung_worker():
+    """The worker beats like the services (var/run/live/worker.<pid>) while its loop comes
+    round: stopped, it stops beating, and the watchdog kills it so that supervisord starts
+    another; events booked meanwhile are delivered by the new one."""
+    import signal
+    with Stack(name="worker-hung", env={"WATCHDOG_STALE": "2"}) as s:
+        room = ev.room(s)
+        [old] = wait_until(lambda: s.pids("worker"), what="the worker")
+        live = os.path.join(s.var, "run", "live", "worker.%d" % old)
+        wait_until(lambda: os.path.exists(live), what="the worker's heartbeat file")
+        os.kill(old, signal.SIGSTOP)  # alive but delivering nothing
+        try:
+            res = ev.book(s, room["id"], "while-hung")
+            new = wait_until(lambda: [p for p in s.pids("worker") if p != old], timeout=20, interval=0.2,
+                             what="a new worker")
+        finally:
+            try:
+                os.kill(old, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        wait_until(lambda: ev.tickets(s, res["id"]), timeout=10, what="the ticket, from the new worker")
+        s.wait_log("watchdog", "worker: process %d has not beaten for 2s" % old)
+        wait_until(lambda: os.path.exists(os.path.join(s.var, "run", "live", "worker.%d" % new[0])),
+                   what="the new worker's heartbeat file")
+
+
 def test_poison_event_is_parked_and_later_events_flow():
     with Stack(name="worker-poison", env={"WORKER_BACKOFF_MS": "20"}) as s:
         room = ev.room(s)
