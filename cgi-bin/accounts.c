@@ -244,7 +244,7 @@ static long long credential_create(struct db *db, long long account, const char 
 	db_bind_text(st, 3, hash);
 	db_bind_text(st, 4, name);
 	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int64(st, 6, session ? now : 0); /* a session idles from its start; a token is unused yet */
 	if (session)
 		sqlite3_bind_int64(st, 7, *expires);
 	if (db_run(st) != SQLITE_DONE)
@@ -600,7 +600,7 @@ static int sessions_delete_current(struct ctx *c)
 
 #define TOKEN_COLUMNS \
 	"id, name, strftime('%Y-%m-%dT%H:%M:%SZ', created_s, 'unixepoch') AS createdAt, " \
-	"strftime('%Y-%m-%dT%H:%M:%SZ', used_s, 'unixepoch') AS lastUsedAt"
+	"CASE WHEN used_s > 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', used_s, 'unixepoch') END AS lastUsedAt"
 
 static json_t *tokens_of(struct db *db, long long account)
 {

@@ -260,6 +260,18 @@ def test_token_list_never_shows_a_secret(stack):
     assert page.status == 200 and made["token"] not in page.body and tok not in page.body
 
 
+def test_a_token_never_used_says_so_and_its_first_use_is_recorded(stack):
+    _, tok = stack.new_account("Auditor")
+    made = stack.post("/account/tokens", {"name": "unused"}, auth=tok)
+    assert made.status == 201 and made.json["lastUsedAt"] is None, made
+    [item] = stack.get("/account/tokens", auth=tok).json["items"]
+    assert item["lastUsedAt"] is None, item
+    assert "never used" in stack.get("/account", auth=tok, headers={"Accept": "text/html"}).body
+    assert stack.get("/account", auth=made.json["token"]).status == 200  # its first use
+    [item] = stack.get("/account/tokens", auth=tok).json["items"]
+    assert item["lastUsedAt"] and item["lastUsedAt"] >= made.json["createdAt"], item
+
+
 def test_the_token_list_pages_like_every_list(stack):
     """GET /account/tokens takes ?limit= and ?cursor=, answers nextCursor and a Link to
     the next page, and refuses what is not a limit or a cursor (SPEC §3: lists)."""
