@@ -93,3 +93,22 @@ def test_rotated_by_rename_and_reopened():
     r = subprocess.run([os.path.join(ROOT, "scripts", "stack"), "reopen"], env=dict(s.env), capture_output=True,
                        text=True, timeout=30)
     assert r.returncode == 0 and "no log to reopen" in r.stderr, (r.stdout, r.stderr)
+
+
+def test_a_log_once_followed_with_supervisorctl_tail_does_not_hold_up_the_reopen():
+    """`supervisorctl tail -f` (docs/operations.md, Supervisor) leaves supervisord with the
+    log open to read; the reopen waits only for handles that write."""
+    with Stack(name="logrotate-tail", env={"LOG_MAXBYTES": "0"}) as s:
+        conf, state = render(s)
+        name = [line.split()[0] for line in s.ctl("status", "rooms:*").splitlines() if "RUNNING" in line][0]
+        subprocess.run(["timeout", "2", "supervisorctl", "-c", os.path.join(s.var, "etc", "supervisord.conf"),
+                        "tail", "-f", name], env=s.env, capture_output=True, timeout=30)
+        rooms_log = os.path.join(s.var, "log", "rooms.log")
+        sup = int(open(os.path.join(s.var, "run", "supervisord.pid")).read())
+        assert any(os.path.realpath(os.path.join("/proc/%d/fd" % sup, fd)) == rooms_log
+                   for fd in os.listdir("/proc/%d/fd" % sup)), "supervisord reads the followed log"
+        t0 = time.time()
+        r = rotate(conf, state)
+        assert "still writing" not in r.stderr, r.stderr
+        assert time.time() - t0 < 8, "the reopen waited for a handle that only reads"
+        assert s.get("/rooms?limit=1").status == 200
