@@ -110,6 +110,23 @@ def test_payments_breaker_opens_fails_fast_and_closes_after_recovery():
         wait_until(lambda: s.get("/health/ready").status == 200, timeout=15, what="gateway ready")
 
 
+def test_the_watchdogs_probes_leave_no_line_in_the_access_log_but_failures_do():
+    with Stack(name="health-quiet-log") as s:
+        internal = s.get("/health/rooms/ready", internal=True, headers={"X-Request-Id": "internal-ok"})
+        assert internal.status == 200
+        gone = s.get("/health/nosuch/ready", internal=True, headers={"X-Request-Id": "internal-404"})
+        assert gone.status == 404
+        public = s.get("/health/rooms/ready", headers={"X-Request-Id": "public-ok"})
+        assert public.status == 200
+        log = os.path.join(s.var, "log", "access.log")
+        wait_until(lambda: "rid=public-ok" in open(log).read(), what="the public probe's line")
+        time.sleep(2.5)  # several watchdog rounds, past nginx's flush=1s
+        text = open(log).read()
+        assert "rid=internal-404" in text and "rid=internal-ok" not in text, text[-2000:]
+        probes = [line for line in text.splitlines() if "/ready HTTP/1.0" in line]  # the watchdog's
+        assert probes == [], probes[:3]
+
+
 def test_watchdog_replaces_a_hung_process():
     env = {"WATCHDOG_STALE": "2"}
     with Stack(name="health-hung", procs=2, env=env) as s:
