@@ -744,12 +744,18 @@ static int set_role(struct db *db, const char *email, const char *role)
 static int sign_out_everywhere(struct db *db, const char *email)
 {
 	char key[256];
+	long long account = 0;
 	if (email_key(email, key, sizeof key) || db_begin(db))
 		return 1;
-	sqlite3_stmt *st = db_prep(db, "UPDATE credential SET revoked_s = ?1 WHERE revoked_s IS NULL AND account_id = "
-	                               "(SELECT id FROM account WHERE email_key = ?2)");
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM account WHERE email_key = ?");
+	db_bind_text(st, 1, key);
+	if (db_scalar_int(st, &account) != 1) { /* a mistyped email must not look like a sign-out */
+		db_rollback(db);
+		return 1;
+	}
+	st = db_prep(db, "UPDATE credential SET revoked_s = ?1 WHERE revoked_s IS NULL AND account_id = ?2");
 	sqlite3_bind_int64(st, 1, now_s());
-	db_bind_text(st, 2, key);
+	sqlite3_bind_int64(st, 2, account);
 	if (db_run(st) != SQLITE_DONE || db_commit(db)) {
 		db_rollback(db);
 		return 1;

@@ -592,6 +592,19 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && argv[1][0] != '-')
 		return run_command(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "--socket") != 0) { /* --help, or what it does not know */
+		fprintf(stderr, "usage: %s [--socket PATH | --migrate%s]\n"
+		                "  serves on the listening socket it is given as standard input (supervisord's\n"
+		                "  fcgi-program: scripts/stack), or on a unix socket it makes at PATH\n",
+		        SERVICE.name, SERVICE.command ? " | COMMAND ..." : "");
+		return strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ? 0 : 2;
+	}
+	struct stat in;
+	if (argc == 1 && (fstat(listen_fd, &in) != 0 || !S_ISSOCK(in.st_mode))) {
+		fprintf(stderr, "%s: standard input is not a listening socket: run it under scripts/stack "
+		                "(make run), or with --socket PATH (%s --help)\n", SERVICE.name, SERVICE.name);
+		return 2;
+	}
 	client_init();
 	metrics_open(SERVICE.name, SERVICE.routes, SERVICE.nroutes); /* on failure (logged), no metrics */
 	if (FCGX_Init() != 0 || view_init() != 0)

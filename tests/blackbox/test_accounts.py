@@ -2,6 +2,7 @@
 one behaviour per test, against the real stack."""
 import os
 import re
+import subprocess
 import time
 
 from access_support import new_room, problem
@@ -506,7 +507,16 @@ def test_operator_commands_grant_admin_and_sign_out_everywhere(stack):
     r = accounts_command(stack, "sign-out-everywhere", account["email"])
     assert r.returncode == 0 and "revoked" in r.stdout, (r.stdout, r.stderr)
     assert stack.get("/account", auth=token).status == 401
+    r = accounts_command(stack, "sign-out-everywhere", "no-such-" + account["email"])  # a typo is no sign-out
+    assert r.returncode == 1 and "no account with that email" in r.stderr and "revoked" not in r.stdout, r
+    r = accounts_command(stack, "sign-out-everywhere", account["email"])  # nothing left: 0, said so
+    assert r.returncode == 0 and r.stdout.strip() == "0 credentials revoked", (r.stdout, r.stderr)
     assert accounts_command(stack, "admin", "promote", "x").returncode == 2  # usage
+    for args, code in ((["--help"], 0), (["--bogus"], 2), ([], 2)):  # [] : stdin is no listening socket
+        r = subprocess.run([os.path.join(stack.bin, "accounts")] + args, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=30, env=stack.env)
+        assert r.returncode == code and ("usage: accounts" in r.stderr or "not a listening socket" in r.stderr), \
+            (args, r.returncode, r.stderr)
     db_files = os.listdir(os.path.join(stack.var, "db"))
     owners = {os.stat(os.path.join(stack.var, "db", f)).st_uid for f in db_files}
     assert owners == {os.stat(os.path.join(stack.var, "db")).st_uid}, owners  # nothing became root's
