@@ -3,6 +3,7 @@
  *   worker once         deliver until nothing is pending, then exit
  *   worker deadletters  one JSON line per dead letter of every consumer
  *   worker replay CONSUMER:ID (or: replay ID --consumer CONSUMER)  apply a dead letter again
+ *   worker discard CONSUMER:ID (or: discard ID --consumer CONSUMER) print a dead letter whole, then delete it
  *   worker migrate      every service's database migrated (scripts/stack, before serving) */
 #include <malloc.h>
 #include <pthread.h>
@@ -50,8 +51,8 @@ static int cmd_run(int once)
 	return delivery_run(all_services, all_services_count, once);
 }
 
-/* replay CONSUMER:ID | replay ID --consumer CONSUMER */
-static int cmd_replay(int argc, char **argv)
+/* replay|discard CONSUMER:ID, or replay|discard ID --consumer CONSUMER */
+static int cmd_letter(int argc, char **argv)
 {
 	char name[64] = "";
 	long long id = 0;
@@ -65,10 +66,10 @@ static int cmd_replay(int argc, char **argv)
 	}
 	const struct service *svc = delivery_consumer(all_services, all_services_count, name);
 	if (!svc || id < 1) {
-		fprintf(stderr, "usage: worker replay CONSUMER:ID | worker replay ID --consumer CONSUMER\n");
+		fprintf(stderr, "usage: worker %s CONSUMER:ID | worker %s ID --consumer CONSUMER\n", argv[1], argv[1]);
 		return 2;
 	}
-	return delivery_replay(svc, id);
+	return strcmp(argv[1], "replay") == 0 ? delivery_replay(svc, id) : delivery_discard(svc, id, stdout);
 }
 
 static void *migrate_one(void *arg)
@@ -116,10 +117,10 @@ int main(int argc, char **argv)
 		return cmd_run(strcmp(cmd, "once") == 0);
 	if (strcmp(cmd, "deadletters") == 0)
 		return delivery_dead_letters(all_services, all_services_count, stdout);
-	if (strcmp(cmd, "replay") == 0)
-		return cmd_replay(argc, argv);
+	if (strcmp(cmd, "replay") == 0 || strcmp(cmd, "discard") == 0)
+		return cmd_letter(argc, argv);
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate();
-	fprintf(stderr, "usage: worker run | once | deadletters | replay CONSUMER:ID | migrate\n");
+	fprintf(stderr, "usage: worker run | once | deadletters | replay CONSUMER:ID | discard CONSUMER:ID | migrate\n");
 	return 2;
 }

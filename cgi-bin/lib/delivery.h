@@ -49,4 +49,8 @@ int delivery_dead_letters(const struct service *const *services, size_t n, FILE 
  * the new error. Returns 0 when applied (or already replayed; said on stderr), 1 when it
  * failed again or there is no such dead letter. */
 int delivery_replay(const struct service *svc, long long id);
+
+/* Deletes dead letter id of consumer svc after writing it whole (its event included) as
+ * one JSON line to out: for an event that must never apply. 0, or 1 (said on stderr). */
+int delivery_discard(const struct service *svc, long long id, FILE *out);
 #endif

@@ -1,5 +1,5 @@
 /* delivery_ops.c — what an operator does with the delivery engine: list the dead
- * letters of every consumer and replay one. */
+ * letters of every consumer, replay one, or discard one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +98,45 @@ int delivery_replay(const struct service *svc, long long id)
 	if (!db)
 		return 1;
 	int rc = replay(svc, db, id);
+	db_close(db);
+	return rc;
+}
+
+int delivery_discard(const struct service *svc, long long id, FILE *out)
+{
+	struct db *db = db_open(svc->name);
+	if (!db || db_begin(db)) {
+		db_close(db);
+		return 1;
+	}
+	sqlite3_stmt *st = db_prep(db, "SELECT ?2 AS consumer, id, source, position, event_id AS eventId, type, "
+	                               "event, error, attempts, state, created_at AS createdAt "
+	                               "FROM dead_letter WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, svc->name);
+	json_t *row = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
+	db_done(st);
+	int rc = 1;
+	if (!row) {
+		fprintf(stderr, "no dead letter %s:%lld\n", svc->name, id);
+	} else {
+		st = db_prep(db, "DELETE FROM dead_letter WHERE id = ?");
+		sqlite3_bind_int64(st, 1, id);
+		char *line = json_dumps(row, JSON_COMPACT);
+		/* the whole letter goes to out before it goes from the database */
+		if (line && fprintf(out, "%s\n", line) > 0 && fflush(out) == 0 && db_run(st) == SQLITE_DONE &&
+		    db_commit(db) == 0) {
+			log_info("discarded %s dead letter %lld (%s %s)", svc->name, id,
+			         json_string_value(json_object_get(row, "type")), json_string_value(json_object_get(row, "eventId")));
+			rc = 0;
+		} else {
+			fprintf(stderr, "dead letter %s:%lld not discarded: %s\n", svc->name, id, sqlite3_errmsg(db->h));
+		}
+		free(line);
+	}
+	if (rc)
+		db_rollback(db);
+	json_decref(row);
 	db_close(db);
 	return rc;
 }

@@ -245,6 +245,20 @@ def test_poison_event_is_parked_and_later_events_flow():
         assert "without reservationId" in [d for d in parked if d["eventId"] == missing_id][0]["error"]
         assert "not a JSON object" in [d for d in parked if d["eventId"] == not_json][0]["error"]
         s.wait_log("worker", "parked as a dead letter")
+        # Events that can never apply are discarded: each printed whole, then gone, and the
+        # audit's dead_letters.none_parked no longer names them.
+        from test_audit import audit
+        assert "dead_letters.none_parked" in audit(s)[1] and audit(s)[0] != 0
+        for d in parked:
+            r = worker_cmd(s, "discard", "%s:%d" % (d["consumer"], d["id"]))
+            assert r.returncode == 0, r.stderr
+            kept = json.loads(r.stdout)
+            assert kept["eventId"] == d["eventId"] and kept["consumer"] == d["consumer"], kept
+            assert "{this is not json" in kept["event"] or "mallory" in kept["event"], kept
+        assert dead_letters(s) == []
+        assert worker_cmd(s, "discard", "tickets:%d" % parked[0]["id"]).returncode == 1  # gone already
+        assert worker_cmd(s, "discard", "nosuch:1").returncode == 2
+        assert audit(s)[1]["dead_letters.none_parked"].startswith("ok"), audit(s)[2]
 
 
 def test_unknown_event_type_is_parked_at_once_with_the_reason():
