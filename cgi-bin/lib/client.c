@@ -48,6 +48,7 @@ static struct breaker *breaker_for(const char *target)
 			return &breakers[i];
 		if (!breakers[i].target[0]) {
 			snprintf(breakers[i].target, sizeof breakers[i].target, "%s", target);
+			metrics_circuit(target, 0, 0); /* closed: the metrics show the target from its first call */
 			return &breakers[i];
 		}
 	}

@@ -156,6 +156,12 @@ def test_circuit_state_is_shown_per_target():
     s = shared()
     room = s.post("/rooms", {"name": "Breaker", "capacity": 50}).json["id"]
     key = 'roombook_circuit_state{target="payments",state="open"}'
+    # Closed circuits show too, from the first call (before any ever opened).
+    assert s.post("/reservations", {"roomId": room}).status == 201
+    m = samples(scrape(s, "reservations"))
+    for target in ("rooms", "payments"):
+        assert m.get('roombook_circuit_state{target="%s",state="closed"}' % target) == 2, \
+            {k: v for k, v in m.items() if "circuit" in k}
     s.ctl("stop", "payments:*")
     try:
         for _ in range(6):  # both processes see failures (BREAKER_FAILURES=2)
