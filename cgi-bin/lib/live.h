@@ -10,17 +10,19 @@
 
 struct live {
 	pthread_t thread;
-	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started, stop;
 	char path[PATH_MAX];
 	int (*healthy)(void *arg); /* 1: touch the file this time */
 	void *arg;
 };
 
-/* Creates the file and starts the thread that touches it until service_stopping()
- * (services.h); 0, or -1 (logged: the watchdog cannot see this process). */
+/* Creates the file and starts the thread that touches it until live_stop; 0, or -1
+ * (logged: the watchdog cannot see this process). */
 int live_start(struct live *l, const char *program, int (*healthy)(void *), void *arg);
 
-/* Waits for the thread (after the stop) and removes the file. */
+/* Stops the thread and removes the file. */
 void live_stop(struct live *l);
 
 #endif
