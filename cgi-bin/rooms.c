@@ -231,6 +231,10 @@ static int rooms_list(struct ctx *c)
 		buf_puts(&c->res->text, "{\"items\":");
 		return page_reply_rows(c, st, limit, "id");
 	}
+	if (s.asked && json_array_size(errors) && !c->req->wants_html) { /* before the list and its Link */
+		db_done(st);
+		return problem_fields(c, 400, errors, "the search has invalid fields: see errors");
+	}
 	c->res->page = "rooms";
 	snprintf(c->res->title, sizeof c->res->title, s.asked ? "Rooms for your stay" : "Find a room");
 	rc = page_reply(c, db_rows_json(st), limit, "id");
@@ -243,10 +247,7 @@ static int rooms_list(struct ctx *c)
 		json_decref(errors);
 		return rc;
 	}
-	if (json_array_size(errors)) {
-		if (!c->req->wants_html)
-			return problem_fields(c, 400, errors, "the search has invalid fields: see errors");
-		/* the page: every room, and the search form with what to correct */
+	if (json_array_size(errors)) { /* the page: every room, and the search form with what to correct */
 		json_object_set_new(model, "errors", errors);
 		json_object_set_new(model, "detail", json_string("Check the dates and guests of your search."));
 		json_object_set_new(model, "form", stay_form(c, 0, &s));
@@ -295,10 +296,10 @@ static void room_title(struct ctx *c, json_t *room, const char *prefix)
 /* For a host form that comes back with errors: where it posts to. Returns status. */
 static int form_problem(struct ctx *c, int status, const char *action)
 {
+	if (!c->req->wants_html) /* the problem as it is: the form's fields are the page's */
+		return status;
 	json_object_set_new(c->res->model, "action", json_string(action));
 	json_object_set_new(c->res->model, "id", c->req->nids ? json_integer(c->req->ids[0]) : json_null());
-	if (!c->req->wants_html)
-		return status;
 	json_t *room = c->req->nids ? room_load(c->db, c->req->ids[0]) : NULL; /* the page's heading and title */
 	if (room) {
 		json_object_set(c->res->model, "name", json_object_get(room, "name"));
@@ -865,7 +866,11 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 	}
 	if (sqlite3_changes(c->db->h) == 0) {
 		db_rollback(c->db);
-		return problem(c, rating_required ? 404 : 422, "room %lld does not exist", room_id);
+		if (rating_required) /* /rooms/{id}/reviews: the room of the path */
+			return problem(c, 404, "room %lld does not exist", room_id);
+		json_t *which = json_array(); /* POST /reviews: a field of the body */
+		field_error(which, "roomId", "does not exist");
+		return problem_validation(c, which);
 	}
 	long long stay = reviewable_stay(c->db, room_id, c->req->account_id);
 	if (stay < 0) {

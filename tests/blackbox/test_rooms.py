@@ -87,3 +87,21 @@ def test_list_pages_with_cursor(stack):
     assert 'rel="next"' in first.header("Link")
     second = stack.get("/rooms?limit=2&cursor=" + first.json["nextCursor"])
     assert second.json["items"][0]["id"] > first.json["items"][1]["id"]
+
+
+def test_a_review_of_a_room_that_does_not_exist_names_the_field(stack):
+    r = stack.post("/reviews", {"roomId": 987654321, "rating": 5})
+    assert r.status == 422 and r.json["errors"] == [{"field": "roomId", "message": "does not exist"}], r
+    assert stack.post("/rooms/987654321/reviews", {"rating": 5}).status == 404
+
+
+def test_problems_carry_no_page_fields_and_a_failed_search_no_next_link(stack):
+    for i in range(21):  # more than a page of rooms
+        stack.post("/rooms", {"name": "Page filler %d" % i})
+    r = stack.get("/rooms?checkIn=2031-01-10")
+    assert r.status == 400 and r.header("Link") is None, (r, r.headers)
+    assert [e["field"] for e in r.json["errors"]] == ["checkOut"], r
+    assert stack.get("/rooms").header("Link")  # the plain list still pages
+    room = stack.post("/rooms", {"name": "Pageless"}).json
+    r = stack.request("PATCH", "/rooms/%d" % room["id"], json={"capacity": 0})
+    assert r.status == 422 and "action" not in r.json and "id" not in r.json, r
