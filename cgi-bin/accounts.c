@@ -130,15 +130,6 @@ static int email_key(const char *email, char *key, size_t size)
 	return 0;
 }
 
-/* True when s has a control character (a name travels in the identity check's headers). */
-static int has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 static int ascii_casecmp_equal(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
@@ -290,8 +281,7 @@ static int accounts_create(struct ctx *c)
 		field_error(errors, "email", "is required");
 	else if (email && email_key(email, key, sizeof key))
 		field_error(errors, "email", "must be an email address such as ann@example.com");
-	if (body_str(c, errors, "name", 200, &name) == 1 && has_control(name))
-		field_error(errors, "name", "must not contain control characters such as line breaks");
+	body_line(c, errors, "name", 200, &name);
 	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
 	if (why)
 		field_error(errors, "password", why);
@@ -660,7 +650,7 @@ static int tokens_create(struct ctx *c)
 	long long expires;
 	json_t *errors = json_array();
 	c->res->page = "account";
-	if (body_str(c, errors, "name", 100, &name) == 0)
+	if (body_line(c, errors, "name", 100, &name) == 0)
 		field_error(errors, "name", "Give the token a name, such as the script that uses it");
 	if (json_array_size(errors))
 		return problem_validation(c, errors);

@@ -89,7 +89,11 @@ static json_t *charge_read(struct ctx *c, struct charge *in)
 	body_int(c, errors, "hostId", 0, MAX_ID, &in->host_id);
 	body_str(c, errors, "card", 64, &card);
 	body_str(c, errors, "reference", 16, &in->reference);
-	body_str(c, errors, "roomName", 200, &in->room_name);
+	/* the room's name as rooms has it, for the receipt: a name stored before rooms refused
+	 * control characters must not refuse the charge (pages escape it, mail folds it) */
+	const char *room_name = json_string_value(json_object_get(c->req->json, "roomName"));
+	if (room_name && strlen(room_name) <= 800)
+		in->room_name = room_name;
 	body_date(c, errors, "checkIn", &in->check_in);
 	body_date(c, errors, "checkOut", &in->check_out);
 	body_int(c, errors, "nights", 1, MAX_NIGHTS, &in->nights);

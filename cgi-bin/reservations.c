@@ -276,7 +276,7 @@ static json_t *booking_read(struct ctx *c, struct booking *b)
 		field_error(errors, "roomId", "is required");
 	read_stay(c, errors, b);
 	body_int(c, errors, "guests", 1, MAX_GUESTS, &b->guests);
-	body_str(c, errors, "customer", 200, &b->customer);
+	body_line(c, errors, "customer", 200, &b->customer);
 	read_card(c, errors, b);
 	return errors;
 }

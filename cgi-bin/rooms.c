@@ -349,7 +349,7 @@ static int form_price(struct ctx *c, json_t *errors, long long *out)
 static json_t *room_read(struct ctx *c, struct room_input *in)
 {
 	json_t *errors = json_array();
-	in->has_name = body_str(c, errors, "name", 200, &in->name) == 1;
+	in->has_name = body_line(c, errors, "name", 200, &in->name) == 1;
 	in->has_desc = body_str(c, errors, "desc", 4000, &in->desc) == 1;
 	in->clear_name = !in->has_name && body_blank(c, "name");
 	in->clear_desc = !in->has_desc && body_blank(c, "desc");

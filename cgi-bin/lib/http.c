@@ -573,6 +573,11 @@ int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, co
 		field_error(errors, field, "must not contain NUL characters");
 		return -1;
 	}
+	for (const char *p = s; *p; p++)
+		if (((unsigned char)*p < 0x20 && !strchr("\t\n\r", *p)) || *p == 0x7f) {
+			field_error(errors, field, "must not contain control characters");
+			return -1;
+		}
 	while (isspace((unsigned char)*s))
 		s++;
 	if (!*s)
@@ -587,6 +592,19 @@ int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, co
 	}
 	*out = s;
 	return 1;
+}
+
+int body_line(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out)
+{
+	const char *s = NULL;
+	int rc = body_str(c, errors, field, maxlen, &s);
+	if (rc == 1 && strpbrk(s, "\t\n\r")) {
+		field_error(errors, field, "must be one line, without tabs");
+		return -1;
+	}
+	if (rc == 1)
+		*out = s;
+	return rc;
 }
 
 int date_valid(const char *s)

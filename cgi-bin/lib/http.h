@@ -127,8 +127,12 @@ void field_error(json_t *errors, const char *field, const char *message);
  * valid, 0 when absent (out untouched), -1 when invalid (an error is appended). */
 int body_int(struct ctx *c, json_t *errors, const char *field, long long min, long long max,
              long long *out);
-/* A string of 1..maxlen characters (trimmed). *out points into the request's JSON. */
+/* A string of 1..maxlen characters (trimmed), with no control character but tab and
+ * line breaks. *out points into the request's JSON. */
 int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out);
+/* The same, on one line: no tab or line break either (names, what a page shows in a
+ * heading, an e-mail header or a calendar line). */
+int body_line(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out);
 /* A YYYY-MM-DD calendar date. */
 int body_date(struct ctx *c, json_t *errors, const char *field, const char **out);
 

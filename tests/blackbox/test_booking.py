@@ -495,3 +495,19 @@ def test_a_key_is_also_kept_as_sent_for_processes_of_the_version_before(stack):
     r = stack.post("/reservations", body, headers={"Idempotency-Key": "compat-old"}, auth=token)
     assert r.status == 201, r
     assert as_sent("compat-old")[:2] == ("done", 201), "the dead claim's row now holds this answer"
+
+
+def test_control_characters_are_refused_in_names_and_text(stack):
+    room = stack.post("/rooms", {"name": "Quiet room", "capacity": 5}).json
+    stay = {"roomId": room["id"], "checkIn": "2031-03-01", "nights": 1}
+    for customer, why in (("a\u0007b", "must not contain control characters"), ("Ann\nX", "must be one line"),
+                          ("Ann\x1b[31m", "must not contain control characters"), ("Ann\tB", "must be one line")):
+        r = stack.post("/reservations", dict(stay, customer=customer))
+        assert r.status == 422 and r.json["errors"][0]["field"] == "customer", (customer, r)
+        assert r.json["errors"][0]["message"].startswith(why), r.json
+    for name in ("Hall\r\nX", "Hall\u0000", "Hall\u0085ok\u0007"):
+        r = stack.post("/rooms", {"name": name})
+        assert r.status in (400, 422), (name, r)
+    r = stack.post("/rooms", {"name": "Hall", "desc": "Two lines:\n\tand a tab are fine here"})
+    assert r.status == 201 and r.json["desc"] == "Two lines:\n\tand a tab are fine here", r
+    assert stack.post("/rooms", {"name": "Hall", "desc": "bell\u0007"}).status == 422

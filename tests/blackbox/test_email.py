@@ -232,13 +232,24 @@ def test_a_cancellation_arrives_without_a_calendar(stack):
 
 
 def test_names_with_line_breaks_add_no_header(stack):
-    """A room name or guest name with CR/LF (the rooms API takes them) must not end the
-    Subject or To line and start a header of its own, nor add a recipient."""
+    """A room name or guest name with CR/LF must not end the Subject or To line and start
+    a header of its own, nor add a recipient. The API refuses such names (422) since
+    2026-12-02; rows stored before, or written by hand, still reach the mail."""
+    from access_support import db_exec
     account, token = stack.new_account("Carol Inject")
     evil = "Suite\r\nBcc: evil@example.com\r\nX-Injected: yes\nContent-Type: text/html"
-    rm = room(stack, evil)
+    evil_guest = "Carol\r\nCc: evil2@example.com"
+    assert stack.post("/rooms", {"name": evil}).status == 422
+    rm = room(stack, "Suite")
+    db_exec(stack, "rooms", "UPDATE room SET name = ? WHERE id = ?", (evil, rm["id"]))
     with SmtpSink(SMTP_PORT) as sink:
-        res = book(stack, rm["id"], token, customer="Carol\r\nCc: evil2@example.com")
+        stack.ctl("stop", "worker:*")  # the booking's events wait while the guest's name is forged
+        try:
+            res = book(stack, rm["id"], token, customer="Carol")
+            db_exec(stack, "reservations", "UPDATE outbox SET data = json_set(data, '$.customer', ?) "
+                    "WHERE aggregate_type = 'Reservation' AND aggregate_id = ?", (evil_guest, res["id"]))
+        finally:
+            stack.ctl("start", "worker:*")
         envelope, raw, mail = wait_until(lambda: sink.to(account["email"]), what="the e-mail")[0]
         wait_until(lambda: stack.get("/messages?reservationId=%d" % res["id"], auth=token).json["items"][0]
                    ["delivery"]["status"] == "sent", what="sent")
