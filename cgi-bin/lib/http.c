@@ -336,7 +336,8 @@ static int parse_json_body(struct request *r, char *err, size_t errlen)
 			snprintf(err, errlen, "%s is out of range", r->invalid_field);
 			return 422;
 		}
-		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", first.line, first.column, first.text);
+		const char *why = strstr(first.text, "JSON_ALLOW_NUL") ? "a string holds \\u0000 (NUL)" : first.text;
+		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", first.line, first.column, why);
 		return 400;
 	}
 	if (!json_is_object(r->json)) {
