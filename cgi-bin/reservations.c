@@ -1043,11 +1043,11 @@ static const struct route routes[] = {
 	{"GET", "/reservations", reservations_list, "customer roomId status accountId reference limit cursor", 0},
 	{"POST", "/reservations", reservations_create, "", ROUTE_IDEMPOTENT},
 	{"GET", "/reservations/{id}", reservations_get, "", 0},
-	{"GET", "/reservations/{id}/confirmation", reservations_confirmation, "", 0},
+	{"GET", "/reservations/{id}/confirmation", reservations_confirmation, "", ROUTE_PAGE},
 	{"DELETE", "/reservations/{id}", reservations_cancel, "", 0},
 	{"PATCH", "/reservations/{id}", reservations_update, "", 0},
 	{"PUT", "/reservations/{id}", reservations_update, "", 0},
-	{"GET", "/reservations/{id}/cancel", reservations_cancel_confirm, "", 0},
+	{"GET", "/reservations/{id}/cancel", reservations_cancel_confirm, "", ROUTE_PAGE},
 	{"POST", "/reservations/{id}/cancel", reservations_cancel, "", 0},
 };
 

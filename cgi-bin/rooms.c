@@ -1218,14 +1218,14 @@ static const struct route routes[] = {
 	{"GET", "/", rooms_list, "limit cursor checkIn checkOut guests", ROUTE_PUBLIC},
 	{"GET", "/rooms", rooms_list, "limit cursor checkIn checkOut guests", ROUTE_PUBLIC},
 	{"POST", "/rooms", rooms_create, "", ROUTE_IDEMPOTENT},
-	{"GET", "/rooms/new", rooms_new, "", 0},
+	{"GET", "/rooms/new", rooms_new, "", ROUTE_PAGE},
 	/* roomId: the booking form's own field, which a sign-in detour carries back (ignored) */
 	{"GET", "/rooms/{id}", rooms_get, "checkIn checkOut nights guests customer roomId", ROUTE_PUBLIC},
 	/* roomId: the summary form's own field, which a sign-in detour carries back (ignored) */
-	{"GET", "/rooms/{id}/book", rooms_book, "checkIn checkOut nights guests customer roomId", 0},
-	{"GET", "/rooms/{id}/edit", rooms_edit, "", 0},
+	{"GET", "/rooms/{id}/book", rooms_book, "checkIn checkOut nights guests customer roomId", ROUTE_PAGE},
+	{"GET", "/rooms/{id}/edit", rooms_edit, "", ROUTE_PAGE},
 	{"POST", "/rooms/{id}/edit", rooms_update, "", 0},
-	{"GET", "/rooms/{id}/delete", rooms_delete_confirm, "", 0},
+	{"GET", "/rooms/{id}/delete", rooms_delete_confirm, "", ROUTE_PAGE},
 	{"POST", "/rooms/{id}/delete", rooms_delete, "", 0},
 	{"PATCH", "/rooms/{id}", rooms_update, "", 0},
 	{"PUT", "/rooms/{id}", rooms_update, "", 0},

@@ -83,9 +83,12 @@ static int run_route(const struct route *r, struct ctx *c)
 	for (int i = 0; i < c->req->nq; i++)
 		if (!param_allowed(r->params, c->req->q[i].key))
 			return problem(c, 400, "unknown query parameter '%s'", c->req->q[i].key);
-	int rc = admit(r, c);
+	int rc = admit(r, c); /* a script not signed in is told so (401) first */
 	if (rc)
 		return c->res->status = rc;
+	if ((r->flags & ROUTE_PAGE) && !c->req->wants_html)
+		return problem(c, 406, "%s is a page for browsers (text/html); the API is described in "
+		                       "docs/api/openapi.yaml", c->req->path);
 	if (!(r->flags & ROUTE_IDEMPOTENT) || !c->req->idem_key)
 		return c->res->status = r->handler(c);
 	rc = idempotency_begin(c);

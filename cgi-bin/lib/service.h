@@ -14,7 +14,8 @@ enum route_flags {
 	ROUTE_INTERNAL = 1,   /* only service-to-service: the internal listener with the secret */
 	ROUTE_IDEMPOTENT = 2, /* honours the Idempotency-Key header */
 	ROUTE_PUBLIC = 4,     /* anyone, signed in or not */
-	ROUTE_AUTH = 8        /* only the gateway's identity check (nginx auth_request) */
+	ROUTE_AUTH = 8,       /* only the gateway's identity check (nginx auth_request) */
+	ROUTE_PAGE = 16       /* a page for browsers (a form, a confirmation): 406 to a client that takes no HTML */
 };
 
 typedef int (*handler_fn)(struct ctx *c);

@@ -373,8 +373,10 @@ def test_public_routes_need_no_account(stack):
     room = new_room(stack, host)
     for path in ("/", "/rooms", "/rooms/%d" % room["id"], "/rooms/%d/availability?from=%s&to=%s" % (
             room["id"], day(1), day(2)), "/rooms/%d/reviews" % room["id"], "/check/chkAndReqReserve?roomId=%d"
-            % room["id"], "/health/live", "/health/rooms/ready", "/static/style.css", "/sign-in", "/sign-up"):
+            % room["id"], "/health/live", "/health/rooms/ready", "/static/style.css"):
         assert stack.get(path, auth=None).status == 200, path
+    for page in ("/sign-in", "/sign-up"):  # pages: for browsers (a JSON client gets 406)
+        assert stack.get(page, auth=None, headers={"Accept": "text/html"}).status == 200, page
 
 
 # ---- forged identity ----

@@ -539,3 +539,17 @@ def test_form_next_with_control_characters_is_not_followed(stack):
                    headers={"Accept": "text/html", "Cookie": "csrf=" + token})
     assert r.status == 303, r
     assert r.header("Location").startswith("/rooms/"), r.header("Location")
+
+
+def test_pages_for_browsers_are_406_to_a_json_client(stack):
+    room = stack.post("/rooms", {"name": "Pages only"}).json["id"]
+    res = stack.post("/reservations", {"roomId": room, "checkIn": "2031-05-01", "nights": 1}).json["id"]
+    pages = ["/rooms/new", "/rooms/%d/edit" % room, "/rooms/%d/delete" % room, "/rooms/%d/book" % room,
+             "/reservations/%d/cancel" % res, "/reservations/%d/confirmation" % res, "/sign-in", "/sign-up"]
+    for path in pages:
+        r = stack.get(path)
+        assert r.status == 406 and r.header("Content-Type") == "application/problem+json", (path, r)
+        assert r.json["title"] == "Not Acceptable" and "page for browsers" in r.json["detail"], r.json
+        assert stack.get(path, headers={"Accept": "text/html"}).status == 200, path
+    # the resources themselves still answer JSON
+    assert stack.get("/reservations/%d" % res).status == 200 and stack.get("/rooms/%d" % room).status == 200
