@@ -248,6 +248,11 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 		rc = request_parse_query(r, err, sizeof err);
 	if (rc)
 		return problem(c, rc, "%s", err);
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
+		r->body_len = 0; /* a GET means the same with whatever body it carries: none is read */
+		if (r->body)
+			r->body[0] = '\0';
+	}
 	rc = request_parse_body(r, err, sizeof err);
 	if (rc == 422)
 		return problem_fields(c, 422, json_pack("[{s:s, s:s}]", "field", r->invalid_field, "message",

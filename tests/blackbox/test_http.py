@@ -553,3 +553,10 @@ def test_pages_for_browsers_are_406_to_a_json_client(stack):
         assert stack.get(path, headers={"Accept": "text/html"}).status == 200, path
     # the resources themselves still answer JSON
     assert stack.get("/reservations/%d" % res).status == 200 and stack.get("/rooms/%d" % room).status == 200
+
+
+def test_a_get_with_a_body_answers_as_without_one(stack):
+    room = stack.post("/rooms", {"name": "Bodiless"}).json["id"]
+    for body in ("{bad", "[1]", "\x00"):
+        r = stack.request("GET", "/rooms/%d" % room, body=body, headers={"Content-Type": "application/json"})
+        assert r.status == 200 and r.json["id"] == room, (body, r)
