@@ -117,7 +117,7 @@ static void stay_read(struct ctx *c, json_t *errors, struct stay *s, int require
 	else if (!in)
 		in_ok = 1;
 	else if (!date_valid(in))
-		field_error(errors, "checkIn", "must be a date as YYYY-MM-DD");
+		field_error(errors, "checkIn", date_wrong(in));
 	else if (strcmp(in, today) < 0)
 		field_error(errors, "checkIn", "must be today or later");
 	else if (strcmp(in, horizon) > 0) {
@@ -132,7 +132,7 @@ static void stay_read(struct ctx *c, json_t *errors, struct stay *s, int require
 	if (!out && required) {
 		field_error(errors, "checkOut", "is required");
 	} else if (out && !date_valid(out)) {
-		field_error(errors, "checkOut", "must be a date as YYYY-MM-DD");
+		field_error(errors, "checkOut", date_wrong(out));
 	} else if (out && in_ok) {
 		long n = date_diff(s->check_in, out);
 		if (n < 1)

@@ -624,6 +624,21 @@ int date_valid(const char *s)
 	return !(m == 2 && d == 29 && !leap);
 }
 
+/* Why s is not a date date_valid takes, in words: the shape, the calendar, or the years
+ * this server counts in. */
+const char *date_wrong(const char *s)
+{
+	int shaped = s && strlen(s) == 10 && s[4] == '-' && s[7] == '-';
+	for (int i = 0; shaped && i < 10; i++)
+		shaped = i == 4 || i == 7 || isdigit((unsigned char)s[i]);
+	if (!shaped)
+		return "must be a date as YYYY-MM-DD";
+	int y = atoi(s);
+	if (y < 1970 || y > 9999)
+		return "must be a date from 1970-01-01 to 9999-12-31";
+	return "is not a date of the calendar (no such day in that month)";
+}
+
 static time_t date_epoch(const char *s)
 {
 	struct tm tm = {0};
@@ -659,7 +674,7 @@ int body_date(struct ctx *c, json_t *errors, const char *field, const char **out
 	if (rc != 1)
 		return rc;
 	if (!date_valid(s)) {
-		field_error(errors, field, "must be a date as YYYY-MM-DD");
+		field_error(errors, field, date_wrong(s));
 		return -1;
 	}
 	*out = s;
@@ -684,7 +699,7 @@ int query_date(struct ctx *c, const char *key, const char **out)
 	if (!s)
 		return 0;
 	if (!date_valid(s))
-		return problem(c, 400, "parameter '%s' must be a date as YYYY-MM-DD", key);
+		return problem(c, 400, "parameter '%s' %s", key, date_wrong(s));
 	*out = s;
 	return 1;
 }

@@ -133,6 +133,9 @@ int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, co
 /* The same, on one line: no tab or line break either (names, what a page shows in a
  * heading, an e-mail header or a calendar line). */
 int body_line(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out);
+/* Why s is no date date_valid takes, as a field error's words ("must be a date as
+ * YYYY-MM-DD", the years it counts in, or no such day in the month). */
+const char *date_wrong(const char *s);
 /* A YYYY-MM-DD calendar date. */
 int body_date(struct ctx *c, json_t *errors, const char *field, const char **out);
 
