@@ -345,12 +345,23 @@ static int form_price(struct ctx *c, json_t *errors, long long *out)
 	return 1;
 }
 
-/* Reads the room fields of the body; returns a JSON array of errors (empty when valid). */
-static json_t *room_read(struct ctx *c, struct room_input *in)
+/* True when the body sends field exactly as the stored room (NULL: none) has it. An edit
+ * sends the name and description back as they are (the host's form always does): that is
+ * no change, and is not checked again — a name stored before names had to be one line
+ * must not refuse the edit of the price. */
+static int unchanged(struct ctx *c, json_t *stored, const char *field)
+{
+	json_t *sent = json_object_get(c->req->json, field), *was = json_object_get(stored, field);
+	return json_is_string(sent) && json_is_string(was) && json_string_length(was) > 0 && json_equal(sent, was);
+}
+
+/* Reads the room fields of the body (an edit: against the stored room); returns a JSON
+ * array of errors (empty when valid). */
+static json_t *room_read(struct ctx *c, struct room_input *in, json_t *stored)
 {
 	json_t *errors = json_array();
-	in->has_name = body_line(c, errors, "name", 200, &in->name) == 1;
-	in->has_desc = body_str(c, errors, "desc", 4000, &in->desc) == 1;
+	in->has_name = !unchanged(c, stored, "name") && body_line(c, errors, "name", 200, &in->name) == 1;
+	in->has_desc = !unchanged(c, stored, "desc") && body_str(c, errors, "desc", 4000, &in->desc) == 1;
 	in->clear_name = !in->has_name && body_blank(c, "name");
 	in->clear_desc = !in->has_desc && body_blank(c, "desc");
 	in->has_capacity = body_int(c, errors, "capacity", 1, MAX_CAPACITY, &in->capacity) == 1;
@@ -376,7 +387,7 @@ static int rooms_create(struct ctx *c)
 {
 	struct room_input in = {.name = "", .desc = "", .capacity = 1, .price = 0};
 	c->res->page = "room_form";
-	json_t *errors = room_read(c, &in);
+	json_t *errors = room_read(c, &in, NULL);
 	if (!in.has_name && !in.has_desc && json_array_size(errors) == 0)
 		field_error(errors, "name", "Enter a name or a description for the room");
 	if (json_array_size(errors))
@@ -627,7 +638,9 @@ static int rooms_update(struct ctx *c)
 	if (rc)
 		return rc;
 	c->res->page = "room_form";
-	json_t *errors = room_read(c, &in);
+	json_t *stored = room_load(c->db, id);
+	json_t *errors = room_read(c, &in, stored);
+	json_decref(stored);
 	if (json_array_size(errors))
 		return form_problem(c, problem_validation(c, errors), c->req->path);
 	snprintf(c->res->flash, sizeof c->res->flash, "Changes saved.");

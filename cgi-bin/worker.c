@@ -69,6 +69,8 @@ static int cmd_letter(int argc, char **argv)
 		fprintf(stderr, "usage: worker %s CONSUMER:ID | worker %s ID --consumer CONSUMER\n", argv[1], argv[1]);
 		return 2;
 	}
+	if (config_become_db_owner("worker")) /* as root: files SQLite makes stay the stack user's */
+		return 1;
 	return strcmp(argv[1], "replay") == 0 ? delivery_replay(svc, id) : delivery_discard(svc, id, stdout);
 }
 

@@ -50,7 +50,8 @@ int delivery_dead_letters(const struct service *const *services, size_t n, FILE 
  * failed again or there is no such dead letter. */
 int delivery_replay(const struct service *svc, long long id);
 
-/* Deletes dead letter id of consumer svc after writing it whole (its event included) as
- * one JSON line to out: for an event that must never apply. 0, or 1 (said on stderr). */
+/* Deletes parked dead letter id of consumer svc after writing it whole (its event
+ * included) as one JSON line to out: for an event that must never apply. 0, or 1 (said
+ * on stderr; a letter replayed or being replayed is kept). */
 int delivery_discard(const struct service *svc, long long id, FILE *out);
 #endif

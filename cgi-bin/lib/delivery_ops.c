@@ -117,8 +117,11 @@ int delivery_discard(const struct service *svc, long long id, FILE *out)
 	json_t *row = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
 	db_done(st);
 	int rc = 1;
+	const char *state = json_string_value(json_object_get(row, "state"));
 	if (!row) {
 		fprintf(stderr, "no dead letter %s:%lld\n", svc->name, id);
+	} else if (strcmp(state ? state : "", "parked") != 0) { /* a replayed one is the record of it */
+		fprintf(stderr, "dead letter %s:%lld is %s, not parked: kept\n", svc->name, id, state ? state : "?");
 	} else {
 		st = db_prep(db, "DELETE FROM dead_letter WHERE id = ?");
 		sqlite3_bind_int64(st, 1, id);

@@ -653,7 +653,7 @@ int main(int argc, char **argv)
 		pthread_create(&threads[i], NULL, accept_loop, &busy_since[i]);
 	if (SERVICE.background)
 		pthread_create(&threads[nthreads], NULL, background_loop, NULL);
-	struct live live;
+	struct live live = {0};
 	live_start(&live, SERVICE.name, all_serving, &nthreads);
 	log_info("serving with %d threads", nthreads);
 
@@ -664,6 +664,7 @@ int main(int argc, char **argv)
 	stopping = 1;
 	pthread_cond_broadcast(&stop_cv);
 	pthread_mutex_unlock(&stop_mu);
+	live_retire(&live); /* draining is not hanging: the watchdog stops watching this process */
 	epoll_ctl(epfd, EPOLL_CTL_DEL, listen_fd, NULL); /* what arrives now waits for the next process */
 	log_info("signal %d: finishing requests in flight, then the kept connections", sig);
 	for (int i = 0; i < nthreads; i++) {

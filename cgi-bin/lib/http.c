@@ -431,6 +431,18 @@ void request_negotiate(struct request *r)
 	r->wants_html = html > 0 && html > json;
 }
 
+int request_takes_html(const struct request *r)
+{
+	if (!r->accept)
+		return 1;
+	double q = accept_q(r->accept, "text/html");
+	if (q < 0)
+		q = accept_q(r->accept, "text/*");
+	if (q < 0)
+		q = accept_q(r->accept, "*/*");
+	return q > 0;
+}
+
 void response_header(struct response *res, const char *name, const char *fmt, ...)
 {
 	va_list ap;
@@ -633,9 +645,11 @@ const char *date_wrong(const char *s)
 		shaped = i == 4 || i == 7 || isdigit((unsigned char)s[i]);
 	if (!shaped)
 		return "must be a date as YYYY-MM-DD";
-	int y = atoi(s);
+	int y = atoi(s), m = atoi(s + 5);
 	if (y < 1970 || y > 9999)
 		return "must be a date from 1970-01-01 to 9999-12-31";
+	if (m < 1 || m > 12)
+		return "is not a date of the calendar (months go from 01 to 12)";
 	return "is not a date of the calendar (no such day in that month)";
 }
 

@@ -97,6 +97,9 @@ int request_check_text(const struct request *r, char *err, size_t errlen);
 int request_id_valid(const char *s);
 /* True when s is valid UTF-8 (what jansson accepts in a string). */
 int utf8_valid(const char *s);
+/* True when the Accept header lets HTML through at all (none sent; the wildcards count):
+ * a page for browsers is then answered as HTML, even when JSON would be preferred. */
+int request_takes_html(const struct request *r);
 /* Sets r->wants_html from the Accept header (HTML only when preferred over JSON). */
 void request_negotiate(struct request *r);
 /* Returns the value of query parameter key or NULL. */

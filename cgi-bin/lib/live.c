@@ -76,17 +76,25 @@ int live_start(struct live *l, const char *program, int (*healthy)(void *), void
 	return 0;
 }
 
-void live_stop(struct live *l)
+void live_retire(struct live *l)
 {
 	if (!l->started)
 		return;
 	pthread_mutex_lock(&l->mu);
+	if (!l->stop)
+		unlink(l->path); /* a touch already under way finds no file (utimensat creates none) */
 	l->stop = 1;
 	pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->mu);
+}
+
+void live_stop(struct live *l)
+{
+	if (!l->started)
+		return;
+	live_retire(l);
 	pthread_join(l->thread, NULL);
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->mu);
-	unlink(l->path);
 	l->started = 0;
 }

@@ -22,7 +22,11 @@ struct live {
  * (logged: the watchdog cannot see this process). */
 int live_start(struct live *l, const char *program, int (*healthy)(void *), void *arg);
 
-/* Stops the thread and removes the file. */
+/* The process is stopping: the file goes at once (the watchdog stops watching a process
+ * that drains its last requests) and the thread ends; live_stop waits for it. */
+void live_retire(struct live *l);
+
+/* Retires (when not yet) and waits for the thread. */
 void live_stop(struct live *l);
 
 #endif

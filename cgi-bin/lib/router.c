@@ -86,9 +86,12 @@ static int run_route(const struct route *r, struct ctx *c)
 	int rc = admit(r, c); /* a script not signed in is told so (401) first */
 	if (rc)
 		return c->res->status = rc;
-	if ((r->flags & ROUTE_PAGE) && !c->req->wants_html)
-		return problem(c, 406, "%s is a page for browsers (text/html); the API is described in "
-		                       "docs/api/openapi.yaml", c->req->path);
+	if ((r->flags & ROUTE_PAGE) && !c->req->wants_html) { /* a page is HTML or nothing */
+		if (!request_takes_html(c->req))
+			return problem(c, 406, "%s is a page for browsers (text/html); the API is described in "
+			                       "docs/api/openapi.yaml", c->req->path);
+		c->req->wants_html = 1;
+	}
 	if (!(r->flags & ROUTE_IDEMPOTENT) || !c->req->idem_key)
 		return c->res->status = r->handler(c);
 	rc = idempotency_begin(c);

@@ -263,8 +263,8 @@ class Stack:
         if "//" in route or "/." in route or "%" in route:  # Prism normalises such paths
             return False
         accept = h.get("accept", "")
-        if "text/html" in accept and "application/json" not in accept:
-            return False
+        if ("text/html" in accept or "*/*" in accept or "text/*" in accept) and "json" not in accept:
+            return False  # a page may answer (the document describes the JSON API)
         ctype = h.get("content-type", "")
         if body is None or "json" not in ctype.lower():
             return True

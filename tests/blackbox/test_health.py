@@ -175,6 +175,33 @@ def test_watchdog_leaves_a_busy_process_alone():
         assert "has not beaten" not in s.logs("watchdog")
 
 
+def test_watchdog_leaves_a_draining_process_alone():
+    """A process told to stop serves what it holds before it exits, however long that
+    takes (here a connection that sent half a request and waits, past WATCHDOG_STALE=2):
+    draining is not hanging. Its heartbeat file goes at the stop, so the watchdog lets it
+    finish instead of killing it as hung."""
+    import socket
+    env = {"THREADS": "2", "WATCHDOG_STALE": "2", "DRAIN_MS": "8000"}
+    with Stack(name="health-drain", procs=1, env=env) as s:
+        [pid] = s.pids("payments")
+        live = os.path.join(s.var, "run", "live", "payments.%d" % pid)
+        assert os.path.exists(live)
+        held = socket.socket(socket.AF_UNIX)
+        held.connect(os.path.join(s.var, "run", "payments.sock"))
+        held.sendall(bytes([1, 1, 0, 1, 0, 8, 0, 0]))  # a FastCGI BEGIN_REQUEST header, no body yet
+        time.sleep(0.5)  # a thread has it
+        os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: not os.path.exists(live), timeout=1, interval=0.02,
+                   what="the heartbeat file gone at the stop")
+        time.sleep(3.5)  # past WATCHDOG_STALE: still draining, and not killed
+        assert os.path.exists("/proc/%d" % pid), "the draining process was killed"
+        held.close()
+        wait_until(lambda: not os.path.exists("/proc/%d" % pid) or
+                   open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z", timeout=10,
+                   what="the process ends once the connection is gone")
+        assert "has not beaten" not in s.logs("watchdog"), s.logs("watchdog")
+
+
 def test_a_capped_service_answers_503_at_once_beyond_its_cap():
     """MAX_CONNS_PAYMENTS=1: while one slow charge is in flight, another request to
     payments is refused by the gateway at once (problem+json, Retry-After), not queued."""

@@ -551,6 +551,10 @@ def test_pages_for_browsers_are_406_to_a_json_client(stack):
         assert r.status == 406 and r.header("Content-Type") == "application/problem+json", (path, r)
         assert r.json["title"] == "Not Acceptable" and "page for browsers" in r.json["detail"], r.json
         assert stack.get(path, headers={"Accept": "text/html"}).status == 200, path
+        for takes_html in ("*/*", "text/*"):  # curl, wget, link checkers
+            r = stack.get(path, headers={"Accept": takes_html})
+            assert r.status == 200 and r.header("Content-Type").startswith("text/html"), (path, takes_html, r)
+    assert stack.get("/sign-in", headers={"Accept": "application/json, text/html;q=0"}).status == 406
     # the resources themselves still answer JSON
     assert stack.get("/reservations/%d" % res).status == 200 and stack.get("/rooms/%d" % room).status == 200
 

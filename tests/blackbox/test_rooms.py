@@ -34,6 +34,18 @@ def test_an_edit_can_empty_the_description_or_the_name_but_not_both(stack):
     assert stack.request("PATCH", path, json={"capacity": 2}).json["desc"] == "Only words now"
 
 
+def test_a_name_stored_before_names_were_one_line_does_not_refuse_an_edit(stack):
+    from access_support import db_exec
+    room = stack.post("/rooms", {"name": "Old", "desc": "Older"}).json
+    db_exec(stack, "rooms", "UPDATE room SET name = ?, \"desc\" = ? WHERE id = ?",
+            ("Old\tname", "bell\u0007", room["id"]))
+    path = "/rooms/%d" % room["id"]
+    r = stack.request("PATCH", path, json={"name": "Old\tname", "desc": "bell\u0007", "price": 700})
+    assert r.status == 200 and r.json["price"] == 700 and r.json["name"] == "Old\tname", r  # sent back as is
+    r = stack.request("PATCH", path, json={"name": "New\tname"})  # a change is checked
+    assert r.status == 422 and r.json["errors"][0]["field"] == "name", r
+
+
 def test_capacity_cannot_drop_below_what_is_held(stack):
     room = stack.post("/rooms", {"name": "Hall", "capacity": 3}).json
     hold = stack.post("/internal/holds", {"reservationId": 900001, "roomId": room["id"],

@@ -83,6 +83,8 @@ def test_a_stay_that_breaks_the_rules_is_400_with_field_errors(stack):
         "checkIn=2026-02-30&checkOut=%s" % day(5): [("checkIn", "is not a date of the calendar (no such day in "
                                                     "that month)")],
         "checkIn=1900-01-01&checkOut=%s" % day(5): [("checkIn", "must be a date from 1970-01-01 to 9999-12-31")],
+        "checkIn=2031-13-01&checkOut=%s" % day(5): [("checkIn", "is not a date of the calendar (months go from "
+                                                    "01 to 12)")],
         "checkIn=%s&checkOut=%s&guests=0" % (day(5), day(6)): [("guests", "must be 1 or more")],
         "checkIn=%s&checkOut=%s&guests=two" % (day(5), day(6)): [("guests", "must be a whole number, like 2")],
         "checkIn=%s&checkOut=%s&guests=10001" % (day(5), day(6)): [("guests", "must be 10000 or fewer")],

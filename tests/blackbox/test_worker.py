@@ -300,6 +300,8 @@ def test_replay_retries_a_dead_letter_and_applies_it_once_fixed():
         issued = ev.query(s, "tickets", "SELECT causation_id, correlation_id FROM outbox WHERE type = 'TicketIssued'")
         assert issued == [(event_id, "poison-test")], issued
         assert worker_cmd(s, "replay", target).returncode == 0  # already replayed: nothing happens
+        r = worker_cmd(s, "discard", target)  # the record of a replay is kept
+        assert r.returncode == 1 and "not parked" in r.stderr and r.stdout == "", r
         assert len(ev.tickets(s, 777777)) == 1
         assert worker_cmd(s, "replay", "tickets:999999").returncode != 0
         assert worker_cmd(s, "replay", "nosuch:1").returncode == 2
