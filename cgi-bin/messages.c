@@ -428,7 +428,10 @@ static int email_calendar(const struct mailer *m, json_t *model, json_t *stay, s
 {
 	struct buf summary = {0}, desc = {0}, uid = {0};
 	long long rid = json_integer_value(json_object_get(model, "reservationId"));
-	buf_printf(&uid, "reservation-%lld@%s", rid, mail_domain(m->from_addr));
+	/* with the booking's reference: ids start again after a restore from a backup, and
+	 * a calendar would take a new booking with an old id for an update of the old one */
+	const char *ref = json_string_value(json_object_get(model, "reference"));
+	buf_printf(&uid, "reservation-%lld%s%s@%s", rid, ref ? "-" : "", ref ? ref : "", mail_domain(m->from_addr));
 	buf_printf(&summary, "Stay at %s", str_or(model, "roomName", "your room"));
 	if (json_string_value(json_object_get(model, "reference")))
 		buf_printf(&desc, "Booking %s. ", json_string_value(json_object_get(model, "reference")));

@@ -193,7 +193,7 @@ def test_a_confirmation_arrives_with_text_html_and_calendar(stack):
         props.setdefault(key, []).append(value)
     assert props["VERSION"] == ["2.0"] and props["METHOD"] == ["PUBLISH"] and props["PRODID"], props
     assert props["BEGIN"] == ["VCALENDAR", "VEVENT"] and props["END"] == ["VEVENT", "VCALENDAR"], props
-    assert props["UID"] == ["reservation-%d@roombook.test" % res["id"]], props
+    assert props["UID"] == ["reservation-%d-%s@roombook.test" % (res["id"], res["reference"])], props
     assert props["DTSTART;VALUE=DATE"] == ["20310313"] and props["DTEND;VALUE=DATE"] == ["20310315"], props
     assert re.fullmatch(r"\d{8}T\d{6}Z", props["DTSTAMP"][0]), props
     assert ics_text(props["SUMMARY"][0]) == "Stay at " + name, props["SUMMARY"]
