@@ -7,7 +7,10 @@ Stores every message it accepts as FOLDER/<n>.eml, the bytes exactly as they arr
 and FOLDER/<n>.json, the envelope ({"mailFrom", "rcptTos", "peer"}), each written under
 a temporary name and renamed, so a reader never sees half a message. A recipient whose
 address starts with "reject" is refused for good (550), as a real server refuses an
-unknown mailbox. Prints "ready" once it listens; SIGTERM or SIGINT stops it."""
+unknown mailbox. With SMTP_SINK_AUTH=user:password in its environment it requires SMTP
+AUTH (PLAIN or LOGIN; over plain TCP too, as a relay on loopback may) and refuses other
+credentials with 535; the envelope then has "login". Prints "ready" once it listens;
+SIGTERM or SIGINT stops it."""
 import json
 import os
 import signal
@@ -31,6 +34,9 @@ class Sink:
         self.count += 1
         base = os.path.join(self.folder, "%04d" % self.count)
         meta = {"mailFrom": envelope.mail_from, "rcptTos": list(envelope.rcpt_tos), "peer": str(session.peer)}
+        if getattr(session, "authenticated", False):
+            login = session.auth_data
+            meta["login"] = login.decode() if isinstance(login, bytes) else str(login)
         for ext, data in ((".eml", envelope.original_content),
                           (".json", json.dumps(meta).encode())):
             with open(base + ext + ".tmp", "wb") as f:
@@ -44,7 +50,16 @@ def main():
     os.makedirs(folder, exist_ok=True)
     stop = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    controller = Controller(Sink(folder), hostname=host, port=port, decode_data=False)
+    auth = {}
+    if os.environ.get("SMTP_SINK_AUTH"):
+        from aiosmtpd.smtp import AuthResult
+        user, password = os.environ["SMTP_SINK_AUTH"].split(":", 1)
+
+        def check(server, session, envelope, mechanism, auth_data):
+            ok = auth_data.login == user.encode() and auth_data.password == password.encode()
+            return AuthResult(success=ok, auth_data=auth_data.login)  # kept as session.auth_data
+        auth = {"authenticator": check, "auth_required": True, "auth_require_tls": False}
+    controller = Controller(Sink(folder), hostname=host, port=port, decode_data=False, **auth)
     controller.start()
     print("ready", flush=True)
     signal.sigwait(stop)

@@ -34,8 +34,9 @@ CHECK_IN = datetime.date(2031, 3, 13)  # a Thursday
 class SmtpSink:
     """smtp_sink.py on port, storing into folder; a context manager that stops it."""
 
-    def __init__(self, port, folder=None):
+    def __init__(self, port, folder=None, auth=None):
         self.port = port
+        self.auth = auth  # "user:password": the server requires SMTP AUTH
         self.folder = folder or tempfile.mkdtemp(prefix="smtp-", dir=OUT)
         self.proc = None
 
@@ -44,8 +45,9 @@ class SmtpSink:
         probe = subprocess.run([SYSTEM_PYTHON, "-c", "import aiosmtpd"], capture_output=True, text=True)
         assert probe.returncode == 0, "python3-aiosmtpd missing: apt-get install python3-aiosmtpd (make deps)"
         self.log = open(os.path.join(self.folder, "sink.log"), "ab")
+        env = dict(os.environ, SMTP_SINK_AUTH=self.auth) if self.auth else None
         self.proc = subprocess.Popen([SYSTEM_PYTHON, SINK, "127.0.0.1", str(self.port), self.folder],
-                                     stdout=subprocess.PIPE, stderr=self.log, start_new_session=True)
+                                     stdout=subprocess.PIPE, stderr=self.log, start_new_session=True, env=env)
         line = self.proc.stdout.readline()
         assert line.strip() == b"ready", "the SMTP sink did not start; see %s/sink.log" % self.folder
         return self
@@ -281,6 +283,31 @@ def test_a_refusal_for_good_fails_at_once(stack):
     assert d["attempts"] == 1 and "550" in d["lastError"] and d["sentAt"] is None, d
     page = stack.get("/messages/%d" % msg["id"], auth=token, headers={"Accept": "text/html"})
     assert 'data-delivery-status="failed"' in page.body and "550" in page.body
+
+
+def test_a_relay_that_wants_a_password_gets_it_from_the_url():
+    """SMTP AUTH: the credentials in SMTP_URL (smtp://user:password@host, libcurl's) are
+    sent when the server asks; with wrong ones nothing is sent and the message is
+    retried (an operator fixes the password), never failed for good, and the password
+    is in no log line."""
+    port = free_port()
+    secret = "s3cret-%d" % os.getpid()
+    env = dict(MAIL_ENV, SMTP_URL="smtp://relay-user:%s@127.0.0.1:%d" % (secret, port))
+    with SmtpSink(port, auth="relay-user:" + secret) as sink, Stack(name="email-auth", env=env) as s:
+        account, token = s.new_account("Ada Auth")
+        res = book(s, room(s, "Guarded room")["id"], token)
+        envelope = wait_until(lambda: sink.to(account["email"]), what="the e-mail")[0][0]
+        assert envelope["login"] == "relay-user", envelope
+        delivery_becomes(s, message(s, res["id"], token)["id"], token, "sent")
+    env["SMTP_URL"] = "smtp://relay-user:wrong@127.0.0.1:%d" % port
+    with SmtpSink(port, auth="relay-user:" + secret) as sink, Stack(name="email-auth-bad", env=env) as s:
+        account, token = s.new_account("Ada Refused")
+        res = book(s, room(s, "Guarded room")["id"], token)
+        d = delivery_becomes(s, message(s, res["id"], token)["id"], token, "retrying")
+        assert d["lastError"] and "wrong" not in d["lastError"] and secret not in d["lastError"], d
+        assert sink.received() == []
+        logs = "".join(s.logs(p) for p in ("messages", "worker", "access", "nginx-error"))
+        assert "wrong" not in logs and secret not in logs, "a password in a log"
 
 
 def _retry_times(log, message_id):
