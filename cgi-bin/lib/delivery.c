@@ -620,8 +620,8 @@ static void worker_loop(struct engine *e, int once)
 	}
 }
 
-/* The heartbeat's test (live.h): the loop came round within LIVE_STUCK_MS (it does at
- * least every IDLE_WAIT_MS, idle or not, unless something hangs it). */
+/* The heartbeat's test (live.h): the loop came round within LIVE_STUCK_MS (idle, it does
+ * every IDLE_WAIT_MS; busy, after each pass over the streams), unless something hangs it. */
 static int looping(void *arg)
 {
 	struct engine *e = arg;
