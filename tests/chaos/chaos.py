@@ -270,7 +270,10 @@ class Client:
         rid, content = self.review
         r = call(run, "review-delete", "DELETE", "/reviews/%d" % rid, self.token)
         with run.lock:
-            if r is not None and r.status == 204:
+            # 404: gone, and only its author (this client) may delete it. nginx re-sends a
+            # DELETE (an idempotent method) on a fresh connection when the process that
+            # committed it was killed before it answered; the second attempt finds nothing.
+            if r is not None and r.status in (204, 404):
                 run.reviews[content]["deleted"] = True
                 self.review = None
             elif unknown(r):
