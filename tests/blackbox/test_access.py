@@ -338,6 +338,19 @@ def test_deleting_a_review(stack):
     problem(stack.get("/reviews/%d" % rv["id"]), 404)
 
 
+def test_a_deleted_reviews_id_is_never_given_again(stack):
+    """A client that sends its DELETE again (its first answer lost) must not delete the
+    review written since: the newest review's id used to come back to the next one."""
+    _, host = stack.new_account("Host")
+    _, guest = stack.new_account("Guest")
+    first = review(stack, guest, host)
+    assert stack.request("DELETE", "/reviews/%d" % first["id"], auth=guest).status == 204
+    second = review(stack, guest, host)
+    assert second["id"] > first["id"], (first, second)
+    problem(stack.request("DELETE", "/reviews/%d" % first["id"], auth=guest), 404)
+    assert stack.get("/reviews/%d" % second["id"]).status == 200
+
+
 def test_an_admin_deletes_any_review(stack):
     _, host = stack.new_account("Host")
     _, guest = stack.new_account("Guest")

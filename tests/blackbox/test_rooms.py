@@ -1,4 +1,5 @@
 """Rooms: create, read, list, update, delete, availability, reviews."""
+import os
 
 # Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
 STACK_OPTIONS = {"contract": True}
@@ -117,3 +118,54 @@ def test_problems_carry_no_page_fields_and_a_failed_search_no_next_link(stack):
     room = stack.post("/rooms", {"name": "Pageless"}).json
     r = stack.request("PATCH", "/rooms/%d" % room["id"], json={"capacity": 0})
     assert r.status == 422 and "action" not in r.json and "id" not in r.json, r
+
+
+def test_the_review_id_migration_keeps_reviews_and_never_gives_an_old_id():
+    """schema/rooms/003 rebuilds the review table with AUTOINCREMENT: on a database with
+    reviews (the newest deleted, and one more deleted that only the outbox names), every
+    review stays as it was and the next one gets an id above all of them."""
+    import shutil
+    import sqlite3
+    import subprocess
+    import tempfile
+    from stack import ROOT
+    binary = os.path.join(os.environ.get("BIN", os.path.join(ROOT, "build", "release", "bin")), "rooms")
+    with tempfile.TemporaryDirectory(prefix="rb-migrate-") as tmp:
+        root, var = os.path.join(tmp, "root"), os.path.join(tmp, "var")
+        shutil.copytree(os.path.join(ROOT, "schema"), os.path.join(root, "schema"))
+        new = os.path.join(root, "schema", "rooms", "003-review-ids-never-reused.sql")
+        os.rename(new, new + ".later")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ROOMBOOK_ROOT": root, "ROOMBOOK_VAR": var}
+
+        def migrate():
+            r = subprocess.run([binary, "--migrate"], env=env, capture_output=True, text=True, timeout=60)
+            assert r.returncode == 0, r.stderr
+
+        migrate()
+        path = os.path.join(var, "db", "rooms.db")
+        db = sqlite3.connect(path)
+        with db:
+            db.execute("INSERT INTO room(id, name, capacity, price, created_at, updated_at) "
+                       "VALUES (1, 'r', 2, 100, '2026-01-01', '2026-01-01')")
+            for i in (1, 2, 3):
+                db.execute("INSERT INTO review(id, room_id, rating, content, created_at, author_id, reservation_id) "
+                           "VALUES (?, 1, ?, ?, '2026-01-02', 7, ?)", (i, i, "review %d" % i, 100 + i))
+            db.execute("DELETE FROM review WHERE id = 3")
+            db.execute("INSERT INTO outbox(event_id, type, aggregate_type, aggregate_id, seq, occurred_at, "
+                       "correlation_id, data) VALUES ('e9', 'ReviewDeleted', 'Room', 1, 1, '2026-01-03', 'c', "
+                       "'{\"reviewId\": 9, \"roomId\": 1}')")
+        before = db.execute("SELECT * FROM review ORDER BY id").fetchall()
+        db.close()
+        os.rename(new + ".later", new)
+        migrate()
+        db = sqlite3.connect(path)
+        assert db.execute("SELECT * FROM review ORDER BY id").fetchall() == before
+        assert db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'review'").fetchone() == (9,)
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'review'")}
+        assert names >= {"review", "review_room", "review_reservation"}, names
+        with db:
+            db.execute("INSERT INTO review(room_id, content, created_at) VALUES (1, 'new', '2026-01-04')")
+        assert db.execute("SELECT max(id) FROM review").fetchone() == (10,)
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        db.close()
