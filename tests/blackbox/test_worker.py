@@ -259,6 +259,14 @@ def test_poison_event_is_parked_and_later_events_flow():
         assert worker_cmd(s, "discard", "tickets:%d" % parked[0]["id"]).returncode == 1  # gone already
         assert worker_cmd(s, "discard", "nosuch:1").returncode == 2
         assert audit(s)[1]["dead_letters.none_parked"].startswith("ok"), audit(s)[2]
+        # A letter parked after the discards never takes an id of theirs: the same discard
+        # run again (shell history) finds nothing, not the new letter.
+        insert_poison(s, json.dumps({"customer": "eve", "status": "confirmed"}))
+        later = wait_until(lambda: [d for d in dead_letters(s) if d["consumer"] == "tickets"], what="a new letter")
+        gone = max(d["id"] for d in parked if d["consumer"] == "tickets")
+        assert later[0]["id"] > gone, (later, parked)
+        assert worker_cmd(s, "discard", "tickets:%d" % gone).returncode == 1
+        assert [d["id"] for d in dead_letters(s) if d["consumer"] == "tickets"] == [later[0]["id"]]
 
 
 def test_unknown_event_type_is_parked_at_once_with_the_reason():
