@@ -25,5 +25,5 @@ INSERT INTO sqlite_sequence(name, seq)
 UPDATE sqlite_sequence SET seq = max(seq,
     (SELECT coalesce(max(id), 0) FROM review),
     (SELECT coalesce(max(json_extract(data, '$.reviewId')), 0) FROM outbox
-      WHERE type IN ('ReviewCreated', 'ReviewDeleted')))
+      WHERE type IN ('ReviewCreated', 'ReviewDeleted') AND json_valid(data)))
   WHERE name = 'review';

@@ -154,6 +154,9 @@ def test_the_review_id_migration_keeps_reviews_and_never_gives_an_old_id():
             db.execute("INSERT INTO outbox(event_id, type, aggregate_type, aggregate_id, seq, occurred_at, "
                        "correlation_id, data) VALUES ('e9', 'ReviewDeleted', 'Room', 1, 1, '2026-01-03', 'c', "
                        "'{\"reviewId\": 9, \"roomId\": 1}')")
+            db.execute("INSERT INTO outbox(event_id, type, aggregate_type, aggregate_id, seq, occurred_at, "
+                       "correlation_id, data) VALUES ('e10', 'ReviewCreated', 'Room', 1, 2, '2026-01-03', 'c', "
+                       "'{not json')")  # never written so, but a migration must not stop on it
         before = db.execute("SELECT * FROM review ORDER BY id").fetchall()
         db.close()
         os.rename(new + ".later", new)
