@@ -231,6 +231,21 @@ static int has_type(const char *ct, const char *type)
 	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || isspace((unsigned char)ct[n]));
 }
 
+/* Whether ct's media type (before any parameter) is a JSON one by its structured syntax
+ * suffix: type/subtype+json (RFC 6839), as application/problem+json. Not "+json" found
+ * anywhere: "text/plain; a=+json" is text, and a page on another site may send text
+ * without asking first (no CORS preflight). */
+static int has_json_suffix(const char *ct)
+{
+	while (ct && isspace((unsigned char)*ct))
+		ct++;
+	if (!ct)
+		return 0;
+	size_t n = strcspn(ct, "; \t");
+	const char *slash = memchr(ct, '/', n);
+	return slash && slash > ct && n >= 5 && (size_t)(ct + n - slash) > 6 && strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
 /* Where the JSON number that ends just before body[end] starts (after ":", ",", "[" or
  * a space), or end when the bytes there are no one number ("1-1e400"). */
 static size_t number_start(const char *body, size_t end)
@@ -365,7 +380,7 @@ int request_parse_body(struct request *r, char *err, size_t errlen)
 		return 0;
 	}
 	const char *ct = r->content_type;
-	int json_ct = has_type(ct, "application/json") || (ct && strstr(ct, "+json"));
+	int json_ct = has_type(ct, "application/json") || has_json_suffix(ct);
 	int form_ct = has_type(ct, "application/x-www-form-urlencoded");
 	/* curl -d sends JSON labelled as a form: accept it as what it plainly is. */
 	if (json_ct || (form_ct && *b == '{') || (!ct && *b == '{'))

@@ -116,6 +116,8 @@ static void json_body_is_parsed(void)
 	request_free(&r);
 	CHECK(parse(&r, NULL, "application/problem+json", "{}") == 0);
 	request_free(&r);
+	CHECK(parse(&r, NULL, " Application/Merge-Patch+JSON ; charset=utf-8", "{}") == 0);
+	request_free(&r);
 }
 
 static void empty_body_is_an_empty_object(void)
@@ -201,6 +203,13 @@ static void unsupported_content_type_is_415(void)
 	CHECK(body_status("multipart/form-data; boundary=x", "--x--") == 415);
 	CHECK(body_status(NULL, "name=x") == 415);
 	CHECK(body_status("application/jsonx", "{}") == 415);
+	/* "+json" only counts as the media type's suffix, never in a parameter or elsewhere:
+	 * a cross-site page may send text/plain without a preflight */
+	CHECK(body_status("text/plain; a=+json", "{}") == 415);
+	CHECK(body_status("text/plain;+json", "{}") == 415);
+	CHECK(body_status("+json", "{}") == 415);
+	CHECK(body_status("application/+json", "{}") == 415);
+	CHECK(body_status("application/x+jsonp", "{}") == 415);
 }
 
 /* A number no integer or double holds is 422 naming its member when the rest is a
