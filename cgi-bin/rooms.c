@@ -756,14 +756,54 @@ static json_t *usage_days(struct db *db, long long room, long long room_capacity
 	return list;
 }
 
+/* The availability page when its dates cannot be shown (HTML only): the form again, with
+ * what was typed and what to correct beside each field, over the next 30 nights; 400.
+ * 0 when the dates are fine. A script gets the plain problem (rooms_availability). */
+static int availability_form_errors(struct ctx *c, long long id)
+{
+	const char *from = query_get(c->req, "from"), *to = query_get(c->req, "to");
+	json_t *errors = json_array();
+	if (from && !date_valid(from))
+		field_error(errors, "from", date_wrong(from));
+	if (to && !date_valid(to))
+		field_error(errors, "to", date_wrong(to));
+	if (!json_array_size(errors) && from && to &&
+	    (date_diff(from, to) < 0 || date_diff(from, to) >= MAX_AVAILABILITY_DAYS)) {
+		char why[96];
+		snprintf(why, sizeof why, "must be on or after the first night and at most %d days later",
+		         MAX_AVAILABILITY_DAYS - 1);
+		field_error(errors, "to", why);
+	}
+	if (!json_array_size(errors)) {
+		json_decref(errors);
+		return 0;
+	}
+	json_t *room = room_load(c->db, id);
+	if (!room) {
+		json_decref(errors);
+		return problem(c, 404, "room %lld does not exist", id);
+	}
+	char today[11];
+	config_today(today);
+	json_t *days = usage_days(c->db, id, json_integer_value(json_object_get(room, "capacity")), today, 30);
+	c->res->model = json_pack("{s:I, s:o, s:o, s:o, s:s, s:{s:s, s:s}}", "roomId", (json_int_t)id, "room", room,
+	                          "days", days, "errors", errors, "detail", "Check the dates to show.", "form", "from",
+	                          from ? from : "", "to", to ? to : "");
+	snprintf(c->res->title, sizeof c->res->title, "Availability");
+	c->res->page = "availability";
+	return 400;
+}
+
 static int rooms_availability(struct ctx *c)
 {
 	long long id = c->req->ids[0];
 	char today[11], to_default[11];
 	const char *from = today, *to = NULL;
 	config_today(today);
-	int rc = query_date(c, "from", &from);
-	if (rc > 1)
+	int rc = c->req->wants_html ? availability_form_errors(c, id) : 0;
+	if (rc)
+		return rc;
+	if ((rc = query_date(c, "from", &from)) > 1)
 		return rc;
 	date_add(from, 29, to_default);
 	to = to_default;
@@ -780,6 +820,7 @@ static int rooms_availability(struct ctx *c)
 	c->res->model = json_pack("{s:I, s:o}", "roomId", (json_int_t)id, "days", list);
 	if (c->req->wants_html) {
 		json_object_set_new(c->res->model, "room", room);
+		json_object_set_new(c->res->model, "form", json_pack("{s:s, s:s}", "from", from, "to", to));
 		snprintf(c->res->title, sizeof c->res->title, "Availability");
 	} else {
 		json_decref(room);

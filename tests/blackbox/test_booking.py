@@ -380,6 +380,32 @@ def test_check_in_beyond_the_horizon_is_422_and_dates_never_overflow(stack):
     assert r.status == 200 and [d["date"] for d in r.json["days"]] == ["9999-12-29", "9999-12-30", "9999-12-31"], r
 
 
+def test_the_availability_page_keeps_its_form_and_says_what_to_correct(stack):
+    room = stack.post("/rooms", {"name": "Calendar", "capacity": 4}).json["id"]
+    path = "/rooms/%d/availability" % room
+    # a page: the form again with what was typed, each mistake beside its field, the next nights below
+    r = stack.get(path + "?from=2027-02-30&to=%3Cb%3E", headers={"Accept": "text/html"})
+    page = r.body
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html"), r
+    assert 'class="error-summary"' in page and '<a href="#from">From is not a date of the calendar' in page, page
+    assert '<a href="#to">To must be a date as YYYY-MM-DD</a>' in page, page
+    assert 'id="from" name="from" value="2027-02-30" aria-invalid="true" aria-describedby="from-error"' in page
+    assert 'name="to" value="&lt;b&gt;"' in page and "<b>" not in page.split("<main", 1)[1], "escaped"
+    assert page.count('<th scope="row"') == 30, "the next 30 nights meanwhile"
+    r = stack.get(path + "?from=2027-01-10&to=2027-01-01", headers={"Accept": "text/html"})
+    assert r.status == 400 and '<a href="#to">To must be on or after the first night' in r.body, r
+    # a good range: the form shows it, no error
+    r = stack.get(path + "?from=2027-01-01&to=2027-01-03", headers={"Accept": "text/html"})
+    page = r.body
+    assert r.status == 200 and 'value="2027-01-01"' in page and 'value="2027-01-03"' in page, r
+    assert "error-summary" not in page and page.count('<th scope="row"') == 3, page
+    # a script still gets the problem, as before
+    r = stack.get(path + "?from=2027-02-30")
+    assert r.status == 400 and r.header("Content-Type") == "application/problem+json", r
+    assert r.json["detail"] == "parameter 'from' is not a date of the calendar (no such day in that month)", r.json
+    assert stack.get("/rooms/987654/availability?from=x", headers={"Accept": "text/html"}).status == 404
+
+
 def test_a_double_clicked_booking_form_books_once(stack):
     room = stack.post("/rooms", {"name": "Double click", "capacity": 5}).json["id"]
     # the form that books is on "check your answers", with its one-time token

@@ -105,6 +105,8 @@ PAGES = {
     "room_edit": (lambda s, f: s.get("/rooms/%d/edit" % f["room"], headers=BROWSER), 200),
     "room_delete": (lambda s, f: s.get("/rooms/%d/delete" % f["room"], headers=BROWSER), 200),
     "room_availability": (lambda s, f: s.get("/rooms/%d/availability" % f["room"], headers=BROWSER), 200),
+    "room_availability_bad_dates": (lambda s, f: s.get("/rooms/%d/availability?from=2027-02-30&to=x" % f["room"],
+                                                       headers=BROWSER), 400),
     "reservation": (lambda s, f: s.get("/reservations/%d" % f["reservation"], headers=BROWSER), 200),
     "reservation_after_stay": (lambda s, f: s.get("/reservations/%d" % f["past"], headers=BROWSER), 200),
     "reservations_of_room": (lambda s, f: s.get("/reservations?roomId=%d" % f["room"], headers=BROWSER), 200),

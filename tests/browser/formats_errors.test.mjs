@@ -56,5 +56,23 @@ for (const width of WIDTHS) {
     assert.equal(await email.getAttribute('aria-describedby'), 'email-error');
     assert.equal(await text(page.locator('#email-error')), 'Email is required');
     await shot(`sign-in-field-errors-${width}`);
+
+    // The availability page's dates: a range the wrong way round comes back in the form,
+    // the mistake beside its field; corrected, the nights show.
+    const room = await createRoom({ name: uniq('Calendar'), capacity: 3 });
+    assert.equal(await open(page, `/rooms/${room.id}/availability?from=2027-01-10&to=2027-01-01`), 400);
+    assert.match(await page.title(), /^Error: /);
+    assert.equal(await page.locator('.error-summary a[href="#to"]').count(), 1, 'the summary links to #to');
+    assert.equal(await page.locator('#to').getAttribute('aria-invalid'), 'true');
+    assert.match(await text(page.locator('#to-error')), /To must be on or after the first night/);
+    assert.equal(await page.locator('#from').inputValue(), '2027-01-10', 'what was chosen stays');
+    await noHorizontalScroll(page).then((w) => assert.deepEqual(w.wide, [], `nothing sticks out: ${JSON.stringify(w)}`));
+    await shot(`availability-errors-${width}`);
+    await page.locator('#to').fill('2027-01-12');
+    const shown = await submit(page, page.getByRole('button', { name: 'Show', exact: true }));
+    assert.equal(shown.status, 200);
+    assert.equal(await page.locator('table.availability tbody tr').count(), 3);
+    assert.equal(await page.locator('.error-summary').count(), 0);
+    assert.equal(await page.locator('#to').inputValue(), '2027-01-12');
   }, { viewport: viewport(width) }));
 }
