@@ -254,9 +254,6 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 			r->body[0] = '\0';
 	}
 	rc = request_parse_body(r, err, sizeof err);
-	if (rc == 422)
-		return problem_fields(c, 422, json_pack("[{s:s, s:s}]", "field", r->invalid_field, "message",
-		                                        "is out of range"), err);
 	if (rc)
 		return problem(c, rc, "%s", err);
 	return route_dispatch(&SERVICE, c);

@@ -307,36 +307,68 @@ static int value_member(const char *body, size_t at, char *name, size_t size)
 	return 1;
 }
 
-/* 1 when the body (which failed to parse at je with a number too big for any integer
- * or double) is a well-formed JSON object once every such number reads 0, and the first
- * was a member's value: its name in r->invalid_field. 0 otherwise (malformed after all). */
-static int numbers_out_of_range(struct request *r, json_error_t *je)
+/* How deep body[at] is: 1 directly inside the outermost {...} or [...], counting the
+ * brackets before it that are not in a string. */
+static int depth_at(const char *body, size_t at)
+{
+	int depth = 0, in_string = 0;
+	for (size_t i = 0; i < at; i++) {
+		char ch = body[i];
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_string = 0;
+		} else if (ch == '"')
+			in_string = 1;
+		else if (ch == '{' || ch == '[')
+			depth++;
+		else if (ch == '}' || ch == ']')
+			depth--;
+	}
+	return depth;
+}
+
+/* A body that failed to parse at je with a number too big for any integer or double:
+ * the object it is once every such number reads 0, with each member of the outermost
+ * object whose value was one made an empty object and named in r->overflowed (what an
+ * integer or string field never is: a route that reads it says out of range, one that
+ * does not ignores it, as SPEC §3 ignores unknown fields). NULL when the body is
+ * malformed after all, or is not an object. */
+static json_t *numbers_out_of_range(struct request *r, json_error_t *je)
 {
 	char *copy = malloc(r->body_len + 1);
-	int ok = 0;
+	json_t *j = NULL;
+	char names[16][sizeof r->overflowed[0]];
+	int named = 0;
 	if (!copy)
-		return 0;
+		return NULL;
 	memcpy(copy, r->body, r->body_len);
 	copy[r->body_len] = '\0';
 	for (int round = 0; round < 16; round++) {
 		size_t end = (size_t)je->position, start;
 		if (je->position <= 0 || end > r->body_len || (start = number_start(copy, end)) == end)
 			break;
-		if (round == 0 && !value_member(copy, start, r->invalid_field, sizeof r->invalid_field))
-			break; /* later ones may be anywhere (in an array too): the first is the one named */
+		if (depth_at(copy, start) == 1 && value_member(copy, start, names[named], sizeof names[named]))
+			named++;
 		memset(copy + start, ' ', end - start);
 		copy[start] = '0';
-		json_t *j = json_loadb(copy, r->body_len, JSON_REJECT_DUPLICATES, je);
-		if (j) {
-			ok = json_is_object(j);
-			json_decref(j);
-			break;
-		}
-		if (json_error_code(je) != json_error_numeric_overflow)
+		if ((j = json_loadb(copy, r->body_len, JSON_REJECT_DUPLICATES, je)) != NULL ||
+		    json_error_code(je) != json_error_numeric_overflow)
 			break;
 	}
 	free(copy);
-	return ok;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	for (int i = 0; i < named; i++) {
+		if (json_object_get(j, names[i]))
+			json_object_set_new(j, names[i], json_object());
+		if (r->n_overflowed < (int)(sizeof r->overflowed / sizeof *r->overflowed))
+			memcpy(r->overflowed[r->n_overflowed++], names[i], sizeof *r->overflowed); /* both 64 bytes */
+	}
+	return j;
 }
 
 static int parse_json_body(struct request *r, char *err, size_t errlen)
@@ -345,12 +377,10 @@ static int parse_json_body(struct request *r, char *err, size_t errlen)
 	r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
 	if (!r->json) {
 		/* well-formed JSON whose number no 64-bit integer or double holds: a value out of
-		 * range, 422 naming its field, as any other value out of range */
+		 * range where a route reads it (body_int & co.), ignored where none does */
 		json_error_t first = je;
-		if (json_error_code(&je) == json_error_numeric_overflow && numbers_out_of_range(r, &je)) {
-			snprintf(err, errlen, "%s is out of range", r->invalid_field);
-			return 422;
-		}
+		if (json_error_code(&je) == json_error_numeric_overflow && (r->json = numbers_out_of_range(r, &je)) != NULL)
+			return 0;
 		const char *why = strstr(first.text, "JSON_ALLOW_NUL") ? "a string holds \\u0000 (NUL)" : first.text;
 		snprintf(err, errlen, "malformed JSON at line %d column %d: %s", first.line, first.column, why);
 		return 400;
@@ -556,9 +586,23 @@ static int parse_ll(const char *s, long long *out)
 	return 0;
 }
 
+/* 1, with the error appended, when field's number was one no integer or double holds
+ * (request.overflowed): out of range, whatever the field should have been. */
+static int body_overflowed(struct ctx *c, json_t *errors, const char *field)
+{
+	for (int i = 0; i < c->req->n_overflowed; i++)
+		if (strcmp(c->req->overflowed[i], field) == 0) {
+			field_error(errors, field, "is out of range");
+			return 1;
+		}
+	return 0;
+}
+
 int body_int(struct ctx *c, json_t *errors, const char *field, long long min, long long max,
              long long *out)
 {
+	if (body_overflowed(c, errors, field))
+		return -1;
 	json_t *v = json_object_get(c->req->json, field);
 	long long n;
 	char msg[128];
@@ -589,6 +633,8 @@ int body_int(struct ctx *c, json_t *errors, const char *field, long long min, lo
 
 int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out)
 {
+	if (body_overflowed(c, errors, field))
+		return -1;
 	json_t *v = json_object_get(c->req->json, field);
 	char msg[128];
 	if (!v || json_is_null(v))

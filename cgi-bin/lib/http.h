@@ -35,7 +35,11 @@ struct request {
 	json_t *json;       /* body as an object (form bodies too: values are strings) */
 	int body_is_form;
 	int form_declared;  /* sent as application/x-www-form-urlencoded (even when its body was JSON) */
-	char invalid_field[64]; /* the member whose number overflowed when the body parse is 422 */
+	/* members of the body whose number no integer or double holds (1e999): each stands in
+	 * r->json as an empty object, and body_int & co. call it out of range when a route
+	 * reads it; a route that does not read it ignores it, as any unknown field */
+	char overflowed[4][64];
+	int n_overflowed;
 	int internal;       /* came through the internal listener with the stack's secret */
 	int auth_subrequest; /* the gateway's identity check (nginx auth_request) */
 	long long account_id; /* the signed-in account as the gateway set it; 0: nobody */

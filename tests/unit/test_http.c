@@ -212,42 +212,66 @@ static void unsupported_content_type_is_415(void)
 	CHECK(body_status("application/x+jsonp", "{}") == 415);
 }
 
-/* A number no integer or double holds is 422 naming its member when the rest is a
- * well-formed object; 400 when it is not a member's value or the JSON is broken too. */
-static void numbers_out_of_range_are_422_only_in_well_formed_objects(void)
+/* A number no integer or double holds, in a well-formed object: the body parses, the
+ * members of the object that held one are named in r.overflowed, and a field read that
+ * way is out of range (422) while one nothing reads is ignored (SPEC §3's unknown
+ * fields). Malformed JSON around it, or a body that is not an object: 400. */
+static void numbers_out_of_range_are_named_only_in_well_formed_objects(void)
 {
 	static const struct {
-		const char *body, *field;
+		const char *body, *named; /* the members named, space-separated */
 		int status;
 	} cases[] = {
-		{"{\"price\":99999999999999999999999}", "price", 422},
-		{"{\"a\":1, \"b\" :\t-1e400 , \"c\":[1e999]}", "b", 422},
-		{"{\"a\":1e400,\"b\":2e400,\"c\":3e400,\"d\":4e400}", "a", 422},
-		{"{\"k\\\"q\":1e400}", "", 400},           /* a name with an escape: not named */
-		{"{\"a\":[1e400]}", "", 400},                 /* not a member's value */
+		{"{\"price\":99999999999999999999999}", "price", 0},
+		{"{\"a\":1, \"b\" :\t-1e400 , \"c\":[1e999]}", "b", 0},
+		{"{\"a\":1e400,\"b\":2e400,\"c\":3e400,\"d\":4e400}", "a b c d", 0},
+		{"{\"k\\\"q\":1e400}", "", 0},                /* a name with an escape: not named */
+		{"{\"a\":[1e400]}", "", 0},                   /* not a member's value */
+		{"{\"a\":{\"capacity\":1e400},\"capacity\":3}", "", 0}, /* a member deeper down */
+		{"{\"s\":\"{\\\"x\\\":\", \"t\":1e400}", "t", 0},        /* brackets in a string */
 		{"{\"a\":1e400", "", 400},                    /* broken after it */
 		{"{\"a\":1e400,}", "", 400},
 		{"[1, {\"a\":1e400}]", "", 400},              /* not an object */
 		{"1e400", "", 400},
-		{"{\"\":1e400}", "", 400},                    /* an empty name */
+		{"{\"\":1e400}", "", 0},                      /* an empty name: nothing to read */
 		{"{\"a\":1-1e400}", "", 400},                 /* no one number: malformed */
 		{"{\"price\":5-99999999999999999999999}", "", 400},
 		{"{\"a\":1e5-1e400}", "", 400},
 		{"{\"a\":1e400,\"b\":[1-1e400]}", "", 400},    /* a later one malformed */
 		{"{\"a\":01e400}", "", 400},
-		{"{\"a\":-0.5e400, \"b\":[2e400]}", "a", 422},
-		{"{\"a\":\"x\" ,\"b\":\n99999999999999999999999}", "b", 422},
+		{"{\"a\":-0.5e400, \"b\":[2e400]}", "a", 0},
+		{"{\"a\":\"x\" ,\"b\":\n99999999999999999999999}", "b", 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct request r;
 		int rc = parse(&r, NULL, "application/json", cases[i].body);
-		CHECK(rc == cases[i].status);
-		if (rc != cases[i].status)
-			fprintf(stderr, "  case %zu: %s -> %d\n", i, cases[i].body, rc);
-		CHECK(rc != 422 || strcmp(r.invalid_field, cases[i].field) == 0);
+		char named[256] = "";
+		for (int k = 0; rc == 0 && k < r.n_overflowed; k++)
+			snprintf(named + strlen(named), sizeof named - strlen(named), "%s%s", k ? " " : "", r.overflowed[k]);
+		CHECK(rc == cases[i].status && strcmp(named, cases[i].named) == 0);
+		if (rc != cases[i].status || strcmp(named, cases[i].named) != 0)
+			fprintf(stderr, "  case %zu: %s -> %d [%s]\n", i, cases[i].body, rc, named);
+		CHECK(rc != 0 || json_is_object(r.json));
 		CHECK(rc == 0 || r.json == NULL);
 		request_free(&r);
 	}
+	/* read: out of range, whatever the field's type; not read: ignored */
+	struct request r;
+	struct response res = {0};
+	struct ctx c = {&r, &res, NULL, NULL};
+	CHECK(parse(&r, NULL, "application/json", "{\"capacity\":1e999,\"name\":-1e999,\"trackingId\":123456789012345678901234}") == 0);
+	json_t *errors = json_array();
+	long long n = 7;
+	const char *s = NULL;
+	CHECK(body_int(&c, errors, "capacity", 1, 10, &n) == -1 && n == 7);
+	CHECK(body_str(&c, errors, "name", 200, &s) == -1 && !s);
+	CHECK(body_line(&c, errors, "name", 200, &s) == -1 && !s);
+	CHECK(json_array_size(errors) == 3);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(errors, 0), "message")), "is out of range") == 0);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(errors, 1), "field")), "name") == 0);
+	CHECK(json_is_object(json_object_get(r.json, "trackingId"))); /* there, as nothing any field accepts */
+	json_decref(errors);
+	request_free(&r);
 }
 
 static void body_with_nul_byte_is_400(void)
@@ -807,7 +831,7 @@ int main(void)
 	RUN(form_body_values_are_strings);
 	RUN(json_sent_as_form_is_json);
 	RUN(unsupported_content_type_is_415);
-	RUN(numbers_out_of_range_are_422_only_in_well_formed_objects);
+	RUN(numbers_out_of_range_are_named_only_in_well_formed_objects);
 	RUN(body_with_nul_byte_is_400);
 	RUN(body_with_leading_nul_is_400);
 	RUN(percent_decode_needs_two_hex_digits);
