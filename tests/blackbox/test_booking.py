@@ -415,7 +415,7 @@ def test_a_double_clicked_booking_form_books_once(stack):
     token = page.header("Set-Cookie").split("csrf=")[1].split(";")[0]
     once = page.body.split('name="_form" value="')[1].split('"')[0]
     form = {"_csrf": token, "_form": once, "roomId": str(room), "checkIn": day(10), "nights": "1", "guests": "1",
-            "customer": "double@example.com"}
+            "customer": "double@example.com", "card": "4242 4242 4242 4242"}
     headers = {"Accept": "text/html", "Cookie": "csrf=" + token}
     first = stack.post("/reservations", form=form, headers=headers)
     second = stack.post("/reservations", form=form, headers=headers)
@@ -423,6 +423,28 @@ def test_a_double_clicked_booking_form_books_once(stack):
     assert first.header("Location") == second.header("Location")
     mine = stack.get("/reservations?customer=double@example.com").json["items"]
     assert len(mine) == 1 and first.header("Location") == "/reservations/%d/confirmation" % mine[0]["id"], mine
+
+
+def test_the_payment_form_asks_for_the_card_it_marks_required(stack):
+    """The page's payment form left empty is sent back with the card's error (nothing
+    booked, nothing charged); a script may still leave the card out (SPEC: none is
+    approved)."""
+    room = stack.post("/rooms", {"name": "Card asked", "capacity": 5, "price": 9000}).json["id"]
+    for card in ("", None, "  "):
+        page = stack.get("/rooms/%d/book?checkIn=%s&checkOut=%s&guests=1" % (room, day(12), day(13)),
+                         headers={"Accept": "text/html"})
+        token = page.header("Set-Cookie").split("csrf=")[1].split(";")[0]
+        once = page.body.split('name="_form" value="')[1].split('"')[0]
+        form = {"_csrf": token, "_form": once, "roomId": str(room), "checkIn": day(12), "checkOut": day(13),
+                "guests": "1", "customer": "Empty card"}
+        if card is not None:
+            form["card"] = card
+        r = stack.post("/reservations", form=form, headers={"Accept": "text/html", "Cookie": "csrf=" + token})
+        assert r.status == 422 and 'id="card-error"' in r.body and "Enter your card number" in r.body, (card, r)
+        assert 'action="/reservations"' in r.body, "the payment form again"
+    assert stack.get("/reservations?roomId=%d" % room).json["items"] == []
+    r = stack.post("/reservations", {"roomId": room, "checkIn": day(12)})  # a script, as SPEC §4 allows
+    assert r.status == 201 and r.json["status"] == "confirmed", r
 
 
 def test_keys_stored_before_they_were_per_account_stay_with_their_account(stack):
