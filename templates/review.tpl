@@ -12,7 +12,7 @@
 <div class="field{{#HAS_ERR_CONTENT}} invalid{{/HAS_ERR_CONTENT}}">
 <label for="content">Your review</label>
 {{#HAS_ERR_CONTENT}}<p class="field-error" id="content-error">{{ERR_CONTENT}}</p>{{/HAS_ERR_CONTENT}}
-<textarea id="content" name="content" rows="4"{{#HAS_ERR_CONTENT}} aria-invalid="true" aria-describedby="content-error"{{/HAS_ERR_CONTENT}}>{{FORM_CONTENT}}</textarea>
+<textarea id="content" name="content" rows="4"{{#HAS_ERR_CONTENT}} aria-invalid="true" aria-describedby="content-error"{{/HAS_ERR_CONTENT}}>{{FORM_CONTENT:pre_escape}}</textarea>
 </div>
 <button type="submit" class="primary">Send review</button>
 </form>

@@ -6,6 +6,6 @@
 <dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5{{/HAS_RATING}}{{#NO_RATING}}no rating given{{/NO_RATING}}</dd>
 <dt>Written</dt><dd>{{CREATED_AT:x-date}}</dd>
 </dl>
-{{#HAS_CONTENT}}<blockquote class="review-content"><p>{{CONTENT}}</p></blockquote>{{/HAS_CONTENT}}
+{{#HAS_CONTENT}}<blockquote class="review-content"><p class="user-text">{{CONTENT:pre_escape}}</p></blockquote>{{/HAS_CONTENT}}
 {{#NO_CONTENT}}<p>No text was written.</p>{{/NO_CONTENT}}
 {{>FOOTER}}

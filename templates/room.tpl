@@ -2,7 +2,7 @@
 <p class="crumbs"><a href="/rooms">Rooms</a></p>
 <h1>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</h1>
 {{>ERROR_SUMMARY}}
-<p class="lead">{{DESC}}</p>
+<p class="lead user-text">{{DESC:pre_escape}}</p>
 <dl class="facts">
 <dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
 <dt>Capacity</dt><dd>{{CAPACITY:x-plural=place}} per night</dd>
@@ -27,7 +27,7 @@
 
 {{#HAS_REVIEWS}}<section aria-labelledby="reviews-h">
 <h2 id="reviews-h">Reviews</h2>
-<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}{{CONTENT}} <small>{{CREATED_AT:x-date}}</small></li>{{/REVIEWS}}</ul>
+<ul class="reviews">{{#REVIEWS}}<li>{{#HAS_RATING}}<strong>{{RATING}} / 5</strong> {{/HAS_RATING}}<span class="user-text">{{CONTENT:pre_escape}}</span> <small>{{CREATED_AT:x-date}}</small></li>{{/REVIEWS}}</ul>
 </section>{{/HAS_REVIEWS}}
 {{#NO_REVIEWS}}<section aria-labelledby="reviews-h">
 <h2 id="reviews-h">Reviews</h2>

@@ -13,7 +13,7 @@
 <div class="field{{#HAS_ERR_DESC}} invalid{{/HAS_ERR_DESC}}">
 <label for="desc">Description</label>
 {{#HAS_ERR_DESC}}<p class="field-error" id="desc-error">{{ERR_DESC}}</p>{{/HAS_ERR_DESC}}
-<textarea id="desc" name="desc" rows="4" maxlength="4000"{{#HAS_ERR_DESC}} aria-invalid="true" aria-describedby="desc-error"{{/HAS_ERR_DESC}}>{{FORM_DESC}}</textarea>
+<textarea id="desc" name="desc" rows="4" maxlength="4000"{{#HAS_ERR_DESC}} aria-invalid="true" aria-describedby="desc-error"{{/HAS_ERR_DESC}}>{{FORM_DESC:pre_escape}}</textarea>
 </div>
 <div class="field{{#HAS_ERR_CAPACITY}} invalid{{/HAS_ERR_CAPACITY}}">
 <label for="capacity">Places per night</label>

@@ -27,7 +27,7 @@
 {{#HAS_MATCHES}}<ul class="cards">
 {{#MATCHES}}<li class="card match" data-room-id="{{ID}}">
 <h3><a href="/rooms/{{ID}}?checkIn={{CHECK_IN:u}}&amp;checkOut={{CHECK_OUT:u}}&amp;guests={{GUESTS:u}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</a></h3>
-{{#HAS_DESC}}<p>{{DESC}}</p>{{/HAS_DESC}}
+{{#HAS_DESC}}<p class="user-text">{{DESC:pre_escape}}</p>{{/HAS_DESC}}
 <p class="stay-total">Total <strong class="total">{{TOTAL:x-money}}</strong> <small>for {{GUESTS:x-plural=guest}} × {{NIGHTS:x-plural=night}}</small></p>
 <dl class="facts">
 <dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
@@ -46,7 +46,7 @@
 <ul class="cards">
 {{#ITEMS}}<li class="card">
 <h3><a href="/rooms/{{ID}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</a></h3>
-<p>{{DESC}}</p>
+<p class="user-text">{{DESC:pre_escape}}</p>
 <dl class="facts">
 <dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
 <dt>Capacity</dt><dd>{{CAPACITY:x-plural=place}} per night</dd>

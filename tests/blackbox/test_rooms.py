@@ -172,3 +172,18 @@ def test_the_review_id_migration_keeps_reviews_and_never_gives_an_old_id():
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         db.close()
+
+
+def test_line_breaks_in_what_hosts_and_guests_write_survive_the_pages(stack):
+    """A description's line breaks come back in the edit form's textarea as they are
+    (saving the form unchanged must not flatten them) and show on the room page; the
+    text stays escaped."""
+    import html
+    desc = "First line <b>x</b> & co.\r\nSecond line\n\nThird, 'quoted' \"too\""
+    room = stack.post("/rooms", {"name": "Lines", "desc": desc}).json
+    page = stack.get("/rooms/%d/edit" % room["id"], headers={"Accept": "text/html"}).body
+    sent = page.split('<textarea id="desc"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
+    assert html.unescape(sent) == desc and "<b>" not in sent, sent
+    page = stack.get("/rooms/%d" % room["id"], headers={"Accept": "text/html"}).body
+    lead = page.split('<p class="lead user-text">', 1)[1].split("</p>", 1)[0]
+    assert html.unescape(lead) == desc and "<b>" not in lead, lead
