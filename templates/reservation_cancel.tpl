@@ -1,7 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 {{#IF_CAN_CANCEL}}<h1>Cancel your booking at {{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}room {{ROOM_ID}}{{/NO_ROOM_NAME}}?</h1>
 <p class="lead">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-plural=night}}), {{GUESTS:x-plural=guest}}. The payment of {{AMOUNT:x-money}} is refunded in full.</p>
-<form method="post" action="/reservations/{{ID}}/cancel">
+<form method="post" action="/reservations/{{ID}}/cancel" class="confirm">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="/mypage">
 <button type="submit" class="danger">Yes, cancel it</button>
