@@ -624,9 +624,8 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	/* a room its host deleted has no page to link to, nor takes reviews */
 	int withdrawn = room_withdrawn(c->db, json_integer_value(json_object_get(res, "id")));
 	json_object_set_new(res, "roomDeleted", json_boolean(withdrawn));
-	if (withdrawn)
-		json_object_set_new(res, "canReview", json_false());
-	json_object_set_new(res, "canReview", json_boolean(owner && confirmed && strcmp(field_text(res, "checkOut"), today) <= 0));
+	json_object_set_new(res, "canReview",
+	                    json_boolean(owner && confirmed && !withdrawn && strcmp(field_text(res, "checkOut"), today) <= 0));
 	snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
 	         (long long)json_integer_value(json_object_get(res, "id")));
 	c->res->page = page;

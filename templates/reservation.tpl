@@ -20,7 +20,7 @@
 <h2 id="review-h">How was your stay?</h2>
 <form method="post" action="/rooms/{{ROOM_ID}}/reviews">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
-<input type="hidden" name="_next" value="/reservations/{{ID}}">
+<input type="hidden" name="_next" value="/rooms/{{ROOM_ID}}#reviews-h">
 <input type="hidden" name="roomId" value="{{ROOM_ID}}">
 <div class="field"><label for="rating">Rating from 1 to 5</label>
 <input type="number" id="rating" name="rating" min="1" max="5" value="5"></div>

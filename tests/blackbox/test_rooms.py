@@ -187,3 +187,26 @@ def test_line_breaks_in_what_hosts_and_guests_write_survive_the_pages(stack):
     page = stack.get("/rooms/%d" % room["id"], headers={"Accept": "text/html"}).body
     lead = page.split('<p class="lead user-text">', 1)[1].split("</p>", 1)[0]
     assert html.unescape(lead) == desc and "<b>" not in lead, lead
+
+
+def test_a_past_stay_in_a_deleted_room_offers_no_review(stack):
+    """The review form shows on a past stay's page, goes to the room's reviews, and is
+    gone once the host deleted the room (which takes no more reviews)."""
+    import sqlite3
+    from stack import wait_until
+    room = stack.post("/rooms", {"name": "Soon gone", "capacity": 2}).json["id"]
+    guest, token = stack.new_account("Past guest")
+    booked = stack.post("/reservations", {"roomId": room, "checkIn": "2030-01-10"}, auth=token)
+    assert booked.status == 201, booked
+    rid = booked.json["id"]
+    for name, sql in (("reservations", "UPDATE reservation SET check_in = date('now', '-3 days'), "
+                                       "check_out = date('now', '-2 days') WHERE id = ?"),
+                      ("rooms", "UPDATE hold SET check_in = date('now', '-3 days'), nights = 1 WHERE reservation_id = ?")):
+        db = sqlite3.connect(os.path.join(stack.var, "db", name + ".db"), timeout=10)
+        with db:
+            db.execute(sql, (rid,))
+        db.close()
+    page = lambda: stack.get("/reservations/%d" % rid, headers={"Accept": "text/html"}, auth=token).body
+    assert "How was your stay?" in page() and 'name="_next" value="/rooms/%d#reviews-h"' % room in page()
+    assert stack.request("DELETE", "/rooms/%d" % room).status == 204
+    wait_until(lambda: "How was your stay?" not in page(), what="the review form gone from the stay's page")
