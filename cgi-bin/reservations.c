@@ -603,8 +603,8 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	config_today(today);
 	int confirmed = strcmp(field_text(res, "status"), "confirmed") == 0;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT payment_status AS paymentStatus, ticket_code AS ticketCode, "
-	                                  "ticket_status AS ticketStatus, ticket_id AS ticketId, room_name AS roomName "
-	                                  "FROM reservation WHERE id = ?");
+	                                  "ticket_status AS ticketStatus, ticket_id AS ticketId, room_name AS roomName, "
+	                                  "review_id AS reviewId FROM reservation WHERE id = ?");
 	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(res, "id")));
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		json_t *extra = db_row_json(st);
@@ -624,8 +624,10 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	/* a room its host deleted has no page to link to, nor takes reviews */
 	int withdrawn = room_withdrawn(c->db, json_integer_value(json_object_get(res, "id")));
 	json_object_set_new(res, "roomDeleted", json_boolean(withdrawn));
-	json_object_set_new(res, "canReview",
-	                    json_boolean(owner && confirmed && !withdrawn && strcmp(field_text(res, "checkOut"), today) <= 0));
+	int stayed = owner && confirmed && !withdrawn && strcmp(field_text(res, "checkOut"), today) <= 0;
+	int reviewed = json_integer_value(json_object_get(res, "reviewId")) > 0;
+	json_object_set_new(res, "canReview", json_boolean(stayed && !reviewed));
+	json_object_set_new(res, "wasReviewed", json_boolean(stayed && reviewed));
 	snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
 	         (long long)json_integer_value(json_object_get(res, "id")));
 	c->res->page = page;
@@ -935,6 +937,26 @@ static int on_ticket(struct db *db, const struct event *ev, char *err, size_t er
 	return track_run(db, st, ev, err, errlen);
 }
 
+/* ReviewCreated, ReviewDeleted: the review written about the stay, so that its page
+ * stops (or, once the review is deleted, starts again) offering the review form. Reviews
+ * recorded before the events named their reservation are skipped. Inside the worker's
+ * transaction. */
+static int on_review(struct db *db, const struct event *ev, char *err, size_t errlen)
+{
+	if (!json_object_get(ev->data, "reservationId"))
+		return 0;
+	long long id = event_data_id(ev, "reservationId", err, errlen);
+	long long review = event_data_id(ev, "reviewId", err, errlen);
+	if (!id || !review)
+		return -1;
+	int created = strcmp(ev->type, "ReviewCreated") == 0;
+	sqlite3_stmt *st = db_prep(db, created ? "UPDATE reservation SET review_id = ?2 WHERE id = ?1"
+	                                       : "UPDATE reservation SET review_id = NULL WHERE id = ?1 AND review_id = ?2");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, review);
+	return track_run(db, st, ev, err, errlen);
+}
+
 /* ---- recovery ---- */
 
 /* True when the booking came with an Idempotency-Key (a retry with it learns the outcome). */
@@ -1062,8 +1084,8 @@ static const struct subscription subs[] = {
 	{"rooms", "RoomModified", NULL},
 	{"rooms", "CapacityHeld", NULL},
 	{"rooms", "CapacityReleased", NULL},
-	{"rooms", "ReviewCreated", NULL},
-	{"rooms", "ReviewDeleted", NULL},
+	{"rooms", "ReviewCreated", on_review},
+	{"rooms", "ReviewDeleted", on_review},
 	{"payments", "PaymentApproved", on_payment},
 	{"payments", "PaymentDeclined", on_payment},
 	{"payments", "PaymentRefunded", on_payment},

@@ -858,8 +858,19 @@ static json_t *review_load(struct db *db, long long id)
 	return db_row_by_id(db, "SELECT " REVIEW_COLUMNS " FROM review WHERE id = ?", id);
 }
 
-/* Records ReviewCreated/ReviewDeleted on the room's stream with the room's new totals. */
-static int review_event(struct db *db, const char *type, json_t *review)
+/* The reservation review id was written for (0 when it cannot be read). */
+static long long review_stay(struct db *db, long long id)
+{
+	long long stay = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT reservation_id FROM review WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	return db_scalar_int(st, &stay) == 1 ? stay : 0;
+}
+
+/* Records ReviewCreated/ReviewDeleted on the room's stream with the room's new totals
+ * and the stay it is about (stay: a reservation id, for reservations' page to stop or
+ * start offering the review form; not part of the public review). */
+static int review_event(struct db *db, const char *type, json_t *review, long long stay)
 {
 	long long room_id = json_integer_value(json_object_get(review, "roomId"));
 	json_t *totals = db_row_by_id(db, "SELECT review_cnt AS reviewCnt, CASE WHEN rated_cnt > 0 THEN "
@@ -867,6 +878,8 @@ static int review_event(struct db *db, const char *type, json_t *review)
 	                                  "FROM room WHERE id = ?", room_id); /* deleted rooms too */
 	json_t *data = json_deep_copy(review);
 	json_object_set_new(data, "reviewId", json_integer(json_integer_value(json_object_get(review, "id"))));
+	if (stay > 0)
+		json_object_set_new(data, "reservationId", json_integer(stay));
 	if (totals)
 		json_object_update(data, totals);
 	json_decref(totals);
@@ -949,7 +962,7 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 	}
 	long long id = sqlite3_last_insert_rowid(c->db->h);
 	json_t *review = review_load(c->db, id);
-	if (!review || review_event(c->db, "ReviewCreated", review) || db_commit(c->db)) {
+	if (!review || review_event(c->db, "ReviewCreated", review, stay) || db_commit(c->db)) {
 		db_rollback(c->db);
 		json_decref(review);
 		return problem_unavailable(c, 1, "the review could not be stored; try again");
@@ -1028,6 +1041,7 @@ static int reviews_delete(struct ctx *c)
 		return problem(c, 403, "only the author of review %lld may delete it", c->req->ids[0]);
 	}
 	json_t *rating = json_object_get(review, "rating");
+	long long stay = review_stay(c->db, c->req->ids[0]);
 	sqlite3_stmt *st = db_prep(c->db, "UPDATE room SET review_cnt = review_cnt - 1, "
 	                                  "rated_cnt = rated_cnt - (?2 IS NOT NULL), "
 	                                  "rating_sum = rating_sum - coalesce(?2, 0) WHERE id = ?1");
@@ -1038,7 +1052,7 @@ static int reviews_delete(struct ctx *c)
 	st = db_prep(c->db, "DELETE FROM review WHERE id = ?");
 	sqlite3_bind_int64(st, 1, c->req->ids[0]);
 	failed = failed || db_run(st) != SQLITE_DONE;
-	failed = failed || review_event(c->db, "ReviewDeleted", review) || db_commit(c->db);
+	failed = failed || review_event(c->db, "ReviewDeleted", review, stay) || db_commit(c->db);
 	json_decref(review);
 	if (failed) {
 		db_rollback(c->db);

@@ -29,4 +29,5 @@
 <button type="submit" class="primary">Send review</button>
 </form>
 </section>{{/IF_CAN_REVIEW}}
+{{#IF_WAS_REVIEWED}}<p class="reviewed">You reviewed this stay. <a href="/reviews/{{REVIEW_ID}}">See your review</a></p>{{/IF_WAS_REVIEWED}}
 {{>FOOTER}}

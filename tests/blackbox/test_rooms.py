@@ -189,13 +189,10 @@ def test_line_breaks_in_what_hosts_and_guests_write_survive_the_pages(stack):
     assert html.unescape(lead) == desc and "<b>" not in lead, lead
 
 
-def test_a_past_stay_in_a_deleted_room_offers_no_review(stack):
-    """The review form shows on a past stay's page, goes to the room's reviews, and is
-    gone once the host deleted the room (which takes no more reviews)."""
+def past_stay(stack, room, token):
+    """Books room for token and moves the stay three days into the past (in reservations
+    and in rooms' hold), so that it may be reviewed. Returns the reservation id."""
     import sqlite3
-    from stack import wait_until
-    room = stack.post("/rooms", {"name": "Soon gone", "capacity": 2}).json["id"]
-    guest, token = stack.new_account("Past guest")
     booked = stack.post("/reservations", {"roomId": room, "checkIn": "2030-01-10"}, auth=token)
     assert booked.status == 201, booked
     rid = booked.json["id"]
@@ -206,7 +203,40 @@ def test_a_past_stay_in_a_deleted_room_offers_no_review(stack):
         with db:
             db.execute(sql, (rid,))
         db.close()
+    return rid
+
+
+def test_a_past_stay_in_a_deleted_room_offers_no_review(stack):
+    """The review form shows on a past stay's page, goes to the room's reviews, and is
+    gone once the host deleted the room (which takes no more reviews)."""
+    from stack import wait_until
+    room = stack.post("/rooms", {"name": "Soon gone", "capacity": 2}).json["id"]
+    guest, token = stack.new_account("Past guest")
+    rid = past_stay(stack, room, token)
     page = lambda: stack.get("/reservations/%d" % rid, headers={"Accept": "text/html"}, auth=token).body
     assert "How was your stay?" in page() and 'name="_next" value="/rooms/%d#reviews-h"' % room in page()
     assert stack.request("DELETE", "/rooms/%d" % room).status == 204
     wait_until(lambda: "How was your stay?" not in page(), what="the review form gone from the stay's page")
+
+
+def test_a_reviewed_stay_offers_its_review_instead_of_the_form(stack):
+    """Once the guest reviewed the stay, its page links to the review instead of asking
+    again (a second review would be refused); when the guest deletes the review, the
+    form is back."""
+    from stack import wait_until
+    room = stack.post("/rooms", {"name": "Reviewed once", "capacity": 2}).json["id"]
+    guest, token = stack.new_account("Reviewing guest")
+    rid = past_stay(stack, room, token)
+    page = lambda: stack.get("/reservations/%d" % rid, headers={"Accept": "text/html"}, auth=token).body
+    assert "How was your stay?" in page() and "You reviewed this stay" not in page()
+    review = stack.post("/rooms/%d/reviews" % room, {"rating": 4, "content": "Quiet."}, auth=token)
+    assert review.status == 201, review
+    wait_until(lambda: "How was your stay?" not in page(), what="the review form gone once reviewed")
+    assert 'You reviewed this stay. <a href="/reviews/%d">' % review.json["id"] in page()
+    again = stack.post("/rooms/%d/reviews" % room, {"rating": 1, "content": "Again."}, auth=token)
+    assert again.status == 403, again
+    assert stack.request("DELETE", "/reviews/%d" % review.json["id"], auth=token).status == 204
+    wait_until(lambda: "How was your stay?" in page(), what="the review form back once the review is deleted")
+    assert "You reviewed this stay" not in page()
+    # the reservation's JSON is unchanged: the review's id stays out of it
+    assert "reviewId" not in stack.get("/reservations/%d" % rid, auth=token).json
