@@ -49,8 +49,11 @@ static int tickets_list(struct ctx *c)
 	if (!items)
 		return problem_unavailable(c, 1, "the tickets could not be read; try again");
 	c->res->page = "tickets";
-	snprintf(c->res->title, sizeof c->res->title, "Tickets");
-	return page_reply(c, items, limit, "id");
+	snprintf(c->res->title, sizeof c->res->title, "Your tickets");
+	rc = page_reply(c, items, limit, "id");
+	if (rc == 200 && c->req->wants_html) /* one booking's: "not issued yet" rather than "no tickets" */
+		json_object_set_new(c->res->model, "reservationId", reservation ? json_integer(reservation) : json_null());
+	return rc;
 }
 
 /* The ticket of the request's {id} for the caller: *owner 1 for the guest who booked it

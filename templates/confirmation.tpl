@@ -40,7 +40,7 @@
 </ul>{{/STATUS_CONFIRMED}}
 </div>
 <ul class="actions">
-<li><a href="/tickets?reservationId={{ID}}">Your ticket</a></li>
+<li>{{#HAS_TICKET_ID}}<a href="/tickets/{{TICKET_ID}}">Your ticket</a>{{/HAS_TICKET_ID}}{{#NO_TICKET_ID}}<a href="/tickets?reservationId={{ID}}">Your ticket</a>{{/NO_TICKET_ID}}</li>
 <li><a href="/reservations/{{ID}}">Booking details and payment</a></li>
 <li><a href="/mypage">My bookings</a></li>
 </ul>

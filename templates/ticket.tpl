@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<p class="crumbs no-print"><a href="/tickets">Tickets</a></p>
+<p class="crumbs no-print"><a href="/tickets">Your tickets</a></p>
 <article class="ticket-sheet" data-ticket-id="{{ID}}" data-status="{{STATUS}}">
 <div class="ticket-text">
 <p class="kicker">Admission ticket</p>

@@ -1,9 +1,17 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<h1>Tickets</h1>
-{{#NO_ITEMS}}<p>No tickets.</p>{{/NO_ITEMS}}
-{{#HAS_ITEMS}}<div class="scroll"><table class="list">
-<thead><tr><th scope="col">Ticket</th><th scope="col">Reservation</th><th scope="col">Code</th><th scope="col">Status</th><th scope="col">Issued</th></tr></thead>
-<tbody>{{#ITEMS}}<tr data-ticket-id="{{ID}}" data-status="{{STATUS}}"><td><a href="/tickets/{{ID}}">{{ID}}</a></td><td><a href="/reservations/{{RESERVATION_ID}}">{{RESERVATION_ID}}</a></td><td><code class="ticket-code">{{CODE}}</code></td><td>{{STATUS:x-words}}</td><td class="nowrap">{{CREATED_AT:x-datetime}}</td></tr>{{/ITEMS}}</tbody>
-</table></div>{{/HAS_ITEMS}}
+<p class="crumbs"><a href="/mypage">My bookings</a></p>
+<h1>Your tickets</h1>
+{{#NO_ITEMS}}{{#HAS_RESERVATION_ID}}<p class="pending">No ticket for <a href="/reservations/{{RESERVATION_ID}}">this booking</a> yet. A confirmed booking's ticket is issued a moment after it is confirmed: reload this page in a moment.</p>{{/HAS_RESERVATION_ID}}{{#NO_RESERVATION_ID}}<p>No tickets yet. A ticket is issued for every confirmed booking.</p>{{/NO_RESERVATION_ID}}{{/NO_ITEMS}}
+{{#HAS_ITEMS}}<ul class="bookings tickets">
+{{#ITEMS}}<li class="booking-card" data-ticket-id="{{ID}}" data-reservation-id="{{RESERVATION_ID}}" data-status="{{STATUS}}">
+<h2><a href="/tickets/{{ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Ticket {{ID}}{{/NO_ROOM_NAME}}</a></h2>
+{{#HAS_CHECK_IN}}<p class="stay">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}{{#HAS_GUESTS}}<br><small>{{NIGHTS:x-plural=night}}, {{GUESTS:x-plural=guest}}</small>{{/HAS_GUESTS}}</p>{{/HAS_CHECK_IN}}
+<dl class="facts">
+<dt>Ticket code</dt><dd><code class="ticket-code">{{CODE}}</code></dd>
+<dt>Status</dt><dd>{{STATUS:x-words}}</dd>
+<dt>Booking</dt><dd><a href="/reservations/{{RESERVATION_ID}}">{{#HAS_REFERENCE}}{{REFERENCE}}{{/HAS_REFERENCE}}{{#NO_REFERENCE}}Booking {{RESERVATION_ID}}{{/NO_REFERENCE}}</a></dd>
+</dl>
+</li>{{/ITEMS}}
+</ul>{{/HAS_ITEMS}}
 {{#HAS_NEXT_HREF}}<p class="pager"><a rel="next" href="{{NEXT_HREF}}">Next page</a></p>{{/HAS_NEXT_HREF}}
 {{>FOOTER}}

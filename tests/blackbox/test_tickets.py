@@ -206,6 +206,32 @@ def test_the_ticket_code_is_short_and_its_qr_code_decodes_to_it(stack):
     assert decode_qr(standalone) == t["code"]
 
 
+def test_the_tickets_page_names_each_stay_and_a_booking_without_one_says_so(stack):
+    """The guest's tickets page names the room, the stay and the booking reference of
+    each ticket (not bare ids); one booking's tickets before its ticket exists say that
+    it comes in a moment; the confirmation page links straight to an issued ticket."""
+    host, guest, _, _ = accounts(stack)
+    room = new_room(stack, host, name="Tide <room>")["id"]
+    res = book(stack, guest, room)
+    ticket = ticket_of(stack, guest, res["id"])
+    page = stack.get("/tickets", headers=BROWSER, auth=guest).body
+    row = re.search(r'<li class="booking-card" data-ticket-id="%d".*?</li>' % ticket["id"], page, re.S).group(0)
+    assert '<a href="/tickets/%d">Tide &lt;room&gt;</a>' % ticket["id"] in row, row
+    assert '<a href="/reservations/%d">%s</a>' % (res["id"], res["reference"]) in row, row
+    assert ticket["code"] in row and "Issued" in row, row
+    assert "to" in row and re.search(r"\d{4} to \w{3} \d+ \w{3} \d{4}", row), row
+    confirmation = stack.get("/reservations/%d/confirmation" % res["id"], headers=BROWSER, auth=guest).body
+    assert '<a href="/tickets/%d">Your ticket</a>' % ticket["id"] in confirmation
+    # a booking whose ticket is not there (a refused one never gets one): no "No tickets."
+    # but what to expect; the JSON list stays a plain list
+    refused = stack.post("/reservations", {"roomId": room, "checkIn": day(40), "guests": 99}, auth=guest)
+    assert refused.status == 409, refused
+    rid = refused.json["reservation"]["id"]
+    pending = stack.get("/tickets?reservationId=%d" % rid, headers=BROWSER, auth=guest).body
+    assert 'No ticket for <a href="/reservations/%d">this booking</a> yet.' % rid in pending
+    assert stack.get("/tickets?reservationId=%d" % rid, auth=guest).json == {"items": [], "nextCursor": None}
+
+
 def test_the_host_and_others_never_see_the_code_or_its_qr(stack):
     host, guest, other, _ = accounts(stack)
     rm = new_room(stack, host, name="Private QR room")

@@ -92,6 +92,18 @@ test('the ticket: reference, short code, a QR code that reads back, and a printa
     await page.emulateMedia({ media: 'screen' });
   }
 
+  // The guest's tickets: each names its room, stay and booking, and fits a phone.
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    assert.equal(await open(page, '/tickets'), 200);
+    const row = page.locator(`.booking-card[data-reservation-id="${res.id}"]`);
+    assert.equal(await row.getByRole('link', { name: room.name, exact: true }).getAttribute('href'), ticketPath);
+    assert.equal(await row.getByRole('link', { name: res.reference, exact: true }).getAttribute('href'), `/reservations/${res.id}`);
+    assert.equal(await text(row.locator('code.ticket-code')), code);
+    assert.ok(await fitsWidth(page), `the tickets list fits ${width} px`);
+    await shot(`tickets-list-${width}`);
+  }
+
   // The reference finds the booking from the reservations page (typed any old way).
   await page.setViewportSize({ width: 375, height: 900 });
   assert.equal(await open(page, '/reservations'), 200);
