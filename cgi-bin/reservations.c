@@ -740,12 +740,15 @@ static int reservations_list(struct ctx *c)
 	long long account;
 	if ((rc = access_list_scope(c, &account)) != 0)
 		return rc;
-	/* Yours and your rooms' (an admin: everyone's, or ?accountId='s). */
-	sqlite3_stmt *st = db_prep(c->db, "SELECT " RES_COLUMNS " FROM reservation "
-	                                  "WHERE (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR room_id = ?2) "
-	                                  "AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR id < ?4) "
-	                                  "AND (?6 = 0 OR account_id = ?6 OR (?7 = 0 AND host_id = ?6)) "
-	                                  "ORDER BY id DESC LIMIT ?5");
+	/* Yours and your rooms' (an admin: everyone's, or ?accountId='s); the page also names
+	 * each room (the JSON resource keeps SPEC's fields). */
+#define RES_LIST_WHERE                                                                                   \
+	" FROM reservation WHERE (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR room_id = ?2) "            \
+	"AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR id < ?4) "                                         \
+	"AND (?6 = 0 OR account_id = ?6 OR (?7 = 0 AND host_id = ?6)) ORDER BY id DESC LIMIT ?5"
+	sqlite3_stmt *st = db_prep(c->db, c->req->wants_html ? "SELECT " RES_COLUMNS ", room_name AS roomName" RES_LIST_WHERE
+	                                                     : "SELECT " RES_COLUMNS RES_LIST_WHERE);
+#undef RES_LIST_WHERE
 	db_bind_text(st, 1, query_get(c->req, "customer"));
 	sqlite3_bind_int64(st, 2, room_id);
 	db_bind_text(st, 3, query_get(c->req, "status"));
@@ -758,7 +761,24 @@ static int reservations_list(struct ctx *c)
 		return problem_unavailable(c, 1, "the database is busy; try again");
 	c->res->page = "reservations";
 	snprintf(c->res->title, sizeof c->res->title, "Reservations");
-	return page_reply(c, items, limit, "id");
+	const char *room_name = json_string_value(json_object_get(json_array_get(items, 0), "roomName"));
+	if (c->req->wants_html && !room_id) { /* one room's page names it once, above */
+		size_t i;
+		json_t *item;
+		json_array_foreach(items, i, item) json_object_set_new(item, "showRoom", json_true());
+	}
+	rc = page_reply(c, items, limit, "id");
+	if (rc == 200 && c->req->wants_html) /* the page of a host's bookings of one room, or of all */
+		json_object_set_new(c->res->model, "ofRoom", room_id ? json_integer(room_id) : json_null());
+	if (rc == 200 && c->req->wants_html && room_id) {
+		int named = room_name && *room_name; /* no bookings yet: the room's number */
+		json_object_set_new(c->res->model, "ofRoomName", named ? json_string(room_name) : json_null());
+		if (named)
+			snprintf(c->res->title, sizeof c->res->title, "Bookings of %s", room_name);
+		else
+			snprintf(c->res->title, sizeof c->res->title, "Bookings of room %lld", room_id);
+	}
+	return rc;
 }
 
 /* ---- cancellation ---- */

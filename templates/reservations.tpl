@@ -1,14 +1,24 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<h1>Reservations</h1>
+{{#HAS_OF_ROOM}}<p class="crumbs"><a href="/rooms/{{OF_ROOM}}">{{#HAS_OF_ROOM_NAME}}{{OF_ROOM_NAME}}{{/HAS_OF_ROOM_NAME}}{{#NO_OF_ROOM_NAME}}Room {{OF_ROOM}}{{/NO_OF_ROOM_NAME}}</a></p>
+<h1>Bookings of {{#HAS_OF_ROOM_NAME}}{{OF_ROOM_NAME}}{{/HAS_OF_ROOM_NAME}}{{#NO_OF_ROOM_NAME}}room {{OF_ROOM}}{{/NO_OF_ROOM_NAME}}</h1>{{/HAS_OF_ROOM}}
+{{#NO_OF_ROOM}}<h1>Reservations</h1>{{/NO_OF_ROOM}}
 <form class="find-reference" method="get" action="/reservations">
 <label for="reference">Find a booking by its reference</label>
 <input id="reference" name="reference" placeholder="RB-7K3Q9F" autocomplete="off" spellcheck="false">
 <button type="submit">Find</button>
 </form>
-{{#NO_ITEMS}}<p>No reservations.</p>{{/NO_ITEMS}}
-{{#HAS_ITEMS}}<div class="scroll"><table class="list">
-<thead><tr><th scope="col">Reservation</th><th scope="col">Reference</th><th scope="col">Room</th><th scope="col">Stay</th><th scope="col">Guests</th><th scope="col">Guest</th><th scope="col">Status</th></tr></thead>
-<tbody>{{#ITEMS}}<tr data-reservation-id="{{ID}}" data-status="{{STATUS}}"><td><a href="/reservations/{{ID}}">{{ID}}</a></td><td class="reference nowrap">{{REFERENCE}}</td><td><a href="/rooms/{{ROOM_ID}}">Room {{ROOM_ID}}</a></td><td class="nowrap">{{CHECK_IN:x-date}} –<br>{{CHECK_OUT:x-date}}<br><small>{{NIGHTS:x-plural=night}}</small></td><td>{{GUESTS:x-plural=guest}}</td><td>{{CUSTOMER}}</td><td>{{STATUS:x-words}}{{#HAS_REASON}}<br><small>{{REASON:x-words}}</small>{{/HAS_REASON}}</td></tr>{{/ITEMS}}</tbody>
-</table></div>{{/HAS_ITEMS}}
+{{#NO_ITEMS}}<p>No reservations{{#HAS_OF_ROOM}} of this room yet{{/HAS_OF_ROOM}}.</p>{{/NO_ITEMS}}
+{{#HAS_ITEMS}}<ul class="bookings reservations">
+{{#ITEMS}}<li class="booking-card" data-reservation-id="{{ID}}" data-status="{{STATUS}}">
+<h2><a href="/reservations/{{ID}}">{{#HAS_REFERENCE}}{{REFERENCE}}{{/HAS_REFERENCE}}{{#NO_REFERENCE}}Reservation {{ID}}{{/NO_REFERENCE}}</a></h2>
+<p class="stay">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}<br><small>{{NIGHTS:x-plural=night}}, {{GUESTS:x-plural=guest}}</small></p>
+<dl class="facts">
+<dt>Status</dt><dd><span class="status status-{{STATUS}}">{{STATUS:x-words}}</span>{{#HAS_REASON}}<br><small>{{REASON:x-words}}</small>{{/HAS_REASON}}</dd>
+<dt>Guest</dt><dd>{{CUSTOMER}}</dd>
+{{#IF_SHOW_ROOM}}<dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a></dd>{{/IF_SHOW_ROOM}}
+<dt>Total</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
+</dl>
+</li>{{/ITEMS}}
+</ul>{{/HAS_ITEMS}}
 {{#HAS_NEXT_HREF}}<p class="pager"><a rel="next" href="{{NEXT_HREF}}">Next page</a></p>{{/HAS_NEXT_HREF}}
 {{>FOOTER}}

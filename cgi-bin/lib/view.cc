@@ -276,6 +276,20 @@ std::string sentence_case(const char *s)
 	return t;
 }
 
+/* s without a last character that a fixed-size buffer cut short (c->res->title is
+ * filled with snprintf from names of up to 200 characters): never half a UTF-8 sequence. */
+static std::string utf8_whole(const char *s)
+{
+	size_t n = strlen(s), start = n;
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+		start--;
+	if (start == 0)
+		return std::string(s, n);
+	unsigned char lead = (unsigned char)s[start - 1];
+	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	return std::string(s, n - (start - 1) < need ? start - 1 : n);
+}
+
 Layout layout_for(const char *page, struct ctx *c)
 {
 	Layout l;
@@ -283,7 +297,7 @@ Layout layout_for(const char *page, struct ctx *c)
 	json_t *problem_title = json_object_get(c->res->model, "title");
 	l.failed = c->res->status >= 400;
 	if (c->res->title[0] && !(strcmp(page, "error") == 0 && json_is_string(problem_title)))
-		l.title = c->res->title;
+		l.title = utf8_whole(c->res->title);
 	else if (json_is_string(problem_title)) /* "Not Found" -> "Not found" */
 		l.title = sentence_case(json_string_value(problem_title));
 	else if (l.failed)

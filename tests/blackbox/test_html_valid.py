@@ -110,6 +110,7 @@ PAGES = {
     "reservation": (lambda s, f: s.get("/reservations/%d" % f["reservation"], headers=BROWSER), 200),
     "reservation_after_stay": (lambda s, f: s.get("/reservations/%d" % f["past"], headers=BROWSER), 200),
     "reservations_of_room": (lambda s, f: s.get("/reservations?roomId=%d" % f["room"], headers=BROWSER), 200),
+    "reservations": (lambda s, f: s.get("/reservations", headers=BROWSER), 200),
     "reservation_cancel": (lambda s, f: s.get("/reservations/%d/cancel" % f["reservation"], headers=BROWSER), 200),
     "reservation_cancel_cancelled": (lambda s, f: s.get("/reservations/%d/cancel" % f["cancelled"], headers=BROWSER),
                                      200),

@@ -240,3 +240,18 @@ def test_a_reviewed_stay_offers_its_review_instead_of_the_form(stack):
     assert "You reviewed this stay" not in page()
     # the reservation's JSON is unchanged: the review's id stays out of it
     assert "reviewId" not in stack.get("/reservations/%d" % rid, auth=token).json
+
+
+def test_a_long_name_in_a_page_title_is_cut_between_characters(stack):
+    """Titles are kept in a fixed buffer: a room name of 100 two-byte characters is cut
+    there, and never in the middle of a character (which showed as a replacement
+    character in the tab, and made the page invalid UTF-8)."""
+    import re
+    name = "\u00e4" * 100
+    room = stack.post("/rooms", {"name": name, "capacity": 2}).json["id"]
+    assert stack.post("/reservations", {"roomId": room, "checkIn": "2030-02-01"}).status == 201
+    for path in ("/rooms/%d" % room, "/rooms/%d/edit" % room, "/reservations?roomId=%d" % room):
+        page = stack.get(path, headers={"Accept": "text/html"})
+        assert page.status == 200, (path, page)
+        title = re.search(r"<title>(.*?)</title>", page.body, re.S).group(1)
+        assert "\ufffd" not in page.body and "\u00e4\u00e4\u00e4" in title, (path, title)

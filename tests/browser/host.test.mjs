@@ -2,8 +2,8 @@
 // booking force-cancelled on their mypage.
 import { test } from 'node:test';
 import {
-  addDays, assert, book, fillSignUp, mypageRow, open, reloadUntil, signUp, submit, text, today, uniq,
-  inBrowser,
+  addDays, assert, book, fillSignUp, mypageRow, noHorizontalScroll, open, reloadUntil, signUp, submit, text, today,
+  uniq, inBrowser,
 } from './lib.mjs';
 
 test('create, edit and delete a room as a host; the guest sees the forced cancellation', { timeout: 180000 },
@@ -72,6 +72,21 @@ test('create, edit and delete a room as a host; the guest sees the forced cancel
     await reloadUntil(guest, async () => (await mypageRow(guest, resv.id).getAttribute('data-status').catch(() => null)) === 'confirmed',
       'the guest\'s confirmed row');
     await shot('guest-mypage-before', guest);
+
+    // The host sees the booking among the room's, named, on a computer and on a phone.
+    await Promise.all([page.waitForNavigation(), page.locator('main').getByRole('link', { name: 'Its reservations', exact: true }).click()]);
+    assert.equal(await text(page.locator('h1')), `Bookings of ${renamed}`);
+    assert.equal(await page.locator('.crumbs').getByRole('link', { name: renamed, exact: true }).getAttribute('href'), `/rooms/${roomId}`);
+    const card = page.locator(`li.booking-card[data-reservation-id="${resv.id}"]`);
+    assert.equal(await card.getByRole('link', { name: resv.reference, exact: true }).getAttribute('href'), `/reservations/${resv.id}`);
+    assert.match(await text(card), new RegExp(`Status Confirmed Guest ${gus.name}`), 'its status and its guest');
+    for (const width of [1024, 375]) {
+      await page.setViewportSize({ width, height: 800 });
+      await noHorizontalScroll(page).then((w) => assert.deepEqual(w.wide, [], `the room's bookings fit ${width} px: ${JSON.stringify(w)}`));
+      await shot(`room-bookings-${width}`);
+    }
+    await page.setViewportSize({ width: 1024, height: 800 });
+    await open(page, `/rooms/${roomId}`);
 
     // The host deletes the room.
     await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Delete it', exact: true }).click()]);
