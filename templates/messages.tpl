@@ -1,9 +1,13 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
+<p class="crumbs"><a href="/mypage">My bookings</a></p>
 <h1>Messages</h1>
-{{#NO_ITEMS}}<p>No messages.</p>{{/NO_ITEMS}}
-{{#HAS_ITEMS}}<div class="scroll"><table class="list">
-<thead><tr><th scope="col">Message</th><th scope="col">Reservation</th><th scope="col">Guest name</th><th scope="col">Kind</th><th scope="col">Text</th><th scope="col">Sent</th></tr></thead>
-<tbody>{{#ITEMS}}<tr data-message-id="{{ID}}" class="kind-{{KIND}}"><td><a href="/messages/{{ID}}">{{ID}}</a></td><td><a href="/reservations/{{RESERVATION_ID}}">{{RESERVATION_ID}}</a></td><td>{{CUSTOMER}}</td><td>{{KIND:x-words}}</td><td>{{TEXT}}</td><td class="nowrap">{{CREATED_AT:x-datetime}}</td></tr>{{/ITEMS}}</tbody>
-</table></div>{{/HAS_ITEMS}}
+{{#NO_ITEMS}}<p>No messages yet. You get one when a booking is confirmed or cancelled.</p>{{/NO_ITEMS}}
+{{#HAS_ITEMS}}<ul class="messages inbox">
+{{#ITEMS}}<li data-message-id="{{ID}}" class="kind-{{KIND}}">
+<p class="subject"><strong>{{#KIND_CONFIRMATION}}Confirmation{{/KIND_CONFIRMATION}}{{#KIND_CANCELLATION}}Cancellation{{/KIND_CANCELLATION}}{{#KIND_FORCE_CANCELLATION}}Cancelled by the host{{/KIND_FORCE_CANCELLATION}}{{#KIND_BOOKING_FAILED}}Booking not completed{{/KIND_BOOKING_FAILED}}</strong> <span class="when">{{CREATED_AT:x-datetime}}</span></p>
+<p class="text"><a href="/messages/{{ID}}">{{TEXT}}</a></p>
+<p class="meta"><a href="/reservations/{{RESERVATION_ID}}">The booking</a> · to {{CUSTOMER}}</p>
+</li>{{/ITEMS}}
+</ul>{{/HAS_ITEMS}}
 {{#HAS_NEXT_HREF}}<p class="pager"><a rel="next" href="{{NEXT_HREF}}">Next page</a></p>{{/HAS_NEXT_HREF}}
 {{>FOOTER}}

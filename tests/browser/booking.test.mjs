@@ -1,7 +1,7 @@
 // Booking a room through its page, following it on mypage, cancelling it there.
 import { test } from 'node:test';
 import {
-  addDays, api, assert, book, calendarCell, CARD_OK, createRoom, held, mypageRow, open,
+  addDays, api, assert, book, calendarCell, CARD_OK, createRoom, held, mypageRow, noHorizontalScroll, open,
   reloadUntil, signUp, submit, text, today, uniq,
   inBrowser,
 } from './lib.mjs';
@@ -79,6 +79,17 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
   await reloadUntil(page, async () => (await page.locator('.messages li').count()) > 0,
     'a confirmation message in .messages li');
   await shot('mypage');
+
+  // The messages page: each message's words link to it, and wrap on a phone.
+  await page.setViewportSize({ width: 375, height: 800 });
+  assert.equal(await open(page, '/messages'), 200);
+  const message = page.locator('.inbox li').first();
+  assert.equal(await text(message.locator('.subject strong')), 'Confirmation');
+  assert.match(await text(message.locator('.text')), new RegExp(`Booking confirmed: ${name}`));
+  assert.match(await message.locator('.text a').getAttribute('href'), /^\/messages\/\d+$/);
+  assert.equal(await message.getByRole('link', { name: 'The booking', exact: true }).getAttribute('href'), `/reservations/${id}`);
+  await noHorizontalScroll(page).then((w) => assert.deepEqual(w.wide, [], `the messages fit 375 px: ${JSON.stringify(w)}`));
+  await shot('messages-375');
 }));
 
 test('cancel from mypage and see the capacity come back on the calendar', inBrowser(async ({ page, shot }) => {
