@@ -244,18 +244,19 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	if (read_body(fr, r))
 		return problem(c, 413, "the request body is larger than %ld bytes", MAX_BODY);
 	int rc = request_check_text(r, err, sizeof err);
-	if (!rc)
-		rc = request_parse_query(r, err, sizeof err);
 	if (rc)
 		return problem(c, rc, "%s", err);
+	r->unreadable = request_parse_query(r, r->unreadable_why, sizeof r->unreadable_why);
 	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
 		r->body_len = 0; /* a GET means the same with whatever body it carries: none is read */
 		if (r->body)
 			r->body[0] = '\0';
 	}
 	rc = request_parse_body(r, err, sizeof err);
-	if (rc)
-		return problem(c, rc, "%s", err);
+	if (rc && !r->unreadable) {
+		r->unreadable = rc;
+		snprintf(r->unreadable_why, sizeof r->unreadable_why, "%s", err);
+	}
 	return route_dispatch(&SERVICE, c);
 }
 

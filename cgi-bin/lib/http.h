@@ -35,6 +35,10 @@ struct request {
 	json_t *json;       /* body as an object (form bodies too: values are strings) */
 	int body_is_form;
 	int form_declared;  /* sent as application/x-www-form-urlencoded (even when its body was JSON) */
+	/* a body or query that could not be read: its status (400, 415) and why; answered by
+	 * the router after the sign-in check, so a caller not signed in hears 401 first */
+	int unreadable;
+	char unreadable_why[256];
 	/* members of the body whose number no integer or double holds (1e999): each stands in
 	 * r->json as an empty object, and body_int & co. call it out of range when a route
 	 * reads it; a route that does not read it ignores it, as any unknown field */

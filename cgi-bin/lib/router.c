@@ -80,12 +80,14 @@ static int hidden(const struct route *r, const struct request *req)
 
 static int run_route(const struct route *r, struct ctx *c)
 {
+	int rc = admit(r, c); /* a script not signed in is told so (401) first, */
+	if (rc)
+		return c->res->status = rc;
+	if (c->req->unreadable) /* then what is wrong with what it sent */
+		return problem(c, c->req->unreadable, "%s", c->req->unreadable_why);
 	for (int i = 0; i < c->req->nq; i++)
 		if (!param_allowed(r->params, c->req->q[i].key))
 			return problem(c, 400, "unknown query parameter '%s'", c->req->q[i].key);
-	int rc = admit(r, c); /* a script not signed in is told so (401) first */
-	if (rc)
-		return c->res->status = rc;
 	if ((r->flags & ROUTE_PAGE) && !c->req->wants_html) { /* a page is HTML or nothing */
 		if (!request_takes_html(c->req))
 			return problem(c, 406, "%s is a page for browsers (text/html); the API is described in "

@@ -374,6 +374,29 @@ def test_protected_routes_answer_401_to_scripts(stack):
         assert r.header("WWW-Authenticate").startswith("Bearer"), (path, r.headers)
 
 
+def test_a_caller_not_signed_in_hears_401_before_what_is_wrong_with_its_request(stack):
+    """Malformed JSON, an unknown or malformed query parameter, a body of
+    the wrong type: nobody is told what a route would make of it before signing in."""
+    for method, path, body, ctype in [
+            ("POST", "/rooms", b"{bad", "application/json"),
+            ("POST", "/reservations", b'{"roomId":1,"roomId":2}', "application/json"),
+            ("POST", "/rooms", b"hello", "text/plain"),
+            ("GET", "/mypage?nosuch=1", None, None),
+            ("GET", "/reservations?roomId=%zz", None, None),
+            ("PATCH", "/rooms/1", b"[1]", "application/json")]:
+        r = stack.request(method, path, body=body, headers={"Content-Type": ctype} if ctype else None, auth=None)
+        problem(r, 401)
+        assert r.header("WWW-Authenticate").startswith("Bearer"), (path, r.headers)
+    # signed in, the same requests are told what is wrong
+    _, tok = stack.new_account("Sender")
+    problem(stack.request("POST", "/rooms", body=b"{bad", headers={"Content-Type": "application/json"}, auth=tok), 400)
+    problem(stack.request("POST", "/rooms", body=b"hello", headers={"Content-Type": "text/plain"}, auth=tok), 415)
+    problem(stack.get("/mypage?nosuch=1", auth=tok), 400)
+    problem(stack.get("/reservations?roomId=%zz", auth=tok), 400)
+    # a public route still reads what it is sent
+    problem(stack.get("/rooms?nosuch=1", auth=None), 400)
+
+
 def test_protected_pages_send_browsers_to_sign_in(stack):
     r = stack.get("/mypage?limit=5", auth=None, headers={"Accept": "text/html"})
     assert r.status == 303 and r.header("Location") == "/sign-in?next=%2Fmypage%3Flimit%3D5", r.headers

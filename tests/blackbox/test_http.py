@@ -507,7 +507,7 @@ def raw_get(stack, target, headers=b""):
 
 
 def test_bytes_that_are_not_utf8_are_400_problems(stack):
-    for target, headers in ((b"/mypage?customer=%ff%fe", b""), (b"/rooms?x\xff=1", b""),
+    for target, headers in ((b"/rooms?customer=%ff%fe", b""), (b"/rooms?x\xff=1", b""),
                             (b"/rooms?limit=1", b"Cookie: customer=\xff\xfe\r\n"),
                             (b"/mypage", b"Cookie: a=1; customer=Ann\xc3\r\n")):
         head, body = raw_get(stack, target, headers)
