@@ -601,6 +601,22 @@ static int host_check(struct ctx *c)
 	return rc;
 }
 
+/* How many stays of room id, held and not over yet, a deletion cancels: the rule of
+ * reservations' RoomDeleted handler (confirmed, check-out after today), as rooms sees it
+ * (a hold still held; one whose booking is in flight counts too). */
+static long long room_stays_ahead(struct db *db, long long id)
+{
+	char today[11];
+	long long n = 0;
+	config_today(today);
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM hold WHERE room_id = ? AND status = 'held' "
+	                               "AND date(check_in, '+' || nights || ' days') > ?");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, today);
+	db_scalar_int(st, &n);
+	return n;
+}
+
 /* GET /rooms/{id}/edit and /rooms/{id}/delete: the room for a host form. */
 static int room_form_page(struct ctx *c, const char *page)
 {
@@ -618,7 +634,15 @@ static int room_form_page(struct ctx *c, const char *page)
 
 static int rooms_edit(struct ctx *c) { return room_form_page(c, "room_form"); }
 
-static int rooms_delete_confirm(struct ctx *c) { return room_form_page(c, "room_delete"); }
+/* GET /rooms/{id}/delete: the confirmation, with the bookings it will cancel. */
+static int rooms_delete_confirm(struct ctx *c)
+{
+	int rc = room_form_page(c, "room_delete");
+	long long ahead = rc == 200 ? room_stays_ahead(c->db, c->req->ids[0]) : 0;
+	if (rc == 200)
+		json_object_set_new(c->res->model, "staysAhead", ahead ? json_integer(ahead) : json_null());
+	return rc;
+}
 
 /* True when room id (as this transaction sees it) has neither a name nor a description. */
 static int room_unnamed(struct db *db, long long id)
@@ -714,6 +738,7 @@ static int rooms_delete(struct ctx *c)
 		db_rollback(c->db);
 		return problem(c, 404, "room %lld does not exist", id);
 	}
+	long long ahead = room_stays_ahead(c->db, id);
 	if (event_record(c->db, "Room", id, "RoomDeleted", json_pack("{s:I}", "roomId", (json_int_t)id)) ||
 	    db_commit(c->db)) {
 		db_rollback(c->db);
@@ -721,7 +746,14 @@ static int rooms_delete(struct ctx *c)
 	}
 	if (c->req->body_is_form) { /* the host's delete form: back to the listing */
 		response_header(c->res, "Location", "/rooms");
-		snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted; its guests are being refunded.");
+		if (ahead == 1)
+			snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted. Its one booking is being "
+			         "cancelled and refunded; the guest is told.");
+		else if (ahead)
+			snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted. Its %lld bookings are being "
+			         "cancelled and refunded; each guest is told.", ahead);
+		else
+			snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted. It had no bookings to cancel.");
 	}
 	return 204;
 }

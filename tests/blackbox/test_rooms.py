@@ -64,6 +64,36 @@ def test_deleted_room_is_gone(stack):
     assert stack.request("DELETE", "/rooms/%d" % room["id"]).status == 404
 
 
+def test_the_delete_confirmation_counts_the_bookings_it_will_cancel(stack):
+    """A host about to delete a room is told how many current or upcoming bookings it
+    cancels (not a stay that is over, not one already cancelled), and afterwards what
+    happened; a room without bookings says that nobody is affected."""
+    import urllib.parse
+    html = {"Accept": "text/html"}
+    room = stack.post("/rooms", {"name": "Counted", "capacity": 5}).json["id"]
+    _, guest = stack.new_account("Counted guest")
+    for check_in, guests in (("2030-02-01", 2), ("2030-03-01", 1), ("2030-04-01", 1)):
+        assert stack.post("/reservations", {"roomId": room, "checkIn": check_in, "guests": guests},
+                          auth=guest).status == 201
+    gone = stack.post("/reservations", {"roomId": room, "checkIn": "2030-05-01"}, auth=guest).json["id"]
+    assert stack.post("/reservations/%d/cancel" % gone, auth=guest).status == 200
+    past_stay(stack, room, guest)  # over: nothing to cancel
+    from stack import wait_until
+    confirm = lambda: stack.get("/rooms/%d/delete" % room, headers=html).body
+    wait_until(lambda: "3 bookings of it, current or upcoming, will be cancelled" in confirm(),
+               what="the three upcoming bookings counted (the cancelled one released)")
+    as_browser = dict(html, Cookie="rb_session=%s; csrf=%s" % (stack.token, "c" * 32))
+    r = stack.post("/rooms/%d/delete" % room, form={"_csrf": "c" * 32}, headers=as_browser, auth=None)
+    assert r.status == 303 and r.header("Location") == "/rooms", r
+    flash = urllib.parse.unquote(r.header("Set-Cookie").split("flash=", 1)[1].split(";", 1)[0])
+    assert flash == "The room was deleted. Its 3 bookings are being cancelled and refunded; each guest is told.", flash
+
+    empty = stack.post("/rooms", {"name": "Nobody booked"}).json["id"]
+    assert "nobody is affected" in stack.get("/rooms/%d/delete" % empty, headers=html).body
+    r = stack.post("/rooms/%d/delete" % empty, form={"_csrf": "c" * 32}, headers=as_browser, auth=None)
+    assert "had%20no%20bookings" in r.header("Set-Cookie"), r.headers
+
+
 def test_reviews_update_count_and_rating(stack):
     room = stack.post("/rooms", {"name": "Loft", "capacity": 5}).json
     stack.past_stay(room["id"])

@@ -91,12 +91,15 @@ test('create, edit and delete a room as a host; the guest sees the forced cancel
     // The host deletes the room.
     await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Delete it', exact: true }).click()]);
     assert.equal(new URL(page.url()).pathname, `/rooms/${roomId}/delete`);
+    assert.match(await text(page.locator('.stays-ahead')), /^1 booking of it, current or upcoming, will be cancelled and refunded/,
+      'the confirmation counts the guest\'s booking');
     await shot('confirm-delete');
     r = await submit(page, 'Yes, delete this room');
     await shot('deleted');
     assert.equal(r.post, 303, '"Yes, delete this room" answers 303');
     assert.equal(r.url, '/rooms', 'and leads to /rooms');
-    assert.ok((await text(page.locator('.flash'))).length > 0, 'a .flash message');
+    assert.equal(await text(page.locator('.flash')),
+      'The room was deleted. Its one booking is being cancelled and refunded; the guest is told.', 'the .flash says what happens');
     assert.ok(!(await text(page.locator('main'))).includes(renamed), 'the room is gone from the list');
     assert.equal(await open(page, `/rooms/${roomId}`), 404, 'its page is 404');
 
