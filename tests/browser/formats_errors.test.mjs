@@ -74,5 +74,22 @@ for (const width of WIDTHS) {
     assert.equal(await page.locator('table.availability tbody tr').count(), 3);
     assert.equal(await page.locator('.error-summary').count(), 0);
     assert.equal(await page.locator('#to').inputValue(), '2027-01-12');
+
+    // The search with a mistake in one field and none in another: on one row (1280 px)
+    // the labels line up and so do the inputs; on a phone the fields stack.
+    assert.equal(await open(page, '/rooms?checkIn=2020-01-01&checkOut=2027-02-30&guests=2'), 400);
+    assert.equal(await page.locator('.search .field-error').count(), 2, 'two fields say what is wrong');
+    const tops = async (sel) => Promise.all((await page.locator(sel).all()).map(async (e) => Math.round((await e.boundingBox()).y)));
+    const labels = await tops('form.search label'), inputs = await tops('form.search input');
+    if (width > 500) {
+      assert.equal(new Set(labels).size, 1, `the labels line up: ${labels}`);
+      assert.equal(new Set(inputs).size, 1, `the inputs line up: ${inputs}`);
+      const heights = await Promise.all((await page.locator('form.search input').all()).map(async (e) => Math.round((await e.boundingBox()).height)));
+      assert.equal(new Set(heights).size, 1, `the inputs are as high as each other: ${heights}`);
+    } else {
+      assert.ok(inputs[0] < labels[1] && inputs[1] < labels[2], `the fields stack: labels ${labels}, inputs ${inputs}`);
+    }
+    await noHorizontalScroll(page).then((w) => assert.deepEqual(w.wide, [], `nothing sticks out: ${JSON.stringify(w)}`));
+    await shot(`search-errors-${width}`);
   }, { viewport: viewport(width) }));
 }
