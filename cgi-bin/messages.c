@@ -80,6 +80,38 @@ static int messages_list(struct ctx *c)
 	return page_reply(c, items, limit, "id");
 }
 
+/* The words a message's page is titled with: what happened, to which stay (its room and
+ * reference, kept with the e-mail), rather than the message's id. The API is unchanged. */
+static void message_page_words(struct ctx *c, json_t *m)
+{
+	static const struct { const char *kind, *words; } kinds[] = {
+		{"confirmation", "Booking confirmed"},
+		{"cancellation", "Booking cancelled"},
+		{"force_cancellation", "Cancelled by the host"},
+		{"booking_failed", "Booking not completed"},
+	};
+	const char *kind = json_string_value(json_object_get(m, "kind")), *words = "Message";
+	for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kind, kinds[i].kind) == 0)
+			words = kinds[i].words;
+	json_t *stay = NULL;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT stay FROM email WHERE message_id = ?");
+	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(m, "id")));
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		stay = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	db_done(st);
+	const char *room = json_string_value(json_object_get(stay, "roomName"));
+	const char *ref = json_string_value(json_object_get(stay, "reference"));
+	json_object_set_new(m, "heading", json_string(words));
+	json_object_set_new(m, "roomName", room && *room ? json_string(room) : json_null());
+	json_object_set_new(m, "reference", ref && *ref ? json_string(ref) : json_null());
+	if (room && *room)
+		snprintf(c->res->title, sizeof c->res->title, "%s: %s", words, room);
+	else
+		snprintf(c->res->title, sizeof c->res->title, "%s", words);
+	json_decref(stay);
+}
+
 static int messages_get(struct ctx *c)
 {
 	json_t *m = message_load(c->db, c->req->ids[0]);
@@ -92,7 +124,8 @@ static int messages_get(struct ctx *c)
 	with_delivery(c->db, m);
 	c->res->model = m;
 	c->res->page = "message";
-	snprintf(c->res->title, sizeof c->res->title, "Message %lld", c->req->ids[0]);
+	if (c->req->wants_html)
+		message_page_words(c, m);
 	return 200;
 }
 

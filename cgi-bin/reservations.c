@@ -628,8 +628,15 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	int reviewed = json_integer_value(json_object_get(res, "reviewId")) > 0;
 	json_object_set_new(res, "canReview", json_boolean(stayed && !reviewed));
 	json_object_set_new(res, "wasReviewed", json_boolean(stayed && reviewed));
-	snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
-	         (long long)json_integer_value(json_object_get(res, "id")));
+	/* named as the guest knows it: the room and the booking's reference, not an id */
+	const char *room = field_text(res, "roomName"), *ref = field_text(res, "reference");
+	if (*room && *ref)
+		snprintf(c->res->title, sizeof c->res->title, "Stay at %s, booking %s", room, ref);
+	else if (*room)
+		snprintf(c->res->title, sizeof c->res->title, "Stay at %s", room);
+	else
+		snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
+		         (long long)json_integer_value(json_object_get(res, "id")));
 	c->res->page = page;
 }
 

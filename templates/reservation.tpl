@@ -1,6 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <p class="crumbs"><a href="/mypage">My bookings</a></p>
-<h1>Reservation {{ID}}</h1>
+<h1>{{#HAS_ROOM_NAME}}Stay at {{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Reservation {{ID}}{{/NO_ROOM_NAME}}</h1>
 <div class="reservation" data-status="{{STATUS}}">
 <p class="status status-{{STATUS}}">{{STATUS:x-words}}</p>
 <dl class="facts">

@@ -58,6 +58,33 @@ def test_happy_path_confirms_and_charges(stack):
     assert available(stack, room, day(10)) == 2
 
 
+def test_a_booking_and_its_messages_are_named_as_the_guest_knows_them(stack):
+    """The pages of a booking and of its messages are titled with the room and the
+    booking's reference (what the confirmation and the e-mail show), not with ids; the
+    JSON is unchanged."""
+    import html as htmllib
+    import re
+    room = stack.post("/rooms", {"name": "Cedar <cabin>", "capacity": 2}).json["id"]
+    res = book(stack, room).json
+    ref, rid = res["reference"], res["id"]
+    page = stack.get("/reservations/%d" % rid, headers={"Accept": "text/html"}).body
+    title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
+    assert title == "Stay at Cedar <cabin>, booking %s · Roombook" % ref, title
+    assert "<h1>Stay at Cedar &lt;cabin&gt;</h1>" in page, page
+    for kind, heading in (("confirmation", "Booking confirmed"), ("cancellation", "Booking cancelled")):
+        if kind == "cancellation":
+            assert stack.post("/reservations/%d/cancel" % rid).status == 200
+        msg = wait_until(lambda: [m for m in stack.get("/messages?reservationId=%d" % rid).json["items"]
+                                  if m["kind"] == kind], what=kind)[0]
+        page = stack.get("/messages/%d" % msg["id"], headers={"Accept": "text/html"}).body
+        title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
+        assert title == "%s: Cedar <cabin> · Roombook" % heading, title
+        assert "<h1>%s</h1>" % heading in page and "Message %d" % msg["id"] not in page, page
+        assert '<a href="/reservations/%d">Stay at Cedar &lt;cabin&gt;</a>' % rid in page, page
+        assert '<span class="reference">%s</span>' % ref in page, page
+        assert set(stack.get("/messages/%d" % msg["id"]).json) == set(msg), "the JSON is as the list's"
+
+
 def test_minimal_compatibility_body(stack):
     room = new_room(stack)
     r = stack.post("/reservations", {"roomId": room, "status": "reqReserve"})
