@@ -492,6 +492,24 @@ def test_errors_nginx_answers_itself_are_problem_json_too(stack):
         assert '"status":%d' % status in body and r.getheader("X-Request-Id")
 
 
+def test_a_page_nobody_serves_shows_who_is_signed_in(stack):
+    """A browser asking for an address no service has gets the site's 404 page with its
+    header as on every other page: the visitor's name and "Sign out" when signed in, the
+    sign-in links when not. A script gets the gateway's 404 problem+json."""
+    acct, tok = stack.new_account("Lost visitor")
+    html = {"Accept": "text/html"}
+    for method in ("GET", "POST"):
+        r = stack.request(method, "/no/such/page", headers=dict(html, Cookie="rb_session=" + tok), auth=None)
+        assert r.status == 404 and r.header("Content-Type").startswith("text/html"), r
+        assert "<h1>Not found</h1>" in r.body and 'action="/sign-out"' in r.body, r.body
+        assert "Lost visitor" in r.body, r.body
+    r = stack.get("/no/such/page", headers=html, auth=None)
+    assert r.status == 404 and 'href="/sign-in' in r.body and 'action="/sign-out"' not in r.body, r.body
+    r = stack.get("/no/such/page", auth=tok)
+    assert r.status == 404 and r.header("Content-Type") == "application/problem+json", r
+    assert r.json["detail"] == "There is nothing at this address.", r.json
+
+
 def raw_get(stack, target, headers=b""):
     """GET target with raw header bytes (http.client refuses what is not Latin-1);
     returns (head, body) as bytes."""

@@ -19,7 +19,7 @@ for (const width of WIDTHS) {
     assert.match(await text(page.locator('main .lead')), /^room 987654321 does not exist/i);
     await shot(`error-404-${width}`);
     assert.equal(await open(page, '/no/such/page'), 404);
-    assert.match(await page.title(), /^Error: Not Found · Roombook$/, 'the gateway\'s own error page too');
+    assert.equal(await page.title(), 'Error: Not found · Roombook', 'an address nobody serves too');
     await shot(`gateway-404-${width}`);
 
     assert.equal(await open(page, '/rooms'), 200);
