@@ -14,9 +14,9 @@
 <form method="post" action="/account/tokens/{{ID}}/delete" class="inline"><input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}"><button type="submit">Revoke<span class="visually-hidden"> {{NAME}}</span></button></form></li>{{/TOKENS}}</ul>{{/HAS_TOKENS}}
 <form method="post" action="/account/tokens" class="inline" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
-<label for="name">Token name</label>
+<label for="name" class="required">Token name</label>
 {{#HAS_ERR_NAME}}<p class="field-error" id="name-error">{{ERR_NAME}}</p>{{/HAS_ERR_NAME}}
-<input type="text" id="name" name="name" maxlength="100" value="{{FORM_NAME}}"{{#HAS_ERR_NAME}} aria-invalid="true" aria-describedby="name-error"{{/HAS_ERR_NAME}}>
+<input type="text" id="name" name="name" maxlength="100" value="{{FORM_NAME}}" required{{#HAS_ERR_NAME}} aria-invalid="true" aria-describedby="name-error"{{/HAS_ERR_NAME}}>
 <button type="submit">Create token</button>
 </form>
 </section>

@@ -5,9 +5,9 @@
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="{{FORM__NEXT}}">
 <div class="field{{#HAS_ERR_RATING}} invalid{{/HAS_ERR_RATING}}">
-<label for="rating">Rating from 1 to 5</label>
+<label for="rating" class="required">Rating from 1 to 5</label>
 {{#HAS_ERR_RATING}}<p class="field-error" id="rating-error">{{ERR_RATING}}</p>{{/HAS_ERR_RATING}}
-<input type="number" id="rating" name="rating" min="1" max="5" value="{{FORM_RATING}}" class="short"{{#HAS_ERR_RATING}} aria-invalid="true" aria-describedby="rating-error"{{/HAS_ERR_RATING}}>
+<input type="number" id="rating" name="rating" min="1" max="5" value="{{FORM_RATING}}" class="short" required{{#HAS_ERR_RATING}} aria-invalid="true" aria-describedby="rating-error"{{/HAS_ERR_RATING}}>
 </div>
 <div class="field{{#HAS_ERR_CONTENT}} invalid{{/HAS_ERR_CONTENT}}">
 <label for="content">Your review</label>

@@ -65,3 +65,25 @@ def test_the_check_catches_raw_values(tmp=os.path.join(HERE, "..", "out", "templ
     assert len(got) == 6, got
     for what in ("{{CHECK_IN}}", "{{CREATED_AT}}", "shows the currency twice", "{{REASON}}", "{{GUESTS}}", "(s)"):
         assert any(what in g for g in got), (what, got)
+
+
+def test_every_required_field_is_marked_so_on_its_label():
+    """A field the server refuses empty says so before it is sent: its input carries
+    `required` and its label the red star (class="required"), and a starred label is a
+    required field's. Checked on every template (the sign-up form once had no star)."""
+    field = re.compile(r"<(input|select|textarea)\b([^>]*)>")
+    wrong = []
+    for path in TEMPLATES:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        starred = set(re.findall(r'<label for="([^"]+)" class="required">', text))
+        for m in field.finditer(text):
+            attrs = re.sub(r"\{\{#.*?\{\{/[A-Z_]+\}\}", "", m.group(2))  # sections: aria-invalid and such
+            ident = re.search(r'\bid="([^"]+)"', attrs)
+            if 'type="hidden"' in attrs or not ident:
+                continue
+            required = re.search(r"\srequired\b", attrs) is not None
+            if required != (ident.group(1) in starred):
+                wrong.append("%s: #%s required=%s starred=%s" % (os.path.basename(path), ident.group(1), required,
+                                                                ident.group(1) in starred))
+    assert not wrong, wrong
