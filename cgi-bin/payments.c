@@ -21,6 +21,11 @@
 	"status, card_last4 AS cardLast4, " \
 	"created_at AS createdAt, updated_at AS updatedAt"
 
+/* What a page shows of a payment besides the API's fields: the stay it paid for (kept
+ * with the payment since migration 003; null on older ones). */
+#define PAYMENT_STAY_COLUMNS \
+	"reference, room_name AS roomName, check_in AS checkIn, check_out AS checkOut, nights, guests"
+
 static json_t *payment_load(struct db *db, long long id)
 {
 	return db_row_by_id(db, "SELECT " PAYMENT_COLUMNS " FROM payment WHERE id = ?", id);
@@ -217,9 +222,10 @@ static int payments_list(struct ctx *c)
 	long long account;
 	if ((rc = access_list_scope(c, &account)) != 0)
 		return rc;
-	sqlite3_stmt *st = db_prep(c->db, "SELECT " PAYMENT_COLUMNS " FROM payment "
-	                                  "WHERE (?1 = 0 OR reservation_id = ?1) AND (?2 = 0 OR id < ?2) "
-	                                  "AND (?4 = 0 OR account_id = ?4) ORDER BY id DESC LIMIT ?3");
+#define PAYMENTS_LIST_FROM " FROM payment WHERE (?1 = 0 OR reservation_id = ?1) AND (?2 = 0 OR id < ?2) " \
+	                   "AND (?4 = 0 OR account_id = ?4) ORDER BY id DESC LIMIT ?3"
+	sqlite3_stmt *st = db_prep(c->db, c->req->wants_html ? "SELECT " PAYMENT_COLUMNS ", " PAYMENT_STAY_COLUMNS PAYMENTS_LIST_FROM
+	                                                      : "SELECT " PAYMENT_COLUMNS PAYMENTS_LIST_FROM);
 	sqlite3_bind_int64(st, 1, reservation_id);
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
@@ -248,6 +254,14 @@ static int payments_get(struct ctx *c)
 	c->res->model = p;
 	c->res->page = "payment";
 	snprintf(c->res->title, sizeof c->res->title, "Payment %lld", c->req->ids[0]);
+	if (c->req->wants_html) { /* named by the stay it paid for, as the guest knows it */
+		json_t *stay = db_row_by_id(c->db, "SELECT " PAYMENT_STAY_COLUMNS " FROM payment WHERE id = ?", c->req->ids[0]);
+		json_object_update(p, stay);
+		json_decref(stay);
+		const char *room = json_string_value(json_object_get(p, "roomName"));
+		if (room && *room)
+			snprintf(c->res->title, sizeof c->res->title, "Payment for the stay at %s", room);
+	}
 	return 200;
 }
 

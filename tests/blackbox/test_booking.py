@@ -59,7 +59,7 @@ def test_happy_path_confirms_and_charges(stack):
 
 
 def test_a_booking_and_its_messages_are_named_as_the_guest_knows_them(stack):
-    """The pages of a booking and of its messages are titled with the room and the
+    """The pages of a booking, its payment and its messages are titled with the room and the
     booking's reference (what the confirmation and the e-mail show), not with ids; the
     JSON is unchanged."""
     import html as htmllib
@@ -71,6 +71,16 @@ def test_a_booking_and_its_messages_are_named_as_the_guest_knows_them(stack):
     title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
     assert title == "Stay at Cedar <cabin>, booking %s · Roombook" % ref, title
     assert "<h1>Stay at Cedar &lt;cabin&gt;</h1>" in page, page
+    # its payment: a card in the list, and a page named by the stay
+    pid = res["paymentId"]
+    page = stack.get("/payments", headers={"Accept": "text/html"}).body
+    card = page.split('data-payment-id="%d"' % pid, 1)[1].split("</li>", 1)[0]
+    assert '<h2><a href="/payments/%d">Cedar &lt;cabin&gt;</a></h2>' % pid in card, card
+    assert '<a href="/reservations/%d">%s</a>' % (rid, ref) in card and "1 night, 1 guest" in card, card
+    page = stack.get("/payments/%d" % pid, headers={"Accept": "text/html"}).body
+    assert "<h1>Payment for the stay at Cedar &lt;cabin&gt;</h1>" in page, page
+    assert set(stack.get("/payments/%d" % pid).json) == set(stack.get("/payments").json["items"][0]), \
+        "the JSON has no page fields"
     for kind, heading in (("confirmation", "Booking confirmed"), ("cancellation", "Booking cancelled")):
         if kind == "cancellation":
             assert stack.post("/reservations/%d/cancel" % rid).status == 200

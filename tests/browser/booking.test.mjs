@@ -90,6 +90,16 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
   assert.equal(await message.getByRole('link', { name: 'The booking', exact: true }).getAttribute('href'), `/reservations/${id}`);
   await noHorizontalScroll(page).then((w) => assert.deepEqual(w.wide, [], `the messages fit 375 px: ${JSON.stringify(w)}`));
   await shot('messages-375');
+
+  // The payments page: a card per payment, named by the stay, that fits a phone.
+  assert.equal(await open(page, '/payments'), 200);
+  const paid = page.locator('.payments .booking-card').first();
+  assert.equal(await text(paid.locator('h2')), name, 'the card is named by the room');
+  assert.equal(await text(paid.locator('.payment-status')), 'Approved');
+  await noHorizontalScroll(page).then((w) => assert.deepEqual(w.wide, [], `the payments fit 375 px: ${JSON.stringify(w)}`));
+  await shot('payments-375');
+  await Promise.all([page.waitForNavigation(), paid.locator('h2 a').click()]);
+  assert.equal(await text(page.locator('h1')), `Payment for the stay at ${name}`);
 }));
 
 test('cancel from mypage and see the capacity come back on the calendar', inBrowser(async ({ page, shot }) => {
