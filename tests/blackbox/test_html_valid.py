@@ -161,7 +161,8 @@ PAGES = {
     "review": (lambda s, f: s.get("/reviews/%d" % f["review"], headers=BROWSER), 200),
     "review_unrated": (lambda s, f: s.get("/reviews/%d" % f["review_unrated"], headers=BROWSER), 200),
     "error_404_service": (lambda s, f: s.get("/rooms/999999", headers=BROWSER), 404),
-    "error_404_nginx": (lambda s, f: s.get("/nope", headers=BROWSER), 404),
+    "error_404_nginx": (lambda s, f: s.get("/internal/nope", headers=BROWSER), 404),
+    "error_404_unserved": (lambda s, f: s.get("/nope", headers=BROWSER), 404),
 }
 
 
