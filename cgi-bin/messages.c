@@ -80,20 +80,13 @@ static int messages_list(struct ctx *c)
 	return page_reply(c, items, limit, "id");
 }
 
-/* The words a message's page is titled with: what happened, to which stay (its room and
- * reference, kept with the e-mail), rather than the message's id. The API is unchanged. */
+/* What a message's page is titled with: what happened (its kind in words), to which stay
+ * (its room and reference, kept with the e-mail), rather than the message's id. The API
+ * is unchanged. */
 static void message_page_words(struct ctx *c, json_t *m)
 {
-	static const struct { const char *kind, *words; } kinds[] = {
-		{"confirmation", "Booking confirmed"},
-		{"cancellation", "Booking cancelled"},
-		{"force_cancellation", "Cancelled by the host"},
-		{"booking_failed", "Booking not completed"},
-	};
-	const char *kind = json_string_value(json_object_get(m, "kind")), *words = "Message";
-	for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strcmp(kind, kinds[i].kind) == 0)
-			words = kinds[i].words;
+	char words[64];
+	human_words(json_string_value(json_object_get(m, "kind")), words, sizeof words);
 	json_t *stay = NULL;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT stay FROM email WHERE message_id = ?");
 	sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(m, "id")));
@@ -102,7 +95,6 @@ static void message_page_words(struct ctx *c, json_t *m)
 	db_done(st);
 	const char *room = json_string_value(json_object_get(stay, "roomName"));
 	const char *ref = json_string_value(json_object_get(stay, "reference"));
-	json_object_set_new(m, "heading", json_string(words));
 	json_object_set_new(m, "roomName", room && *room ? json_string(room) : json_null());
 	json_object_set_new(m, "reference", ref && *ref ? json_string(ref) : json_null());
 	if (room && *room)

@@ -1,6 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <p class="crumbs"><a href="/messages">Messages</a></p>
-<h1>{{HEADING}}</h1>
+<h1>{{KIND:x-words}}</h1>
 <dl class="facts" data-message-id="{{ID}}">
 <dt>Booking</dt><dd><a href="/reservations/{{RESERVATION_ID}}">{{#HAS_ROOM_NAME}}Stay at {{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Reservation {{RESERVATION_ID}}{{/NO_ROOM_NAME}}</a>{{#HAS_REFERENCE}} <small>(reference <span class="reference">{{REFERENCE}}</span>)</small>{{/HAS_REFERENCE}}</dd>
 <dt>To</dt><dd>{{CUSTOMER}}</dd>

@@ -283,7 +283,7 @@ const char *human_words(const char *code, char *out, size_t size)
 		{"confirmation", "Booking confirmed"},
 		{"cancellation", "Booking cancelled"},
 		{"force_cancellation", "Cancelled by the host"},
-		{"booking_failed", "Booking failed"},
+		{"booking_failed", "Booking not completed"}, /* as the message and its e-mail say */
 	};
 	if (!size)
 		return out;
