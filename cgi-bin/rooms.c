@@ -1046,8 +1046,20 @@ static int reviews_get(struct ctx *c)
 {
 	c->res->model = review_load(c->db, c->req->ids[0]);
 	c->res->page = "review_show"; /* a problem still renders the error page */
-	snprintf(c->res->title, sizeof c->res->title, "Review %lld", c->req->ids[0]);
-	return c->res->model ? 200 : problem(c, 404, "review %lld does not exist", c->req->ids[0]);
+	if (!c->res->model)
+		return problem(c, 404, "review %lld does not exist", c->req->ids[0]);
+	if (c->req->wants_html) { /* named by its room, as the guest knows it (room_title's words) */
+		long long room_id = json_integer_value(json_object_get(c->res->model, "roomId"));
+		json_t *room = room_load(c->db, room_id);
+		if (!room)
+			room = json_pack("{s:I}", "id", (json_int_t)room_id);
+		room_title(c, room, "");
+		json_object_set_new(c->res->model, "roomName", json_string(c->res->title));
+		snprintf(c->res->title, sizeof c->res->title, "Review of %s",
+		         json_string_value(json_object_get(c->res->model, "roomName")));
+		json_decref(room);
+	}
+	return 200;
 }
 
 static int reviews_delete(struct ctx *c)

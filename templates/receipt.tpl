@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<p class="crumbs no-print"><a href="/payments">Payments</a> › <a href="/payments/{{PAYMENT_ID}}">Payment {{PAYMENT_ID}}</a></p>
+<p class="crumbs no-print"><a href="/payments">Payments</a> › <a href="/payments/{{PAYMENT_ID}}">{{#HAS_ROOM_NAME}}Payment for the stay at {{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Payment {{PAYMENT_ID}}{{/NO_ROOM_NAME}}</a></p>
 <article class="receipt" data-kind="{{KIND}}" data-status="{{STATUS}}">
 <p class="kicker seller">{{SELLER}}</p>
 <h1>{{#KIND_PAYMENT}}Receipt{{/KIND_PAYMENT}}{{#KIND_REFUND}}Refund receipt{{/KIND_REFUND}}</h1>

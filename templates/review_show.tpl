@@ -1,8 +1,8 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<p class="crumbs"><a href="/rooms">Rooms</a></p>
-<h1>Review {{ID}}</h1>
+<p class="crumbs"><a href="/rooms">Rooms</a> › <a href="/rooms/{{ROOM_ID}}">{{ROOM_NAME}}</a></p>
+<h1>Review of {{ROOM_NAME}}</h1>
 <dl class="facts" data-review-id="{{ID}}">
-<dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">Room {{ROOM_ID}}</a></dd>
+<dt>Room</dt><dd><a href="/rooms/{{ROOM_ID}}">{{ROOM_NAME}}</a></dd>
 <dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5{{/HAS_RATING}}{{#NO_RATING}}no rating given{{/NO_RATING}}</dd>
 <dt>Written</dt><dd>{{CREATED_AT:x-date}}</dd>
 </dl>

@@ -81,6 +81,8 @@ def test_a_booking_and_its_messages_are_named_as_the_guest_knows_them(stack):
     assert "<h1>Payment for the stay at Cedar &lt;cabin&gt;</h1>" in page, page
     assert set(stack.get("/payments/%d" % pid).json) == set(stack.get("/payments").json["items"][0]), \
         "the JSON has no page fields"
+    page = stack.get("/payments/%d/receipt" % pid, headers={"Accept": "text/html"}).body
+    assert '<a href="/payments/%d">Payment for the stay at Cedar &lt;cabin&gt;</a>' % pid in page, page
     for kind, heading in (("confirmation", "Booking confirmed"), ("cancellation", "Booking cancelled")):
         if kind == "cancellation":
             assert stack.post("/reservations/%d/cancel" % rid).status == 200

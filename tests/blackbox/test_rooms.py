@@ -108,6 +108,26 @@ def test_reviews_update_count_and_rating(stack):
     assert got["reviewCnt"] == 1 and got["rating"] == 5, got
 
 
+def test_a_review_page_is_named_by_its_room(stack):
+    """A review's page says which room it reviews, by the room's name (escaped), in its
+    title, heading and crumbs; a room without a name is "Room N"; the JSON is unchanged."""
+    import html as htmllib
+    import re
+    for body, name in (({"name": "Pine <loft>", "capacity": 2}, "Pine <loft>"), ({"desc": "No name"}, None)):
+        room = stack.post("/rooms", body).json["id"]
+        stack.past_stay(room)
+        rid = stack.post("/rooms/%d/reviews" % room, {"rating": 4, "content": "fine"}).json["id"]
+        name = name or "Room %d" % room
+        page = stack.get("/reviews/%d" % rid, headers={"Accept": "text/html"}).body
+        title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
+        assert title == "Review of %s · Roombook" % name, title
+        assert "<h1>Review of %s</h1>" % htmllib.escape(name, quote=False) in page, page
+        assert '<a href="/rooms/%d">%s</a>' % (room, htmllib.escape(name, quote=False)) in page, page
+        assert "Review %d" % rid not in page, page
+        assert "roomName" not in stack.get("/reviews/%d" % rid).json
+    assert stack.get("/reviews/987654321", headers={"Accept": "text/html"}).status == 404
+
+
 def test_availability_shows_holds(stack):
     room = stack.post("/rooms", {"name": "Suite", "capacity": 2}).json
     stack.post("/internal/holds", {"reservationId": 900002, "roomId": room["id"], "checkIn": "2030-02-02",
