@@ -329,6 +329,13 @@ static int body_blank(struct ctx *c, const char *field)
 	return s && strlen(s) == json_string_length(v) && !s[strspn(s, " \t\r\n\f\v")];
 }
 
+/* True when the body sends field to remove it: null, or a form's box left empty. */
+static int number_removed(struct ctx *c, const char *field)
+{
+	json_t *v = json_object_get(c->req->json, field);
+	return json_is_null(v) || (c->req->body_is_form && json_is_string(v) && body_blank(c, field));
+}
+
 /* The host form's price: typed in currency units ("120.50"), read into minor units. The
  * JSON API's price stays an integer in minor units (body_int). 1 read, 0 empty, -1 not
  * an amount (an error is appended). */
@@ -369,6 +376,12 @@ static json_t *room_read(struct ctx *c, struct room_input *in, json_t *stored)
 		in->has_price = form_price(c, errors, &in->price) == 1;
 	else
 		in->has_price = body_int(c, errors, "price", 0, MAX_PRICE, &in->price) == 1;
+	if (stored) { /* an edit cannot remove a number every room has: that is an error, not "no change" */
+		if (number_removed(c, "capacity"))
+			field_error(errors, "capacity", "Enter how many guests the room takes each night (1 or more)");
+		if (number_removed(c, "price"))
+			field_error(errors, "price", "Enter a price (0 for free)");
+	}
 	return errors;
 }
 

@@ -128,6 +128,27 @@ def test_a_review_page_is_named_by_its_room(stack):
     assert stack.get("/reviews/987654321", headers={"Accept": "text/html"}).status == 404
 
 
+def test_an_edit_cannot_remove_the_capacity_or_the_price(stack):
+    """null (JSON) or an emptied box (the host's form) for capacity or price is a 422 that
+    names the field, not a silent "no change"; left out, they stay as they are; a name
+    sent as null is still removed."""
+    room = stack.post("/rooms", {"name": "Numbers", "desc": "kept", "capacity": 3, "price": 900}).json["id"]
+    for field in ("capacity", "price"):
+        r = stack.request("PATCH", "/rooms/%d" % room, json={field: None})
+        assert r.status == 422 and [e["field"] for e in r.json["errors"]] == [field], r
+    got = stack.get("/rooms/%d" % room).json
+    assert (got["capacity"], got["price"]) == (3, 900), got
+    r = stack.request("PATCH", "/rooms/%d" % room, json={"name": None})
+    assert r.status == 200 and r.json["name"] == "" and r.json["capacity"] == 3, r
+    assert stack.request("PATCH", "/rooms/%d" % room, json={"price": 0}).json["price"] == 0
+    as_browser = {"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (stack.token, "c" * 32)}
+    r = stack.post("/rooms/%d/edit" % room, form={"_csrf": "c" * 32, "name": "Numbers", "desc": "kept",
+                                                  "capacity": "", "price": "12.00"},
+                   headers=as_browser, auth=None)
+    assert r.status == 422 and "Enter how many guests the room takes each night" in r.body, r
+    assert stack.get("/rooms/%d" % room).json["price"] == 0, "nothing of the refused edit was stored"
+
+
 def test_availability_shows_holds(stack):
     room = stack.post("/rooms", {"name": "Suite", "capacity": 2}).json
     stack.post("/internal/holds", {"reservationId": 900002, "roomId": room["id"], "checkIn": "2030-02-02",
