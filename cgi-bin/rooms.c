@@ -329,10 +329,18 @@ static int body_blank(struct ctx *c, const char *field)
 	return s && strlen(s) == json_string_length(v) && !s[strspn(s, " \t\r\n\f\v")];
 }
 
-/* True when the body sends field to remove it: null, or a form's box left empty. */
-static int number_removed(struct ctx *c, const char *field)
+/* True when the body sends field to remove it (null, or a form's box left blank) and
+ * errors says nothing else about it yet. */
+static int number_removed(struct ctx *c, json_t *errors, const char *field)
 {
-	json_t *v = json_object_get(c->req->json, field);
+	json_t *v = json_object_get(c->req->json, field), *e;
+	size_t i;
+	json_array_foreach(errors, i, e)
+	{
+		const char *named = json_string_value(json_object_get(e, "field"));
+		if (named && strcmp(named, field) == 0)
+			return 0;
+	}
 	return json_is_null(v) || (c->req->body_is_form && json_is_string(v) && body_blank(c, field));
 }
 
@@ -377,9 +385,9 @@ static json_t *room_read(struct ctx *c, struct room_input *in, json_t *stored)
 	else
 		in->has_price = body_int(c, errors, "price", 0, MAX_PRICE, &in->price) == 1;
 	if (stored) { /* an edit cannot remove a number every room has: that is an error, not "no change" */
-		if (number_removed(c, "capacity"))
+		if (number_removed(c, errors, "capacity"))
 			field_error(errors, "capacity", "Enter how many guests the room takes each night (1 or more)");
-		if (number_removed(c, "price"))
+		if (number_removed(c, errors, "price"))
 			field_error(errors, "price", "Enter a price (0 for free)");
 	}
 	return errors;
@@ -1061,16 +1069,16 @@ static int reviews_get(struct ctx *c)
 	c->res->page = "review_show"; /* a problem still renders the error page */
 	if (!c->res->model)
 		return problem(c, 404, "review %lld does not exist", c->req->ids[0]);
-	if (c->req->wants_html) { /* named by its room, as the guest knows it (room_title's words) */
+	if (c->req->wants_html) { /* named by its room, as the guest knows it ("Room N" without a name) */
 		long long room_id = json_integer_value(json_object_get(c->res->model, "roomId"));
-		json_t *room = room_load(c->db, room_id);
-		if (!room)
-			room = json_pack("{s:I}", "id", (json_int_t)room_id);
-		room_title(c, room, "");
-		json_object_set_new(c->res->model, "roomName", json_string(c->res->title));
-		snprintf(c->res->title, sizeof c->res->title, "Review of %s",
-		         json_string_value(json_object_get(c->res->model, "roomName")));
+		json_t *room = room_load(c->db, room_id), *name = json_object_get(room, "name");
+		if (json_string_length(name))
+			json_object_set(c->res->model, "roomName", name);
+		else
+			json_object_set_new(c->res->model, "roomName", json_sprintf("Room %lld", room_id));
 		json_decref(room);
+		const char *shown = json_string_value(json_object_get(c->res->model, "roomName"));
+		snprintf(c->res->title, sizeof c->res->title, "Review of %s", shown ? shown : "a room");
 	}
 	return 200;
 }
