@@ -634,8 +634,7 @@ static long long room_stays_ahead(struct db *db, long long id)
 	                               "AND date(check_in, '+' || nights || ' days') > ?");
 	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, today);
-	db_scalar_int(st, &n);
-	return n;
+	return db_scalar_int(st, &n) == 1 ? n : -1;
 }
 
 /* GET /rooms/{id}/edit and /rooms/{id}/delete: the room for a host form. */
@@ -660,8 +659,10 @@ static int rooms_delete_confirm(struct ctx *c)
 {
 	int rc = room_form_page(c, "room_delete");
 	long long ahead = rc == 200 ? room_stays_ahead(c->db, c->req->ids[0]) : 0;
-	if (rc == 200)
+	if (rc == 200 && ahead >= 0)
 		json_object_set_new(c->res->model, "staysAhead", ahead ? json_integer(ahead) : json_null());
+	else if (rc == 200) /* not counted (the read failed): never "nobody is affected" */
+		json_object_set_new(c->res->model, "staysAheadUnknown", json_true());
 	return rc;
 }
 
@@ -773,8 +774,11 @@ static int rooms_delete(struct ctx *c)
 		else if (ahead)
 			snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted. Its %lld bookings are being "
 			         "cancelled and refunded; each guest is told.", ahead);
-		else
+		else if (ahead == 0)
 			snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted. It had no bookings to cancel.");
+		else
+			snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted. Its current and upcoming "
+			         "bookings are being cancelled and refunded; each guest is told.");
 	}
 	return 204;
 }
