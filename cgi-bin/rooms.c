@@ -946,18 +946,20 @@ static int review_event(struct db *db, const char *type, json_t *review, long lo
 /* The caller's stay in room_id that may be reviewed now (SPEC §6: whoever booked it,
  * once per reservation, from check-out on): its reservation id, 0 when there is none,
  * -1 when the query failed. */
-static long long reviewable_stay(struct db *db, long long room_id, long long account)
+static long long reviewable_stay(struct db *db, long long room_id, long long account, long long reservation)
 {
 	char today[11];
 	long long id = 0;
 	config_today(today);
 	sqlite3_stmt *st = db_prep(db, "SELECT h.reservation_id FROM hold h WHERE h.room_id = ?1 AND h.account_id = ?2 "
 	                               "AND h.status = 'held' AND date(h.check_in, '+' || h.nights || ' days') <= ?3 "
+	                               "AND (?4 = 0 OR h.reservation_id = ?4) "
 	                               "AND NOT EXISTS (SELECT 1 FROM review r WHERE r.reservation_id = h.reservation_id) "
 	                               "ORDER BY h.reservation_id LIMIT 1");
 	sqlite3_bind_int64(st, 1, room_id);
 	sqlite3_bind_int64(st, 2, account);
 	db_bind_text(st, 3, today);
+	sqlite3_bind_int64(st, 4, reservation);
 	return db_scalar_int(st, &id) < 0 ? -1 : id;
 }
 
@@ -968,10 +970,12 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 	long long rating = 0;
 	c->res->page = "review";
 	snprintf(c->res->flash, sizeof c->res->flash, "Thank you for your review.");
+	long long reservation = 0; /* the stay reviewed (a reservation's page sends it); else the guest's first */
 	int has_rating = body_int(c, errors, "rating", 1, 5, &rating);
 	if (has_rating == 0 && rating_required)
 		field_error(errors, "rating", "Give a rating from 1 to 5");
 	body_str(c, errors, "content", 4000, &content);
+	body_int(c, errors, "reservationId", 1, 1LL << 53, &reservation);
 	if (json_array_size(errors))
 		return problem_validation(c, errors);
 	json_decref(errors);
@@ -996,7 +1000,7 @@ static int review_create(struct ctx *c, long long room_id, int rating_required)
 		field_error(which, "roomId", "does not exist");
 		return problem_validation(c, which);
 	}
-	long long stay = reviewable_stay(c->db, room_id, c->req->account_id);
+	long long stay = reviewable_stay(c->db, room_id, c->req->account_id, reservation);
 	if (stay < 0) {
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the review could not be stored; try again");

@@ -22,6 +22,7 @@
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="/rooms/{{ROOM_ID}}#reviews-h">
 <input type="hidden" name="roomId" value="{{ROOM_ID}}">
+<input type="hidden" name="reservationId" value="{{ID}}">
 <div class="field"><label for="rating" class="required">Rating from 1 to 5</label>
 <input type="number" id="rating" name="rating" min="1" max="5" value="5" required></div>
 <div class="field"><label for="content">Your review</label>

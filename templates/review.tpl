@@ -4,6 +4,7 @@
 <form method="post" action="/rooms/{{FORM_ROOM_ID}}/reviews" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="{{FORM__NEXT}}">
+{{#HAS_FORM_RESERVATION_ID}}<input type="hidden" name="reservationId" value="{{FORM_RESERVATION_ID}}">{{/HAS_FORM_RESERVATION_ID}}
 <div class="field{{#HAS_ERR_RATING}} invalid{{/HAS_ERR_RATING}}">
 <label for="rating" class="required">Rating from 1 to 5</label>
 {{#HAS_ERR_RATING}}<p class="field-error" id="rating-error">{{ERR_RATING}}</p>{{/HAS_ERR_RATING}}

@@ -322,6 +322,35 @@ def test_a_reviewed_stay_offers_its_review_instead_of_the_form(stack):
     assert "reviewId" not in stack.get("/reservations/%d" % rid, auth=token).json
 
 
+def test_a_review_sent_from_a_stays_page_is_filed_under_that_stay(stack):
+    """A guest with two past stays in one room reviews the second from its page: the
+    review belongs to that stay (the form names it), not to the first; naming a stay
+    that is not the caller's, or one already reviewed, is refused as any stay that
+    cannot be reviewed."""
+    from stack import wait_until
+    room = stack.post("/rooms", {"name": "Twice stayed", "capacity": 3}).json["id"]
+    _, token = stack.new_account("Returning guest")
+    first, second = past_stay(stack, room, token), past_stay(stack, room, token)
+    page = lambda rid: stack.get("/reservations/%d" % rid, headers={"Accept": "text/html"}, auth=token).body
+    assert 'name="reservationId" value="%d"' % second in page(second)
+    browser = {"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (token, "c" * 32)}
+    r = stack.post("/rooms/%d/reviews" % room, form={"_csrf": "c" * 32, "roomId": str(room),
+                                                     "reservationId": str(second), "rating": "5", "content": ""},
+                   headers=browser, auth=None)
+    assert r.status == 303, r
+    wait_until(lambda: "You reviewed this stay" in page(second), what="the second stay shown as reviewed")
+    assert "How was your stay?" in page(first) and "You reviewed this stay" not in page(first)
+    _, other = stack.new_account("Someone else")
+    theirs = past_stay(stack, room, other)
+    for rid, who in ((theirs, token), (second, token), (first, other)):
+        r = stack.post("/rooms/%d/reviews" % room, {"rating": 3, "reservationId": rid}, auth=who)
+        assert r.status == 403, (rid, r)
+    r = stack.post("/reviews", {"roomId": room, "rating": 4, "reservationId": first}, auth=token)
+    assert r.status == 201, r
+    bad = stack.post("/rooms/%d/reviews" % room, {"rating": 3, "reservationId": "x"}, auth=other)
+    assert bad.status == 422 and bad.json["errors"][0]["field"] == "reservationId", bad
+
+
 def test_a_long_name_in_a_page_title_is_cut_between_characters(stack):
     """Titles are kept in a fixed buffer: a room name of 100 two-byte characters is cut
     there, and never in the middle of a character (which showed as a replacement
