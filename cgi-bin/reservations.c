@@ -199,6 +199,7 @@ struct booking {
 	char check_in[11], check_out[11];
 	const char *customer;
 	char card[20]; /* digits only, "" when none */
+	int free_stay; /* the page's form for a stay it showed as free: no card asked (checked again) */
 	char reference[REFERENCE_SIZE]; /* drawn when the booking is stored */
 };
 
@@ -215,7 +216,10 @@ static void read_card(struct ctx *c, json_t *errors, struct booking *b)
 	const char *s = NULL;
 	size_t n = 0;
 	int rc = body_str(c, errors, "card", 64, &s);
-	if (rc == 0 && c->req->body_is_form && json_object_get(c->req->json, FORM_TOKEN_FIELD))
+	int paying_form = c->req->body_is_form && json_object_get(c->req->json, FORM_TOKEN_FIELD);
+	const char *free_stay = json_string_value(json_object_get(c->req->json, "free"));
+	b->free_stay = paying_form && free_stay && strcmp(free_stay, "1") == 0;
+	if (rc == 0 && paying_form && !b->free_stay)
 		field_error(errors, "card", "Enter your card number");
 	if (rc != 1)
 		return;
@@ -567,8 +571,13 @@ static int booking_page(struct ctx *c, int status)
 	} else if (r.status == 404) {
 		c->res->page = "error";
 	}
+	if (!json_object_get(model, "free")) { /* rooms not asked: free as the form was */
+		const char *free_stay = json_string_value(json_object_get(form, "free"));
+		json_object_set_new(model, "free", json_boolean(free_stay && strcmp(free_stay, "1") == 0));
+	}
 	if (to_summary)
-		snprintf(c->res->title, sizeof c->res->title, "Check your answers before paying");
+		snprintf(c->res->title, sizeof c->res->title, "%s", json_is_true(json_object_get(model, "free")) ?
+		         "Check your answers" : "Check your answers before paying");
 	json_object_set_new(model, "signedIn", json_true());
 	json_object_set_new(model, "isHost", json_false());
 	call_result_free(&r);
@@ -577,12 +586,37 @@ static int booking_page(struct ctx *c, int status)
 	return status;
 }
 
+/* What the stay of b costs now, as rooms quotes it (GET /internal/rooms/{id}/page, the
+ * summary page's own source), or -1 when rooms cannot say. */
+static long long stay_total(const struct booking *b)
+{
+	char path[160];
+	struct call_result r;
+	snprintf(path, sizeof path, "/internal/rooms/%lld/page?checkIn=%s&checkOut=%s&guests=%lld", b->room_id,
+	         b->check_in, b->check_out, b->guests);
+	long long total = -1;
+	if (client_call("rooms", "GET", path, NULL, &r) == 0 && r.status == 200 &&
+	    json_is_integer(json_object_get(r.body, "total")))
+		total = json_integer_value(json_object_get(r.body, "total"));
+	call_result_free(&r);
+	return total;
+}
+
 static int reservations_create(struct ctx *c)
 {
 	struct booking b;
 	c->res->page = "book"; /* a browser's form comes back with what to correct */
 	snprintf(c->res->title, sizeof c->res->title, "Book");
 	json_t *errors = booking_read(c, &b);
+	if (!json_array_size(errors) && b.free_stay && !b.card[0]) { /* shown free: is it still? */
+		long long total = stay_total(&b);
+		if (total < 0) {
+			json_decref(errors);
+			return booking_page(c, problem_unavailable(c, 1, "the room could not be asked for the price; try again"));
+		}
+		if (total > 0)
+			field_error(errors, "card", "The stay is no longer free: enter your card number");
+	}
 	if (json_array_size(errors))
 		return booking_page(c, problem_validation(c, errors));
 	json_decref(errors);
@@ -628,6 +662,8 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	int reviewed = json_integer_value(json_object_get(res, "reviewId")) > 0;
 	json_object_set_new(res, "canReview", json_boolean(stayed && !reviewed));
 	json_object_set_new(res, "wasReviewed", json_boolean(stayed && reviewed));
+	json_t *amount = json_object_get(res, "amount"); /* a free stay: nothing paid, nothing to give back */
+	json_object_set_new(res, "free", json_boolean(json_is_integer(amount) && json_integer_value(amount) == 0));
 	/* named as the guest knows it: the room and the booking's reference, not an id */
 	const char *room = field_text(res, "roomName"), *ref = field_text(res, "reference");
 	if (*room && *ref)

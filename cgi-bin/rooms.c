@@ -506,6 +506,8 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 		json_object_set_new(room, "checkOut", json_string(s->check_out));
 		json_object_set_new(room, "guests", json_integer(s->guests));
 		json_object_set_new(room, "asked", json_boolean(s->asked));
+		/* nothing to pay: the summary asks for no card (reservations checks it again) */
+		json_object_set_new(room, "free", json_boolean(json_integer_value(json_object_get(room, "total")) == 0));
 		night = json_string_value(json_object_get(room, "night"));
 	}
 	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, capacity, s, night));
@@ -569,7 +571,8 @@ static int rooms_book(struct ctx *c)
 		return n ? 422 : 409;
 	}
 	c->res->page = "book";
-	snprintf(c->res->title, sizeof c->res->title, "Check your answers before paying");
+	snprintf(c->res->title, sizeof c->res->title, "%s", json_is_true(json_object_get(room, "free")) ?
+	         "Check your answers" : "Check your answers before paying");
 	return 200;
 }
 

@@ -1,6 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <p class="crumbs"><a href="/rooms">Rooms</a> › <a href="/rooms/{{FORM_ROOM_ID}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{FORM_ROOM_ID}}{{/NO_NAME}}</a></p>
-<h1>Check your answers before paying</h1>
+<h1>Check your answers{{#UNLESS_FREE}} before paying{{/UNLESS_FREE}}</h1>
 {{>ERROR_SUMMARY}}
 <dl class="summary-list" data-room-id="{{FORM_ROOM_ID}}">
 <dt>Room</dt><dd>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{FORM_ROOM_ID}}{{/NO_NAME}}{{#HAS_PRICE}}<br><small>{{PRICE:x-money}} per guest per night</small>{{/HAS_PRICE}}</dd>
@@ -26,14 +26,17 @@
 <input type="hidden" name="checkOut" value="{{FORM_CHECK_OUT}}">
 <input type="hidden" name="guests" value="{{FORM_GUESTS}}">
 <input type="hidden" name="customer" value="{{FORM_CUSTOMER}}">
-<h2>Pay{{#HAS_TOTAL}} {{TOTAL:x-money}}{{/HAS_TOTAL}}</h2>
+{{#IF_FREE}}<input type="hidden" name="free" value="1">
+<h2>Nothing to pay</h2>
+<p>This stay is free: no card is needed.</p>{{/IF_FREE}}
+{{#UNLESS_FREE}}<h2>Pay{{#HAS_TOTAL}} {{TOTAL:x-money}}{{/HAS_TOTAL}}</h2>
 <div class="field{{#HAS_ERR_CARD}} invalid{{/HAS_ERR_CARD}}">
 <label for="card" class="required">Card number</label>
 <p class="hint" id="card-hint">12 to 19 digits, as on your card; spaces are fine.</p>
 {{#HAS_ERR_CARD}}<p class="field-error" id="card-error"><span class="visually-hidden">Error:</span> {{ERR_CARD}}</p>{{/HAS_ERR_CARD}}
 <input type="text" id="card" name="card" inputmode="numeric" autocomplete="cc-number" maxlength="30" required aria-describedby="card-hint{{#HAS_ERR_CARD}} card-error{{/HAS_ERR_CARD}}"{{#HAS_ERR_CARD}} aria-invalid="true"{{/HAS_ERR_CARD}}>
-</div>
-<p class="terms">You can cancel free of charge until the end of your check-in day, {{FORM_CHECK_IN:x-date}}, and get the full amount back.</p>
-<button type="submit" class="primary">Confirm and pay</button>
+</div>{{/UNLESS_FREE}}
+<p class="terms">You can cancel {{#UNLESS_FREE}}free of charge {{/UNLESS_FREE}}until the end of your check-in day, {{FORM_CHECK_IN:x-date}}{{#UNLESS_FREE}}, and get the full amount back{{/UNLESS_FREE}}.</p>
+<button type="submit" class="primary">{{#IF_FREE}}Confirm booking{{/IF_FREE}}{{#UNLESS_FREE}}Confirm and pay{{/UNLESS_FREE}}</button>
 </form>
 {{>FOOTER}}

@@ -5,7 +5,7 @@
 <h1>Booking confirmed</h1>
 <p>Your booking reference<br><strong class="reference">{{BOOKING_REFERENCE}}</strong></p>
 </div>
-<p class="lead">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}} is booked and paid for {{CUSTOMER}}. Quote the reference if you contact the host or us about it.</p>{{/STATUS_CONFIRMED}}
+<p class="lead">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}} is booked{{#UNLESS_FREE}} and paid{{/UNLESS_FREE}} for {{CUSTOMER}}. Quote the reference if you contact the host or us about it.</p>{{/STATUS_CONFIRMED}}
 {{#STATUS_CANCELLED}}<h1>Booking {{BOOKING_REFERENCE}} is cancelled</h1>
 <p class="lead">The payment is refunded in full.</p>{{/STATUS_CANCELLED}}
 {{#STATUS_FORCE_CANCELLED}}<h1>Booking {{BOOKING_REFERENCE}} was cancelled by the host</h1>
@@ -25,11 +25,11 @@
 <dt>Nights</dt><dd class="nights">{{NIGHTS:x-plural=night}}</dd>
 <dt>Guests</dt><dd class="guests">{{GUESTS:x-plural=guest}}</dd>
 <dt>Guest name</dt><dd class="customer">{{CUSTOMER}}</dd>
-<dt>Total{{#STATUS_CONFIRMED}} paid{{/STATUS_CONFIRMED}}</dt><dd class="total">{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
+<dt>Total{{#STATUS_CONFIRMED}}{{#UNLESS_FREE}} paid{{/UNLESS_FREE}}{{/STATUS_CONFIRMED}}</dt><dd class="total">{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
 </dl>
 
 {{#STATUS_CONFIRMED}}<h2>Cancellation</h2>
-<p class="terms">You can cancel free of charge until the end of your check-in day, {{CHECK_IN:x-date}}: the full {{AMOUNT:x-money}} goes back to your card. From the day after, the booking can no longer be cancelled.</p>
+<p class="terms">You can cancel {{#UNLESS_FREE}}free of charge {{/UNLESS_FREE}}until the end of your check-in day, {{CHECK_IN:x-date}}{{#UNLESS_FREE}}: the full {{AMOUNT:x-money}} goes back to your card{{/UNLESS_FREE}}. From the day after, the booking can no longer be cancelled.</p>
 {{#IF_CAN_CANCEL}}<p><a href="/reservations/{{ID}}/cancel">Cancel this booking</a></p>{{/IF_CAN_CANCEL}}
 
 <h2>What happens next</h2>

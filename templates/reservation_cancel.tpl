@@ -1,6 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 {{#IF_CAN_CANCEL}}<h1>Cancel your booking at {{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}room {{ROOM_ID}}{{/NO_ROOM_NAME}}?</h1>
-<p class="lead">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-plural=night}}), {{GUESTS:x-plural=guest}}. The payment of {{AMOUNT:x-money}} is refunded in full.</p>
+<p class="lead">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-plural=night}}), {{GUESTS:x-plural=guest}}. {{#UNLESS_FREE}}The payment of {{AMOUNT:x-money}} is refunded in full.{{/UNLESS_FREE}}{{#IF_FREE}}The stay was free: there is nothing to refund.{{/IF_FREE}}</p>
 <form method="post" action="/reservations/{{ID}}/cancel" class="confirm">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="/mypage">
@@ -9,5 +9,5 @@
 </form>{{/IF_CAN_CANCEL}}
 {{#UNLESS_CAN_CANCEL}}<h1>Your booking at {{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}room {{ROOM_ID}}{{/NO_ROOM_NAME}}</h1>
 <p class="lead">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-plural=night}}), {{GUESTS:x-plural=guest}}.</p>
-<p>{{#IF_WAS_CANCELLED}}This booking is already cancelled; its refund is on its way.{{/IF_WAS_CANCELLED}}{{#UNLESS_WAS_CANCELLED}}This booking can no longer be cancelled.{{/UNLESS_WAS_CANCELLED}} <a href="/reservations/{{ID}}">Back to it</a></p>{{/UNLESS_CAN_CANCEL}}
+<p>{{#IF_WAS_CANCELLED}}This booking is already cancelled{{#UNLESS_FREE}}; its refund is on its way{{/UNLESS_FREE}}.{{/IF_WAS_CANCELLED}}{{#UNLESS_WAS_CANCELLED}}This booking can no longer be cancelled.{{/UNLESS_WAS_CANCELLED}} <a href="/reservations/{{ID}}">Back to it</a></p>{{/UNLESS_CAN_CANCEL}}
 {{>FOOTER}}

@@ -486,6 +486,53 @@ def test_the_payment_form_asks_for_the_card_it_marks_required(stack):
     assert r.status == 201 and r.json["status"] == "confirmed", r
 
 
+def test_a_free_stay_is_booked_without_a_card(stack):
+    """A room with price 0: "check your answers" asks for no card ("Nothing to pay",
+    "Confirm booking") and its form books without one; a page shown free whose room has
+    since been given a price is sent back asking for the card, nothing booked."""
+    room = stack.post("/rooms", {"name": "Free hall", "capacity": 5, "price": 0}).json["id"]
+    summary = "/rooms/%d/book?checkIn=%s&checkOut=%s&guests=1" % (room, day(14), day(15))
+
+    def form_of(page):
+        token = page.header("Set-Cookie").split("csrf=")[1].split(";")[0]
+        once = page.body.split('name="_form" value="')[1].split('"')[0]
+        form = {"_csrf": token, "_form": once, "roomId": str(room), "checkIn": day(14), "checkOut": day(15),
+                "guests": "1", "customer": "Free guest"}
+        if 'name="free" value="1"' in page.body:
+            form["free"] = "1"
+        return form, {"Accept": "text/html", "Cookie": "csrf=" + token}
+
+    page = stack.get(summary, headers={"Accept": "text/html"})
+    assert page.status == 200 and "<h2>Nothing to pay</h2>" in page.body and 'name="card"' not in page.body, page
+    assert ">Confirm booking</button>" in page.body and "<h1>Check your answers</h1>" in page.body, page
+    form, headers = form_of(page)
+    r = stack.post("/reservations", form=form, headers=headers)
+    assert r.status == 303, r
+    booked = stack.get("/reservations?roomId=%d" % room).json["items"]
+    assert [b["status"] for b in booked] == ["confirmed"] and booked[0]["amount"] == 0, booked
+    page = stack.get(r.header("Location"), headers={"Accept": "text/html"}).body
+    assert "is booked for Free guest" in page and "paid" not in page.split("<h2>What happens next")[0], page
+    page = stack.get("/reservations/%d/cancel" % booked[0]["id"], headers={"Accept": "text/html"}).body
+    assert "The stay was free: there is nothing to refund." in page and "refunded in full" not in page, page
+    # shown free, then the host sets a price: the card is asked for, nothing is booked
+    form, headers = form_of(stack.get(summary, headers={"Accept": "text/html"}))
+    assert stack.request("PATCH", "/rooms/%d" % room, json={"price": 5000}).status == 200
+    r = stack.post("/reservations", form=form, headers=headers)
+    assert r.status == 422 and "The stay is no longer free: enter your card number" in r.body, r
+    assert 'name="card"' in r.body and "Nothing to pay" not in r.body, "the card field, with the new total"
+    assert len(stack.get("/reservations?roomId=%d" % room).json["items"]) == 1
+    # a paid room's form claiming "free" is asked for the card the same way
+    paid = stack.post("/rooms", {"name": "Paid hall", "capacity": 5, "price": 100}).json["id"]
+    page = stack.get("/rooms/%d/book?checkIn=%s&checkOut=%s&guests=1" % (paid, day(14), day(15)),
+                     headers={"Accept": "text/html"})
+    assert 'name="free"' not in page.body and 'name="card"' in page.body
+    form, headers = form_of(page)
+    form.update(roomId=str(paid), free="1")
+    r = stack.post("/reservations", form=form, headers=headers)
+    assert r.status == 422 and "enter your card number" in r.body, r
+    assert stack.get("/reservations?roomId=%d" % paid).json["items"] == []
+
+
 def test_keys_stored_before_they_were_per_account_stay_with_their_account(stack):
     """Rows stored with the key as sent (before keys were per account, or by an old
     process during a deploy): the account whose answer it is still gets its replay

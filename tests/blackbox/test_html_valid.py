@@ -80,7 +80,8 @@ def _setup(stack):
     wait_until(lambda: any(x.get("roomId") == rid and x.get("reviewCnt") == 2 for x in
                            (stack.get("/roomviews?limit=100").json or {}).get("items", [])),
                what="the room view with both reviews")
-    _fixture.update(var=stack.var, room=rid, reservation=resid, past=past.json["id"], csrf=token.group(1),
+    free_room = stack.post("/rooms", json={"name": "Free <hall>", "capacity": 3, "price": 0}).json["id"]
+    _fixture.update(var=stack.var, room=rid, free_room=free_room, reservation=resid, past=past.json["id"], csrf=token.group(1),
                     review=rated.json["id"], review_unrated=unrated.json["id"], payment=payment, ticket=ticket,
                     message=message, refunded=refunded, cancelled=gone.json["id"])
     return _fixture
@@ -135,6 +136,8 @@ PAGES = {
         f["room"], _day(30), _day(29)), headers=BROWSER), 400),
     "check_your_answers": (lambda s, f: s.get("/rooms/%d/book?checkIn=%s&checkOut=%s&guests=2&customer=%s" % (
         f["room"], _day(30), _day(32), urllib.parse.quote("Ann <b> & co")), headers=BROWSER), 200),
+    "check_your_answers_free": (lambda s, f: s.get("/rooms/%d/book?checkIn=%s&checkOut=%s&guests=1" % (
+        f["free_room"], _day(30), _day(32)), headers=BROWSER), 200),
     "booking_declined": (lambda s, f: _form_post(s, "/reservations", {
         "roomId": f["room"], "checkIn": _day(33), "checkOut": _day(34), "guests": "1", "customer": "x",
         "card": "4000000000000002"}), 402),

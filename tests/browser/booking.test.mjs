@@ -147,3 +147,22 @@ test('cancel from mypage and see the capacity come back on the calendar', inBrow
   assert.equal(await held(room.id, night), 0, 'nothing held any more');
   await shot('room-after-cancel');
 }));
+
+test('a free room is booked without a card', inBrowser(async ({ page, shot }) => {
+  const room = await createRoom({ name: uniq('Village hall'), capacity: 2, price: 0 });
+  await signUp(page, uniq('Bo'), { shot });
+  const night = addDays(today(), 4);
+  await page.setViewportSize({ width: 375, height: 800 });
+  assert.equal(await open(page, `/rooms/${room.id}/book?checkIn=${night}&checkOut=${addDays(night, 1)}&guests=1`), 200);
+  assert.equal(await text(page.locator('h1')), 'Check your answers');
+  const form = page.locator('form.booking');
+  assert.equal(await text(form.locator('h2')), 'Nothing to pay');
+  assert.equal(await form.getByLabel('Card number').count(), 0, 'no card field');
+  await noHorizontalScroll(page);
+  await shot('check-your-answers-free-375');
+  const r = await submit(page, form.getByRole('button', { name: 'Confirm booking', exact: true }));
+  assert.equal(r.post, 303, 'booked');
+  assert.match(r.url, /^\/reservations\/\d+\/confirmation$/);
+  assert.equal(await text(page.locator('.confirmation-panel h1')), 'Booking confirmed');
+  await shot('confirmed-free-375');
+}));
