@@ -822,13 +822,16 @@ static json_t *usage_days(struct db *db, long long room, long long room_capacity
 static int availability_form_errors(struct ctx *c, long long id)
 {
 	const char *from = query_get(c->req, "from"), *to = query_get(c->req, "to");
+	char today[11];
+	config_today(today);
+	const char *first = from ? from : today; /* as rooms_availability reads it */
 	json_t *errors = json_array();
 	if (from && !date_valid(from))
 		field_error(errors, "from", date_wrong(from));
 	if (to && !date_valid(to))
 		field_error(errors, "to", date_wrong(to));
-	if (!json_array_size(errors) && from && to &&
-	    (date_diff(from, to) < 0 || date_diff(from, to) >= MAX_AVAILABILITY_DAYS)) {
+	if (!json_array_size(errors) && to &&
+	    (date_diff(first, to) < 0 || date_diff(first, to) >= MAX_AVAILABILITY_DAYS)) {
 		char why[96];
 		snprintf(why, sizeof why, "must be on or after the first night and at most %d days later",
 		         MAX_AVAILABILITY_DAYS - 1);
@@ -843,8 +846,6 @@ static int availability_form_errors(struct ctx *c, long long id)
 		json_decref(errors);
 		return problem(c, 404, "room %lld does not exist", id);
 	}
-	char today[11];
-	config_today(today);
 	json_t *days = usage_days(c->db, id, json_integer_value(json_object_get(room, "capacity")), today, 30);
 	c->res->model = json_pack("{s:I, s:o, s:o, s:o, s:s, s:{s:s, s:s}}", "roomId", (json_int_t)id, "room", room,
 	                          "days", days, "errors", errors, "detail", "Check the dates to show.", "form", "from",

@@ -283,28 +283,43 @@ static size_t number_start(const char *body, size_t end)
 	return p == stop ? at : end;
 }
 
-/* The member name of the value that starts at body[at] ("price" in {"price":1e999}),
- * in name (size bytes): 1, or 0 when the value is not a member's or its name has
- * escapes or does not fit. */
+/* The member name of the value that starts at body[at] ("price" in {"price":1e999},
+ * escapes decoded: "pr\u0069ce" is price too), in name (size bytes): 1, or 0 when the
+ * value is not a member's or its name does not fit or holds a NUL. Reads the body from
+ * its start, strings and all, as depth_at does: a quote inside a string is no name's. */
 static int value_member(const char *body, size_t at, char *name, size_t size)
 {
-	size_t i = at;
-	while (i > 0 && isspace((unsigned char)body[i - 1]))
-		i--;
-	if (i == 0 || body[--i] != ':')
+	size_t open = 0, close = 0;
+	int in_string = 0, named = 0;
+	for (size_t i = 0; i < at; i++) {
+		char ch = body[i];
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"') {
+				in_string = 0;
+				close = i;
+				named = 1;
+			}
+		} else if (ch == '"') {
+			in_string = 1;
+			open = i;
+		} else if (ch != ':' && !isspace((unsigned char)ch)) {
+			named = 0; /* something after the last string: it is not this value's name */
+		}
+	}
+	if (!named || in_string)
 		return 0;
-	while (i > 0 && isspace((unsigned char)body[i - 1]))
-		i--;
-	if (i == 0 || body[--i] != '"')
-		return 0;
-	size_t close = i;
-	while (i > 0 && body[i - 1] != '"' && body[i - 1] != '\\')
-		i--;
-	if (i < 2 || body[i - 1] != '"' || !strchr("{, \t\r\n", body[i - 2]) || close == i || close - i + 1 > size)
-		return 0; /* the name's opening quote comes after "{", "," or a space, never inside a string */
-	memcpy(name, body + i, close - i);
-	name[close - i] = '\0';
-	return 1;
+	size_t colons = 0;
+	for (size_t i = close + 1; i < at; i++)
+		colons += body[i] == ':';
+	json_t *s = colons == 1 ? json_loadb(body + open, close - open + 1, JSON_DECODE_ANY, NULL) : NULL;
+	size_t len = json_string_length(s);
+	int ok = json_is_string(s) && len > 0 && len < size && strlen(json_string_value(s)) == len;
+	if (ok)
+		memcpy(name, json_string_value(s), len + 1);
+	json_decref(s);
+	return ok;
 }
 
 /* How deep body[at] is: 1 directly inside the outermost {...} or [...], counting the

@@ -433,6 +433,10 @@ def test_the_availability_page_keeps_its_form_and_says_what_to_correct(stack):
     assert page.count('<th scope="row"') == 30, "the next 30 nights meanwhile"
     r = stack.get(path + "?from=2027-01-10&to=2027-01-01", headers={"Accept": "text/html"})
     assert r.status == 400 and '<a href="#to">To must be on or after the first night' in r.body, r
+    # only "to", before today (the first night when "from" is left out): the form too, not a bare error
+    r = stack.get(path + "?to=2020-01-01", headers={"Accept": "text/html"})
+    assert r.status == 400 and '<a href="#to">To must be on or after the first night' in r.body, r
+    assert 'id="to" name="to" value="2020-01-01"' in r.body, r
     # a good range: the form shows it, no error
     r = stack.get(path + "?from=2027-01-01&to=2027-01-03", headers={"Accept": "text/html"})
     page = r.body

@@ -83,7 +83,8 @@ def test_numbers_no_integer_holds_are_422_naming_their_field(stack):
     for raw, field in (('{"name":"x","price":99999999999999999999999}', "price"),
                        ('{"name":"x", "capacity" : -99999999999999999999999 }', "capacity"),
                        ('{"name":1e400, "capacity":2}', "name"),
-                       ('{"roomId":1e400, "checkIn":"2030-01-01"}', "roomId")):
+                       ('{"roomId":1e400, "checkIn":"2030-01-01"}', "roomId"),
+                       ('{"name":"x","pr\\u0069ce":1e400}', "price")):  # a name written with an escape
         path = "/reservations" if field == "roomId" else "/rooms"
         body = problem(stack.post(path, body=raw, headers={"Content-Type": "application/json"}), 422)
         assert [e["field"] for e in body["errors"]] == [field], body

@@ -47,7 +47,9 @@ def test_form_prices_that_are_not_amounts_are_422_with_a_plain_message(stack):
         assert len(stack.get("/rooms?limit=100").json["items"]) == before, "nothing stored for %r" % typed
 
 
-def test_an_empty_form_price_is_free_on_create_and_unchanged_on_edit(stack):
+def test_an_empty_form_price_is_free_on_create_and_asked_for_on_edit(stack):
+    """A new room's price box left empty is a free room; an edit's emptied box is not
+    read as "unchanged" (the form always shows the price): the host is asked for one."""
     r = create(stack, "")
     assert r.status == 201 and r.json["price"] == 0, r
     _, tok = stack.new_account("Editor")
@@ -56,7 +58,9 @@ def test_an_empty_form_price_is_free_on_create_and_unchanged_on_edit(stack):
     assert room.status == 201, room
     path = "/rooms/%d/edit" % room.json["id"]
     r = stack.request("POST", path, form={"_csrf": CSRF, "price": "", "capacity": "3"}, auth=None, headers=cookie)
-    assert r.status == 200 and r.json["price"] == 4550 and r.json["capacity"] == 3, r
+    assert problem(r, 422)["errors"] == [{"field": "price", "message": "Enter a price (0 for free)"}], r
+    r = stack.request("POST", path, form={"_csrf": CSRF, "capacity": "3"}, auth=None, headers=cookie)
+    assert r.status == 200 and r.json["price"] == 4550 and r.json["capacity"] == 3, "a price not sent is kept"
     r = stack.request("POST", path, form={"_csrf": CSRF, "price": "99.9"}, auth=None, headers=cookie)
     assert r.status == 200 and r.json["price"] == 9990, r
     r = stack.request("POST", path, form={"_csrf": CSRF, "price": "99.999"}, auth=None, headers=cookie)
@@ -65,7 +69,7 @@ def test_an_empty_form_price_is_free_on_create_and_unchanged_on_edit(stack):
     r = stack.request("POST", path, form={"_csrf": CSRF, "name": "Edited by form", "desc": "Gone soon"},
                       auth=None, headers=cookie)
     assert r.status == 200 and r.json["desc"] == "Gone soon", r
-    r = stack.request("POST", path, form={"_csrf": CSRF, "name": "Edited by form", "desc": "", "price": ""},
+    r = stack.request("POST", path, form={"_csrf": CSRF, "name": "Edited by form", "desc": "", "price": "99.90"},
                       auth=None, headers=cookie)  # the host emptied the description's box
     assert r.status == 200 and r.json["desc"] == "" and r.json["price"] == 9990, r
 

@@ -34,7 +34,7 @@ test('a form posted without its CSRF token is refused', inBrowser(async ({ page,
 
   // 2. The booking form ("check your answers", then pay) with a wrong token (same shape,
   // different value).
-  const room = await createRoom({ name: uniq('Target'), capacity: 2 });
+  const room = await createRoom({ name: uniq('Target'), capacity: 2, price: 1000 }); // a price: the card is asked for
   const customer = uniq('Victim');
   assert.equal(await open(page, `/rooms/${room.id}/book?checkIn=${addDays(today(), 2)}&checkOut=${addDays(today(), 3)}`
     + `&guests=1&customer=${encodeURIComponent(customer)}`), 200);

@@ -225,7 +225,10 @@ static void numbers_out_of_range_are_named_only_in_well_formed_objects(void)
 		{"{\"price\":99999999999999999999999}", "price", 0},
 		{"{\"a\":1, \"b\" :\t-1e400 , \"c\":[1e999]}", "b", 0},
 		{"{\"a\":1e400,\"b\":2e400,\"c\":3e400,\"d\":4e400}", "a b c d", 0},
-		{"{\"k\\\"q\":1e400}", "", 0},                /* a name with an escape: not named */
+		{"{\"k\\\"q\":1e400}", "k\"q", 0},             /* a name with escapes: decoded */
+		{"{\"pr\\u0069ce\":1e400}", "price", 0},
+		{"{\"a\\u0000b\":1e400}", "", 400},             /* a NUL in a name: malformed (jansson) */
+		{"{\"a\":\"x\", \"b\":1e400}", "b", 0},
 		{"{\"a\":[1e400]}", "", 0},                   /* not a member's value */
 		{"{\"a\":{\"capacity\":1e400},\"capacity\":3}", "", 0}, /* a member deeper down */
 		{"{\"s\":\"{\\\"x\\\":\", \"t\":1e400}", "t", 0},        /* brackets in a string */
