@@ -587,7 +587,8 @@ static int booking_page(struct ctx *c, int status)
 }
 
 /* What the stay of b costs now, as rooms quotes it (GET /internal/rooms/{id}/page, the
- * summary page's own source), or -1 when rooms cannot say. */
+ * summary page's own source): 0 also when rooms quotes nothing (no such room, a stay it
+ * cannot take: the booking itself says so), -1 when rooms cannot be asked. */
 static long long stay_total(const struct booking *b)
 {
 	char path[160];
@@ -595,9 +596,8 @@ static long long stay_total(const struct booking *b)
 	snprintf(path, sizeof path, "/internal/rooms/%lld/page?checkIn=%s&checkOut=%s&guests=%lld", b->room_id,
 	         b->check_in, b->check_out, b->guests);
 	long long total = -1;
-	if (client_call("rooms", "GET", path, NULL, &r) == 0 && r.status == 200 &&
-	    json_is_integer(json_object_get(r.body, "total")))
-		total = json_integer_value(json_object_get(r.body, "total"));
+	if (client_call("rooms", "GET", path, NULL, &r) == 0 && (r.status == 200 || r.status == 404))
+		total = json_integer_value(json_object_get(r.body, "total")); /* 0 when none */
 	call_result_free(&r);
 	return total;
 }

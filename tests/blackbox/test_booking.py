@@ -535,6 +535,12 @@ def test_a_free_stay_is_booked_without_a_card(stack):
     r = stack.post("/reservations", form=form, headers=headers)
     assert r.status == 422 and "enter your card number" in r.body, r
     assert stack.get("/reservations?roomId=%d" % paid).json["items"] == []
+    # "free" where rooms quotes nothing: the booking's own answer, not "try again"
+    for fields, status in (({"roomId": "987654321"}, 422), ({"roomId": str(room), "guests": "9"}, 409)):
+        form, headers = form_of(stack.get(summary, headers={"Accept": "text/html"}))
+        form.update(free="1", **fields)
+        r = stack.post("/reservations", form=form, headers=dict(headers, Accept="application/json"))
+        assert r.status == status, (fields, r)
 
 
 def test_keys_stored_before_they_were_per_account_stay_with_their_account(stack):
