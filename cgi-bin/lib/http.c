@@ -283,14 +283,15 @@ static size_t number_start(const char *body, size_t end)
 	return p == stop ? at : end;
 }
 
-/* The member name of the value that starts at body[at] ("price" in {"price":1e999},
- * escapes decoded: "pr\u0069ce" is price too), in name (size bytes): 1, or 0 when the
- * value is not a member's or its name does not fit or holds a NUL. Reads the body from
- * its start, strings and all, as depth_at does: a quote inside a string is no name's. */
-static int value_member(const char *body, size_t at, char *name, size_t size)
+/* The name of the member of the outermost object whose value starts at body[at]
+ * ("price" in {"price":1e999}; escapes decoded: "pr\u0069ce" is price too), in name
+ * (size bytes): 1, or 0 when the value is not such a member's (deeper down, in an
+ * array) or its name does not fit or holds a NUL. One pass over the body before it,
+ * strings and all: a bracket or a quote inside a string counts for nothing. */
+static int top_member(const char *body, size_t at, char *name, size_t size)
 {
 	size_t open = 0, close = 0;
-	int in_string = 0, named = 0;
+	int depth = 0, in_string = 0, named = 0;
 	for (size_t i = 0; i < at; i++) {
 		char ch = body[i];
 		if (in_string) {
@@ -306,9 +307,10 @@ static int value_member(const char *body, size_t at, char *name, size_t size)
 			open = i;
 		} else if (ch != ':' && !isspace((unsigned char)ch)) {
 			named = 0; /* something after the last string: it is not this value's name */
+			depth += (ch == '{' || ch == '[') - (ch == '}' || ch == ']');
 		}
 	}
-	if (!named || in_string)
+	if (depth != 1 || !named || in_string)
 		return 0;
 	size_t colons = 0;
 	for (size_t i = close + 1; i < at; i++)
@@ -320,28 +322,6 @@ static int value_member(const char *body, size_t at, char *name, size_t size)
 		memcpy(name, json_string_value(s), len + 1);
 	json_decref(s);
 	return ok;
-}
-
-/* How deep body[at] is: 1 directly inside the outermost {...} or [...], counting the
- * brackets before it that are not in a string. */
-static int depth_at(const char *body, size_t at)
-{
-	int depth = 0, in_string = 0;
-	for (size_t i = 0; i < at; i++) {
-		char ch = body[i];
-		if (in_string) {
-			if (ch == '\\')
-				i++;
-			else if (ch == '"')
-				in_string = 0;
-		} else if (ch == '"')
-			in_string = 1;
-		else if (ch == '{' || ch == '[')
-			depth++;
-		else if (ch == '}' || ch == ']')
-			depth--;
-	}
-	return depth;
 }
 
 /* A body that failed to parse at je with a number too big for any integer or double:
@@ -364,7 +344,7 @@ static json_t *numbers_out_of_range(struct request *r, json_error_t *je)
 		size_t end = (size_t)je->position, start;
 		if (je->position <= 0 || end > r->body_len || (start = number_start(copy, end)) == end)
 			break;
-		if (depth_at(copy, start) == 1 && value_member(copy, start, names[named], sizeof names[named]))
+		if (top_member(copy, start, names[named], sizeof names[named]))
 			named++;
 		memset(copy + start, ' ', end - start);
 		copy[start] = '0';
