@@ -774,7 +774,7 @@ static int rooms_delete(struct ctx *c)
 		if (ahead == 1)
 			snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted. Its one booking is being "
 			         "cancelled and refunded; the guest is told.");
-		else if (ahead)
+		else if (ahead > 1)
 			snprintf(c->res->flash, sizeof c->res->flash, "The room was deleted. Its %lld bookings are being "
 			         "cancelled and refunded; each guest is told.", ahead);
 		else if (ahead == 0)
