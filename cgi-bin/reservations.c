@@ -207,6 +207,13 @@ struct booking {
  * each for n bookings). */
 #define REFERENCE_ATTEMPTS 10
 
+/* True when the page's form says the stay it showed was free (book.tpl's free=1). */
+static int form_says_free(json_t *form)
+{
+	const char *v = json_string_value(json_object_get(form, "free"));
+	return v && strcmp(v, "1") == 0;
+}
+
 /* Reads card: a string of 12..19 digits once spaces and dashes are removed. A script
  * may leave it out (SPEC: the simulated processor approves none); the page's payment
  * form (its one-time token sent) asks for it, as it says: a guest who left the field
@@ -217,8 +224,7 @@ static void read_card(struct ctx *c, json_t *errors, struct booking *b)
 	size_t n = 0;
 	int rc = body_str(c, errors, "card", 64, &s);
 	int paying_form = c->req->body_is_form && json_object_get(c->req->json, FORM_TOKEN_FIELD);
-	const char *free_stay = json_string_value(json_object_get(c->req->json, "free"));
-	b->free_stay = paying_form && free_stay && strcmp(free_stay, "1") == 0;
+	b->free_stay = paying_form && form_says_free(c->req->json);
 	if (rc == 0 && paying_form && !b->free_stay)
 		field_error(errors, "card", "Enter your card number");
 	if (rc != 1)
@@ -571,10 +577,8 @@ static int booking_page(struct ctx *c, int status)
 	} else if (r.status == 404) {
 		c->res->page = "error";
 	}
-	if (!json_object_get(model, "free")) { /* rooms not asked: free as the form was */
-		const char *free_stay = json_string_value(json_object_get(form, "free"));
-		json_object_set_new(model, "free", json_boolean(free_stay && strcmp(free_stay, "1") == 0));
-	}
+	if (!json_object_get(model, "free")) /* rooms not asked: free as the form was */
+		json_object_set_new(model, "free", json_boolean(form_says_free(form)));
 	if (to_summary)
 		snprintf(c->res->title, sizeof c->res->title, "%s", json_is_true(json_object_get(model, "free")) ?
 		         "Check your answers" : "Check your answers before paying");
