@@ -705,6 +705,14 @@ static int db_step(struct db *db, const char *sql)
 	return -1;
 }
 
+void db_cache_kb(struct db *db, int kb)
+{
+	char pragma[48];
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", kb > 0 ? kb : 1);
+	if (sqlite3_exec(db->h, pragma, NULL, NULL, NULL) != SQLITE_OK)
+		log_warn("db %s: %s: %s", db->service, sqlite3_errmsg(db->h), pragma);
+}
+
 int db_begin(struct db *db)
 {
 	if (!db->writing) {

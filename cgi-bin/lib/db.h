@@ -34,6 +34,9 @@ struct db {
  * longer has the hash recorded. Free with db_close. */
 struct db *db_open(const char *service);
 void db_close(struct db *db);
+/* Caps the connection's page cache at kb kilobytes (PRAGMA cache_size; SQLite's default
+ * is 2 000); a failure is logged and leaves SQLite's default. */
+void db_cache_kb(struct db *db, int kb);
 /* The connection's PRAGMA synchronous as a name: "NORMAL", "FULL", ... */
 const char *db_synchronous(struct db *db);
 /* True when every migration file on disk has been applied. */

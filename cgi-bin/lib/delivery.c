@@ -427,6 +427,7 @@ static struct source *source_get(struct engine *e, const char *name)
 	src->db = db_open(name);
 	if (!src->db)
 		return NULL;
+	db_cache_kb(src->db, WORKER_CACHE_KB);
 	e->nsrcs++;
 	return src;
 }
@@ -441,6 +442,7 @@ static int consumer_add(struct engine *e, const struct service *svc)
 	c->db = db_open(svc->name);
 	if (!c->db)
 		return -1;
+	db_cache_kb(c->db, WORKER_CACHE_KB);
 	c->derived = strcmp(db_synchronous(c->db), "NORMAL") == 0 || strcmp(db_synchronous(c->db), "OFF") == 0;
 	e->ncons++;
 	for (const struct subscription *sub = svc->subs; sub->source; sub++) {

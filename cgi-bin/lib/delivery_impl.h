@@ -19,6 +19,12 @@
 #define BATCH 256
 #define READ_CACHE 256 /* a power of two */
 #define ERR_LEN 512
+/* Page cache of each of the worker's connections, in KB. It has one to every source and
+ * every consumer (a dozen); at SQLite's default of 2 MB each, the pages a saturated run
+ * touched stayed cached: 17 MB of heap after 8 s of bookings, the worker at 27-33 MB of
+ * RSS. It reads the tail of each outbox and writes a few rows a consumer per batch:
+ * 64 pages hold those paths; the rest comes from the kernel's cache. */
+#define WORKER_CACHE_KB 256
 
 enum outcome {
 	DONE,      /* applied (or skipped) and the offset moved */
