@@ -356,6 +356,21 @@ def test_idle_worker_uses_almost_no_cpu():
         assert used <= 5, used  # at most 50 ms of CPU in 3 s
 
 
+def test_only_the_messages_program_loads_libcurl():
+    """The worker applies messages' subscriptions but never sends e-mail: it must not load
+    the e-mail sender's libcurl and its twenty-odd libraries (about 5 MB of RSS); the
+    messages service must, or no e-mail would go out."""
+    def libraries(pid):
+        with open("/proc/%d/maps" % pid) as f:
+            return {os.path.basename(line.split()[-1]) for line in f if ".so" in line}
+    with Stack(name="worker-libs") as s:
+        worker = libraries(s.pids("worker")[0])
+        messages = libraries(s.pids("messages")[0])
+        assert any(name.startswith("libsqlite3.so") for name in worker), worker
+        assert not any(name.startswith("libcurl") for name in worker), sorted(worker)
+        assert any(name.startswith("libcurl") for name in messages), sorted(messages)
+
+
 def test_outbox_is_pruned_only_past_every_consumer():
     env = {"OUTBOX_RETENTION_S": "0", "WORKER_PRUNE_INTERVAL_MS": "200", "WORKER_MAX_ATTEMPTS": "1000000",
            "WORKER_BACKOFF_MS": "50", "WORKER_BACKOFF_MAX_MS": "100"}
