@@ -148,21 +148,26 @@ static void message_text(const struct event *ev, const char *kind, long long id,
 		size_t n = strlen(what);
 		snprintf(what + n, sizeof what - n, ", %s to %s (%s, %s)", from, to, nights, guests);
 	}
+	/* a free stay (amount 0) has nothing paid and nothing to give back; for the others,
+	 * whether a payment went through before a booking failed is not known here */
+	int free_stay = json_is_integer(amount) && json_integer_value(amount) == 0;
+	const char *refund = free_stay ? "The stay was free: there is nothing to refund." : "Any payment is refunded.";
 	if (json_is_integer(amount) && json_integer_value(amount) > 0) {
 		char money[48];
 		human_money(json_integer_value(amount), currency ? currency : config_currency(), money, sizeof money);
 		snprintf(paid, sizeof paid, " %s paid.", money);
+	} else if (free_stay) {
+		snprintf(paid, sizeof paid, " Nothing to pay.");
 	}
 	if (strcmp(kind, "confirmation") == 0)
 		snprintf(out, size, "Booking confirmed: %s.%s", what, paid);
 	else if (strcmp(kind, "cancellation") == 0)
-		snprintf(out, size, "Booking cancelled: %s. Any payment is refunded.", what);
+		snprintf(out, size, "Booking cancelled: %s. %s", what, refund);
 	else if (strcmp(kind, "booking_failed") == 0)
-		snprintf(out, size, "Booking not completed: %s. Any payment is refunded and nothing is booked: "
-		         "book again if you still want the stay.", what);
+		snprintf(out, size, "Booking not completed: %s. %s Nothing is booked: book again if you still want the "
+		         "stay.", what, refund);
 	else
-		snprintf(out, size, "Booking cancelled by the host, who withdrew the room: %s. Any payment is refunded.",
-		         what);
+		snprintf(out, size, "Booking cancelled by the host, who withdrew the room: %s. %s", what, refund);
 }
 
 /* Queues the e-mail of message mid (in the event's transaction): status pending, and

@@ -197,12 +197,16 @@ static json_t *email_model(const struct mailer *m, json_t *msg, json_t *stay, co
 	                          "reservationId", (json_int_t)rid, "roomName", room, "checkInText", in, "checkOutText",
 	                          out, "nightsText", nights, "guestsText", guests, "customer", customer, "name", who);
 	json_object_set_new(model, "text", json_string(str_or(msg, "text", "")));
-	if (json_is_integer(json_object_get(stay, "amount"))) {
+	json_t *amount = json_object_get(stay, "amount");
+	if (json_is_integer(amount) && json_integer_value(amount) > 0) {
 		char money[64];
-		human_money(json_integer_value(json_object_get(stay, "amount")), str_or(stay, "currency", config_currency()),
-		            money, sizeof money);
+		human_money(json_integer_value(amount), str_or(stay, "currency", config_currency()), money, sizeof money);
 		json_object_set_new(model, "amountText", json_string(money));
+	} else if (json_is_integer(amount)) {
+		json_object_set_new(model, "amountText", json_string("Nothing to pay"));
 	}
+	/* a free stay's e-mails say nothing of payments and refunds */
+	json_object_set_new(model, "free", json_boolean(json_is_integer(amount) && json_integer_value(amount) == 0));
 	if (json_string_value(json_object_get(stay, "reference")))
 		json_object_set(model, "reference", json_object_get(stay, "reference"));
 	if (link[0])

@@ -18,11 +18,11 @@
 {{#HAS_AMOUNT_TEXT}}<tr><th scope="row" align="left">Total</th><td>{{AMOUNT_TEXT}}</td></tr>
 {{/HAS_AMOUNT_TEXT}}<tr><th scope="row" align="left">Guest name</th><td>{{CUSTOMER}}</td></tr>
 </table>
-{{#KIND_CONFIRMATION}}<p>You can cancel up to and including the check-in day, {{CHECK_IN_TEXT}}, from My bookings; the payment is then refunded in full.</p>
+{{#KIND_CONFIRMATION}}<p>You can cancel up to and including the check-in day, {{CHECK_IN_TEXT}}, from My bookings{{#UNLESS_FREE}}; the payment is then refunded in full{{/UNLESS_FREE}}.</p>
 <p>The attached calendar file (.ics) adds the stay to your calendar.</p>
-{{/KIND_CONFIRMATION}}{{#KIND_CANCELLATION}}<p>Your payment is refunded in full; your bank may take a few days to show it.</p>
-{{/KIND_CANCELLATION}}{{#KIND_FORCE_CANCELLATION}}<p>Your payment is refunded in full; your bank may take a few days to show it. We are sorry.</p>
-{{/KIND_FORCE_CANCELLATION}}{{#KIND_BOOKING_FAILED}}<p>Any payment is refunded in full. Book again if you still want the stay.</p>
+{{/KIND_CONFIRMATION}}{{#KIND_CANCELLATION}}<p>{{#IF_FREE}}The stay was free: there is nothing to refund.{{/IF_FREE}}{{#UNLESS_FREE}}Your payment is refunded in full; your bank may take a few days to show it.{{/UNLESS_FREE}}</p>
+{{/KIND_CANCELLATION}}{{#KIND_FORCE_CANCELLATION}}<p>{{#IF_FREE}}The stay was free: there is nothing to refund.{{/IF_FREE}}{{#UNLESS_FREE}}Your payment is refunded in full; your bank may take a few days to show it.{{/UNLESS_FREE}} We are sorry.</p>
+{{/KIND_FORCE_CANCELLATION}}{{#KIND_BOOKING_FAILED}}<p>{{#UNLESS_FREE}}Any payment is refunded in full. {{/UNLESS_FREE}}Book again if you still want the stay.</p>
 {{/KIND_BOOKING_FAILED}}{{#HAS_LINK}}<p><a href="{{LINK}}">See your booking</a></p>
 {{/HAS_LINK}}<p>Roombook</p>
 </body>

@@ -10,11 +10,11 @@ Guests:     {{GUESTS_TEXT}}
 {{#HAS_AMOUNT_TEXT}}Total:      {{AMOUNT_TEXT}}
 {{/HAS_AMOUNT_TEXT}}Guest name: {{CUSTOMER}}
 
-{{#KIND_CONFIRMATION}}You can cancel up to and including the check-in day, {{CHECK_IN_TEXT}}, from My bookings; the payment is then refunded in full.
+{{#KIND_CONFIRMATION}}You can cancel up to and including the check-in day, {{CHECK_IN_TEXT}}, from My bookings{{#UNLESS_FREE}}; the payment is then refunded in full{{/UNLESS_FREE}}.
 The attached calendar file (.ics) adds the stay to your calendar.
-{{/KIND_CONFIRMATION}}{{#KIND_CANCELLATION}}Your payment is refunded in full; your bank may take a few days to show it.
-{{/KIND_CANCELLATION}}{{#KIND_FORCE_CANCELLATION}}Your payment is refunded in full; your bank may take a few days to show it. We are sorry.
-{{/KIND_FORCE_CANCELLATION}}{{#KIND_BOOKING_FAILED}}Any payment is refunded in full. Book again if you still want the stay.
+{{/KIND_CONFIRMATION}}{{#KIND_CANCELLATION}}{{#IF_FREE}}The stay was free: there is nothing to refund.{{/IF_FREE}}{{#UNLESS_FREE}}Your payment is refunded in full; your bank may take a few days to show it.{{/UNLESS_FREE}}
+{{/KIND_CANCELLATION}}{{#KIND_FORCE_CANCELLATION}}{{#IF_FREE}}The stay was free: there is nothing to refund.{{/IF_FREE}}{{#UNLESS_FREE}}Your payment is refunded in full; your bank may take a few days to show it.{{/UNLESS_FREE}} We are sorry.
+{{/KIND_FORCE_CANCELLATION}}{{#KIND_BOOKING_FAILED}}{{#UNLESS_FREE}}Any payment is refunded in full. {{/UNLESS_FREE}}Book again if you still want the stay.
 {{/KIND_BOOKING_FAILED}}{{#HAS_LINK}}
 Your booking: {{LINK}}
 {{/HAS_LINK}}

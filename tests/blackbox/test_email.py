@@ -233,6 +233,41 @@ def test_a_cancellation_arrives_without_a_calendar(stack):
     assert delivery_becomes(stack, msg["id"], token, "sent")["attempts"] == 1
 
 
+def test_a_free_stays_messages_and_e_mails_say_nothing_of_payments(stack):
+    """A free stay (price 0) was never paid: its confirmation does not promise a refund,
+    its cancellation says there is nothing to refund, and its total reads "Nothing to
+    pay", in the messages and in both parts of the e-mails."""
+    account, token = stack.new_account("Fay Free")
+    rm = room(stack, "Open studio", price=0)
+    res = book(stack, rm["id"], token, nights=1, guests=1, customer="Fay")
+    with SmtpSink(SMTP_PORT) as sink:
+        wait_until(lambda: sink.to(account["email"]), what="the confirmation e-mail")
+        assert stack.post("/reservations/%d/cancel" % res["id"], auth=token).status == 200
+        both = wait_until(lambda: (lambda m: m if len(m) == 2 else None)(sink.to(account["email"])),
+                          what="the cancellation e-mail")
+    mails = {m[2]["Subject"].split(":")[0]: m[2] for m in both}
+    assert sorted(mails) == ["Booking cancelled", "Booking confirmed"], sorted(mails)
+    for subject, mail in mails.items():
+        text = mail.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+        html = mail.get_body(preferencelist=("html",)).get_content()
+        for part in (text, html):
+            assert "Nothing to pay" in part and "0.00" not in part, part
+            assert "payment" not in part.lower() and "refunded" not in part, part
+        if subject == "Booking cancelled":
+            assert "The stay was free: there is nothing to refund." in text, text
+            assert "The stay was free: there is nothing to refund." in html, html
+    confirmed = message(stack, res["id"], token, "confirmation")["text"]
+    cancelled = message(stack, res["id"], token, "cancellation")["text"]
+    assert confirmed.endswith("(1 night, 1 guest). Nothing to pay."), confirmed
+    assert cancelled.endswith("The stay was free: there is nothing to refund."), cancelled
+
+    with SmtpSink(SMTP_PORT) as sink:  # a paid stay's cancellation still speaks of the refund
+        paid = book(stack, room(stack, "Paid studio", price=4500)["id"], token, nights=1, guests=1, customer="Fay")
+        assert stack.post("/reservations/%d/cancel" % paid["id"], auth=token).status == 200
+        wait_until(lambda: len(sink.to(account["email"])) == 2, what="the paid stay's two e-mails")
+    assert message(stack, paid["id"], token, "cancellation")["text"].endswith("Any payment is refunded.")
+
+
 def test_names_with_line_breaks_add_no_header(stack):
     """A room name or guest name with CR/LF must not end the Subject or To line and start
     a header of its own, nor add a recipient. The API refuses such names (422) since
