@@ -1,6 +1,6 @@
 // static/booking.js — optional: keeps the total on a room page in step with its booking
 // form while the guest types. The page works without it ("Update total" asks the server,
-// which also checks that every night is free); this only does the arithmetic the server
+// which also checks that every night is available); this only does the arithmetic the server
 // does (price × guests × nights) and moves check-out along when check-in passes it.
 // Loaded from 'self' (the pages' Content-Security-Policy allows no inline script).
 (function () {
@@ -67,10 +67,10 @@
       ', ' + words(checkIn) + ' to ' + words(checkOut) + ': '));
     var total = document.createElement('strong');
     total.className = 'total';
-    total.textContent = money(price * guests * nights);
+    total.textContent = price > 0 ? money(price * guests * nights) : 'Free';
     live.appendChild(total);
     var note = document.createElement('small');
-    note.textContent = 'Whether every night is free is checked when you update the total or continue.';
+    note.textContent = 'Whether every night is available is checked when you update the total or continue.';
     live.appendChild(document.createElement('br'));
     live.appendChild(note);
     // outline the stay on the calendar

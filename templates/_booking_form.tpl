@@ -25,13 +25,13 @@
 <input type="text" id="customer" name="customer" value="{{FORM_CUSTOMER}}" autocomplete="name" maxlength="200" aria-describedby="customer-hint{{#HAS_ERR_CUSTOMER}} customer-error{{/HAS_ERR_CUSTOMER}}">
 </div>
 <div class="quote" id="quote" aria-live="polite">
-{{#HAS_TOTAL}}<p>Total for {{GUESTS:x-plural=guest}} × {{NIGHTS:x-plural=night}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}: <strong class="total">{{TOTAL:x-money}}</strong></p>
-{{#IF_AVAILABLE}}<p class="quote-ok">Free on every night of your stay.</p>{{/IF_AVAILABLE}}
+{{#HAS_TOTAL}}<p>Total for {{GUESTS:x-plural=guest}} × {{NIGHTS:x-plural=night}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}: <strong class="total">{{TOTAL:x-total}}</strong></p>
+{{#IF_AVAILABLE}}<p class="quote-ok">Available on every night of your stay.</p>{{/IF_AVAILABLE}}
 {{#UNLESS_AVAILABLE}}<p class="quote-no"><strong>Not available:</strong> {{WHY}}</p>{{/UNLESS_AVAILABLE}}{{/HAS_TOTAL}}
 {{#HAS_ERRORS}}<p>Correct the details above to see the total.</p>{{/HAS_ERRORS}}
 <button type="submit" formaction="/rooms/{{ID}}#quote" class="secondary">Update total</button>
 </div>
-{{#SIGNED_OUT}}<p class="hint">Next you sign in or create an account; what you chose here is kept. You pay by card after checking your answers.</p>{{/SIGNED_OUT}}
-{{#SIGNED_IN}}<p class="hint">Next you check your answers, then pay by card.</p>{{/SIGNED_IN}}
+{{#SIGNED_OUT}}<p class="hint">Next you sign in or create an account; what you chose here is kept. {{#UNLESS_FREE}}You pay by card after checking your answers.{{/UNLESS_FREE}}{{#IF_FREE}}Then you check your answers and confirm: there is nothing to pay.{{/IF_FREE}}</p>{{/SIGNED_OUT}}
+{{#SIGNED_IN}}<p class="hint">Next you check your answers, then {{#UNLESS_FREE}}pay by card{{/UNLESS_FREE}}{{#IF_FREE}}confirm: there is nothing to pay{{/IF_FREE}}.</p>{{/SIGNED_IN}}
 <button type="submit" class="primary">Continue</button>
 </form>

@@ -3,7 +3,7 @@
 <h1>Check your answers{{#UNLESS_FREE}} before paying{{/UNLESS_FREE}}</h1>
 {{>ERROR_SUMMARY}}
 <dl class="summary-list" data-room-id="{{FORM_ROOM_ID}}">
-<dt>Room</dt><dd>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{FORM_ROOM_ID}}{{/NO_NAME}}{{#HAS_PRICE}}<br><small>{{PRICE:x-money}} per guest per night</small>{{/HAS_PRICE}}</dd>
+<dt>Room</dt><dd>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{FORM_ROOM_ID}}{{/NO_NAME}}{{#HAS_PRICE}}<br><small>{{PRICE:x-price}}</small>{{/HAS_PRICE}}</dd>
 <dd class="change"><a href="/?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}">Change<span class="visually-hidden"> room</span></a></dd>
 <dt>Check-in</dt><dd class="check-in">{{FORM_CHECK_IN:x-date}}</dd>
 <dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#checkIn">Change<span class="visually-hidden"> check-in date</span></a></dd>
@@ -14,7 +14,7 @@
 <dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#guests">Change<span class="visually-hidden"> number of guests</span></a></dd>
 <dt>Guest name</dt><dd class="customer">{{FORM_CUSTOMER}}</dd>
 <dd class="change"><a href="/rooms/{{FORM_ROOM_ID}}?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}&amp;customer={{FORM_CUSTOMER:u}}#customer">Change<span class="visually-hidden"> guest name</span></a></dd>
-{{#HAS_TOTAL}}<dt>Total</dt><dd class="total">{{TOTAL:x-money}}</dd><dd class="change"></dd>{{/HAS_TOTAL}}
+{{#HAS_TOTAL}}<dt>Total</dt><dd class="total">{{TOTAL:x-total}}</dd><dd class="change"></dd>{{/HAS_TOTAL}}
 </dl>
 
 <form class="booking pay panel" method="post" action="/reservations" novalidate>

@@ -4,7 +4,7 @@
 {{>ERROR_SUMMARY}}
 <p class="lead user-text">{{DESC:pre_escape}}</p>
 <dl class="facts">
-<dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
+<dt>Price</dt><dd>{{PRICE:x-price}}</dd>
 <dt>Capacity</dt><dd>{{CAPACITY:x-plural=place}} per night</dd>
 <dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT:x-plural=review}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>

@@ -28,9 +28,9 @@
 {{#MATCHES}}<li class="card match" data-room-id="{{ID}}">
 <h3><a href="/rooms/{{ID}}?checkIn={{CHECK_IN:u}}&amp;checkOut={{CHECK_OUT:u}}&amp;guests={{GUESTS:u}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</a></h3>
 {{#HAS_DESC}}<p class="user-text">{{DESC:pre_escape}}</p>{{/HAS_DESC}}
-<p class="stay-total">Total <strong class="total">{{TOTAL:x-money}}</strong> <small>for {{GUESTS:x-plural=guest}} × {{NIGHTS:x-plural=night}}</small></p>
+<p class="stay-total">Total <strong class="total">{{TOTAL:x-total}}</strong> <small>for {{GUESTS:x-plural=guest}} × {{NIGHTS:x-plural=night}}</small></p>
 <dl class="facts">
-<dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
+<dt>Price</dt><dd>{{PRICE:x-price}}</dd>
 <dt>Places left</dt><dd>at least {{PLACES_LEFT}} every night</dd>
 <dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 (reviews: {{REVIEW_CNT}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
@@ -48,7 +48,7 @@
 <h3><a href="/rooms/{{ID}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{ID}}{{/NO_NAME}}</a></h3>
 <p class="user-text">{{DESC:pre_escape}}</p>
 <dl class="facts">
-<dt>Price</dt><dd>{{PRICE:x-money}} per guest per night</dd>
+<dt>Price</dt><dd>{{PRICE:x-price}}</dd>
 <dt>Capacity</dt><dd>{{CAPACITY:x-plural=place}} per night</dd>
 <dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT:x-plural=review}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>

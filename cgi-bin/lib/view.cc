@@ -325,6 +325,8 @@ Layout layout_for(const char *page, struct ctx *c)
  *   {{CREATED_AT:x-datetime}}  2026-12-01T09:58:13.690Z -> "Tue 1 Dec 2026, 09:58" (in TZ)
  *   {{AMOUNT:x-money}}         12050 -> "120.50 EUR" (CURRENCY; never add {{CURRENCY}} after it)
  *   {{PRICE:x-amount}}         12050 -> "120.50" (no code: for a form field's value)
+ *   {{TOTAL:x-total}}          12050 -> "120.50 EUR", 0 -> "Free" (what a guest pays)
+ *   {{PRICE:x-price}}          12050 -> "120.50 EUR per guest per night", 0 -> "Free"
  *   {{NIGHTS:x-plural=night}}  1 -> "1 night", 2 -> "2 nights"; irregular: x-plural=person/people
  *   {{REASON:x-words}}         payment_declined -> "Payment declined"
  * A value a modifier cannot read is shown as it is. Auto-escaping still applies after. */
@@ -377,6 +379,25 @@ void to_money(const std::string &in, const std::string &, std::string *out)
 	}
 	human_money(v, config_currency(), text, sizeof text);
 	*out = text;
+}
+
+/* What a guest pays: money, or "Free" (not "0.00 EUR"). */
+void to_total(const std::string &in, const std::string &arg, std::string *out)
+{
+	long long v;
+	if (whole_number(in, &v) && v == 0)
+		*out = "Free";
+	else
+		to_money(in, arg, out);
+}
+
+/* A room's price as a guest reads it: per guest per night, or "Free". */
+void to_price(const std::string &in, const std::string &arg, std::string *out)
+{
+	long long v;
+	to_total(in, arg, out);
+	if (whole_number(in, &v) && v != 0)
+		*out += " per guest per night";
 }
 
 void to_amount(const std::string &in, const std::string &, std::string *out)
@@ -456,11 +477,14 @@ extern "C" int view_init(void)
 		std::string dir = std::string(config_root()) + "/templates/";
 		ctemplate::mutable_default_template_cache()->SetTemplateRootDirectory(dir);
 		asset_version = file_version(std::string(config_root()) + "/static/style.css");
-		static HumanModifier date(to_date), datetime(to_datetime), money(to_money), amount(to_amount),
+		static HumanModifier date(to_date), datetime(to_datetime), money(to_money), total(to_total), price(to_price),
+			amount(to_amount),
 			plural(to_plural), words(to_words);
 		ctemplate::AddModifier("x-date", &date);
 		ctemplate::AddModifier("x-datetime", &datetime);
 		ctemplate::AddModifier("x-money", &money);
+		ctemplate::AddModifier("x-total", &total);
+		ctemplate::AddModifier("x-price", &price);
 		ctemplate::AddModifier("x-amount", &amount);
 		ctemplate::AddModifier("x-plural=", &plural);
 		ctemplate::AddModifier("x-words", &words);

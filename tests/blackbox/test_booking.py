@@ -2,6 +2,7 @@
 form, cancellation rules, and the payments read API."""
 import datetime
 import os
+import re
 import sqlite3
 
 from stack import wait_until
@@ -506,8 +507,12 @@ def test_a_free_stay_is_booked_without_a_card(stack):
             form["free"] = "1"
         return form, {"Accept": "text/html", "Cookie": "csrf=" + token}
 
+    for shown in ("/rooms/%d" % room, "/rooms"):  # "Free", not "0.00 EUR per guest per night"
+        body = stack.get(shown, headers={"Accept": "text/html"}).body
+        assert "<dt>Price</dt><dd>Free</dd>" in body and not re.search(r"(?<![\d.])0\.00 ", body), body
     page = stack.get(summary, headers={"Accept": "text/html"})
     assert page.status == 200 and "<h2>Nothing to pay</h2>" in page.body and 'name="card"' not in page.body, page
+    assert "<small>Free</small>" in page.body and not re.search(r"(?<![\d.])0\.00 ", page.body), page
     assert ">Confirm booking</button>" in page.body and "<h1>Check your answers</h1>" in page.body, page
     form, headers = form_of(page)
     r = stack.post("/reservations", form=form, headers=headers)

@@ -1,5 +1,5 @@
 """Every template shows dates, times, money, statuses and counts through the shared
-modifiers of cgi-bin/lib/view.cc (x-date, x-datetime, x-money, x-words, x-plural), never
+modifiers of cgi-bin/lib/view.cc (x-date, x-datetime, x-money, x-total, x-price, x-words, x-plural), never
 as the API's raw values: a page must not read "2026-12-01T09:58:13.690Z", "12050",
 "payment_declined" or "(1 nights)". Values inside a tag (attributes such as
 data-date="{{DATE}}" or value="{{FORM_CHECK_IN}}") are for machines and forms, and are
@@ -15,7 +15,7 @@ VARIABLE = re.compile(r"\{\{([A-Z0-9_]+)(:[^}]*)?\}\}")
 RULES = [
     (re.compile(r"(^|_)(AT|SINCE)$"), ("x-date", "x-datetime")),
     (re.compile(r"(^|_)(CHECK_IN|CHECK_OUT|DATE|FROM|TO)$"), ("x-date",)),
-    (re.compile(r"(^|_)(AMOUNT|PRICE|TOTAL|REFUND)$"), ("x-money", "x-amount")),
+    (re.compile(r"(^|_)(AMOUNT|PRICE|TOTAL|REFUND)$"), ("x-money", "x-total", "x-amount", "x-price")),
     (re.compile(r"(^|_)(STATUS|REASON|KIND)$"), ("x-words",)),
     (re.compile(r"(^|_)(NIGHTS|GUESTS)$"), ("x-plural",)),
 ]

@@ -153,6 +153,15 @@ test('a free room is booked without a card', inBrowser(async ({ page, shot }) =>
   await signUp(page, uniq('Bo'), { shot });
   const night = addDays(today(), 4);
   await page.setViewportSize({ width: 375, height: 800 });
+  // the room page reads "Free", not "0.00 EUR", and so does the total the script keeps
+  assert.equal(await open(page, `/rooms/${room.id}?checkIn=${night}&checkOut=${addDays(night, 1)}&guests=1`), 200);
+  assert.equal(await text(page.locator('dl.facts dd').first()), 'Free');
+  assert.equal(await text(page.locator('#quote strong.total').first()), 'Free');
+  await page.getByLabel('Guests').fill('2');
+  assert.equal(await text(page.locator('#quote .quote-live strong.total')), 'Free');
+  assert.equal(await text(page.locator('form.stay p.hint').last()),
+    'Next you check your answers, then confirm: there is nothing to pay.');
+  await shot('room-free-375');
   assert.equal(await open(page, `/rooms/${room.id}/book?checkIn=${night}&checkOut=${addDays(night, 1)}&guests=1`), 200);
   assert.equal(await text(page.locator('h1')), 'Check your answers');
   const form = page.locator('form.booking');
