@@ -5,20 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "lib/access.h"
-#include "lib/client.h"
 #include "lib/config.h"
 #include "lib/db.h"
 #include "lib/human.h"
-#include "lib/ical.h"
 #include "lib/log.h"
-#include "lib/mail.h"
 #include "lib/service.h"
-#include "lib/smtp.h"
 #include "lib/view.h"
 #include "messages_mail.h"
 

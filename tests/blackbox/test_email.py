@@ -212,15 +212,22 @@ def test_a_confirmation_arrives_with_text_html_and_calendar(stack):
     assert page.status == 200 and 'data-delivery-status="sent"' in page.body, page.body
 
 
-def test_a_cancellation_arrives_without_a_calendar(stack):
-    account, token = stack.new_account("Bob Cancel")
-    rm = room(stack, "Garden room", price=5000)
-    res = book(stack, rm["id"], token, nights=1, guests=1, customer="Bob")
+def booked_then_cancelled(stack, account, token, room_id, customer):
+    """Books one night of room_id for one guest and cancels it once its confirmation has
+    been e-mailed. Returns (the reservation, the two e-mails as SmtpSink.received gives
+    them), both having arrived before the sink stops."""
+    res = book(stack, room_id, token, nights=1, guests=1, customer=customer)
     with SmtpSink(SMTP_PORT) as sink:
         wait_until(lambda: sink.to(account["email"]), what="the confirmation e-mail")
         assert stack.post("/reservations/%d/cancel" % res["id"], auth=token).status == 200
         both = wait_until(lambda: (lambda m: m if len(m) == 2 else None)(sink.to(account["email"])),
                           what="the cancellation e-mail")
+    return res, both
+
+
+def test_a_cancellation_arrives_without_a_calendar(stack):
+    account, token = stack.new_account("Bob Cancel")
+    res, both = booked_then_cancelled(stack, account, token, room(stack, "Garden room", price=5000)["id"], "Bob")
     subjects = sorted(m[2]["Subject"] for m in both)
     assert subjects == ["Booking cancelled: Garden room, Thu 13 Mar 2031",
                         "Booking confirmed: Garden room, Thu 13 Mar 2031"], subjects
@@ -238,13 +245,7 @@ def test_a_free_stays_messages_and_e_mails_say_nothing_of_payments(stack):
     its cancellation says there is nothing to refund, and its total reads "Nothing to
     pay", in the messages and in both parts of the e-mails."""
     account, token = stack.new_account("Fay Free")
-    rm = room(stack, "Open studio", price=0)
-    res = book(stack, rm["id"], token, nights=1, guests=1, customer="Fay")
-    with SmtpSink(SMTP_PORT) as sink:
-        wait_until(lambda: sink.to(account["email"]), what="the confirmation e-mail")
-        assert stack.post("/reservations/%d/cancel" % res["id"], auth=token).status == 200
-        both = wait_until(lambda: (lambda m: m if len(m) == 2 else None)(sink.to(account["email"])),
-                          what="the cancellation e-mail")
+    res, both = booked_then_cancelled(stack, account, token, room(stack, "Open studio", price=0)["id"], "Fay")
     mails = {m[2]["Subject"].split(":")[0]: m[2] for m in both}
     assert sorted(mails) == ["Booking cancelled", "Booking confirmed"], sorted(mails)
     for subject, mail in mails.items():
@@ -261,10 +262,8 @@ def test_a_free_stays_messages_and_e_mails_say_nothing_of_payments(stack):
     assert confirmed.endswith("(1 night, 1 guest). Nothing to pay."), confirmed
     assert cancelled.endswith("The stay was free: there is nothing to refund."), cancelled
 
-    with SmtpSink(SMTP_PORT) as sink:  # a paid stay's cancellation still speaks of the refund
-        paid = book(stack, room(stack, "Paid studio", price=4500)["id"], token, nights=1, guests=1, customer="Fay")
-        assert stack.post("/reservations/%d/cancel" % paid["id"], auth=token).status == 200
-        wait_until(lambda: len(sink.to(account["email"])) == 2, what="the paid stay's two e-mails")
+    # a paid stay's cancellation still speaks of the refund
+    paid, _ = booked_then_cancelled(stack, account, token, room(stack, "Paid studio", price=4500)["id"], "Fay")
     assert message(stack, paid["id"], token, "cancellation")["text"].endswith("Any payment is refunded.")
 
 
