@@ -506,12 +506,11 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 		json_object_set_new(room, "checkOut", json_string(s->check_out));
 		json_object_set_new(room, "guests", json_integer(s->guests));
 		json_object_set_new(room, "asked", json_boolean(s->asked));
-		/* nothing to pay: the summary asks for no card (reservations checks it again) */
-		json_object_set_new(room, "free", json_boolean(json_integer_value(json_object_get(room, "total")) == 0));
 		night = json_string_value(json_object_get(room, "night"));
 	}
-	if (!json_object_get(room, "free")) /* no stay to total: free when its price is */
-		json_object_set_new(room, "free", json_boolean(json_integer_value(json_object_get(room, "price")) == 0));
+	/* nothing to pay (a total is price × guests × nights): the summary asks for no card
+	 * (reservations checks it again), and the form's hint promises no payment */
+	json_object_set_new(room, "free", json_boolean(json_integer_value(json_object_get(room, "price")) == 0));
 	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, capacity, s, night));
 	if (with_reviews)
 		json_object_set_new(room, "reviews", reviews_latest(c->db, id, 0, PAGE_REVIEWS));
