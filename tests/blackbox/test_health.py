@@ -37,6 +37,21 @@ def test_a_stopped_service_makes_its_ready_and_the_gateways_503():
         wait_until(lambda: s.get("/health/ready").status == 200, timeout=15, what="the gateway ready again")
 
 
+def test_the_gateways_checked_at_is_utc_whatever_the_time_zone():
+    # TZ sets "today" (configuration.md); bash's %()T formats in it, so the watchdog wrote
+    # a local time with a Z: 14 hours off at UTC+14
+    with Stack(name="health-tz", env={"TZ": "Pacific/Kiritimati"}) as s:
+        r = wait_until(lambda: (lambda x: x if x.status == 200 else None)(s.get("/health/ready")),
+                       timeout=15, what="the gateway ready")
+        checked = datetime.datetime.strptime(r.json["checkedAt"], "%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        assert abs((now - checked).total_seconds()) < 120, (r.json, now)
+        stamps = [line.split()[0] for line in s.logs("watchdog").splitlines() if " watchdog: " in line]
+        for stamp in stamps:
+            when = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+            assert abs((now - when).total_seconds()) < 120, (stamp, now)
+
+
 def service_uid(s, program):
     with open("/proc/%d/status" % s.pids(program)[0]) as f:
         return int([line for line in f if line.startswith("Uid:")][0].split()[1])
