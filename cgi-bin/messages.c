@@ -56,13 +56,14 @@ static int messages_list(struct ctx *c)
 		return rc;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " MESSAGE_COLUMNS " FROM message "
 	                                  "WHERE (?1 IS NULL OR customer = ?1) AND (?2 = 0 OR reservation_id = ?2) "
-	                                  "AND (?3 = 0 OR id < ?3) AND (?5 = 0 OR account_id = ?5) "
+	                                  "AND (?3 = 0 OR id < ?3) AND (?5 = 0 OR account_id = ?5 OR (?6 > 0 AND host_id = ?6)) "
 	                                  "ORDER BY id DESC LIMIT ?4");
 	db_bind_text(st, 1, query_get(c->req, "customer"));
 	sqlite3_bind_int64(st, 2, reservation);
 	sqlite3_bind_int64(st, 3, cursor);
 	sqlite3_bind_int64(st, 4, limit + 1);
 	sqlite3_bind_int64(st, 5, account);
+	sqlite3_bind_int64(st, 6, access_host_scope(c, reservation));
 	json_t *items = db_rows_json(st);
 	if (!items)
 		return problem_unavailable(c, 1, "the messages could not be read; try again");

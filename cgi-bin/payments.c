@@ -223,16 +223,18 @@ static int payments_list(struct ctx *c)
 	if ((rc = access_list_scope(c, &account)) != 0)
 		return rc;
 #define PAYMENTS_LIST_FROM " FROM payment WHERE (?1 = 0 OR reservation_id = ?1) AND (?2 = 0 OR id < ?2) " \
-	                   "AND (?4 = 0 OR account_id = ?4) ORDER BY id DESC LIMIT ?3"
+	                   "AND (?4 = 0 OR account_id = ?4 OR (?5 > 0 AND host_id = ?5)) ORDER BY id DESC LIMIT ?3"
 	sqlite3_stmt *st = db_prep(c->db, c->req->wants_html ? "SELECT " PAYMENT_COLUMNS ", " PAYMENT_STAY_COLUMNS PAYMENTS_LIST_FROM
 	                                                      : "SELECT " PAYMENT_COLUMNS PAYMENTS_LIST_FROM);
 	sqlite3_bind_int64(st, 1, reservation_id);
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
 	sqlite3_bind_int64(st, 4, account);
+	sqlite3_bind_int64(st, 5, access_host_scope(c, reservation_id));
 	json_t *items = db_rows_json(st);
 	if (!items)
 		return problem_unavailable(c, 1, "the database is busy; try again");
+	access_hide_from_host(c, items, "cardLast4");
 	c->res->page = "payments";
 	snprintf(c->res->title, sizeof c->res->title, "Payments");
 	return page_reply(c, items, limit, "id");

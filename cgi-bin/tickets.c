@@ -40,14 +40,17 @@ static int tickets_list(struct ctx *c)
 		return rc;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " TICKET_COLUMNS " FROM ticket "
 	                                  "WHERE (?1 = 0 OR reservation_id = ?1) AND (?2 = 0 OR id < ?2) "
-	                                  "AND (?4 = 0 OR account_id = ?4) ORDER BY id DESC LIMIT ?3");
+	                                  "AND (?4 = 0 OR account_id = ?4 OR (?5 > 0 AND host_id = ?5)) "
+	                                  "ORDER BY id DESC LIMIT ?3");
 	sqlite3_bind_int64(st, 1, reservation);
 	sqlite3_bind_int64(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, limit + 1);
 	sqlite3_bind_int64(st, 4, account);
+	sqlite3_bind_int64(st, 5, access_host_scope(c, reservation));
 	json_t *items = db_rows_json(st);
 	if (!items)
 		return problem_unavailable(c, 1, "the tickets could not be read; try again");
+	access_hide_from_host(c, items, "code");
 	c->res->page = "tickets";
 	snprintf(c->res->title, sizeof c->res->title, "Your tickets");
 	rc = page_reply(c, items, limit, "id");

@@ -9,7 +9,7 @@
 <dl class="facts">
 <dt>Amount</dt><dd class="nowrap">{{AMOUNT:x-money}}</dd>
 <dt>Status</dt><dd class="payment-status">{{STATUS:x-words}}</dd>
-<dt>Card</dt><dd class="nowrap">{{#HAS_CARD_LAST4}}ending in {{CARD_LAST4}}{{/HAS_CARD_LAST4}}{{#NO_CARD_LAST4}}—{{/NO_CARD_LAST4}}</dd>
+{{#HAS_CARD_LAST4}}<dt>Card</dt><dd class="nowrap">ending in {{CARD_LAST4}}</dd>{{/HAS_CARD_LAST4}}{{#NO_CARD_LAST4}}<dt>Card</dt><dd class="nowrap">—</dd>{{/NO_CARD_LAST4}}
 <dt>Date</dt><dd>{{CREATED_AT:x-datetime}}</dd>
 <dt>Booking</dt><dd><a href="/reservations/{{RESERVATION_ID}}">{{#HAS_REFERENCE}}{{REFERENCE}}{{/HAS_REFERENCE}}{{#NO_REFERENCE}}Booking {{RESERVATION_ID}}{{/NO_REFERENCE}}</a></dd>
 </dl>

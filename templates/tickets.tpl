@@ -7,7 +7,7 @@
 <h2><a href="/tickets/{{ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Ticket {{ID}}{{/NO_ROOM_NAME}}</a></h2>
 {{#HAS_CHECK_IN}}<p class="stay">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}{{#HAS_GUESTS}}<br><small>{{NIGHTS:x-plural=night}}, {{GUESTS:x-plural=guest}}</small>{{/HAS_GUESTS}}</p>{{/HAS_CHECK_IN}}
 <dl class="facts">
-<dt>Ticket code</dt><dd><code class="ticket-code">{{CODE}}</code></dd>
+{{#HAS_CODE}}<dt>Ticket code</dt><dd><code class="ticket-code">{{CODE}}</code></dd>{{/HAS_CODE}}
 <dt>Status</dt><dd>{{STATUS:x-words}}</dd>
 <dt>Booking</dt><dd><a href="/reservations/{{RESERVATION_ID}}">{{#HAS_REFERENCE}}{{REFERENCE}}{{/HAS_REFERENCE}}{{#NO_REFERENCE}}Booking {{RESERVATION_ID}}{{/NO_REFERENCE}}</a></dd>
 </dl>

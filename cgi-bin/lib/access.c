@@ -95,6 +95,21 @@ int access_list_scope(struct ctx *c, long long *account)
 	return 0;
 }
 
+long long access_host_scope(const struct ctx *c, long long reservation)
+{
+	return reservation > 0 && !c->req->admin ? c->req->account_id : 0;
+}
+
+void access_hide_from_host(const struct ctx *c, json_t *items, const char *field)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item) {
+		if (!access_is(c->req, json_integer_value(json_object_get(item, "accountId"))))
+			json_object_del(item, field);
+	}
+}
+
 /* True when origin is this site: scheme and Host of the request. */
 static int same_origin(const struct request *r)
 {

@@ -20,6 +20,16 @@ int access_sign_in_first(struct ctx *c);
  * sees everyone's without it (*account = 0). Returns 0, or 400 for a bad accountId. */
 int access_list_scope(struct ctx *c, long long *account);
 
+/* The host whose rooms' rows a list of one booking's things (?reservationId=) shows
+ * besides the caller's own: the caller, unless an admin (who sees them anyway), or 0
+ * for a list of everything (SPEC §6: the host of a booking's room sees its payment,
+ * ticket and messages; every list is otherwise the caller's own). */
+long long access_host_scope(const struct ctx *c, long long reservation);
+
+/* Removes field (the card's last digits, the ticket code) from every item of a list
+ * that the caller sees as the host of its room rather than as its owner. */
+void access_hide_from_host(const struct ctx *c, json_t *items, const char *field);
+
 /* Checks a state-changing request against cross-site forgery, whatever its body:
  * a foreign Origin or Sec-Fetch-Site: cross-site is refused; a form post, or any
  * request carrying the session cookie, must carry the CSRF token (form field _csrf or

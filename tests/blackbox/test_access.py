@@ -167,6 +167,24 @@ def test_the_host_sees_the_booking_but_not_the_card_or_the_ticket_code(stack):
     assert m.status == 200 and ticket["code"] not in m.body, m
 
 
+def test_the_host_finds_a_bookings_payment_ticket_and_messages_by_its_id_without_card_or_code(stack):
+    # SPEC §6: the room's host sees a booking's payment, ticket and messages; the lists by
+    # ?reservationId= are how SPEC §4 reaches a booking's ticket and payment
+    host, guest, other, res, ticket, msg = booking(stack)
+    for path, key, hidden in (("/payments", res["paymentId"], "cardLast4"), ("/tickets", ticket["id"], "code"),
+                              ("/messages", msg["id"], None)):
+        r = stack.get("%s?reservationId=%d" % (path, res["id"]), auth=host)
+        assert r.status == 200 and [x["id"] for x in r.json["items"]] == [key], (path, r)
+        assert hidden is None or hidden not in r.json["items"][0], (path, r)
+        assert ticket["code"] not in r.body and "4242" not in r.body, (path, r)
+        page = stack.get("%s?reservationId=%d" % (path, res["id"]), auth=host, headers={"Accept": "text/html"})
+        assert page.status == 200 and ticket["code"] not in page.body and "4242" not in page.body, (path, page)
+        # the guest still sees both; the host's own lists stay its own
+        mine = stack.get("%s?reservationId=%d" % (path, res["id"]), auth=guest).json["items"]
+        assert hidden is None or mine[0][hidden] in (ticket["code"], "4242"), (path, mine)
+        assert key not in [x["id"] for x in stack.get(path, auth=host).json["items"]], path
+
+
 def test_another_account_gets_404_exactly_like_a_missing_one(stack):
     host, guest, other, res, ticket, msg = booking(stack)
     for path, thing_id in (("/reservations/%d", res["id"]), ("/payments/%d", res["paymentId"]),
