@@ -45,6 +45,20 @@ static const char *const common_passwords[] = {
 	"roombook123", "roombook2026", "booking123", "hotel12345",
 };
 
+/* The words that the most common leaked passwords are made of, once the digits and
+ * symbols around them are taken off and look-alike characters read as letters
+ * (password_core): "Password123!", "p@ssw0rd!!" and "Welcome2026" are all one of these. */
+static const char *const common_words[] = {
+	"password", "passwort", "passwd", "pass", "qwerty", "qwertz", "azerty", "qwertyuiop", "asdf",
+	"asdfgh", "asdfghjkl", "zxcvbnm", "qazwsx", "qazwsxedc", "letmein", "welcome", "iloveyou", "love",
+	"admin", "administrator", "root", "login", "user", "guest", "test", "changeme", "secret", "trustno",
+	"monkey", "dragon", "master", "shadow", "superman", "batman", "starwars", "pokemon", "football",
+	"baseball", "basketball", "soccer", "hockey", "sunshine", "princess", "summer", "winter", "spring",
+	"autumn", "flower", "cookie", "hello", "freedom", "whatever", "computer", "internet", "liverpool",
+	"chelsea", "arsenal", "michael", "jordan", "charlie", "mustang", "access", "ninja", "abcd",
+	"abcdef", "abcdefg", "abcdefgh", "abcdefghij", "roombook", "booking", "hotel", "house", "home", "room",
+};
+
 /* ---- secrets and hashes ---- */
 
 /* out = prefix + 64 random hex digits (a session or token secret). */
@@ -138,6 +152,41 @@ static int ascii_casecmp_equal(const char *a, const char *b)
 	return *a == *b;
 }
 
+/* The letters a password is made of (into core, lower-cased): the digits and symbols
+ * at either end taken off, and the look-alikes people put in for letters (0 for o, @ and
+ * 4 for a, 3 for e, $ and 5 for s, 7 for t; 1, ! and l all as i) read as those letters. */
+static void password_core(const char *password, char *core, size_t size)
+{
+	const char *start = password, *end = password + strlen(password);
+	while (start < end && !isalpha((unsigned char)*start) && (unsigned char)*start < 0x80)
+		start++;
+	while (end > start && !isalpha((unsigned char)end[-1]) && (unsigned char)end[-1] < 0x80)
+		end--;
+	static const char from[] = "0@43$571!l", to[] = "oaaessiiii";
+	size_t n = 0;
+	for (; start < end && n + 1 < size; start++) {
+		char ch = (char)tolower((unsigned char)*start);
+		const char *look = ch ? strchr(from, ch) : NULL;
+		core[n++] = look ? to[look - from] : ch;
+	}
+	core[n] = '\0';
+}
+
+/* True when password is a shorter block typed again and again ("qwertyqwerty",
+ * "123123123123", "trustno1trustno1"), case aside. */
+static int repeated_block(const char *password)
+{
+	size_t n = strlen(password);
+	for (size_t period = 1; period <= n / 2; period++) {
+		size_t i = period;
+		while (i < n && tolower((unsigned char)password[i]) == tolower((unsigned char)password[i - period]))
+			i++;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
 /* Why password is not acceptable, or NULL when it is. */
 static const char *password_problem(const char *password, const char *email, const char *name)
 {
@@ -153,11 +202,25 @@ static const char *password_problem(const char *password, const char *email, con
 			return "is one of the most commonly used passwords; choose another";
 	if (ascii_casecmp_equal(password, email) || (name && ascii_casecmp_equal(password, name)))
 		return "must not be your email or name";
-	size_t same = 0;
-	for (const char *p = password; *p; p++)
-		same += *p == password[0];
-	if (same == strlen(password))
-		return "must not be one character repeated";
+	if (repeated_block(password))
+		return "must not be a few characters repeated";
+	char core[MAX_PASSWORD + 1], theirs[MAX_PASSWORD + 1];
+	password_core(password, core, sizeof core);
+	if (strlen(core) < 4)
+		return "is mostly digits and symbols, which are quickly guessed; add some words";
+	for (size_t i = 0; i < sizeof common_words / sizeof *common_words; i++) {
+		password_core(common_words[i], theirs, sizeof theirs); /* "hello" reads "heiio" too */
+		if (strcmp(core, theirs) == 0)
+			return "is a common word with digits or symbols around it; choose another";
+	}
+	const char *at = strchr(email, '@');
+	char local[MAX_PASSWORD + 1];
+	snprintf(local, sizeof local, "%.*s", at ? (int)(at - email) : (int)strlen(email), email);
+	for (const char *who = local; who; who = who == local ? name : NULL) {
+		password_core(who, theirs, sizeof theirs);
+		if (theirs[0] && strcmp(core, theirs) == 0)
+			return "must not be your email or name";
+	}
 	return NULL;
 }
 
