@@ -12,7 +12,7 @@ import time
 
 from access_support import (book, day, db_exec, make_admin, message_of, new_room, problem, same_problem,
                             ticket_of)
-from stack import Stack, wait_until
+from stack import PASSWORD, Stack, wait_until
 
 # Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
 STACK_OPTIONS = {"contract": True}
@@ -502,6 +502,25 @@ def test_the_identity_check_is_not_reachable_from_outside(stack):
         problem(stack.get(path), 404)
     r = stack.get("/_auth", internal=True)
     assert r.status == 404, r
+
+
+def test_the_internal_listener_serves_no_public_route_and_no_foreign_name(stack):
+    # a page whose name a DNS rebinding points at 127.0.0.1 reached sign-up and sign-in
+    # there, without the public port's request limit (and read the metrics)
+    signup = {"email": "rebind-%d@example.com" % os.getpid(), "password": PASSWORD, "name": "Rebind"}
+    for method, path, body in (("POST", "/accounts", signup), ("POST", "/sessions", signup), ("GET", "/rooms", None),
+                               ("GET", "/", None), ("GET", "/sign-in", None), ("GET", "/mypage", None)):
+        r = stack.request(method, path, json=body, internal=True, auth=None)
+        assert r.status == 404, (method, path, r)
+    assert stack.post("/sessions", {"email": signup["email"], "password": PASSWORD}, auth=None).status == 401
+    for host in ("rebind.evil.example", "rebind.evil.example:%d" % stack.internal_port, "127.0.0.1.evil.example"):
+        for path in ("/metrics/rooms", "/health/rooms/ready", "/internal/holds/1", "/accounts"):
+            r = stack.request("GET", path, internal=True, headers={"Host": host})
+            assert r.status == 421, (host, path, r)
+    # what the listener is for still works under a loopback name
+    for host in ("127.0.0.1:%d" % stack.internal_port, "localhost:%d" % stack.internal_port, "LOCALHOST"):
+        assert stack.request("GET", "/metrics/rooms", internal=True, headers={"Host": host}).status == 200, host
+        assert stack.request("GET", "/health/rooms/ready", internal=True, headers={"Host": host}).status == 200, host
 
 
 def test_internal_routes_are_hidden_on_the_public_port(stack):
