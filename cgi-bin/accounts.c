@@ -253,25 +253,14 @@ static json_t *account_load(struct db *db, long long id)
 	return db_row_by_id(db, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = ?", id);
 }
 
-/* A local path to go back to after signing in, or NULL when s is missing or foreign. */
-static const char *local_next(const char *s)
-{
-	if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\' || strlen(s) > 1500)
-		return NULL;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '\\')
-			return NULL;
-	return s;
-}
-
 /* The page of a form that came back with errors: template and where it posts. The
  * form's `next` (where a browser goes once signed in) survives the round trip. */
 static int form_again(struct ctx *c, int status, const char *page, const char *title)
 {
 	forget_password(c);
-	const char *next = local_next(json_string_value(json_object_get(c->req->json, "_next")));
+	const char *next = json_string_value(json_object_get(c->req->json, "_next"));
 	if (c->req->wants_html && json_is_object(c->res->model))
-		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "next", next ? next : "/"));
+		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "next", access_local_path(next) ? next : "/"));
 	c->res->page = page;
 	snprintf(c->res->title, sizeof c->res->title, "%s", title);
 	return status;
@@ -754,12 +743,7 @@ static int tokens_delete(struct ctx *c)
 static const char *next_target(struct ctx *c)
 {
 	const char *n = query_get(c->req, "next");
-	if (!n || n[0] != '/' || n[1] == '/' || n[1] == '\\' || strlen(n) > 1500)
-		return "/";
-	for (const char *p = n; *p; p++)
-		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '\\')
-			return "/";
-	return n;
+	return access_local_path(n) ? n : "/";
 }
 
 static int auth_page(struct ctx *c, const char *page, const char *title)

@@ -14,10 +14,9 @@ int access_is(const struct request *r, long long owner)
 	return r->account_id > 0 && (r->admin || r->account_id == owner);
 }
 
-/* True when s is a path on this site ("/x", never "//x" or "/\x"), printable ASCII. */
-static int local_target(const char *s)
+int access_local_path(const char *s)
 {
-	if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\')
+	if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\' || strlen(s) > MAX_LOCAL_PATH)
 		return 0;
 	for (; *s; s++)
 		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == '\\')
@@ -38,11 +37,11 @@ static void return_target(const struct ctx *c, struct buf *out)
 	const char *back = json_string_value(json_object_get(r->json, "_back"));
 	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
 		buf_puts(out, r->path);
-		if (r->query && local_target(r->path))
+		if (r->query && access_local_path(r->path))
 			buf_printf(out, "?%s", r->query);
 		return;
 	}
-	if (!local_target(back)) {
+	if (!access_local_path(back)) {
 		buf_puts(out, "/");
 		return;
 	}
@@ -69,7 +68,7 @@ int access_sign_in_first(struct ctx *c)
 	}
 	struct buf target = {0};
 	return_target(c, &target);
-	if (!local_target(buf_str(&target)) || target.len > 1500) {
+	if (!access_local_path(buf_str(&target))) {
 		buf_free(&target);
 		buf_puts(&target, "/");
 	}

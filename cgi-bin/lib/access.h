@@ -11,6 +11,13 @@
 /* True when the caller is owner or an admin. owner 0 (unknown) matches only an admin. */
 int access_is(const struct request *r, long long owner);
 
+/* The longest path a sign-in sends a browser back to. */
+#define MAX_LOCAL_PATH 1500
+
+/* True when s is a path on this site to send a browser to ("/x", never "//x" or
+ * "/\\x"): printable ASCII, at most MAX_LOCAL_PATH bytes. */
+int access_local_path(const char *s);
+
 /* Answers a caller who must sign in first: 401 problem+json with WWW-Authenticate for
  * scripts; for browsers 303 to /sign-in?next=<where they were going> (a form post goes
  * back to its _back page with the form's values, never a card or a password). */

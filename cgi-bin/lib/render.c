@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "browser.h"
 #include "view.h"
 
@@ -29,16 +30,6 @@ static int is_form_post(const struct request *r)
 	return r->body_is_form && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
 }
 
-/* True when s is safe as a same-site Location: no backslash, space or control byte
- * (browsers drop tabs and newlines, which could turn "/\t/x" into "//x"). */
-static int local_path(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f || *s == '\\')
-			return 0;
-	return 1;
-}
-
 /* Where a successful form post sends the browser: a local _next field, else the new
  * resource (Location), else the page it was posted to. */
 static void redirect_target(const struct ctx *c, char *out, size_t size)
@@ -46,7 +37,7 @@ static void redirect_target(const struct ctx *c, char *out, size_t size)
 	json_t *next = json_object_get(c->req->json, "_next");
 	const char *n = json_is_string(next) ? json_string_value(next) : NULL;
 	const char *loc = strstr(buf_str(&c->res->headers), "Location: ");
-	if (n && n[0] == '/' && n[1] != '/' && local_path(n))
+	if (access_local_path(n))
 		snprintf(out, size, "%s", n);
 	else if (loc)
 		snprintf(out, size, "%.*s", (int)strcspn(loc + 10, "\r"), loc + 10);
@@ -56,7 +47,7 @@ static void redirect_target(const struct ctx *c, char *out, size_t size)
 
 static void render_redirect(struct ctx *c, struct buf *out)
 {
-	char target[512];
+	char target[MAX_LOCAL_PATH + 1];
 	struct buf kept = {0};
 	redirect_target(c, target, sizeof target);
 	for (const char *p = buf_str(&c->res->headers); *p;) { /* drop the resource's Location */

@@ -6,7 +6,7 @@ import re
 import time
 
 import stack as stacklib
-from stack import Stack, wait_until
+from stack import PASSWORD, Stack, wait_until
 
 # Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
 STACK_OPTIONS = {"contract": True}
@@ -565,6 +565,21 @@ def test_form_next_with_control_characters_is_not_followed(stack):
                    headers={"Accept": "text/html", "Cookie": "csrf=" + token})
     assert r.status == 303, r
     assert r.header("Location").startswith("/rooms/"), r.header("Location")
+
+
+def test_form_next_outside_printable_ascii_is_not_followed(stack):
+    # "/。evil.com" (an ideographic full stop) went out as raw UTF-8 bytes in Location
+    page = stack.get("/rooms/new", headers={"Accept": "text/html"})
+    token = page.header("Set-Cookie").split("csrf=")[1].split(";")[0]
+    html = {"Accept": "text/html", "Cookie": "csrf=" + token}
+    r = stack.post("/rooms", form={"_csrf": token, "name": "Next test", "_next": "/\u3002evil.example"}, headers=html)
+    assert r.status == 303 and r.header("Location").startswith("/rooms/"), r.header("Location")
+    acct, _ = stack.new_account("Nexter")
+    r = stack.post("/sign-in", form={"_csrf": token, "email": acct["email"], "password": PASSWORD,
+                                     "_next": "/\u3002evil.example"}, auth=None, headers=html)
+    assert r.status == 303 and r.header("Location").isascii() and "evil" not in r.header("Location"), r.headers
+    form = stack.get("/sign-in?next=/%E3%80%82evil.example", auth=None, headers={"Accept": "text/html"})
+    assert form.status == 200 and 'name="_next" value="/"' in form.body, form.body[:2000]
 
 
 def test_pages_for_browsers_are_406_to_a_json_client(stack):
