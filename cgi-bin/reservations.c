@@ -733,8 +733,17 @@ static int reservations_confirmation(struct ctx *c)
 	return 200;
 }
 
-/* GET /reservations/{id}/cancel: the confirm step before a browser cancels. */
-static int reservations_cancel_confirm(struct ctx *c) { return reservation_show(c, "reservation_cancel"); }
+/* GET /reservations/{id}/cancel: the confirm step before a browser cancels, for whoever
+ * may cancel (the room's host may see the booking, not cancel it: 403, as its post). */
+static int reservations_cancel_confirm(struct ctx *c)
+{
+	json_t *res = reservation_load(c->db, c->req->ids[0]);
+	int rel = res ? relation(c->req, res) : 0;
+	json_decref(res);
+	if (rel == 1)
+		return problem(c, 403, "only the guest who booked reservation %lld may cancel it", c->req->ids[0]);
+	return reservation_show(c, "reservation_cancel");
+}
 
 /* GET /reservations?reference=RB-...: the one reservation with that booking reference,
  * for whoever may see it (as GET /reservations/{id}; anyone else: 404), as a list of one

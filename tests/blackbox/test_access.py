@@ -185,6 +185,15 @@ def test_the_host_finds_a_bookings_payment_ticket_and_messages_by_its_id_without
         assert key not in [x["id"] for x in stack.get(path, auth=host).json["items"]], path
 
 
+def test_the_host_is_not_offered_a_cancellation_it_may_not_make(stack):
+    host, guest, other, res, ticket, msg = booking(stack)
+    html = {"Accept": "text/html"}
+    page = stack.get("/reservations/%d/cancel" % res["id"], auth=host, headers=html)
+    assert page.status == 403 and "may cancel" in page.body, page
+    assert stack.get("/reservations/%d/cancel" % res["id"], auth=guest, headers=html).status == 200
+    assert stack.get("/reservations/%d/cancel" % res["id"], auth=other, headers=html).status == 404
+
+
 def test_another_account_gets_404_exactly_like_a_missing_one(stack):
     host, guest, other, res, ticket, msg = booking(stack)
     for path, thing_id in (("/reservations/%d", res["id"]), ("/payments/%d", res["paymentId"]),
