@@ -650,8 +650,19 @@ int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, co
 		}
 	while (isspace((unsigned char)*s))
 		s++;
-	if (!*s)
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (!n)
 		return 0;
+	if (s[n] || s != json_string_value(v)) { /* the trimmed text replaces the field's */
+		json_t *trimmed = json_stringn(s, n);
+		if (!trimmed || json_object_set_new(c->req->json, field, trimmed)) {
+			field_error(errors, field, "could not be read");
+			return -1;
+		}
+		s = json_string_value(trimmed);
+	}
 	size_t len = 0; /* characters, not bytes: count the bytes that start one */
 	for (const char *p = s; *p; p++)
 		len += ((unsigned char)*p & 0xC0) != 0x80;

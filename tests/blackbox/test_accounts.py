@@ -44,6 +44,19 @@ def test_sign_up_and_sign_in(stack):
     assert me.status == 200 and me.json["id"] == r.json["id"], me
 
 
+def test_spaces_around_an_email_or_a_name_are_not_part_of_it(stack):
+    # A phone keyboard puts a space after the address it suggests: that is no reason for
+    # "the email or the password is not right".
+    address = email("Space")
+    r = sign_up(stack, "  %s \t" % address, name=" Ann Lee \n")
+    assert r.status == 201 and r.json["email"] == address and r.json["name"] == "Ann Lee", r
+    for typed in (address + " ", " " + address + "  ", address.upper() + "\n"):
+        assert sign_in(stack, typed).status == 201, typed
+    problem(sign_up(stack, address + "  "), 409)
+    room = new_room(stack, stack.new_account("Host")[1], name="  Sea view \r\n")
+    assert room["name"] == "Sea view", room
+
+
 def test_email_is_unique_case_insensitively(stack):
     address = email("Case")
     assert sign_up(stack, address).status == 201
