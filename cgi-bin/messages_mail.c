@@ -81,16 +81,11 @@ static void mailer_setup(struct mailer *m)
 	m->starttls = config_long("SMTP_STARTTLS", 0) == 1;
 	const char *site = config_str("SITE_URL", NULL);
 	m->site_url = site && (strncmp(site, "https://", 8) == 0 || strncmp(site, "http://", 7) == 0) ? site : NULL;
-	const char *url = config_str("SMTP_URL", NULL);
-	const char *from = config_str("MAIL_FROM", "Roombook <roombook@localhost>");
-	if (!url)
-		snprintf(m->off_reason, sizeof m->off_reason, "e-mail is off (SMTP_URL is not set)");
-	else if (strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0)
-		snprintf(m->off_reason, sizeof m->off_reason, "e-mail is off (SMTP_URL is not smtp:// or smtps://)");
-	else if (mail_parse_from(from, m->from_name, sizeof m->from_name, m->from_addr, sizeof m->from_addr))
-		snprintf(m->off_reason, sizeof m->off_reason, "e-mail is off (MAIL_FROM is not a usable address)");
-	else
-		m->url = url;
+	if (mail_off_reason(m->off_reason, sizeof m->off_reason) == 0) {
+		m->url = config_str("SMTP_URL", NULL);
+		mail_parse_from(config_str("MAIL_FROM", "Roombook <roombook@localhost>"), m->from_name, sizeof m->from_name,
+		                m->from_addr, sizeof m->from_addr);
+	}
 	if (m->url) /* never the URL itself: it may carry a password */
 		log_info("e-mail is on: from %s, up to %ld attempts", m->from_addr, m->max_attempts);
 	else

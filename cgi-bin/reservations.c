@@ -16,6 +16,7 @@
 #include "lib/human.h"
 #include "lib/idempotency.h"
 #include "lib/log.h"
+#include "lib/mail.h"
 #include "lib/metrics.h"
 #include "lib/rb_limits.h"
 #include "lib/service.h"
@@ -729,6 +730,8 @@ static int reservations_confirmation(struct ctx *c)
 		snprintf(ref, sizeof ref, "%lld", (long long)json_integer_value(json_object_get(res, "id")));
 	json_object_set_new(res, "bookingReference", json_string(ref));
 	int confirmed = strcmp(field_text(res, "status"), "confirmed") == 0;
+	char why[128];
+	json_object_set_new(res, "emailOn", json_boolean(mail_off_reason(why, sizeof why) == 0)); /* promised only then */
 	snprintf(c->res->title, sizeof c->res->title, confirmed ? "Booking confirmed" : "Booking %s", ref);
 	return 200;
 }

@@ -35,7 +35,7 @@
 <h2>What happens next</h2>
 <ul class="next-steps">
 <li>Your ticket is issued in a moment{{#HAS_TICKET_CODE}} (code <code class="ticket-code">{{TICKET_CODE}}</code>){{/HAS_TICKET_CODE}}: show it when you arrive on {{CHECK_IN:x-date}}.</li>
-<li>A confirmation with these details is on its way to your e-mail address; you also find it under <a href="/messages">Messages</a>.</li>
+<li>{{#IF_EMAIL_ON}}A confirmation with these details is on its way to your e-mail address; you also find it under <a href="/messages">Messages</a>.{{/IF_EMAIL_ON}}{{#UNLESS_EMAIL_ON}}A confirmation with these details is under <a href="/messages">Messages</a>.{{/UNLESS_EMAIL_ON}}</li>
 <li>The booking stays on <a href="/mypage">My bookings</a>, where you can cancel it.</li>
 </ul>{{/STATUS_CONFIRMED}}
 </div>

@@ -1,6 +1,8 @@
 /* mail.c — e-mail text: safe headers, encodings and MIME assembly (see mail.h). */
 #include "mail.h"
 
+#include "config.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -68,6 +70,22 @@ static void copy_trimmed(char *out, size_t size, const char *s, size_t n)
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), s);
+}
+
+int mail_off_reason(char *why, size_t why_size)
+{
+	char name[256], addr[MAIL_ADDRESS_MAX + 1];
+	const char *url = config_str("SMTP_URL", NULL);
+	const char *from = config_str("MAIL_FROM", "Roombook <roombook@localhost>");
+	const char *off = NULL;
+	if (!url)
+		off = "e-mail is off (SMTP_URL is not set)";
+	else if (strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0)
+		off = "e-mail is off (SMTP_URL is not smtp:// or smtps://)";
+	else if (mail_parse_from(from, name, sizeof name, addr, sizeof addr))
+		off = "e-mail is off (MAIL_FROM is not a usable address)";
+	snprintf(why, why_size, "%s", off ? off : "");
+	return off ? -1 : 0;
 }
 
 int mail_parse_from(const char *from, char *name, size_t name_size, char *addr, size_t addr_size)

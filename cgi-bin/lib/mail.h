@@ -43,6 +43,11 @@ int mail_address_ok(const char *s);
  * and its address. Returns 0, or -1 when there is no usable address. */
 int mail_parse_from(const char *from, char *name, size_t name_size, char *addr, size_t addr_size);
 
+/* Whether the stack sends e-mail, from its settings (SMTP_URL, MAIL_FROM): 0 when it
+ * does; -1 when it does not, with why (for the operator: names the setting) in why.
+ * The messages service sends by it; pages promise an e-mail only when it says 0. */
+int mail_off_reason(char *why, size_t why_size);
+
 /* The domain of a usable address (what follows the '@'). */
 const char *mail_domain(const char *addr);
 

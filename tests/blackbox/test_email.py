@@ -151,6 +151,8 @@ def test_a_confirmation_arrives_with_text_html_and_calendar(stack):
         msg = message(stack, res["id"], token)
         d = delivery_becomes(stack, msg["id"], token, "sent")
         time.sleep(0.5)
+        page = stack.get("/reservations/%d/confirmation" % res["id"], auth=token, headers={"Accept": "text/html"}).body
+        assert "is on its way to your e-mail address" in page, page
         assert len(sink.to(account["email"])) == 1, "sent once"
     envelope, raw, mail = got[0]
     assert envelope["mailFrom"] == FROM and envelope["rcptTos"] == [account["email"]], envelope
@@ -414,4 +416,11 @@ def test_email_off_says_so():
         r = subprocess.run([os.path.join(s.bin, "messages"), "email-status"], env=s.env, capture_output=True,
                            text=True, timeout=30)
         assert r.returncode == 0 and re.search(r"(?m)^off +1$", r.stdout), r.stdout + r.stderr
+        # The pages promise no e-mail, and the customer never reads the operator's setting.
+        html = {"Accept": "text/html"}
+        page = s.get("/reservations/%d/confirmation" % res["id"], headers=html).body
+        assert "Booking confirmed" in page and "e-mail" not in page, page
+        assert "A confirmation with these details is under" in page, page
+        page = s.get("/messages/%d" % msg["id"], headers=html).body
+        assert "Not e-mailed: this site does not send e-mail" in page and "SMTP_URL" not in page, page
 
