@@ -218,7 +218,10 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	r->query = param_dup(fr, "QUERY_STRING");
 	r->content_type = param_dup(fr, "CONTENT_TYPE");
 	r->accept = param_dup(fr, "HTTP_ACCEPT");
-	r->idem_key = param_dup(fr, "HTTP_IDEMPOTENCY_KEY");
+	/* present but empty is not absent: a client whose key came out empty hears 400, not a
+	 * request run without the protection it asked for (a retry booking twice) */
+	const char *key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
+	r->idem_key = key ? strdup(key) : NULL;
 	r->request_id = param_dup(fr, "REQUEST_ID");
 	if (r->request_id && !request_id_valid(r->request_id)) { /* the gateway's map lets none through */
 		free(r->request_id);

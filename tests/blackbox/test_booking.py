@@ -184,6 +184,19 @@ def test_idempotency_key_replays_and_refuses_other_body(stack):
     assert [e["field"] for e in other.json["errors"]] == ["Idempotency-Key"], other
 
 
+def test_an_empty_idempotency_key_is_400_not_no_key(stack):
+    """A key header sent empty (a client whose key variable was unset) is refused, not
+    taken as no key: run without one, each retry booked and charged again."""
+    room = new_room(stack)
+    for value in ("", " ", "\t"):
+        r = stack.post("/reservations", {"roomId": room, "checkIn": day(5)}, headers={"Idempotency-Key": value})
+        assert r.status == 400 and r.header("Content-Type") == "application/problem+json", (repr(value), r)
+        assert "Idempotency-Key" in r.json["detail"], r
+        r = stack.post("/rooms", {"name": "Keyless", "capacity": 1, "price": 100}, headers={"Idempotency-Key": value})
+        assert r.status == 400, (repr(value), r)
+    assert available(stack, room, day(5)) == 3, "nothing may be booked"
+
+
 def test_an_idempotency_key_belongs_to_the_account_that_sent_it(stack):
     """Two accounts sending the same key (and body) each book their own stay: a key is
     remembered per account, so neither is replayed the other's private booking or room,
