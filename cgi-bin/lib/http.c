@@ -461,14 +461,17 @@ void request_negotiate(struct request *r)
 		r->wants_html = 0;
 		return;
 	}
-	double html = accept_q(r->accept, "text/html");
-	double json = accept_q(r->accept, "application/json");
-	double any = accept_q(r->accept, "*/*");
-	if (json < 0)
-		json = accept_q(r->accept, "application/problem+json");
-	if (json < 0)
-		json = any;
-	r->wants_html = html > 0 && html > json;
+	/* Each side's q comes from the most specific range that names it (RFC 9110 §12.5.1):
+	 * HTML's from text/html, else any text, else anything; JSON's from application/json
+	 * (or problem+json), else any application type, else anything. */
+	static const char *const html_ranges[] = {"text/html", "text/*", "*/*"};
+	static const char *const json_ranges[] = {"application/json", "application/problem+json", "application/*", "*/*"};
+	double html = -1, json = -1;
+	for (size_t i = 0; i < sizeof html_ranges / sizeof *html_ranges && html < 0; i++)
+		html = accept_q(r->accept, html_ranges[i]);
+	for (size_t i = 0; i < sizeof json_ranges / sizeof *json_ranges && json < 0; i++)
+		json = accept_q(r->accept, json_ranges[i]);
+	r->wants_html = html > 0 && html > json; /* a tie (anything alone) is JSON */
 }
 
 int request_takes_html(const struct request *r)

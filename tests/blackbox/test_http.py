@@ -306,7 +306,8 @@ def test_html_is_never_sent_to_a_json_client(stack):
     room = new_room(stack)
     paths = ["/", "/rooms", "/rooms/%d" % room["id"], "/rooms/%d/availability" % room["id"],
              "/rooms/999999", "/nowhere", "/rooms?limit=0", "/static/nothing.css"]
-    for accept in ("application/json", "*/*", "application/problem+json", "application/json, */*;q=0.1"):
+    for accept in ("application/json", "*/*", "application/problem+json", "application/json, */*;q=0.1",
+                   "application/*", "text/html;q=0.8, application/*;q=0.9"):
         for path in paths:
             r = stack.get(path, headers={"Accept": accept})
             ctype = r.header("Content-Type") or ""
@@ -327,6 +328,12 @@ def test_gateway_errors_follow_the_accept_header(stack):
         problem(stack.get("/nowhere", headers={"Accept": accept}), 404)
         big = stack.post("/rooms", body="x" * 70000, headers={"Accept": accept, "Content-Type": "application/json"})
         problem(big, 413)
+    # Any text is taken to mean HTML, the text this site has, by nginx and the services alike.
+    room = new_room(stack)
+    for path in ("/nowhere", "/rooms/%d" % room["id"]):
+        r = stack.get(path, headers={"Accept": "text/*"})
+        assert r.header("Content-Type").startswith("text/html") and "<html" in r.body, (path, r)
+        problem(stack.get("/nowhere", headers={"Accept": "text/*;q=0, */*;q=0.1"}), 404)
 
 
 # -- failures at the gateway (own stacks) ---------------------------------------

@@ -321,6 +321,9 @@ static void browsers_get_html(void)
 	                 "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"));
 	CHECK(wants_html("text/html"));
 	CHECK(wants_html("TEXT/HTML;q=0.9, application/json;q=0.5"));
+	CHECK(wants_html("text/*")); /* HTML is the text this site has */
+	CHECK(wants_html("text/*, */*;q=0.5"));
+	CHECK(wants_html("text/html;q=0.9, application/*;q=0.8"));
 }
 
 static void scripts_get_json(void)
@@ -333,6 +336,10 @@ static void scripts_get_json(void)
 	CHECK(!wants_html("text/html;q=0.5, */*"));
 	CHECK(!wants_html("text/html;q=0"));
 	CHECK(!wants_html("text/plain"));
+	CHECK(!wants_html("application/*"));
+	CHECK(!wants_html("text/html;q=0.8, application/*;q=0.9")); /* any application type covers JSON */
+	CHECK(!wants_html("text/*;q=0.5, application/json"));
+	CHECK(!wants_html("text/*;q=0"));
 }
 
 /* A context around a JSON or form body for the field readers. */
