@@ -508,6 +508,9 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 		json_object_set_new(room, "asked", json_boolean(s->asked));
 		night = json_string_value(json_object_get(room, "night"));
 	}
+	/* a stay the room cannot take (sold out on a night) is not offered a Continue that
+	 * would only come back here refused: the form asks for other dates instead */
+	json_object_set_new(room, "unbookable", json_boolean(!n && !json_is_true(json_object_get(room, "available"))));
 	/* nothing to pay (a total is price × guests × nights): the summary asks for no card
 	 * (reservations checks it again), and the form's hint promises no payment */
 	json_object_set_new(room, "free", json_boolean(json_integer_value(json_object_get(room, "price")) == 0));

@@ -1,7 +1,8 @@
 // static/booking.js — optional: keeps the total on a room page in step with its booking
 // form while the guest types. The page works without it ("Update total" asks the server,
 // which also checks that every night is available); this only does the arithmetic the server
-// does (price × guests × nights) and moves check-out along when check-in passes it.
+// does (price × guests × nights), moves check-out along when check-in passes it, and offers
+// Continue again once the guest changes a stay the server found it could not take.
 // Loaded from 'self' (the pages' Content-Security-Policy allows no inline script).
 (function () {
   'use strict';
@@ -56,6 +57,10 @@
     var nights = checkIn && checkOut ? Math.round((checkOut - checkIn) / DAY) : NaN;
     var children = quote.querySelectorAll('p:not(.quote-live)');
     for (var i = 0; i < children.length; i++) children[i].hidden = true;
+    // a stay the server found it cannot take hid Continue; another stay may go on
+    var next = form.querySelector('.next'), stuck = form.querySelector('.unbookable');
+    if (next) next.hidden = false;
+    if (stuck) stuck.hidden = true;
     while (live.firstChild) live.removeChild(live.firstChild);
     live.hidden = false;
     if (!(nights >= 1 && nights <= 30 && guests >= 1 && guests <= maxGuests)) {

@@ -31,7 +31,10 @@
 {{#HAS_ERRORS}}<p>Correct the details above to see the total.</p>{{/HAS_ERRORS}}
 <button type="submit" formaction="/rooms/{{ID}}#quote" class="secondary">Update total</button>
 </div>
+<div class="next"{{#IF_UNBOOKABLE}} hidden{{/IF_UNBOOKABLE}}>
 {{#SIGNED_OUT}}<p class="hint">Next you sign in or create an account; what you chose here is kept. {{#UNLESS_FREE}}You pay by card after checking your answers.{{/UNLESS_FREE}}{{#IF_FREE}}Then you check your answers and confirm: there is nothing to pay.{{/IF_FREE}}</p>{{/SIGNED_OUT}}
 {{#SIGNED_IN}}<p class="hint">Next you check your answers, then {{#UNLESS_FREE}}pay by card{{/UNLESS_FREE}}{{#IF_FREE}}confirm: there is nothing to pay{{/IF_FREE}}.</p>{{/SIGNED_IN}}
 <button type="submit" class="primary">Continue</button>
+</div>
+{{#IF_UNBOOKABLE}}<p class="hint unbookable">Change the stay above, then <em>Update total</em> to book it.</p>{{/IF_UNBOOKABLE}}
 </form>

@@ -154,6 +154,15 @@ def test_pages_of_the_journey(stack):
     signed_out = stack.get("/rooms/%d/book?checkIn=%s&checkOut=%s" % (a, day(20), day(22)), headers=PAGE, auth=None)
     assert signed_out.status == 303 and signed_out.header("Location").startswith(
         "/sign-in?next=%%2Frooms%%2F%d%%2Fbook%%3FcheckIn%%3D" % a), signed_out
+    assert '<div class="next">' in page.body and "Change the stay above" not in page.body, page
+    # a stay the room cannot take offers no Continue that would only be refused
+    book(stack, a, day(21))
+    book(stack, a, day(21))
+    full = stack.get("/rooms/%d?checkIn=%s&checkOut=%s&guests=1" % (a, day(20), day(22)), headers=PAGE)
+    assert full.status == 200 and "Not available:" in full.body, full
+    assert '<div class="next" hidden>' in full.body and "Change the stay above, then" in full.body, full
+    refused = stack.get("/rooms/%d/book?checkIn=%s&checkOut=%s" % (a, day(20), day(22)), headers=PAGE)
+    assert refused.status == 409 and '<div class="next" hidden>' in refused.body, refused
     # the room page model behind a refused booking's page is internal only
     assert stack.get("/internal/rooms/%d/page" % a).status == 404
     inside = stack.get("/internal/rooms/%d/page?checkIn=%s&guests=2" % (a, day(20)), internal=True)

@@ -24,20 +24,23 @@ for (const width of WIDTHS) {
       assert.ok((await text(row)).includes(`Only 1 place left on ${words(night)}`), `why: "${await text(row)}"`);
       await shot('search-says-why');
 
-      // The room page says it next to the total, and Continue refuses with the room around.
+      // The room page says it next to the total, and offers no Continue that would only be
+      // refused: it asks for other dates instead.
       await Promise.all([page.waitForNavigation(), row.locator('a').click()]);
       assert.ok((await text(page.locator('#quote'))).includes(`Only 1 place left on ${words(night)}`));
       assert.match(await page.locator(`table.calendar td[data-date="${night}"]`).getAttribute('class'), /\bconflict\b/,
         'the full night is marked on the calendar');
-      r = await submit(page, page.locator('form.stay').getByRole('button', { name: 'Continue', exact: true }));
-      assert.equal(r.status, 409);
-      await assertError(page, `Only 1 place left on ${words(night)}`);
+      const stay = page.locator('form.stay');
+      assert.equal(await stay.getByRole('button', { name: 'Continue', exact: true }).count(), 0, 'no Continue');
+      assert.ok(await stay.locator('.unbookable').isVisible(), 'it says to choose other dates');
       await assertRoomAround(page, room);
-      await shot('continue-refused');
+      await shot('no-continue-when-full');
 
-      // Free when checked, full when paid: someone else took a place in between.
+      // Free when checked, full when paid: someone else took a place in between. Changing
+      // the stay brings Continue back (booking.js; without it, "Update total" does).
       const later = addDays(night, 2);
       await fillStay(page, { checkIn: addDays(later, -1), checkOut: addDays(later, 1), guests: 2 });
+      assert.ok(!(await stay.locator('.unbookable').isVisible()), 'the old advice goes with the old stay');
       r = await submit(page, page.locator('form.stay').getByRole('button', { name: 'Continue', exact: true }));
       assert.equal(r.status, 200, 'two places free on both nights when checking the answers');
       await book({ roomId: room.id, checkIn: later, guests: 1 });
