@@ -466,6 +466,26 @@ static json_t *calendar_weeks(struct db *db, long long room, long long room_capa
 	return weeks;
 }
 
+/* Sets bookedBefore on a page's model when the caller holds this very stay already (the
+ * latest such booking's id): the Back button after paying brings the summary again with a
+ * new form token (or the room page, when the booking took the last places), and paying
+ * there books and charges a second time. The pages say so and link the booking; booking
+ * twice stays possible (a second room for a friend). */
+static void booked_before(struct ctx *c, json_t *room, const struct stay *s)
+{
+	if (c->req->account_id <= 0)
+		return;
+	long long id = 0;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT max(reservation_id) FROM hold WHERE account_id = ? AND room_id = ? "
+	                                  "AND check_in = ? AND nights = ? AND status = 'held'");
+	sqlite3_bind_int64(st, 1, c->req->account_id);
+	sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(room, "id")));
+	db_bind_text(st, 3, s->check_in);
+	sqlite3_bind_int64(st, 4, s->nights);
+	if (db_scalar_int(st, &id) == 1 && id > 0)
+		json_object_set_new(room, "bookedBefore", json_integer(id));
+}
+
 /* Fills room, the room page's model, for stay s: the booking form's values, the field
  * errors of the stay (errors, with more guests than the room's places among them) and,
  * when there are none, the quote of the stay (stay_quote, with why and the stay's dates);
@@ -507,6 +527,8 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 		json_object_set_new(room, "guests", json_integer(s->guests));
 		json_object_set_new(room, "asked", json_boolean(s->asked));
 		night = json_string_value(json_object_get(room, "night"));
+		if (s->asked)
+			booked_before(c, room, s);
 	}
 	/* a stay the room cannot take (sold out on a night) is not offered a Continue that
 	 * would only come back here refused: the form asks for other dates instead */

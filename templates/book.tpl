@@ -2,6 +2,7 @@
 <p class="crumbs"><a href="/rooms">Rooms</a> › <a href="/rooms/{{FORM_ROOM_ID}}">{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{FORM_ROOM_ID}}{{/NO_NAME}}</a></p>
 <h1>Check your answers{{#UNLESS_FREE}} before paying{{/UNLESS_FREE}}</h1>
 {{>ERROR_SUMMARY}}
+{{#HAS_BOOKED_BEFORE}}<div class="warning already-booked" role="note"><p><strong>You have already booked this stay.</strong> <a href="/reservations/{{BOOKED_BEFORE}}">See your booking</a>. Confirming here books it a second time{{#UNLESS_FREE}} and charges your card again{{/UNLESS_FREE}}.</p></div>{{/HAS_BOOKED_BEFORE}}
 <dl class="summary-list" data-room-id="{{FORM_ROOM_ID}}">
 <dt>Room</dt><dd>{{#HAS_NAME}}{{NAME}}{{/HAS_NAME}}{{#NO_NAME}}Room {{FORM_ROOM_ID}}{{/NO_NAME}}{{#HAS_PRICE}}<br><small>{{PRICE:x-price}}</small>{{/HAS_PRICE}}</dd>
 <dd class="change"><a href="/?checkIn={{FORM_CHECK_IN:u}}&amp;checkOut={{FORM_CHECK_OUT:u}}&amp;guests={{FORM_GUESTS:u}}">Change<span class="visually-hidden"> room</span></a></dd>

@@ -11,6 +11,7 @@
 
 <section aria-labelledby="book-h" class="panel book">
 <h2 id="book-h">Book</h2>
+{{#HAS_BOOKED_BEFORE}}<p class="warning already-booked"><strong>You have already booked this stay.</strong> <a href="/reservations/{{BOOKED_BEFORE}}">See your booking</a>.</p>{{/HAS_BOOKED_BEFORE}}
 {{>BOOKING_FORM}}
 </section>
 

@@ -167,3 +167,27 @@ def test_pages_of_the_journey(stack):
     assert stack.get("/internal/rooms/%d/page" % a).status == 404
     inside = stack.get("/internal/rooms/%d/page?checkIn=%s&guests=2" % (a, day(20)), internal=True)
     assert inside.status == 200 and inside.json["total"] == 3000 and inside.json["weeks"], inside
+
+
+def test_the_summary_says_when_the_same_stay_is_booked_already(stack):
+    """Back after paying brings "check your answers" again with a new form token: paying
+    there books and charges a second time. The page says the stay is booked already and
+    links the booking (booking twice stays possible); only to the account that booked."""
+    from stack import wait_until
+    a = room(stack, "Booked once", 3, 2500)
+    stay = "/rooms/%d/book?checkIn=%s&checkOut=%s&guests=1" % (a, day(30), day(32))
+    first = stack.get(stay, headers=PAGE)
+    assert first.status == 200 and "already booked" not in first.body, first
+    res = stack.post("/reservations", {"roomId": a, "checkIn": day(30), "checkOut": day(32), "guests": 1,
+                                       "card": "4242424242424242"}).json
+    again = stack.get(stay, headers=PAGE)
+    assert again.status == 200 and "You have already booked this stay." in again.body, again
+    assert 'href="/reservations/%d"' % res["id"] in again.body and "charges your card again" in again.body, again
+    assert 'class="booking pay panel"' in again.body, "booking it twice stays possible"
+    other_dates = stack.get("/rooms/%d/book?checkIn=%s&checkOut=%s&guests=1" % (a, day(30), day(31)), headers=PAGE)
+    assert "already booked" not in other_dates.body, other_dates
+    _, someone = stack.new_account("Someone else")
+    theirs = stack.get(stay, headers=PAGE, auth=someone)
+    assert theirs.status == 200 and "already booked" not in theirs.body, theirs
+    assert stack.post("/reservations/%d/cancel" % res["id"], {}).status == 200
+    wait_until(lambda: "already booked" not in stack.get(stay, headers=PAGE).body, what="the released hold")

@@ -48,6 +48,16 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
   assert.ok(m, `lands on /reservations/{id}/confirmation, got ${r.url}`);
   const id = Number(m[1]);
   assert.equal(await text(page.locator('.confirmation-panel h1')), 'Booking confirmed');
+  // Back after paying: the summary comes again (here the room page: the booking took
+  // the places), saying the stay is booked already and linking it, so that paying again
+  // is not done unknowingly.
+  await page.goBack();
+  assert.equal(new URL(page.url()).pathname, `/rooms/${room.id}/book`);
+  const warn = page.locator('.already-booked');
+  assert.match(await text(warn), /You have already booked this stay\./);
+  assert.equal(await warn.getByRole('link', { name: 'See your booking', exact: true }).getAttribute('href'),
+    `/reservations/${id}`);
+  await shot('back-after-paying');
 
   assert.equal(await open(page, `/reservations/${id}`), 200);
   const block = page.locator('[data-status]').first();
