@@ -186,7 +186,12 @@ static int roomviews_list(struct ctx *c)
 	if (!items)
 		return problem_unavailable(c, 1, "the room views could not be read; try again");
 	c->res->page = "roomviews";
-	snprintf(c->res->title, sizeof c->res->title, "Room views");
+	if (account == c->req->account_id)
+		snprintf(c->res->title, sizeof c->res->title, "Rooms you host");
+	else if (account == 0) /* an admin's: every room */
+		snprintf(c->res->title, sizeof c->res->title, "All rooms");
+	else
+		snprintf(c->res->title, sizeof c->res->title, "Rooms hosted by account %lld", account);
 	return page_reply(c, items, limit, "roomId");
 }
 

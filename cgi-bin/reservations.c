@@ -656,6 +656,7 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	const char *paid = field_text(res, "paymentStatus");
 	json_object_set_new(res, "hasReceipt", json_boolean(owner && json_integer_value(json_object_get(res, "paymentId")) > 0 &&
 	                                                    (strcmp(paid, "approved") == 0 || strcmp(paid, "refunded") == 0)));
+	json_object_set_new(res, "isGuest", json_boolean(owner)); /* else the room's host (or an admin): its crumbs */
 	json_object_set_new(res, "canCancel", json_boolean(owner && confirmed && strcmp(field_text(res, "checkIn"), today) >= 0));
 	const char *status = field_text(res, "status");
 	json_object_set_new(res, "wasCancelled", json_boolean(strcmp(status, "cancelled") == 0 ||

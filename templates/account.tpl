@@ -6,7 +6,7 @@
 <dt>Email</dt><dd>{{EMAIL}}</dd>
 <dt>Member since</dt><dd>{{MEMBER_SINCE:x-date}}</dd>
 </dl>
-<p><a href="/mypage">My bookings</a> · <a href="/roomviews">Rooms I host</a></p>
+<p><a href="/mypage">My bookings</a> · <a href="/roomviews">Rooms you host</a></p>
 <section aria-labelledby="tok-h">
 <h2 id="tok-h">API tokens</h2>
 <p>Scripts use a token as <code>Authorization: Bearer &lt;token&gt;</code>. A token works until you revoke it.</p>

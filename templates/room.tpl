@@ -42,6 +42,7 @@
 <li><a href="/reservations?roomId={{ID}}">Its reservations</a></li>
 <li><a href="/rooms/{{ID}}/availability">Availability table</a></li>
 <li><a href="/rooms/{{ID}}/delete">Delete it</a></li>
+<li><a href="/roomviews">All the rooms you host</a></li>
 </ul>
 </section>{{/IF_IS_HOST}}
 <script src="/static/booking.js" defer></script>

@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<h1>Room views</h1>
+<h1>{{TITLE}}</h1>
 {{#NO_ITEMS}}<p>No rooms yet. <a href="/rooms/new">Host the first one</a>.</p>{{/NO_ITEMS}}
 {{#HAS_ITEMS}}<div class="scroll"><table class="list">
 <thead><tr><th scope="col">Room</th><th scope="col">Status</th><th scope="col">Rating</th><th scope="col">Reviews</th><th scope="col">Reservations</th><th scope="col">Last reservation</th></tr></thead>

@@ -192,6 +192,14 @@ def test_the_host_is_not_offered_a_cancellation_it_may_not_make(stack):
     assert page.status == 403 and "may cancel" in page.body, page
     assert stack.get("/reservations/%d/cancel" % res["id"], auth=guest, headers=html).status == 200
     assert stack.get("/reservations/%d/cancel" % res["id"], auth=other, headers=html).status == 404
+    # the booking's page leads each back to where they came from: the guest to their
+    # bookings, the host to the room's bookings (not to the host's own "My bookings")
+    crumbs = lambda r: re.search(r'<p class="crumbs">(.*?)</p>', r.body).group(1)
+    mine = stack.get("/reservations/%d" % res["id"], auth=guest, headers=html)
+    assert mine.status == 200 and crumbs(mine) == '<a href="/mypage">My bookings</a>', mine
+    hosts = stack.get("/reservations/%d" % res["id"], auth=host, headers=html)
+    assert hosts.status == 200 and crumbs(hosts).startswith(
+        '<a href="/reservations?roomId=%d">Bookings of ' % res["roomId"]), crumbs(hosts)
 
 
 def test_another_account_gets_404_exactly_like_a_missing_one(stack):

@@ -148,6 +148,10 @@ def test_roomviews_follow_reviews_and_bookings(stack):
                       what="roomview")[0]
     assert view["rating"] == 4.5 and view["reservations"] == 3, view  # the two stays and this one
     assert view["lastReservationStatus"] == "confirmed" and view["status"] == "available", view
+    page = stack.get("/roomviews", headers={"Accept": "text/html"})
+    assert page.status == 200 and "<h1>Rooms you host</h1>" in page.body and "Room views" not in page.body, page
+    room_page = stack.get("/rooms/%d" % rm["id"], headers={"Accept": "text/html"})
+    assert '<a href="/roomviews">All the rooms you host</a>' in room_page.body, "the host finds its rooms again"
 
 
 def test_ticket_appears_within_a_second(stack):
