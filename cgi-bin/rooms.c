@@ -311,6 +311,33 @@ static int form_problem(struct ctx *c, int status, const char *action)
 	return status;
 }
 
+/* 409 for a capacity below what is booked on a night from today on: the night with the
+ * most places booked, named as a guest reads dates, as the capacity field's error. */
+static int capacity_refused(struct ctx *c, long long id, long long capacity, const char *today)
+{
+	char night[11] = "", day[32], msg[200];
+	long long held = 0;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT date, held FROM capacity WHERE room_id = ? AND date >= ? AND held > ? "
+	                                  "ORDER BY held DESC, date LIMIT 1");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, today);
+	sqlite3_bind_int64(st, 3, capacity);
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(night, sizeof night, "%s", (const char *)sqlite3_column_text(st, 0));
+		held = sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+	human_date(night, day, sizeof day);
+	if (held > 0)
+		snprintf(msg, sizeof msg, "%lld places are booked on %s: keep at least %lld places per night.", held, day,
+		         held);
+	else
+		snprintf(msg, sizeof msg, "More than %lld places are booked on a night: keep a larger number.", capacity);
+	json_t *errors = json_array();
+	field_error(errors, "capacity", msg);
+	return problem_fields(c, 409, errors, msg);
+}
+
 struct room_input {
 	const char *name, *desc;
 	long long capacity, price;
@@ -756,8 +783,7 @@ static int rooms_update(struct ctx *c)
 		db_bind_text(st, 3, today);
 		if (db_run(st) != SQLITE_DONE) { /* the CHECK held <= capacity failed */
 			db_rollback(c->db);
-			return form_problem(c, problem(c, 409, "more than %lld places are already booked on some night",
-			                                   in.capacity), c->req->path);
+			return form_problem(c, capacity_refused(c, id, in.capacity, today), c->req->path);
 		}
 	}
 	if (room_event(c->db, id, "RoomModified")) {

@@ -54,6 +54,13 @@ def test_capacity_cannot_drop_below_what_is_held(stack):
     assert hold.status == 201, hold
     r = stack.request("PATCH", "/rooms/%d" % room["id"], json={"capacity": 2})
     assert r.status == 409, r
+    # which night, how many, and what would do, at the field a form marks
+    said = "3 places are booked on Tue 1 Jan 2030: keep at least 3 places per night."
+    assert r.json["detail"] == said and r.json["errors"] == [{"field": "capacity", "message": said}], r
+    as_browser = {"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (stack.token, "c" * 32)}
+    page = stack.post("/rooms/%d/edit" % room["id"], form={"_csrf": "c" * 32, "name": "Hall", "capacity": "1",
+                                                          "price": "0"}, headers=as_browser, auth=None)
+    assert page.status == 409 and 'id="capacity-error"' in page.body and said in page.body, page
     assert stack.request("PATCH", "/rooms/%d" % room["id"], json={"capacity": 4}).json["capacity"] == 4
 
 
