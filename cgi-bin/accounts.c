@@ -18,6 +18,7 @@
 #include "lib/db.h"
 #include "lib/digest.h"
 #include "lib/log.h"
+#include "lib/mail.h"
 #include "lib/service.h"
 
 #define MIN_PASSWORD 10
@@ -333,6 +334,10 @@ static int accounts_create(struct ctx *c)
 		field_error(errors, "email", "is required");
 	else if (email && email_key(email, key, sizeof key))
 		field_error(errors, "email", "must be an email address such as ann@example.com");
+	else if (email && !mail_address_ok(email)) /* accents: no e-mail could reach it, nor is it one
+	                                             * key whatever its case (Ü@ and ü@ were two accounts) */
+		field_error(errors, "email", "must be an email address written in plain letters (no accents), "
+		                             "such as ann@example.com");
 	body_line(c, errors, "name", 200, &name);
 	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
 	if (why)

@@ -63,6 +63,14 @@ def test_email_is_unique_case_insensitively(stack):
     problem(sign_up(stack, address.upper()), 409)
     problem(sign_up(stack, address.lower()), 409)
     assert sign_in(stack, address.upper()).status == 201
+    # Letters with accents change case beyond ASCII (Ü/ü), and no e-mail could be sent to
+    # such an address (SMTP without SMTPUTF8): refused, never two accounts for one address.
+    for accented in ("\u00fc%s" % address, "\u00dc%s" % address, address.replace("@", "@\u00e9")):
+        r = sign_up(stack, accented)
+        problem(r, 422)
+        assert [e["field"] for e in r.json["errors"]] == ["email"] and "no accents" in r.json["errors"][0]["message"], r
+    for odd in ('"quoted"%s' % address, "a,b%s" % address, "<%s>" % address):
+        problem(sign_up(stack, odd), 422)
 
 
 def test_short_password_is_422(stack):
