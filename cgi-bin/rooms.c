@@ -1143,6 +1143,15 @@ static int reviews_get(struct ctx *c)
 		json_decref(room);
 		const char *shown = json_string_value(json_object_get(c->res->model, "roomName"));
 		snprintf(c->res->title, sizeof c->res->title, "Review of %s", shown ? shown : "a room");
+		/* its author may delete it here, and goes back to the stay it was written for */
+		long long author = 0;
+		sqlite3_stmt *who = db_prep(c->db, "SELECT author_id FROM review WHERE id = ?");
+		sqlite3_bind_int64(who, 1, c->req->ids[0]);
+		int mine = c->req->account_id > 0 && db_scalar_int(who, &author) == 1 && access_is(c->req, author);
+		json_object_set_new(c->res->model, "isAuthor", json_boolean(mine));
+		long long stay = mine ? review_stay(c->db, c->req->ids[0]) : 0;
+		if (stay > 0)
+			json_object_set_new(c->res->model, "stayId", json_integer(stay));
 	}
 	return 200;
 }
@@ -1171,6 +1180,7 @@ static int reviews_delete(struct ctx *c)
 	}
 	json_t *rating = json_object_get(review, "rating");
 	long long stay = review_stay(c->db, c->req->ids[0]);
+	long long room_id = json_integer_value(json_object_get(review, "roomId"));
 	sqlite3_stmt *st = db_prep(c->db, "UPDATE room SET review_cnt = review_cnt - 1, "
 	                                  "rated_cnt = rated_cnt - (?2 IS NOT NULL), "
 	                                  "rating_sum = rating_sum - coalesce(?2, 0) WHERE id = ?1");
@@ -1186,6 +1196,13 @@ static int reviews_delete(struct ctx *c)
 	if (failed) {
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the review could not be deleted; try again");
+	}
+	if (c->req->body_is_form) { /* the review page's button: back to the stay (it may be reviewed again) */
+		if (stay > 0)
+			response_header(c->res, "Location", "/reservations/%lld", stay);
+		else
+			response_header(c->res, "Location", "/rooms/%lld", room_id);
+		snprintf(c->res->flash, sizeof c->res->flash, "Your review was deleted.");
 	}
 	return 204;
 }
@@ -1433,6 +1450,7 @@ static const struct route routes[] = {
 	{"POST", "/reviews", reviews_create, "", 0},
 	{"GET", "/reviews/{id}", reviews_get, "", ROUTE_PUBLIC},
 	{"DELETE", "/reviews/{id}", reviews_delete, "", 0},
+	{"POST", "/reviews/{id}/delete", reviews_delete, "", 0},
 	{"GET", "/check/chkAndReqReserve", check_reserve, "roomId", ROUTE_PUBLIC},
 	{"POST", "/internal/holds", holds_create, "", ROUTE_INTERNAL},
 	{"GET", "/internal/holds/{id}", holds_get, "", ROUTE_INTERNAL},

@@ -8,4 +8,7 @@
 </dl>
 {{#HAS_CONTENT}}<blockquote class="review-content"><p class="user-text">{{CONTENT:pre_escape}}</p></blockquote>{{/HAS_CONTENT}}
 {{#NO_CONTENT}}<p>No text was written.</p>{{/NO_CONTENT}}
+{{#IF_IS_AUTHOR}}<h2>Your review</h2>
+<ul class="actions">{{#HAS_STAY_ID}}<li><a href="/reservations/{{STAY_ID}}">Back to your stay</a></li>{{/HAS_STAY_ID}}
+<li><form method="post" action="/reviews/{{ID}}/delete" class="inline"><input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}"><button type="submit" class="secondary">Delete this review</button></form></li></ul>{{/IF_IS_AUTHOR}}
 {{>FOOTER}}

@@ -371,3 +371,31 @@ def test_a_long_name_in_a_page_title_is_cut_between_characters(stack):
         assert page.status == 200, (path, page)
         title = re.search(r"<title>(.*?)</title>", page.body, re.S).group(1)
         assert "\ufffd" not in page.body and "\u00e4\u00e4\u00e4" in title, (path, title)
+
+
+def test_the_author_deletes_a_review_from_its_page(stack):
+    """The review's page offers its author (only) a button that deletes it and goes back
+    to the stay it was written for, which may then be reviewed again."""
+    room = stack.post("/rooms", {"name": "Reviewed then not", "capacity": 3}).json["id"]
+    _, token = stack.new_account("Second thoughts")
+    stay = past_stay(stack, room, token)
+    review = stack.post("/reviews", {"roomId": room, "rating": 2, "reservationId": stay}, auth=token).json
+    html = {"Accept": "text/html"}
+    mine = stack.get("/reviews/%d" % review["id"], headers=html, auth=token).body
+    assert 'action="/reviews/%d/delete"' % review["id"] in mine and 'href="/reservations/%d"' % stay in mine, mine
+    _, other = stack.new_account("Passer-by")
+    for who in (other, None):
+        theirs = stack.get("/reviews/%d" % review["id"], headers=html, auth=who).body
+        assert "/delete" not in theirs and "Delete this review" not in theirs, who
+    form = {"_csrf": "c" * 32}
+    r = stack.post("/reviews/%d/delete" % review["id"], form=form, auth=None,
+                   headers={"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (other, "c" * 32)})
+    assert r.status == 403, r
+    r = stack.post("/reviews/%d/delete" % review["id"], form=form, auth=None,
+                   headers={"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (token, "c" * 32)})
+    assert r.status == 303 and r.header("Location") == "/reservations/%d" % stay, r
+    assert "Your+review+was+deleted" in r.header("Set-Cookie") or "Your%20review%20was%20deleted" in r.header("Set-Cookie"), r
+    assert stack.get("/reviews/%d" % review["id"]).status == 404
+    r = stack.post("/reviews/%d/delete" % review["id"], form=form, auth=None,
+                   headers={"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (token, "c" * 32)})
+    assert r.status == 404, r
