@@ -24,7 +24,8 @@ static json_t *messages_latest(struct db *db, long long account)
 	return rows ? rows : json_array();
 }
 
-/* For the page: which reservations can still be cancelled (confirmed, check-in today or later). */
+/* For the page: which reservations can still be cancelled (confirmed, check-in today or
+ * later), and which may be reviewed. */
 static void mark_cancellable(json_t *reservations)
 {
 	char today[11];
@@ -37,6 +38,12 @@ static void mark_cancellable(json_t *reservations)
 		const char *check_in = json_string_value(json_object_get(r, "checkIn"));
 		json_object_set_new(r, "canCancel", json_boolean(status && check_in && strcmp(status, "confirmed") == 0 &&
 		                                                 strcmp(check_in, today) >= 0));
+		/* a stay over (from check-out on), not yet reviewed, in a room still offered */
+		const char *check_out = json_string_value(json_object_get(r, "checkOut"));
+		json_object_set_new(r, "canReview", json_boolean(status && check_out && strcmp(status, "confirmed") == 0 &&
+		                                                 strcmp(check_out, today) <= 0 &&
+		                                                 !json_integer_value(json_object_get(r, "reviewId")) &&
+		                                                 !json_integer_value(json_object_get(r, "roomDeleted"))));
 	}
 }
 
@@ -53,7 +60,8 @@ static void mark_cancellable(json_t *reservations)
 	"coalesce(nullif(v.name, ''), v.\"desc\") AS roomName, r.check_in AS checkIn, r.check_out AS checkOut, " \
 	"CAST(julianday(r.check_out) - julianday(r.check_in) AS INTEGER) AS nights, r.guests, r.amount, "        \
 	"r.status, r.reason, r.payment_status AS paymentStatus, r.ticket_code AS ticketCode, "                   \
-	"r.ticket_status AS ticketStatus, r.updated_at AS updatedAt "                                             \
+	"r.ticket_status AS ticketStatus, r.review_id AS reviewId, r.updated_at AS updatedAt, "                   \
+	"coalesce(v.status, '') = 'deleted' AS roomDeleted "                                                      \
 	"FROM view_reservation r LEFT JOIN view_room v ON v.room_id = r.room_id "                                 \
 	"WHERE r.account_id = ?1 AND (?3 = 0 OR r.reservation_id < ?3) AND " which " ORDER BY " order " LIMIT ?4"
 
@@ -348,7 +356,21 @@ static int project_review(struct db *db, const struct event *ev, char *err, size
 	if (json_is_number(rating))
 		sqlite3_bind_double(st, 3, json_number_value(rating));
 	db_bind_text(st, 4, ev->occurred_at);
-	return run_upsert(db, st, "room view", err, errlen);
+	if (run_upsert(db, st, "room view", err, errlen))
+		return -1;
+	json_t *stay = json_object_get(ev->data, "reservationId"), *review = json_object_get(ev->data, "reviewId");
+	if (!json_is_integer(stay) || !json_is_integer(review)) /* a review filed under no stay */
+		return 0;
+	int created = strcmp(ev->type, "ReviewCreated") == 0;
+	st = db_prep(db, created ? "INSERT INTO view_reservation(reservation_id, review_id, updated_at) VALUES (?1, ?2, ?3) "
+	                           "ON CONFLICT(reservation_id) DO UPDATE SET review_id = ?2, "
+	                           "updated_at = max(updated_at, ?3)"
+	                         : "UPDATE view_reservation SET review_id = NULL, updated_at = max(updated_at, ?3) "
+	                           "WHERE reservation_id = ?1 AND review_id = ?2");
+	sqlite3_bind_int64(st, 1, json_integer_value(stay));
+	sqlite3_bind_int64(st, 2, json_integer_value(review));
+	db_bind_text(st, 3, ev->occurred_at);
+	return run_upsert(db, st, "review of a stay", err, errlen);
 }
 
 /* MessageSent: the message, for the customer's page. */

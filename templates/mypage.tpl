@@ -16,6 +16,8 @@
 <dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None yet{{/NO_PAYMENT_STATUS}}</dd>
 <dt>Ticket</dt><dd class="ticket">{{#HAS_TICKET_CODE}}<code class="ticket-code">{{TICKET_CODE}}</code> <small class="ticket-status">{{TICKET_STATUS:x-words}}</small>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}Coming in a moment{{/STATUS_CONFIRMED}}{{#STATUS_CANCELLED}}—{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}—{{/STATUS_FORCE_CANCELLED}}{{/NO_TICKET_CODE}}</dd>
 </dl>
+{{#IF_CAN_REVIEW}}<p class="card-actions"><a class="button" href="/reservations/{{RESERVATION_ID}}#review-h">Review this stay</a></p>{{/IF_CAN_REVIEW}}
+{{#HAS_REVIEW_ID}}<p class="card-actions"><a href="/reviews/{{REVIEW_ID}}">Your review</a></p>{{/HAS_REVIEW_ID}}
 {{#IF_CAN_CANCEL}}<p class="card-actions"><a class="button danger" href="/reservations/{{RESERVATION_ID}}/cancel">Cancel<span class="visually-hidden"> the booking at {{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}room {{ROOM_ID}}{{/NO_ROOM_NAME}} from {{CHECK_IN:x-date}}</span></a></p>{{/IF_CAN_CANCEL}}
 </li>
 {{/ITEMS}}</ul>{{/HAS_ITEMS}}

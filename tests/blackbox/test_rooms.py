@@ -399,3 +399,31 @@ def test_the_author_deletes_a_review_from_its_page(stack):
     r = stack.post("/reviews/%d/delete" % review["id"], form=form, auth=None,
                    headers={"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (token, "c" * 32)})
     assert r.status == 404, r
+
+
+def test_my_bookings_offers_a_review_of_each_past_stay_until_it_is_written(stack):
+    """A past stay's card on My bookings links to its review form ("Review this stay"),
+    then, once written, to the review; deleting it offers the form again."""
+    import sqlite3
+    from stack import wait_until
+    room = stack.post("/rooms", {"name": "Worth a word", "capacity": 3}).json["id"]
+    _, token = stack.new_account("Reviewer")
+    stay = past_stay(stack, room, token)
+
+    def card():
+        wait_until(lambda: 'data-reservation-id="%d"' % stay in page(), what="the stay on My bookings")
+        body = page()
+        return body[body.index('data-reservation-id="%d"' % stay):].split("</li>", 1)[0]
+    page = lambda: stack.get("/mypage", headers={"Accept": "text/html"}, auth=token).body
+    assert "Review this stay" not in card(), "an upcoming stay (as mypage knows it) is not reviewed"
+    db = sqlite3.connect(os.path.join(stack.var, "db", "mypage.db"), timeout=10)
+    with db:  # the stay moved into the past, as past_stay did in reservations and rooms
+        db.execute("UPDATE view_reservation SET check_in = date('now', '-3 days'), "
+                   "check_out = date('now', '-2 days') WHERE reservation_id = ?", (stay,))
+    db.close()
+    assert 'href="/reservations/%d#review-h">Review this stay</a>' % stay in card()
+    review = stack.post("/reviews", {"roomId": room, "rating": 5, "reservationId": stay}, auth=token).json
+    wait_until(lambda: 'href="/reviews/%d">Your review</a>' % review["id"] in card(), what="the review linked")
+    assert "Review this stay" not in card()
+    assert stack.request("DELETE", "/reviews/%d" % review["id"], auth=token).status == 204
+    wait_until(lambda: "Review this stay" in card(), what="the form offered again")
