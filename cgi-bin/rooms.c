@@ -1019,7 +1019,40 @@ static long long reviewable_stay(struct db *db, long long room_id, long long acc
 	return db_scalar_int(st, &id) < 0 ? -1 : id;
 }
 
+static int review_store(struct ctx *c, long long room_id, int rating_required);
+
+/* A review form that did not go through comes back named by its room, with the way back
+ * to the stay it was sent from (reservationId); a stay that may not be reviewed (already
+ * reviewed, not over yet, not the caller's) shows no form to send again. Returns status. */
+static int review_page(struct ctx *c, int status, long long room_id, long long stay)
+{
+	if (!c->req->wants_html || status < 400 || !json_is_object(c->res->model))
+		return status;
+	json_t *room = room_id > 0 ? room_load(c->db, room_id) : NULL;
+	const char *name = json_string_value(json_object_get(room, "name"));
+	if (!room) { /* no such room: the plain error page */
+		c->res->page = "error";
+		return status;
+	}
+	json_object_set_new(c->res->model, "roomName", name && *name ? json_string(name) : json_sprintf("Room %lld", room_id));
+	json_object_set_new(c->res->model, "roomId", json_integer(room_id));
+	if (stay > 0)
+		json_object_set_new(c->res->model, "stayId", json_integer(stay));
+	json_object_set_new(c->res->model, "refused", json_boolean(status == 403));
+	room_title(c, room, "Review of ");
+	json_decref(room);
+	return status;
+}
+
 static int review_create(struct ctx *c, long long room_id, int rating_required)
+{
+	json_t *from = json_object_get(c->req->json, "reservationId"); /* as sent: for the page's way back */
+	long long sent_stay = json_is_integer(from) ? json_integer_value(from)
+	                      : json_is_string(from) ? strtoll(json_string_value(from), NULL, 10) : 0;
+	return review_page(c, review_store(c, room_id, rating_required), room_id, sent_stay);
+}
+
+static int review_store(struct ctx *c, long long room_id, int rating_required)
 {
 	json_t *errors = json_array();
 	const char *content = "";

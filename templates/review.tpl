@@ -1,7 +1,9 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
-<h1>Review your stay</h1>
+{{#HAS_ROOM_NAME}}<p class="crumbs"><a href="/rooms/{{ROOM_ID}}">{{ROOM_NAME}}</a>{{#HAS_STAY_ID}} › <a href="/reservations/{{STAY_ID}}">Your stay</a>{{/HAS_STAY_ID}}</p>{{/HAS_ROOM_NAME}}
+<h1>Review your stay{{#HAS_ROOM_NAME}} at {{ROOM_NAME}}{{/HAS_ROOM_NAME}}</h1>
 {{>ERROR_SUMMARY}}
-<form method="post" action="/rooms/{{FORM_ROOM_ID}}/reviews" novalidate>
+{{#IF_REFUSED}}<p>{{#HAS_STAY_ID}}<a href="/reservations/{{STAY_ID}}">Back to your stay</a>{{/HAS_STAY_ID}}{{#NO_STAY_ID}}<a href="/mypage">Back to My bookings</a>{{/NO_STAY_ID}}</p>{{/IF_REFUSED}}
+{{#UNLESS_REFUSED}}<form method="post" action="/rooms/{{FORM_ROOM_ID}}/reviews" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="{{FORM__NEXT}}">
 {{#HAS_FORM_RESERVATION_ID}}<input type="hidden" name="reservationId" value="{{FORM_RESERVATION_ID}}">{{/HAS_FORM_RESERVATION_ID}}
@@ -16,5 +18,5 @@
 <textarea id="content" name="content" rows="4"{{#HAS_ERR_CONTENT}} aria-invalid="true" aria-describedby="content-error"{{/HAS_ERR_CONTENT}}>{{FORM_CONTENT:pre_escape}}</textarea>
 </div>
 <button type="submit" class="primary">Send review</button>
-</form>
+</form>{{/UNLESS_REFUSED}}
 {{>FOOTER}}

@@ -427,3 +427,24 @@ def test_my_bookings_offers_a_review_of_each_past_stay_until_it_is_written(stack
     assert "Review this stay" not in card()
     assert stack.request("DELETE", "/reviews/%d" % review["id"], auth=token).status == 204
     wait_until(lambda: "Review this stay" in card(), what="the form offered again")
+
+
+def test_a_review_form_that_does_not_go_through_keeps_its_room_and_stay(stack):
+    """A wrong rating comes back as the form named by its room, with the way back to the
+    stay; a stay that may not be reviewed (here: reviewed already) shows no form again."""
+    import re
+    room = stack.post("/rooms", {"name": "Quiet barn", "capacity": 3}).json["id"]
+    _, token = stack.new_account("Hasty reviewer")
+    stay = past_stay(stack, room, token)
+    browser = {"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (token, "c" * 32)}
+    send = lambda rating: stack.post("/rooms/%d/reviews" % room, auth=None, headers=browser, form={
+        "_csrf": "c" * 32, "reservationId": str(stay), "rating": rating, "content": "Lovely",
+        "_next": "/rooms/%d#reviews-h" % room})
+    r = send("7")
+    assert r.status == 422 and "<title>Error: Review of Quiet barn · Roombook</title>" in r.body, r
+    assert 'href="/reservations/%d">Your stay</a>' % stay in r.body and 'name="rating"' in r.body, r
+    assert re.search(r'<textarea[^>]*>Lovely</textarea>', r.body), "what was written is kept"
+    assert send("5").status == 303
+    r = send("4")
+    assert r.status == 403 and "<title>Error: Review of Quiet barn · Roombook</title>" in r.body, r
+    assert 'name="rating"' not in r.body and 'href="/reservations/%d">Back to your stay</a>' % stay in r.body, r
