@@ -14,7 +14,7 @@
 <dt>Status</dt><dd><span class="status status-{{STATUS}}">{{STATUS:x-words}}</span></dd>
 <dt>Total</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
 <dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None yet{{/NO_PAYMENT_STATUS}}</dd>
-<dt>Ticket</dt><dd class="ticket">{{#HAS_TICKET_CODE}}<code class="ticket-code">{{TICKET_CODE}}</code> <small class="ticket-status">{{TICKET_STATUS:x-words}}</small>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}Coming in a moment{{/STATUS_CONFIRMED}}{{#STATUS_CANCELLED}}—{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}—{{/STATUS_FORCE_CANCELLED}}{{/NO_TICKET_CODE}}</dd>
+<dt>Ticket</dt><dd class="ticket">{{#HAS_TICKET_CODE}}<a href="/tickets?reservationId={{RESERVATION_ID}}"><code class="ticket-code">{{TICKET_CODE}}</code></a> <small class="ticket-status">{{TICKET_STATUS:x-words}}</small>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}Coming in a moment{{/STATUS_CONFIRMED}}{{#STATUS_CANCELLED}}—{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}—{{/STATUS_FORCE_CANCELLED}}{{/NO_TICKET_CODE}}</dd>
 </dl>
 {{#IF_CAN_REVIEW}}<p class="card-actions"><a class="button" href="/reservations/{{RESERVATION_ID}}#review-h">Review this stay</a></p>{{/IF_CAN_REVIEW}}
 {{#HAS_REVIEW_ID}}<p class="card-actions"><a href="/reviews/{{REVIEW_ID}}">Your review</a></p>{{/HAS_REVIEW_ID}}
@@ -35,6 +35,7 @@
 <section aria-labelledby="msg-h">
 <h2 id="msg-h">Messages</h2>
 {{#NO_MESSAGES}}<p>No messages.</p>{{/NO_MESSAGES}}
-{{#HAS_MESSAGES}}<ul class="messages">{{#MESSAGES}}<li class="kind-{{KIND}}"><span class="when">{{CREATED_AT:x-datetime}}</span> {{TEXT}}</li>{{/MESSAGES}}</ul>{{/HAS_MESSAGES}}
+{{#HAS_MESSAGES}}<ul class="messages">{{#MESSAGES}}<li class="kind-{{KIND}}"><span class="when">{{CREATED_AT:x-datetime}}</span> <a href="/messages/{{ID}}">{{TEXT}}</a></li>{{/MESSAGES}}</ul>
+<p><a href="/messages">All your messages</a></p>{{/HAS_MESSAGES}}
 </section>
 {{>FOOTER}}

@@ -88,6 +88,10 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
   assert.match(await text(row), /approved/i, 'mypage row shows the payment approved');
   await reloadUntil(page, async () => (await page.locator('.messages li').count()) > 0,
     'a confirmation message in .messages li');
+  // each message and the ticket lead to their own pages from here
+  assert.match(await page.locator('.messages li a').first().getAttribute('href'), /^\/messages\/\d+$/);
+  assert.equal(await page.getByRole('link', { name: 'All your messages', exact: true }).getAttribute('href'), '/messages');
+  assert.equal(await row.getByRole('link', { name: code, exact: true }).getAttribute('href'), `/tickets?reservationId=${id}`);
   await shot('mypage');
 
   // The messages page: each message's words link to it, and wrap on a phone.
