@@ -256,12 +256,22 @@ static json_t *account_load(struct db *db, long long id)
 
 /* The page of a form that came back with errors: template and where it posts. The
  * form's `next` (where a browser goes once signed in) survives the round trip. */
+/* The sign-in and sign-up pages say why the guest is there when a booking sent them
+ * (next is a stay's "check your answers", /rooms/{id}/book?...). */
+static void says_why(json_t *model, const char *next)
+{
+	int booking = strncmp(next, "/rooms/", 7) == 0 && strstr(next, "/book") != NULL;
+	json_object_set_new(model, "toBook", json_boolean(booking));
+}
+
 static int form_again(struct ctx *c, int status, const char *page, const char *title)
 {
 	forget_password(c);
 	const char *next = json_string_value(json_object_get(c->req->json, "_next"));
-	if (c->req->wants_html && json_is_object(c->res->model))
+	if (c->req->wants_html && json_is_object(c->res->model)) {
 		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "next", access_local_path(next) ? next : "/"));
+		says_why(c->res->model, access_local_path(next) ? next : "/");
+	}
 	c->res->page = page;
 	snprintf(c->res->title, sizeof c->res->title, "%s", title);
 	return status;
@@ -754,6 +764,7 @@ static const char *next_target(struct ctx *c)
 static int auth_page(struct ctx *c, const char *page, const char *title)
 {
 	c->res->model = json_pack("{s:{s:s}}", "form", "next", next_target(c));
+	says_why(c->res->model, next_target(c));
 	c->res->page = page;
 	snprintf(c->res->title, sizeof c->res->title, "%s", title);
 	return 200;

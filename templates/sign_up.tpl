@@ -1,7 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <div class="auth">
 <h1>Create an account</h1>
-<p class="lead">One account to book rooms and to host your own.</p>
+<p class="lead">{{#IF_TO_BOOK}}Create an account to book your stay; what you chose is kept. {{/IF_TO_BOOK}}One account to book rooms and to host your own.</p>
 {{>ERROR_SUMMARY}}
 <form method="post" action="/sign-up" novalidate class="panel">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">

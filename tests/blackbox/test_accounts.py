@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import time
+import urllib.parse
 
 from access_support import new_room, problem
 from stack import PASSWORD, Stack
@@ -562,3 +563,18 @@ def test_operator_commands_grant_admin_and_sign_out_everywhere(stack):
     db_files = os.listdir(os.path.join(stack.var, "db"))
     owners = {os.stat(os.path.join(stack.var, "db", f)).st_uid for f in db_files}
     assert owners == {os.stat(os.path.join(stack.var, "db")).st_uid}, owners  # nothing became root's
+
+
+def test_the_sign_in_pages_say_when_a_booking_sent_the_guest(stack):
+    html = {"Accept": "text/html"}
+    stay = urllib.parse.quote("/rooms/1/book?checkIn=2030-01-01&checkOut=2030-01-02&guests=1", safe="")
+    for path, said in (("/sign-in", "Sign in to book your stay"), ("/sign-up", "Create an account to book your stay")):
+        page = stack.get("%s?next=%s" % (path, stay), headers=html, auth=None).body
+        assert said in page and "what you chose is kept" in page, (path, page)
+        plain = stack.get("%s?next=%%2Fmypage" % path, headers=html, auth=None).body
+        assert said not in plain, (path, plain)
+    # and again when the form comes back with an error
+    r = stack.post("/sign-in", form={"email": "nobody@example.com", "password": "wrong password", "_csrf": CSRF,
+                                     "_next": urllib.parse.unquote(stay)},
+                   auth=None, headers={"Accept": "text/html", "Cookie": "csrf=" + CSRF})
+    assert r.status == 401 and "Sign in to book your stay" in r.body, r
