@@ -1,7 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <div class="auth">
 <h1>Sign in</h1>
-{{#IF_TO_BOOK}}<p class="lead">Sign in to book your stay; what you chose is kept. New here? <a href="/sign-up?next={{FORM_NEXT:u}}">Create an account</a>.</p>{{/IF_TO_BOOK}}
+{{#IF_TO_BOOK}}<p class="lead">Sign in to book your stay; what you chose is kept.</p>{{/IF_TO_BOOK}}
 {{>ERROR_SUMMARY}}
 <form method="post" action="/sign-in" novalidate class="panel">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
