@@ -145,11 +145,15 @@ static void message_text(const struct event *ev, const char *kind, long long id,
 	/* a free stay (amount 0) has nothing paid and nothing to give back; for the others,
 	 * whether a payment went through before a booking failed is not known here */
 	int free_stay = json_is_integer(amount) && json_integer_value(amount) == 0;
-	const char *refund = free_stay ? "The stay was free: there is nothing to refund." : "Any payment is refunded.";
+	char refund[96];
+	snprintf(refund, sizeof refund, "%s", free_stay ? "The stay was free: there is nothing to refund." : "Any payment is refunded.");
 	if (json_is_integer(amount) && json_integer_value(amount) > 0) {
 		char money[48];
 		human_money(json_integer_value(amount), currency ? currency : config_currency(), money, sizeof money);
 		snprintf(paid, sizeof paid, " %s paid.", money);
+		/* a cancelled booking was confirmed, so paid: its amount comes back in full */
+		if (strcmp(kind, "booking_failed") != 0)
+			snprintf(refund, sizeof refund, "The payment of %s is refunded in full.", money);
 	} else if (free_stay) {
 		snprintf(paid, sizeof paid, " Nothing to pay.");
 	}

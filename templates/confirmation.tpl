@@ -19,7 +19,7 @@
 
 <h2>Your stay</h2>
 <dl class="summary-list two">
-<dt>Room</dt><dd>{{#UNLESS_ROOM_DELETED}}<a href="/rooms/{{ROOM_ID}}">{{/UNLESS_ROOM_DELETED}}{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}{{#UNLESS_ROOM_DELETED}}</a>{{/UNLESS_ROOM_DELETED}}{{#IF_ROOM_DELETED}} <small>(no longer offered by its host)</small>{{/IF_ROOM_DELETED}}</dd>
+<dt>Room</dt><dd>{{#UNLESS_ROOM_DELETED}}<a href="/rooms/{{ROOM_ID}}">{{/UNLESS_ROOM_DELETED}}{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}{{#UNLESS_ROOM_DELETED}}</a>{{/UNLESS_ROOM_DELETED}}{{#IF_ROOM_DELETED}}<br><small>No longer offered by its host</small>{{/IF_ROOM_DELETED}}</dd>
 <dt>Check-in</dt><dd class="check-in">{{CHECK_IN:x-date}}</dd>
 <dt>Check-out</dt><dd class="check-out">{{CHECK_OUT:x-date}}</dd>
 <dt>Nights</dt><dd class="nights">{{NIGHTS:x-plural=night}}</dd>

@@ -5,7 +5,7 @@
 <p class="status status-{{STATUS}}">{{STATUS:x-words}}</p>
 <dl class="facts">
 {{#HAS_REFERENCE}}<dt>Booking reference</dt><dd><strong class="reference">{{REFERENCE}}</strong></dd>{{/HAS_REFERENCE}}
-<dt>Room</dt><dd>{{#UNLESS_ROOM_DELETED}}<a href="/rooms/{{ROOM_ID}}">{{/UNLESS_ROOM_DELETED}}{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}{{#UNLESS_ROOM_DELETED}}</a>{{/UNLESS_ROOM_DELETED}}{{#IF_ROOM_DELETED}} <small>(no longer offered by its host)</small>{{/IF_ROOM_DELETED}}</dd>
+<dt>Room</dt><dd>{{#UNLESS_ROOM_DELETED}}<a href="/rooms/{{ROOM_ID}}">{{/UNLESS_ROOM_DELETED}}{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}{{#UNLESS_ROOM_DELETED}}</a>{{/UNLESS_ROOM_DELETED}}{{#IF_ROOM_DELETED}}<br><small>No longer offered by its host</small>{{/IF_ROOM_DELETED}}</dd>
 <dt>Stay</dt><dd>{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}} ({{NIGHTS:x-plural=night}})</dd>
 <dt>Guests</dt><dd>{{GUESTS:x-plural=guest}}</dd>
 <dt>Guest name</dt><dd>{{CUSTOMER}}</dd>
@@ -15,7 +15,7 @@
 {{#HAS_REASON}}<dt>Reason</dt><dd>{{REASON:x-words}}</dd>{{/HAS_REASON}}
 </dl>
 </div>
-{{#IF_CAN_CANCEL}}<p><a class="button danger" href="/reservations/{{ID}}/cancel">Cancel this reservation</a></p>{{/IF_CAN_CANCEL}}
+{{#IF_CAN_CANCEL}}<p><a class="button danger" href="/reservations/{{ID}}/cancel">Cancel this booking</a></p>{{/IF_CAN_CANCEL}}
 {{#IF_CAN_REVIEW}}<section aria-labelledby="review-h" class="panel">
 <h2 id="review-h">How was your stay?</h2>
 <form method="post" action="/rooms/{{ROOM_ID}}/reviews">

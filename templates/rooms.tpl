@@ -32,7 +32,7 @@
 <dl class="facts">
 <dt>Price</dt><dd>{{PRICE:x-price}}</dd>
 <dt>Places left</dt><dd>at least {{PLACES_LEFT}} every night</dd>
-<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 (reviews: {{REVIEW_CNT}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
+<dt>Rating</dt><dd>{{#HAS_RATING}}{{RATING}} / 5 ({{REVIEW_CNT:x-plural=review}}){{/HAS_RATING}}{{#NO_RATING}}no ratings yet{{/NO_RATING}}</dd>
 </dl>
 </li>{{/MATCHES}}
 </ul>{{/HAS_MATCHES}}

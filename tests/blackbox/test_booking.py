@@ -279,6 +279,8 @@ def test_cancel_after_check_in_date_is_409(stack):
     r = stack.post("/reservations/%d/cancel" % res["id"])
     assert r.status == 409 and r.header("Content-Type") == "application/problem+json", r
     assert stack.get("/reservations/%d" % res["id"]).json["status"] == "confirmed"
+    page = stack.get("/reservations/%d/cancel" % res["id"], headers={"Accept": "text/html"}).body
+    assert "can no longer be cancelled: a booking can be cancelled until the end of its check-in day" in page, page
 
 
 def test_rejected_reservation_cannot_be_cancelled(stack):
@@ -286,6 +288,8 @@ def test_rejected_reservation_cannot_be_cancelled(stack):
     r = book(stack, room, card=DECLINED)
     assert r.status == 402, r
     assert stack.post("/reservations/%d/cancel" % r.json["reservation"]["id"]).status == 409
+    page = stack.get("/reservations/%d/cancel" % r.json["reservation"]["id"], headers={"Accept": "text/html"}).body
+    assert "did not go through: there is nothing to cancel" in page and "Yes, cancel it" not in page, page
 
 
 def test_list_filters_and_pages(stack):

@@ -98,6 +98,11 @@ def room(stack, name, price=6000, capacity=4):
     return r.json
 
 
+def money(minor):
+    """An amount as the pages write it: 9,000.00 EUR."""
+    return "{:,}.{:02d} EUR".format(minor // 100, minor % 100)
+
+
 def book(stack, room_id, token, nights=2, guests=2, customer="Ann Example"):
     r = stack.post("/reservations", {"roomId": room_id, "checkIn": CHECK_IN.isoformat(), "nights": nights,
                                      "guests": guests, "customer": customer}, auth=token)
@@ -264,9 +269,10 @@ def test_a_free_stays_messages_and_e_mails_say_nothing_of_payments(stack):
     assert confirmed.endswith("(1 night, 1 guest). Nothing to pay."), confirmed
     assert cancelled.endswith("The stay was free: there is nothing to refund."), cancelled
 
-    # a paid stay's cancellation still speaks of the refund
+    # a paid stay's cancellation says what comes back
     paid, _ = booked_then_cancelled(stack, account, token, room(stack, "Paid studio", price=4500)["id"], "Fay")
-    assert message(stack, paid["id"], token, "cancellation")["text"].endswith("Any payment is refunded.")
+    said = message(stack, paid["id"], token, "cancellation")["text"]
+    assert said.endswith("The payment of %s is refunded in full." % money(paid["amount"])), said
 
 
 def test_names_with_line_breaks_add_no_header(stack):

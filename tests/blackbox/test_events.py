@@ -132,7 +132,7 @@ def test_room_deletion_force_cancels_its_reservations(stack):
     html = {"Accept": "text/html"}
     for page in ("/reservations/%d", "/reservations/%d/confirmation"):
         shown = stack.get(page % booked[0]["id"], headers=html)
-        assert shown.status == 200 and "no longer offered by its host" in shown.body, shown
+        assert shown.status == 200 and "No longer offered by its host" in shown.body, shown
         assert 'href="/rooms/%d"' % rm["id"] not in shown.body, shown
     assert stack.get("/rooms/%d" % rm["id"]).status == 404
 

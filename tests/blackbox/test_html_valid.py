@@ -210,6 +210,7 @@ def test_the_cancel_step_of_a_cancelled_booking_says_so(stack):
     f = _setup(stack)
     page = PAGES["reservation_cancel_cancelled"][0](stack, f)
     assert page.status == 200 and "already cancelled" in page.body, page
+    assert re.search(r"(refund of|payment of) [\d,.]+ EUR (is on its way|was refunded)", page.body), page.body
     assert "Yes, cancel it" not in page.body and "?</h1>" not in page.body, page
     live = PAGES["reservation_cancel"][0](stack, f)
     assert "Yes, cancel it" in live.body and "already cancelled" not in live.body, live
