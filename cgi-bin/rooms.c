@@ -573,12 +573,24 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
  * that stay costs and whether the room can take it (stay_quote; 400 with the field
  * errors when the stay is not valid). The page is the room with its calendar and the one
  * booking form, whose "Update total" comes back here with the form's values. */
+/* 404 for a room that is not offered: one its host deleted says so (Back after deleting
+ * it, a link kept from before), rather than that it never existed. */
+static int room_gone(struct ctx *c, long long id)
+{
+	long long deleted = 0;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT count(*) FROM room WHERE id = ? AND deleted_at IS NOT NULL");
+	sqlite3_bind_int64(st, 1, id);
+	if (db_scalar_int(st, &deleted) == 1 && deleted)
+		return problem(c, 404, "room %lld was deleted by its host: it is no longer offered", id);
+	return problem(c, 404, "room %lld does not exist", id);
+}
+
 static int rooms_get(struct ctx *c)
 {
 	struct stay s;
 	json_t *room = room_load(c->db, c->req->ids[0]);
 	if (!room)
-		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+		return room_gone(c, c->req->ids[0]);
 	c->res->model = room;
 	c->res->page = "room";
 	json_t *errors = json_array();
@@ -610,7 +622,7 @@ static int rooms_book(struct ctx *c)
 	struct stay s;
 	json_t *room = room_load(c->db, c->req->ids[0]);
 	if (!room)
-		return problem(c, 404, "room %lld does not exist", c->req->ids[0]);
+		return room_gone(c, c->req->ids[0]);
 	c->res->model = room;
 	json_t *errors = json_array();
 	stay_read(c, errors, &s, 0);

@@ -67,7 +67,11 @@ def test_capacity_cannot_drop_below_what_is_held(stack):
 def test_deleted_room_is_gone(stack):
     room = stack.post("/rooms", {"name": "Shed"}).json
     assert stack.request("DELETE", "/rooms/%d" % room["id"]).status == 204
-    assert stack.get("/rooms/%d" % room["id"]).status == 404
+    gone = stack.get("/rooms/%d" % room["id"])
+    assert gone.status == 404 and gone.json["detail"] == "room %d was deleted by its host: it is no longer offered" % room["id"], gone
+    page = stack.get("/rooms/%d" % room["id"], headers={"Accept": "text/html"})
+    assert page.status == 404 and "was deleted by its host" in page.body, page
+    assert stack.get("/rooms/99999999").json["detail"] == "room 99999999 does not exist"
     assert stack.request("DELETE", "/rooms/%d" % room["id"]).status == 404
 
 
