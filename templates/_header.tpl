@@ -5,6 +5,7 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{#FAILED}}Error: {{/FAILED}}{{#HAS_TITLE}}{{TITLE}} · {{/HAS_TITLE}}Roombook</title>
 <link rel="stylesheet" href="/static/style.css?v={{ASSET_VERSION}}">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -293,6 +293,12 @@ def test_static_files_are_served_with_etag(stack):
     again = stack.get("/static/style.css", headers={"If-None-Match": etag})
     assert again.status == 304 and again.body == "", again
     assert again.header("ETag") == etag
+    # every page names its icon (else browsers ask /favicon.ico, a 404 on each first visit)
+    icon = stack.get("/static/favicon.svg")
+    assert icon.status == 200 and icon.header("Content-Type") == "image/svg+xml" and "<svg" in icon.body, icon
+    for path in ("/", "/nowhere/at/all", "/internal/x"):
+        page = stack.get(path, headers={"Accept": "text/html"})
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page.body, (path, page)
 
 
 def test_missing_static_file_is_404_problem(stack):
