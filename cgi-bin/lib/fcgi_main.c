@@ -217,6 +217,7 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 		r->path = strdup("/");
 	r->query = param_dup(fr, "QUERY_STRING");
 	r->content_type = param_dup(fr, "CONTENT_TYPE");
+	r->content_encoding = param_dup(fr, "HTTP_CONTENT_ENCODING");
 	r->accept = param_dup(fr, "HTTP_ACCEPT");
 	/* present but empty is not absent: a client whose key came out empty hears 400, not a
 	 * request run without the protection it asked for (a retry booking twice) */

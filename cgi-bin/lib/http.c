@@ -20,6 +20,7 @@ void request_free(struct request *r)
 	}
 	free(r->q);
 	free(r->content_type);
+	free(r->content_encoding);
 	free(r->accept);
 	free(r->idem_key);
 	free(r->request_id);
@@ -394,6 +395,12 @@ int request_parse_body(struct request *r, char *err, size_t errlen)
 	const char *b = r->body ? r->body : "";
 	/* a form post for the forgery check, whatever its body (JSON, or none) */
 	r->form_declared = has_type(r->content_type, "application/x-www-form-urlencoded");
+	/* a body is read as sent: a compressed one would be taken for text (or refused for
+	 * its bytes) and one merely labelled so would pass, so any coding but identity is 415 */
+	if (r->body_len && r->content_encoding && strcasecmp(r->content_encoding, "identity") != 0) {
+		snprintf(err, errlen, "send the body without Content-Encoding (%.40s is not taken)", r->content_encoding);
+		return 415;
+	}
 	if (r->body && strlen(r->body) != r->body_len) { /* before the empty check: "\0{}" */
 		snprintf(err, errlen, "the request body contains a NUL byte");
 		return 400;

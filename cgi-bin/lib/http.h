@@ -25,6 +25,7 @@ struct request {
 	struct param *q;    /* decoded query parameters, owned */
 	int nq;
 	char *content_type; /* owned or NULL */
+	char *content_encoding; /* Content-Encoding of the body, owned or NULL */
 	char *accept;       /* owned or NULL */
 	char *idem_key;     /* Idempotency-Key, owned or NULL (the account's own once claimed) */
 	int idem_compat;    /* the claim also wrote a row with the key as sent (idempotency.c) */

@@ -1,6 +1,7 @@
 """HTTP conventions of SPEC §3 at the real gateway: problem+json for every error (ours
 and nginx's own), 400/404/405/413/415/422/429/503, request ids, HEAD, health, static
 files, content negotiation, and docs/api/openapi.yaml kept in step with the routes."""
+import json
 import os
 import re
 import time
@@ -50,6 +51,20 @@ def new_room(stack, **fields):
 def test_malformed_json_is_400(stack):
     r = stack.post("/rooms", body='{"name": "Loft", ', headers={"Content-Type": "application/json"})
     assert "malformed JSON" in problem(r, 400)["detail"]
+
+
+def test_a_compressed_or_so_labelled_body_is_415(stack):
+    import gzip
+    body = json.dumps({"name": "Zipped", "capacity": 1})
+    for coding, data in (("gzip", body), ("gzip", gzip.compress(body.encode())), ("br, gzip", body)):
+        r = stack.request("POST", "/rooms", body=data, headers={"Content-Type": "application/json",
+                                                                "Content-Encoding": coding})
+        problem(r, 415)
+        assert "Content-Encoding" in r.json["detail"], r
+    r = stack.request("POST", "/rooms", body=body, headers={"Content-Type": "application/json",
+                                                            "Content-Encoding": "identity"})
+    assert r.status == 201, r
+    assert stack.get("/rooms", headers={"Content-Encoding": "gzip"}).status == 200, "no body, nothing to decode"
 
 
 def test_duplicate_json_keys_are_400(stack):
