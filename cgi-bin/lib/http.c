@@ -1,6 +1,8 @@
 /* http.c — request parsing, problem responses, input validation, pagination. */
 #include "http.h"
+
 #include "db.h"
+#include "human.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -628,7 +630,10 @@ int body_int(struct ctx *c, json_t *errors, const char *field, long long min, lo
 		return -1;
 	}
 	if (n < min || n > max) {
-		snprintf(msg, sizeof msg, "must be between %lld and %lld", min, max);
+		char lo[40], hi[40]; /* as the pages write numbers: "between 1 and 10,000" */
+		human_number(min, lo, sizeof lo);
+		human_number(max, hi, sizeof hi);
+		snprintf(msg, sizeof msg, "must be between %s and %s", lo, hi);
 		field_error(errors, field, msg);
 		return -1;
 	}

@@ -155,6 +155,20 @@ static long long power10(int n)
 	return p;
 }
 
+/* v in digits into out (at least 32 bytes), with a comma between thousands when group. */
+static void number_text(unsigned long long v, int group, char out[32])
+{
+	char w[24];
+	snprintf(w, sizeof w, "%llu", v);
+	size_t n = strlen(w), j = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (group && i > 0 && (n - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = w[i];
+	}
+	out[j] = '\0';
+}
+
 /* minor as "-1234.50" (group: "-1,234.50") into out. */
 static void format_units(long long minor, const char *currency, int group, char *out, size_t size)
 {
@@ -162,15 +176,8 @@ static void format_units(long long minor, const char *currency, int group, char 
 	long long scale = power10(dec);
 	unsigned long long v = minor < 0 ? 0ULL - (unsigned long long)minor : (unsigned long long)minor;
 	unsigned long long whole = v / (unsigned long long)scale, frac = v % (unsigned long long)scale;
-	char w[32], grouped[48];
-	snprintf(w, sizeof w, "%llu", whole);
-	size_t n = strlen(w), j = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (group && i > 0 && (n - i) % 3 == 0)
-			grouped[j++] = ',';
-		grouped[j++] = w[i];
-	}
-	grouped[j] = '\0';
+	char grouped[32];
+	number_text(whole, group, grouped);
 	if (dec)
 		snprintf(out, size, "%s%s.%0*llu", minor < 0 ? "-" : "", grouped, dec, frac);
 	else
@@ -248,14 +255,23 @@ int money_parse(const char *s, const char *currency, long long max_minor, long l
 	return 0;
 }
 
+void human_number(long long n, char *out, size_t size)
+{
+	char num[32];
+	number_text(n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n, 1, num);
+	snprintf(out, size, "%s%s", n < 0 ? "-" : "", num);
+}
+
 void human_plural(long long n, const char *one, const char *many, char *out, size_t size)
 {
+	char num[40]; /* "10,000 places", as money is written */
+	human_number(n, num, sizeof num);
 	if (n == 1 || n == -1)
-		snprintf(out, size, "%lld %s", n, one);
+		snprintf(out, size, "%s %s", num, one);
 	else if (many)
-		snprintf(out, size, "%lld %s", n, many);
+		snprintf(out, size, "%s %s", num, many);
 	else
-		snprintf(out, size, "%lld %ss", n, one);
+		snprintf(out, size, "%s %ss", num, one);
 }
 
 const char *human_words(const char *code, char *out, size_t size)

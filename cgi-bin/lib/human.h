@@ -33,6 +33,8 @@ void money_units(long long minor, const char *currency, char *out, size_t size);
  * one in why: a message that follows the field's label ("must be ..."). */
 int money_parse(const char *s, const char *currency, long long max_minor, long long *out, char *why,
                 size_t whylen);
+/* n with a comma between thousands: "10,000", "-1,234". */
+void human_number(long long n, char *out, size_t size);
 /* "1 night", "2 nights": n and the word for one or for many (many NULL: one + "s"). */
 void human_plural(long long n, const char *one, const char *many, char *out, size_t size);
 /* A status, reason or kind code in words: "payment_declined" -> "Payment declined",

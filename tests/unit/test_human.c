@@ -1,5 +1,6 @@
 /* test_human.c — dates, times, money, counts and codes as pages and messages show them
  * (cgi-bin/lib/human.c), and the strict reading of prices typed in currency units. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -160,6 +161,12 @@ static void counts_have_the_right_plural(void)
 	EQ(out, "3 people");
 	human_plural(1, "person", "people", out, sizeof out);
 	EQ(out, "1 person");
+	human_plural(10000, "place", NULL, out, sizeof out); /* thousands as money writes them */
+	EQ(out, "10,000 places");
+	human_plural(-1234567, "night", NULL, out, sizeof out);
+	EQ(out, "-1,234,567 nights");
+	human_plural(LLONG_MIN, "night", NULL, out, sizeof out);
+	EQ(out, "-9,223,372,036,854,775,808 nights");
 }
 
 static void codes_are_words(void)
