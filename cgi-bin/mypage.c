@@ -43,6 +43,7 @@ static void mark_cancellable(json_t *reservations)
 		json_object_set_new(r, "canReview", json_boolean(status && check_out && strcmp(status, "confirmed") == 0 &&
 		                                                 strcmp(check_out, today) <= 0 &&
 		                                                 !json_integer_value(json_object_get(r, "reviewId")) &&
+		                                                 json_integer_value(json_object_get(r, "reviewKnown")) &&
 		                                                 !json_integer_value(json_object_get(r, "roomDeleted"))));
 	}
 }
@@ -60,7 +61,8 @@ static void mark_cancellable(json_t *reservations)
 	"coalesce(nullif(v.name, ''), v.\"desc\") AS roomName, r.check_in AS checkIn, r.check_out AS checkOut, " \
 	"CAST(julianday(r.check_out) - julianday(r.check_in) AS INTEGER) AS nights, r.guests, r.amount, "        \
 	"r.status, r.reason, r.payment_status AS paymentStatus, r.ticket_code AS ticketCode, "                   \
-	"r.ticket_status AS ticketStatus, r.review_id AS reviewId, r.updated_at AS updatedAt, "                   \
+	"r.ticket_status AS ticketStatus, r.review_id AS reviewId, r.review_known AS reviewKnown, "               \
+	"r.updated_at AS updatedAt, "                                                                             \
 	"coalesce(v.status, '') = 'deleted' AS roomDeleted "                                                      \
 	"FROM view_reservation r LEFT JOIN view_room v ON v.room_id = r.room_id "                                 \
 	"WHERE r.account_id = ?1 AND (?3 = 0 OR r.reservation_id < ?3) AND " which " ORDER BY " order " LIMIT ?4"
@@ -269,10 +271,16 @@ static int project_reservation(struct db *db, const struct event *ev, const char
 	json_t *room = json_object_get(ev->data, "roomId");
 	if (!json_is_integer(room))
 		return 0;
-	st = db_prep(db, "INSERT INTO view_room(room_id, reservations, last_reservation_id, last_reservation_status, "
-	                 "updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(room_id) DO UPDATE SET "
-	                 "reservations = reservations + ?2, last_reservation_id = ?3, "
-	                 "last_reservation_status = ?4, updated_at = max(updated_at, ?5)");
+	/* an attempt that booked nothing (rejected, failed) is not the room's last booking,
+	 * as it is not counted among its reservations */
+	int booked = strcmp(implied, "rejected") != 0;
+	st = db_prep(db, booked ? "INSERT INTO view_room(room_id, reservations, last_reservation_id, "
+	                          "last_reservation_status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+	                          "ON CONFLICT(room_id) DO UPDATE SET reservations = reservations + ?2, "
+	                          "last_reservation_id = ?3, last_reservation_status = ?4, "
+	                          "updated_at = max(updated_at, ?5)"
+	                        : "INSERT INTO view_room(room_id, reservations, updated_at) VALUES (?1, ?2, ?5) "
+	                          "ON CONFLICT(room_id) DO UPDATE SET updated_at = max(updated_at, ?5)");
 	sqlite3_bind_int64(st, 1, json_integer_value(room));
 	sqlite3_bind_int(st, 2, strcmp(implied, "confirmed") == 0);
 	sqlite3_bind_int64(st, 3, id);
@@ -363,10 +371,11 @@ static int project_review(struct db *db, const struct event *ev, char *err, size
 		return 0;
 	int created = strcmp(ev->type, "ReviewCreated") == 0;
 	st = db_prep(db, created ? "INSERT INTO view_reservation(reservation_id, review_id, updated_at) VALUES (?1, ?2, ?3) "
-	                           "ON CONFLICT(reservation_id) DO UPDATE SET review_id = ?2, "
+	                           "ON CONFLICT(reservation_id) DO UPDATE SET review_id = ?2, review_known = 1, "
 	                           "updated_at = max(updated_at, ?3)"
-	                         : "UPDATE view_reservation SET review_id = NULL, updated_at = max(updated_at, ?3) "
-	                           "WHERE reservation_id = ?1 AND review_id = ?2");
+	                         : "UPDATE view_reservation SET review_id = NULL, review_known = 1, "
+	                           "updated_at = max(updated_at, ?3) WHERE reservation_id = ?1 AND "
+	                           "(review_id = ?2 OR review_id IS NULL)");
 	sqlite3_bind_int64(st, 1, json_integer_value(stay));
 	sqlite3_bind_int64(st, 2, json_integer_value(review));
 	db_bind_text(st, 3, ev->occurred_at);

@@ -656,7 +656,10 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	const char *paid = field_text(res, "paymentStatus");
 	json_object_set_new(res, "hasReceipt", json_boolean(owner && json_integer_value(json_object_get(res, "paymentId")) > 0 &&
 	                                                    (strcmp(paid, "approved") == 0 || strcmp(paid, "refunded") == 0)));
-	json_object_set_new(res, "isGuest", json_boolean(owner)); /* else the room's host (or an admin): its crumbs */
+	/* whose page it is: the guest's own leads back to My bookings, anyone else's (the
+	 * room's host, an admin) to the room's bookings */
+	json_object_set_new(res, "isGuest", json_boolean(json_integer_value(json_object_get(res, "accountId")) ==
+	                                                 c->req->account_id));
 	json_object_set_new(res, "canCancel", json_boolean(owner && confirmed && strcmp(field_text(res, "checkIn"), today) >= 0));
 	const char *status = field_text(res, "status");
 	json_object_set_new(res, "wasCancelled", json_boolean(strcmp(status, "cancelled") == 0 ||
@@ -672,13 +675,18 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	json_object_set_new(res, "free", json_boolean(json_is_integer(amount) && json_integer_value(amount) == 0));
 	/* named as the guest knows it: the room and the booking's reference, not an id */
 	const char *room = field_text(res, "roomName"), *ref = field_text(res, "reference");
-	if (*room && *ref)
-		snprintf(c->res->title, sizeof c->res->title, "Stay at %s, booking %s", room, ref);
-	else if (*room)
-		snprintf(c->res->title, sizeof c->res->title, "Stay at %s", room);
+	/* an attempt that booked nothing is not a stay: "Not booked: stay at ..." */
+	int nothing = strcmp(status, "rejected") == 0 || strcmp(status, "failed") == 0;
+	const char *what = nothing ? "Not booked: stay" : "Stay";
+	long long id = json_integer_value(json_object_get(res, "id"));
+	if (*room)
+		json_object_set_new(res, "heading", json_sprintf("%s at %s", what, room));
 	else
-		snprintf(c->res->title, sizeof c->res->title, "Reservation %lld",
-		         (long long)json_integer_value(json_object_get(res, "id")));
+		json_object_set_new(res, "heading", json_sprintf("%s %lld", nothing ? "Not booked: reservation" : "Reservation", id));
+	if (*room && *ref)
+		snprintf(c->res->title, sizeof c->res->title, "%s at %s, %s %s", what, room, nothing ? "attempt" : "booking", ref);
+	else
+		snprintf(c->res->title, sizeof c->res->title, "%s", field_text(res, "heading"));
 	c->res->page = page;
 }
 

@@ -793,8 +793,11 @@ static int rooms_update(struct ctx *c)
 		sqlite3_bind_int64(st, 1, in.capacity);
 		sqlite3_bind_int64(st, 2, id);
 		db_bind_text(st, 3, today);
-		if (db_run(st) != SQLITE_DONE) { /* the CHECK held <= capacity failed */
+		if (db_run(st) != SQLITE_DONE) {
+			int check = sqlite3_extended_errcode(c->db->h) == SQLITE_CONSTRAINT_CHECK; /* held <= capacity */
 			db_rollback(c->db);
+			if (!check)
+				return problem_unavailable(c, 1, "the room could not be stored; try again");
 			return form_problem(c, capacity_refused(c, id, in.capacity, today), c->req->path);
 		}
 	}
@@ -1192,7 +1195,8 @@ static int reviews_get(struct ctx *c)
 		long long author = 0;
 		sqlite3_stmt *who = db_prep(c->db, "SELECT author_id FROM review WHERE id = ?");
 		sqlite3_bind_int64(who, 1, c->req->ids[0]);
-		int mine = c->req->account_id > 0 && db_scalar_int(who, &author) == 1 && access_is(c->req, author);
+		/* the author's own (an admin may delete any review, through the API) */
+		int mine = c->req->account_id > 0 && db_scalar_int(who, &author) == 1 && author == c->req->account_id;
 		json_object_set_new(c->res->model, "isAuthor", json_boolean(mine));
 		long long stay = mine ? review_stay(c->db, c->req->ids[0]) : 0;
 		if (stay > 0)

@@ -3,7 +3,7 @@
 <h1>Review your stay{{#HAS_ROOM_NAME}} at {{ROOM_NAME}}{{/HAS_ROOM_NAME}}</h1>
 {{>ERROR_SUMMARY}}
 {{#IF_REFUSED}}<p>{{#HAS_STAY_ID}}<a href="/reservations/{{STAY_ID}}">Back to your stay</a>{{/HAS_STAY_ID}}{{#NO_STAY_ID}}<a href="/mypage">Back to My bookings</a>{{/NO_STAY_ID}}</p>{{/IF_REFUSED}}
-{{#UNLESS_REFUSED}}<form method="post" action="/rooms/{{FORM_ROOM_ID}}/reviews" novalidate>
+{{#UNLESS_REFUSED}}<form method="post" action="/rooms/{{ROOM_ID}}/reviews" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="{{FORM__NEXT}}">
 {{#HAS_FORM_RESERVATION_ID}}<input type="hidden" name="reservationId" value="{{FORM_RESERVATION_ID}}">{{/HAS_FORM_RESERVATION_ID}}

@@ -292,6 +292,9 @@ def test_an_admin_cancels_any_reservation(stack):
     host, guest, other, res, ticket, msg = booking(stack)
     admin, admin_tok = stack.new_account("Admin")
     make_admin(stack, admin)
+    # the admin's view of someone else's booking leads to the room's bookings, not to its own
+    page = stack.get("/reservations/%d" % res["id"], auth=admin_tok, headers={"Accept": "text/html"}).body
+    assert '<p class="crumbs"><a href="/reservations?roomId=%d">' % res["roomId"] in page, page
     r = stack.request("DELETE", "/reservations/%d" % res["id"], auth=admin_tok)
     assert r.status == 200 and r.json["status"] == "cancelled", r
 
