@@ -145,6 +145,14 @@ static int email_key(const char *email, char *key, size_t size)
 	return 0;
 }
 
+static int has_non_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 static int ascii_casecmp_equal(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
@@ -344,10 +352,11 @@ static int accounts_create(struct ctx *c)
 		field_error(errors, "email", "is required");
 	else if (email && email_key(email, key, sizeof key))
 		field_error(errors, "email", "must be an email address such as ann@example.com");
-	else if (email && !mail_address_ok(email)) /* accents: no e-mail could reach it, nor is it one
+	else if (email && !mail_address_ok(email)) /* no e-mail could reach it; accents: nor is it one
 	                                             * key whatever its case (Ü@ and ü@ were two accounts) */
-		field_error(errors, "email", "must be an email address written in plain letters (no accents), "
-		                             "such as ann@example.com");
+		field_error(errors, "email", has_non_ascii(email) ? "must be an email address written in plain letters "
+		                                                    "(no accents), such as ann@example.com"
+		                                                  : "must be an email address such as ann@example.com");
 	body_line(c, errors, "name", 200, &name);
 	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
 	if (why)

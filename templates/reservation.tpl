@@ -1,6 +1,6 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <p class="crumbs">{{#IF_IS_GUEST}}<a href="/mypage">My bookings</a>{{/IF_IS_GUEST}}{{#UNLESS_IS_GUEST}}<a href="/reservations?roomId={{ROOM_ID}}">Bookings of {{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a>{{/UNLESS_IS_GUEST}}</p>
-<h1>{{#HAS_ROOM_NAME}}Stay at {{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Reservation {{ID}}{{/NO_ROOM_NAME}}</h1>
+<h1>{{HEADING}}</h1>
 <div class="reservation" data-status="{{STATUS}}">
 <p class="status status-{{STATUS}}">{{STATUS:x-words}}</p>
 <dl class="facts">

@@ -400,7 +400,7 @@ int request_parse_body(struct request *r, char *err, size_t errlen)
 	/* a body is read as sent: a compressed one would be taken for text (or refused for
 	 * its bytes) and one merely labelled so would pass, so any coding but identity is 415 */
 	if (r->body_len && r->content_encoding && strcasecmp(r->content_encoding, "identity") != 0) {
-		snprintf(err, errlen, "send the body without Content-Encoding (%.40s is not taken)", r->content_encoding);
+		snprintf(err, errlen, "send the body without Content-Encoding: it is not decoded here");
 		return 415;
 	}
 	if (r->body && strlen(r->body) != r->body_len) { /* before the empty check: "\0{}" */

@@ -72,6 +72,13 @@ def test_a_booking_and_its_messages_are_named_as_the_guest_knows_them(stack):
     title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
     assert title == "Stay at Cedar <cabin>, booking %s · Roombook" % ref, title
     assert "<h1>Stay at Cedar &lt;cabin&gt;</h1>" in page, page
+    # an attempt that booked nothing is not called a stay
+    declined = book(stack, room, card=DECLINED)
+    assert declined.status == 402, declined
+    page = stack.get("/reservations/%d" % declined.json["reservation"]["id"], headers={"Accept": "text/html"}).body
+    title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
+    assert title == "Not booked: stay at Cedar <cabin>, attempt %s · Roombook" % declined.json["reservation"]["reference"], title
+    assert "<h1>Not booked: stay at Cedar &lt;cabin&gt;</h1>" in page, page
     # its payment: a card in the list, and a page named by the stay
     pid = res["paymentId"]
     page = stack.get("/payments", headers={"Accept": "text/html"}).body

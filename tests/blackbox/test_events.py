@@ -148,6 +148,15 @@ def test_roomviews_follow_reviews_and_bookings(stack):
                       what="roomview")[0]
     assert view["rating"] == 4.5 and view["reservations"] == 3, view  # the two stays and this one
     assert view["lastReservationStatus"] == "confirmed" and view["status"] == "available", view
+    # an attempt that booked nothing is neither counted nor the room's last booking
+    declined = stack.post("/reservations", {"roomId": rm["id"], "checkIn": CHECK_IN, "customer": "eve",
+                                            "card": "4000000000000002"})
+    assert declined.status == 402, declined
+    gone = declined.json["reservation"]["id"]
+    wait_until(lambda: any(r["reservationId"] == gone and r["status"] == "rejected"
+                           for r in stack.get("/mypage?limit=100").json["reservations"]), what="the attempt projected")
+    view = [v for v in all_roomviews(stack) if v["roomId"] == rm["id"]][0]
+    assert view["lastReservationId"] == res["id"] and view["reservations"] == 3, view
     page = stack.get("/roomviews", headers={"Accept": "text/html"})
     assert page.status == 200 and "<h1>Rooms you host</h1>" in page.body and "Room views" not in page.body, page
     room_page = stack.get("/rooms/%d" % rm["id"], headers={"Accept": "text/html"})

@@ -129,7 +129,7 @@ async function rawApi(method, p, body, headers = {}) {
 
 /** Signs up an account over the API and signs it in: { account, token, email, password, name }. */
 export async function apiAccount(name) {
-  const email = `${uniq(slug(name) || 'someone')}@example.com`;
+  const email = `${uniq(slug(name).slice(0, 40) || 'someone')}@example.com`; // a local part has at most 64 characters
   const a = await rawApi('POST', '/accounts', { email, password: PASSWORD, name });
   assert.equal(a.status, 201, `POST /accounts: ${a.text}`);
   const s = await rawApi('POST', '/sessions', { email, password: PASSWORD });
@@ -299,7 +299,7 @@ export async function signUp(page, name, { shot, next } = {}) {
 
 /** Like signUp, on the sign-up page page is already on; also returns .landed (submit()'s result). */
 export async function fillSignUp(page, name, { shot } = {}) {
-  const email = `${uniq(slug(name) || 'someone')}@example.com`;
+  const email = `${uniq(slug(name).slice(0, 40) || 'someone')}@example.com`; // a local part has at most 64 characters
   const form = page.locator('main form[action="/sign-up"]');
   await form.getByLabel('Your name', { exact: true }).fill(name);
   await form.getByLabel('Email', { exact: true }).fill(email);
