@@ -569,10 +569,6 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 	return n;
 }
 
-/* GET /rooms/{id}: the room. With checkIn, checkOut (or nights) and guests, JSON adds what
- * that stay costs and whether the room can take it (stay_quote; 400 with the field
- * errors when the stay is not valid). The page is the room with its calendar and the one
- * booking form, whose "Update total" comes back here with the form's values. */
 /* 404 for a room that is not offered: one its host deleted says so (Back after deleting
  * it, a link kept from before), rather than that it never existed. */
 static int room_gone(struct ctx *c, long long id)
@@ -585,6 +581,10 @@ static int room_gone(struct ctx *c, long long id)
 	return problem(c, 404, "room %lld does not exist", id);
 }
 
+/* GET /rooms/{id}: the room. With checkIn, checkOut (or nights) and guests, JSON adds what
+ * that stay costs and whether the room can take it (stay_quote; 400 with the field
+ * errors when the stay is not valid). The page is the room with its calendar and the one
+ * booking form, whose "Update total" comes back here with the form's values. */
 static int rooms_get(struct ctx *c)
 {
 	struct stay s;
@@ -1191,11 +1191,11 @@ static int reviews_get(struct ctx *c)
 		json_decref(room);
 		const char *shown = json_string_value(json_object_get(c->res->model, "roomName"));
 		snprintf(c->res->title, sizeof c->res->title, "Review of %s", shown ? shown : "a room");
-		/* its author may delete it here, and goes back to the stay it was written for */
+		/* its author may delete it here, and goes back to the stay it was written for (an
+		 * admin, who may delete any review, does so through the API) */
 		long long author = 0;
 		sqlite3_stmt *who = db_prep(c->db, "SELECT author_id FROM review WHERE id = ?");
 		sqlite3_bind_int64(who, 1, c->req->ids[0]);
-		/* the author's own (an admin may delete any review, through the API) */
 		int mine = c->req->account_id > 0 && db_scalar_int(who, &author) == 1 && author == c->req->account_id;
 		json_object_set_new(c->res->model, "isAuthor", json_boolean(mine));
 		long long stay = mine ? review_stay(c->db, c->req->ids[0]) : 0;
