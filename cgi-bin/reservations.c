@@ -182,6 +182,8 @@ static int reply_booking(struct ctx *c, long long id, int retry_after)
 		return problem_with(c, 409, res, "The room was withdrawn by its host; any payment is refunded.");
 	if (strcmp(status, "rejected") == 0 && strcmp(reason, "sold_out") == 0)
 		return problem_with(c, 409, res, "The room cannot take this stay: it is sold out on some night of it.");
+	if (strcmp(status, "rejected") == 0 && strcmp(reason, "price_changed") == 0) /* rooms' sentence follows */
+		return problem_with(c, 409, res, "The price of this room changed since you checked; nothing was charged.");
 	if (strcmp(status, "rejected") == 0)
 		return problem_with(c, 402, res, "Your card was declined — you were not charged. "
 		                                 "Check the card number, or use another card.");
@@ -201,6 +203,8 @@ struct booking {
 	const char *customer;
 	char card[20]; /* digits only, "" when none */
 	int free_stay; /* the page's form for a stay it showed as free: no card asked (checked again) */
+	long long expected_total; /* the total the guest was shown (expectedTotal), when has_expected */
+	int has_expected;
 	char reference[REFERENCE_SIZE]; /* drawn when the booking is stored */
 };
 
@@ -294,6 +298,7 @@ static json_t *booking_read(struct ctx *c, struct booking *b)
 	read_stay(c, errors, b);
 	body_int(c, errors, "guests", 1, MAX_GUESTS, &b->guests);
 	body_line(c, errors, "customer", 200, &b->customer);
+	b->has_expected = body_int(c, errors, "expectedTotal", 0, MAX_AMOUNT, &b->expected_total) == 1;
 	read_card(c, errors, b);
 	return errors;
 }
@@ -456,7 +461,7 @@ static int saga_charge(struct ctx *c, const struct booking *b, long long id, str
  * night with the fewest places, and placesLeft), and its sentence as detail. */
 static void booking_refused(struct ctx *c, json_t *refusal)
 {
-	static const char *const members[] = {"reason", "night", "placesLeft", "capacity"};
+	static const char *const members[] = {"reason", "night", "placesLeft", "capacity", "total"};
 	const char *reason = json_string_value(json_object_get(refusal, "reason"));
 	const char *detail = json_string_value(json_object_get(refusal, "detail"));
 	if (!reason)
@@ -477,6 +482,8 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 	json_t *body = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I}", "reservationId", (json_int_t)id, "roomId",
 	                         (json_int_t)b->room_id, "checkIn", b->check_in, "nights", (json_int_t)b->nights,
 	                         "guests", (json_int_t)b->guests, "accountId", (json_int_t)b->account_id);
+	if (b->has_expected) /* rooms refuses the hold when the stay now costs another total */
+		json_object_set_new(body, "expectedAmount", json_integer(b->expected_total));
 	client_call("rooms", "POST", "/internal/holds", body, &r);
 	json_decref(body);
 	json_t *refusal = r.status == 409 ? json_incref(r.body) : NULL; /* why rooms refused */
@@ -495,7 +502,9 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 	}
 	if (r.status == 409) {
 		o.room_name = room_name; /* with o.host_id: the host sees the refused booking too */
-		int rc = saga_abort(c, id, 0, o, "rejected", "sold_out", 1);
+		const char *why = json_string_value(json_object_get(refusal, "reason"));
+		int repriced = why && strcmp(why, "price_changed") == 0;
+		int rc = saga_abort(c, id, 0, o, "rejected", repriced ? "price_changed" : "sold_out", 1);
 		if (rc == 409)
 			booking_refused(c, refusal);
 		json_decref(refusal);

@@ -1333,11 +1333,29 @@ static int hold_refused(struct ctx *c, json_t *room, const char *check_in, long 
 	return 409;
 }
 
+/* 409 for a hold whose stay costs another total than the one the guest was shown: the
+ * room's price changed in between. Says the new total (total, and in the detail). */
+static int price_changed(struct ctx *c, json_t *room, long long total)
+{
+	char money[64];
+	human_money(total, config_currency(), money, sizeof money);
+	problem(c, 409, "The price of this room changed since you checked: the stay now costs %s. Check the new total and "
+	                "book again.", money);
+	json_object_set_new(c->res->model, "reason", json_string("price_changed"));
+	json_object_set_new(c->res->model, "total", json_integer(total));
+	json_object_set(c->res->model, "hostId", json_object_get(room, "hostId"));
+	json_object_set(c->res->model, "roomName", json_object_get(room, "name"));
+	return 409;
+}
+
 static int holds_create(struct ctx *c)
 {
-	long long res_id = 0, room_id = 0, nights = 1, guests = 1, account = 0;
+	long long res_id = 0, room_id = 0, nights = 1, guests = 1, account = 0, expected = 0;
 	const char *check_in = NULL;
 	json_t *errors = json_array();
+	/* the total the guest was shown, when the booking says it: a price changed since is
+	 * refused here, in the hold's transaction, rather than charged */
+	int has_expected = body_int(c, errors, "expectedAmount", 0, MAX_AMOUNT, &expected) == 1;
 	body_int(c, errors, "reservationId", 1, 1LL << 53, &res_id);
 	body_int(c, errors, "roomId", 1, 1LL << 53, &room_id);
 	body_int(c, errors, "nights", 1, MAX_NIGHTS, &nights);
@@ -1366,6 +1384,12 @@ static int holds_create(struct ctx *c)
 	}
 	long long price = json_integer_value(json_object_get(room, "price"));
 	long long capacity = json_integer_value(json_object_get(room, "capacity"));
+	if (has_expected && price * guests * nights != expected) {
+		db_rollback(c->db);
+		int rc = price_changed(c, room, price * guests * nights);
+		json_decref(room);
+		return rc;
+	}
 	int taken = take_capacity(c->db, room_id, capacity, check_in, nights, guests);
 	if (taken) {
 		db_rollback(c->db);

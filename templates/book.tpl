@@ -27,6 +27,7 @@
 <input type="hidden" name="checkOut" value="{{FORM_CHECK_OUT}}">
 <input type="hidden" name="guests" value="{{FORM_GUESTS}}">
 <input type="hidden" name="customer" value="{{FORM_CUSTOMER}}">
+{{#HAS_TOTAL}}<input type="hidden" name="expectedTotal" value="{{TOTAL}}">{{/HAS_TOTAL}}
 {{#IF_FREE}}<input type="hidden" name="free" value="1">
 <h2>Nothing to pay</h2>
 <p>This stay is free: no card is needed.</p>{{/IF_FREE}}

@@ -285,6 +285,7 @@ const char *human_words(const char *code, char *out, size_t size)
 		{"force_cancelled", "Cancelled by the host"},
 		{"sold_out", "Sold out"},
 		{"payment_declined", "Payment declined"},
+		{"price_changed", "Price changed"},
 		{"unavailable", "Could not be completed: a service was unavailable"},
 		{"interrupted", "Interrupted: undone and refunded"},
 		{"room_deleted", "The host withdrew the room"},

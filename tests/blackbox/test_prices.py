@@ -115,3 +115,36 @@ def test_error_pages_and_forms_with_errors_are_titled_error(stack):
     assert r.status == 404 and "<title>Error: Not found · Roombook</title>" in r.body, r.body[:600]
     r = stack.get("/internal/holds", headers=BROWSER)  # the gateway's own page
     assert r.status == 404 and "<title>Error: Not Found · Roombook</title>" in r.body, r.body[:600]
+
+
+def test_a_booking_is_charged_the_total_the_guest_was_shown_or_refused(stack):
+    """The summary before paying sends the total it showed (expectedTotal); a host who
+    changed the price in between gets the booking refused (409 price_changed, nothing
+    held or charged) instead of the guest charged a total never shown."""
+    import datetime
+    day = (datetime.date.today() + datetime.timedelta(days=40)).isoformat()
+    room = stack.post("/rooms", {"name": "Repriced loft", "capacity": 3, "price": 1000}).json["id"]
+    _, guest = stack.new_account("Careful guest")
+    stay = "/rooms/%d/book?checkIn=%s&nights=2&guests=2" % (room, day)
+    summary = stack.get(stay, headers=BROWSER, auth=guest).body
+    assert '<input type="hidden" name="expectedTotal" value="4000">' in summary, summary
+    assert stack.request("PATCH", "/rooms/%d" % room, json={"price": 9000}).status == 200  # the host, meanwhile
+    token = re.search(r'name="_form" value="([^"]+)"', summary).group(1)
+    page = stack.request("POST", "/reservations", auth=None, form={
+        "_csrf": CSRF, "_form": token, "roomId": str(room), "checkIn": day, "nights": "2", "guests": "2",
+        "customer": "Careful guest", "expectedTotal": "4000", "card": "4242424242424242"},
+        headers={"Cookie": "rb_session=%s; csrf=%s" % (guest, CSRF), "Accept": BROWSER["Accept"]})
+    assert page.status == 409 and "The price of this room changed since you checked" in html.unescape(page.body), page
+    assert "360.00 EUR" in page.body, "the new total is said"
+    # the same over JSON: the reservation is rejected for it, nothing held, nothing paid
+    r = stack.post("/reservations", {"roomId": room, "checkIn": day, "nights": 2, "guests": 2, "expectedTotal": 4000,
+                                     "card": "4242424242424242"}, auth=guest)
+    assert r.status == 409 and r.json["reason"] == "price_changed" and r.json["total"] == 36000, r
+    assert r.json["reservation"]["status"] == "rejected" and r.json["reservation"]["reason"] == "price_changed", r
+    assert stack.get("/payments?reservationId=%d" % r.json["reservation"]["id"], auth=guest).json["items"] == []
+    days = stack.get("/rooms/%d/availability?from=%s&to=%s" % (room, day, day)).json["days"]
+    assert days[0]["held"] == 0, days
+    ok = stack.post("/reservations", {"roomId": room, "checkIn": day, "nights": 2, "guests": 2, "expectedTotal": 36000,
+                                      "card": "4242424242424242"}, auth=guest)
+    assert ok.status == 201 and ok.json["amount"] == 36000, ok
+    problem(stack.post("/reservations", {"roomId": room, "checkIn": day, "expectedTotal": -1}, auth=guest), 422)
