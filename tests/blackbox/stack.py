@@ -355,6 +355,16 @@ def _json_round_trips(body):
         return False
 
 
+def process_gone(pid):
+    """True once pid has exited: no longer in /proc, or a zombie its parent has not reaped.
+    The process may vanish between the open and the read (ESRCH), which also means gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
 def wait_until(fn, timeout=15, interval=0.05, what="condition"):
     """Polls fn until it returns a truthy value; returns it or raises AssertionError."""
     deadline = time.time() + timeout

@@ -10,7 +10,7 @@ import socket
 import struct
 import time
 
-from stack import Stack, wait_until
+from stack import Stack, process_gone, wait_until
 
 BEGIN, PARAMS, STDIN, STDOUT, END = 1, 4, 5, 6, 3
 
@@ -128,14 +128,6 @@ def test_bytes_that_are_not_fastcgi_cost_only_their_connection():
             assert ask(c, "GET", "/health/rooms/live")[0] == 200
 
 
-def gone(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(")")[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
 def test_a_stopping_service_serves_its_kept_connections_until_they_close():
     with Stack(name="fcgi-drain", env={"THREADS": "2", "DRAIN_MS": "20000"}) as s:
         pid = s.pids("rooms")[0]
@@ -143,7 +135,7 @@ def test_a_stopping_service_serves_its_kept_connections_until_they_close():
         assert ask(kept, "GET", "/health/rooms/live")[0] == 200
         os.kill(pid, signal.SIGTERM)  # supervisord starts the next process once this one ends
         time.sleep(0.3)
-        assert not gone(pid), "exited with a kept connection open"
+        assert not process_gone(pid), "exited with a kept connection open"
         # The kept connection is still served...
         for _ in range(3):
             status, body = ask(kept, "GET", "/health/rooms/live")
@@ -159,7 +151,7 @@ def test_a_stopping_service_serves_its_kept_connections_until_they_close():
         # ...and once the kept one is closed, the process ends well before DRAIN_MS.
         closed_at = time.time()
         kept.close()
-        wait_until(lambda: gone(pid), timeout=5, what="the stopped service to exit")
+        wait_until(lambda: process_gone(pid), timeout=5, what="the stopped service to exit")
         assert time.time() - closed_at < 3
         fresh.close()
 
@@ -171,7 +163,7 @@ def test_a_stopping_service_waits_at_most_drain_ms_for_an_idle_kept_connection()
         assert ask(kept, "GET", "/health/rooms/live")[0] == 200
         os.kill(pid, signal.SIGTERM)
         stopped_at = time.time()
-        wait_until(lambda: gone(pid), timeout=10, what="the stopped service to exit")
+        wait_until(lambda: process_gone(pid), timeout=10, what="the stopped service to exit")
         took = time.time() - stopped_at
         assert 1.0 < took < 6, took  # waited for the connection, then gave up on it
         assert kept.recv(1) == b""

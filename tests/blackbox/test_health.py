@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 
-from stack import Stack, wait_until
+from stack import Stack, process_gone, wait_until
 
 
 def unready(r, check=None):
@@ -211,8 +211,7 @@ def test_watchdog_leaves_a_draining_process_alone():
         time.sleep(3.5)  # past WATCHDOG_STALE: still draining, and not killed
         assert os.path.exists("/proc/%d" % pid), "the draining process was killed"
         held.close()
-        wait_until(lambda: not os.path.exists("/proc/%d" % pid) or
-                   open("/proc/%d/stat" % pid).read().split(")")[1].split()[0] == "Z", timeout=10,
+        wait_until(lambda: process_gone(pid), timeout=10,
                    what="the process ends once the connection is gone")
         assert "has not beaten" not in s.logs("watchdog"), s.logs("watchdog")
 
