@@ -272,12 +272,16 @@ static int project_reservation(struct db *db, const struct event *ev, const char
 	if (!json_is_integer(room))
 		return 0;
 	/* an attempt that booked nothing (rejected, failed) is not the room's last booking,
-	 * as it is not counted among its reservations */
+	 * as it is not counted among its reservations; and the last booking is the newest
+	 * (ids grow with time), whatever older booking an event changes afterwards (a
+	 * cancellation) */
 	int booked = strcmp(implied, "rejected") != 0;
 	st = db_prep(db, booked ? "INSERT INTO view_room(room_id, reservations, last_reservation_id, "
 	                          "last_reservation_status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) "
 	                          "ON CONFLICT(room_id) DO UPDATE SET reservations = reservations + ?2, "
-	                          "last_reservation_id = ?3, last_reservation_status = ?4, "
+	                          "last_reservation_id = max(coalesce(last_reservation_id, ?3), ?3), "
+	                          "last_reservation_status = CASE WHEN coalesce(last_reservation_id, ?3) <= ?3 "
+	                          "THEN ?4 ELSE last_reservation_status END, "
 	                          "updated_at = max(updated_at, ?5)"
 	                        : "INSERT INTO view_room(room_id, reservations, updated_at) VALUES (?1, ?2, ?5) "
 	                          "ON CONFLICT(room_id) DO UPDATE SET updated_at = max(updated_at, ?5)");

@@ -157,6 +157,17 @@ def test_roomviews_follow_reviews_and_bookings(stack):
                            for r in stack.get("/mypage?limit=100").json["reservations"]), what="the attempt projected")
     view = [v for v in all_roomviews(stack) if v["roomId"] == rm["id"]][0]
     assert view["lastReservationId"] == res["id"] and view["reservations"] == 3, view
+    # the last booking is the newest, whatever an older one does afterwards
+    newer = book(stack, rm["id"], "eve")
+    assert stack.post("/reservations/%d/cancel" % res["id"]).status == 200
+    wait_until(lambda: any(r["reservationId"] == res["id"] and r["status"] == "cancelled"
+                           for r in stack.get("/mypage?limit=100").json["reservations"]), what="the cancel projected")
+    view = [v for v in all_roomviews(stack) if v["roomId"] == rm["id"]][0]
+    assert (view["lastReservationId"], view["lastReservationStatus"]) == (newer["id"], "confirmed"), view
+    assert stack.post("/reservations/%d/cancel" % newer["id"]).status == 200
+    wait_until(lambda: [v for v in all_roomviews(stack) if v["roomId"] == rm["id"]
+                        and (v["lastReservationId"], v["lastReservationStatus"]) == (newer["id"], "cancelled")],
+               what="the newest booking's cancel on its room")
     page = stack.get("/roomviews", headers={"Accept": "text/html"})
     assert page.status == 200 and "<h1>Rooms you host</h1>" in page.body and "Room views" not in page.body, page
     room_page = stack.get("/rooms/%d" % rm["id"], headers={"Accept": "text/html"})
