@@ -764,7 +764,10 @@ static int rooms_update(struct ctx *c)
 	sqlite3_stmt *st = db_prep(c->db,
 		"UPDATE room SET name = coalesce(?2, name), \"desc\" = coalesce(?3, \"desc\"), "
 		"capacity = coalesce(?4, capacity), price = coalesce(?5, price), "
-		"updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1 AND deleted_at IS NULL");
+		/* an edit that changes nothing (PATCH {}, the same values) leaves the time of the last change */
+		"updated_at = CASE WHEN name IS coalesce(?2, name) AND \"desc\" IS coalesce(?3, \"desc\") "
+		"AND capacity IS coalesce(?4, capacity) AND price IS coalesce(?5, price) THEN updated_at "
+		"ELSE strftime('%Y-%m-%dT%H:%M:%fZ','now') END WHERE id = ?1 AND deleted_at IS NULL");
 	sqlite3_bind_int64(st, 1, id);
 	db_bind_text(st, 2, in.has_name ? in.name : in.clear_name ? "" : NULL);
 	db_bind_text(st, 3, in.has_desc ? in.desc : in.clear_desc ? "" : NULL);

@@ -13,6 +13,16 @@ def test_minimal_room_is_created(stack):
     assert stack.get(r.header("Location")).json == r.json
 
 
+def test_an_edit_that_changes_nothing_keeps_the_time_of_the_last_change(stack):
+    room = stack.post("/rooms", {"name": "Barn", "desc": "Hay", "capacity": 3, "price": 1000}).json
+    path = "/rooms/%d" % room["id"]
+    for same in ({}, {"name": "Barn"}, {"capacity": 3, "price": 1000, "desc": "Hay"}):
+        r = stack.request("PATCH", path, json=same)
+        assert r.status == 200 and r.json["updatedAt"] == room["updatedAt"], (same, r)
+    r = stack.request("PATCH", path, json={"price": 1100})
+    assert r.status == 200 and r.json["updatedAt"] > room["updatedAt"], r
+
+
 def test_room_needs_name_or_desc(stack):
     r = stack.post("/rooms", {"capacity": 2})
     assert r.status == 422 and r.header("Content-Type") == "application/problem+json", r
