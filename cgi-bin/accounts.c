@@ -677,18 +677,28 @@ static json_t *tokens_of(struct db *db, long long account)
 	return rows ? rows : json_array();
 }
 
+/* What the account page shows besides the account's own fields, added to model (the
+ * account, or a problem the page is shown again with): its tokens and the day it joined. */
+static void account_page(struct ctx *c, json_t *model, const json_t *account)
+{
+	const char *created = json_string_value(json_object_get(account, "createdAt"));
+	if (model != account) {
+		json_object_set(model, "name", json_object_get(account, "name"));
+		json_object_set(model, "email", json_object_get(account, "email"));
+	}
+	json_object_set_new(model, "tokens", tokens_of(c->db, c->req->account_id));
+	json_object_set_new(model, "memberSince", json_stringn(created ? created : "", created ? 10 : 0));
+	c->res->page = "account";
+	snprintf(c->res->title, sizeof c->res->title, "Your account");
+}
+
 static int account_get(struct ctx *c)
 {
 	c->res->model = account_load(c->db, c->req->account_id);
 	if (!c->res->model)
 		return access_sign_in_first(c);
-	if (c->req->wants_html) {
-		const char *created = json_string_value(json_object_get(c->res->model, "createdAt"));
-		json_object_set_new(c->res->model, "tokens", tokens_of(c->db, c->req->account_id));
-		json_object_set_new(c->res->model, "memberSince", json_stringn(created ? created : "", created ? 10 : 0));
-	}
-	c->res->page = "account";
-	snprintf(c->res->title, sizeof c->res->title, "Your account");
+	if (c->req->wants_html)
+		account_page(c, c->res->model, c->res->model);
 	return 200;
 }
 
@@ -728,8 +738,14 @@ static int tokens_create(struct ctx *c)
 	c->res->page = "account";
 	if (body_line(c, errors, "name", 100, &name) == 0)
 		field_error(errors, "name", "Give the token a name, such as the script that uses it");
-	if (json_array_size(errors))
-		return problem_validation(c, errors);
+	if (json_array_size(errors)) {
+		int status = problem_validation(c, errors);
+		json_t *account = c->req->wants_html ? account_load(c->db, c->req->account_id) : NULL;
+		if (account) /* the page again, whole, with the error at the token's name */
+			account_page(c, c->res->model, account);
+		json_decref(account);
+		return status;
+	}
 	json_decref(errors);
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");

@@ -41,6 +41,25 @@
   live.className = 'quote-live';
   live.hidden = true;
   quote.insertBefore(live, quote.firstChild);
+  var note = document.createElement('p');
+  note.className = 'hint quote-live';
+  note.hidden = true;
+  note.textContent = 'Whether every night is available is checked when you update the total or continue.';
+  quote.insertBefore(note, live.nextSibling);
+  // Screen readers hear the new total once the guest pauses, and only when it changed:
+  // not the whole box on every key press.
+  var announcer = document.createElement('span');
+  announcer.className = 'visually-hidden';
+  announcer.setAttribute('aria-live', 'polite');
+  announcer.setAttribute('aria-atomic', 'true');
+  quote.appendChild(announcer);
+  var announceTimer = null;
+  function announce() {
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(function () {
+      if (announcer.textContent !== live.textContent) announcer.textContent = live.textContent;
+    }, 600);
+  }
   var lastIn = parse(form.checkIn.value);
 
   function update(event) {
@@ -55,7 +74,7 @@
     }
     var guests = /^\d+$/.test(form.guests.value) ? parseInt(form.guests.value, 10) : NaN;
     var nights = checkIn && checkOut ? Math.round((checkOut - checkIn) / DAY) : NaN;
-    var children = quote.querySelectorAll('p:not(.quote-live)');
+    var children = quote.querySelectorAll('p:not(.quote-live), ul.quote-errors');
     for (var i = 0; i < children.length; i++) children[i].hidden = true;
     // a stay the server found it cannot take hid Continue; another stay may go on
     var next = form.querySelector('.next'), stuck = form.querySelector('.unbookable');
@@ -63,7 +82,9 @@
     if (stuck) stuck.hidden = true;
     while (live.firstChild) live.removeChild(live.firstChild);
     live.hidden = false;
+    announce();
     if (!(nights >= 1 && nights <= 30 && guests >= 1 && guests <= maxGuests)) {
+      note.hidden = true;
       live.appendChild(document.createTextNode('Enter check-in and check-out (1 to 30 nights) and 1 to ' +
         maxGuests + ' guests to see the total.'));
       return;
@@ -74,10 +95,7 @@
     total.className = 'total';
     total.textContent = price > 0 ? money(price * guests * nights) : 'Free';
     live.appendChild(total);
-    var note = document.createElement('small');
-    note.textContent = 'Whether every night is available is checked when you update the total or continue.';
-    live.appendChild(document.createElement('br'));
-    live.appendChild(note);
+    note.hidden = false;
     // outline the stay on the calendar
     var cells = document.querySelectorAll('table.calendar td[data-date]');
     var from = iso(checkIn), to = iso(checkOut);

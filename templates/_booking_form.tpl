@@ -24,11 +24,12 @@
 {{#HAS_ERR_CUSTOMER}}<p class="field-error" id="customer-error"><span class="visually-hidden">Error:</span> {{ERR_CUSTOMER}}</p>{{/HAS_ERR_CUSTOMER}}
 <input type="text" id="customer" name="customer" value="{{FORM_CUSTOMER}}" autocomplete="name" maxlength="200" aria-describedby="customer-hint{{#HAS_ERR_CUSTOMER}} customer-error{{/HAS_ERR_CUSTOMER}}">
 </div>
-<div class="quote" id="quote" aria-live="polite">
+<div class="quote" id="quote" tabindex="-1">
 {{#HAS_TOTAL}}<p>Total for {{GUESTS:x-plural=guest}} × {{NIGHTS:x-plural=night}}, {{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}: <strong class="total">{{TOTAL:x-total}}</strong></p>
 {{#IF_AVAILABLE}}<p class="quote-ok">Available on every night of your stay.</p>{{/IF_AVAILABLE}}
 {{#UNLESS_AVAILABLE}}<p class="quote-no"><strong>Not available:</strong> {{WHY}}</p>{{/UNLESS_AVAILABLE}}{{/HAS_TOTAL}}
-{{#HAS_ERRORS}}<p>Correct the details above to see the total.</p>{{/HAS_ERRORS}}
+{{#HAS_ERRORS}}<p>To see the total, correct:</p>
+<ul class="quote-errors">{{#ERRORS}}<li><a href="#{{FIELD}}">{{TEXT}}</a></li>{{/ERRORS}}</ul>{{/HAS_ERRORS}}
 <button type="submit" formaction="/rooms/{{ID}}#quote" class="secondary">Update total</button>
 </div>
 <div class="next"{{#IF_UNBOOKABLE}} hidden{{/IF_UNBOOKABLE}}>

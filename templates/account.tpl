@@ -12,11 +12,13 @@
 <p>Scripts use a token as <code>Authorization: Bearer &lt;token&gt;</code>. A token works until you revoke it.</p>
 {{#HAS_TOKENS}}<ul class="tokens">{{#TOKENS}}<li>{{NAME}} <small>created {{CREATED_AT:x-datetime}}, {{#HAS_LAST_USED_AT}}last used {{LAST_USED_AT:x-datetime}}{{/HAS_LAST_USED_AT}}{{#NO_LAST_USED_AT}}never used{{/NO_LAST_USED_AT}}</small>
 <form method="post" action="/account/tokens/{{ID}}/delete" class="inline"><input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}"><button type="submit">Revoke<span class="visually-hidden"> {{NAME}}</span></button></form></li>{{/TOKENS}}</ul>{{/HAS_TOKENS}}
-<form method="post" action="/account/tokens" class="inline" novalidate>
+<form method="post" action="/account/tokens" class="booking" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
+<div class="field{{#HAS_ERR_NAME}} invalid{{/HAS_ERR_NAME}}">
 <label for="name" class="required">Token name</label>
-{{#HAS_ERR_NAME}}<p class="field-error" id="name-error">{{ERR_NAME}}</p>{{/HAS_ERR_NAME}}
+{{#HAS_ERR_NAME}}<p class="field-error" id="name-error"><span class="visually-hidden">Error:</span> {{ERR_NAME}}</p>{{/HAS_ERR_NAME}}
 <input type="text" id="name" name="name" maxlength="100" value="{{FORM_NAME}}" required{{#HAS_ERR_NAME}} aria-invalid="true" aria-describedby="name-error"{{/HAS_ERR_NAME}}>
+</div>
 <button type="submit">Create token</button>
 </form>
 </section>

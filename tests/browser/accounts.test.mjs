@@ -160,6 +160,13 @@ test('the account page makes an API token, shows it once, and revokes it', inBro
   assert.match(await text(page.locator('main .facts')), new RegExp(me.email.replace(/[.]/g, '\\.')), 'it shows my email');
   await shot('account');
   const form = page.locator('main form[action="/account/tokens"]');
+  const unnamed = await submit(page, form.getByRole('button', { name: 'Create token', exact: true }));
+  await shot('token-unnamed');
+  assert.equal(unnamed.post, 422, 'a token needs a name');
+  assert.match(await page.title(), /^Error: Your account/, 'the page says what it is');
+  assert.match(await text(page.locator('main .facts')), new RegExp(me.email.replace(/[.]/g, '\\.')),
+    'the account page comes back whole, not just the form');
+  assert.equal(await form.getByLabel('Token name', { exact: true }).getAttribute('aria-invalid'), 'true');
   await form.getByLabel('Token name', { exact: true }).fill('nightly script');
   const r = await submit(page, form.getByRole('button', { name: 'Create token', exact: true }));
   await shot('token-shown');

@@ -21,6 +21,10 @@ for (const width of WIDTHS) {
       assert.equal(r.status, 400);
       const summary = await assertError(page, 'This room takes at most 2 guests');
       assert.equal(await summary.locator('a[href="#guests"]').count(), 1, 'the summary links to the field');
+      // "Update total" leads to the total's box (#quote): it says what to correct, with links
+      assert.equal(await page.locator('#quote a[href="#guests"]').count(), 1, 'the total box links to the field');
+      assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'quote',
+        'the box the button leads to has the focus');
       assert.match(await text(page.locator('#guests-error')), /This room takes at most 2 guests\./, 'said at the field too');
       assert.equal(await page.locator('#guests').getAttribute('aria-invalid'), 'true');
       assert.equal(await page.locator('#guests').inputValue(), '5', 'what was typed is kept');
