@@ -692,7 +692,9 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 		json_object_set_new(res, "heading", json_sprintf("%s at %s", what, room));
 	else
 		json_object_set_new(res, "heading", json_sprintf("%s %lld", nothing ? "Not booked: reservation" : "Reservation", id));
-	if (*room && *ref)
+	if (*ref && strcmp(page, "reservation_cancel") == 0) /* the step asks; its title says which */
+		snprintf(c->res->title, sizeof c->res->title, "Cancel booking %s%s%s", ref, *room ? " at " : "", room);
+	else if (*room && *ref)
 		snprintf(c->res->title, sizeof c->res->title, "%s at %s, %s %s", what, room, nothing ? "attempt" : "booking", ref);
 	else
 		snprintf(c->res->title, sizeof c->res->title, "%s", field_text(res, "heading"));

@@ -917,10 +917,10 @@ static int availability_form_errors(struct ctx *c, long long id)
 		return problem(c, 404, "room %lld does not exist", id);
 	}
 	json_t *days = usage_days(c->db, id, json_integer_value(json_object_get(room, "capacity")), today, 30);
+	room_title(c, room, "Availability of ");
 	c->res->model = json_pack("{s:I, s:o, s:o, s:o, s:s, s:{s:s, s:s}}", "roomId", (json_int_t)id, "room", room,
 	                          "days", days, "errors", errors, "detail", "Check the dates to show.", "form", "from",
 	                          from ? from : "", "to", to ? to : "");
-	snprintf(c->res->title, sizeof c->res->title, "Availability");
 	c->res->page = "availability";
 	return 400;
 }
@@ -952,7 +952,7 @@ static int rooms_availability(struct ctx *c)
 	if (c->req->wants_html) {
 		json_object_set_new(c->res->model, "room", room);
 		json_object_set_new(c->res->model, "form", json_pack("{s:s, s:s}", "from", from, "to", to));
-		snprintf(c->res->title, sizeof c->res->title, "Availability");
+		room_title(c, room, "Availability of ");
 	} else {
 		json_decref(room);
 	}

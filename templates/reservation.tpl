@@ -18,7 +18,7 @@
 {{#IF_CAN_CANCEL}}<p><a class="button danger" href="/reservations/{{ID}}/cancel">Cancel this booking</a></p>{{/IF_CAN_CANCEL}}
 {{#IF_CAN_REVIEW}}<section aria-labelledby="review-h" class="panel">
 <h2 id="review-h">How was your stay?</h2>
-<form method="post" action="/rooms/{{ROOM_ID}}/reviews">
+<form method="post" action="/rooms/{{ROOM_ID}}/reviews" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="/rooms/{{ROOM_ID}}#reviews-h">
 <input type="hidden" name="roomId" value="{{ROOM_ID}}">
@@ -26,7 +26,8 @@
 <div class="field"><label for="rating" class="required">Rating from 1 to 5</label>
 <input type="number" id="rating" name="rating" min="1" max="5" value="5" required></div>
 <div class="field"><label for="content">Your review</label>
-<textarea id="content" name="content" rows="3"></textarea></div>
+<p class="hint" id="content-hint">Optional; up to 4,000 characters.</p>
+<textarea id="content" name="content" rows="3" aria-describedby="content-hint"></textarea></div>
 <button type="submit" class="primary">Send review</button>
 </form>
 </section>{{/IF_CAN_REVIEW}}

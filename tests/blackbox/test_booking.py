@@ -72,6 +72,13 @@ def test_a_booking_and_its_messages_are_named_as_the_guest_knows_them(stack):
     title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
     assert title == "Stay at Cedar <cabin>, booking %s · Roombook" % ref, title
     assert "<h1>Stay at Cedar &lt;cabin&gt;</h1>" in page, page
+    # the step that asks before cancelling is titled for what it asks, not as the booking
+    page = stack.get("/reservations/%d/cancel" % rid, headers={"Accept": "text/html"}).body
+    title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
+    assert title == "Cancel booking %s at Cedar <cabin> · Roombook" % ref, title
+    page = stack.get("/rooms/%d/availability" % room, headers={"Accept": "text/html"}).body
+    title = htmllib.unescape(re.search(r"<title>(.*?)</title>", page).group(1))
+    assert title == "Availability of Cedar <cabin> · Roombook", title
     # an attempt that booked nothing is not called a stay
     declined = book(stack, room, card=DECLINED)
     assert declined.status == 402, declined

@@ -106,7 +106,8 @@ def test_error_pages_and_forms_with_errors_are_titled_error(stack):
     assert "<title>Error: Host a room · Roombook</title>" in r.body, r.body[:600]
     field = re.search(r'<input[^>]*id="price"[^>]*>', r.body).group(0)
     assert 'aria-invalid="true"' in field and re.search(r'aria-describedby="price-hint price-error"', field), field
-    assert '<p class="field-error" id="price-error">Price must have at most 2 decimals, such as 120 or 120.50</p>' \
+    assert '<p class="field-error" id="price-error"><span class="visually-hidden">Error:</span> ' \
+        'Price must have at most 2 decimals, such as 120 or 120.50</p>' \
         in r.body, r.body
     assert '<a href="#price">Price must have at most 2 decimals, such as 120 or 120.50</a>' in r.body
     r = stack.get("/rooms", headers=BROWSER)

@@ -54,7 +54,7 @@ for (const width of WIDTHS) {
     const email = page.locator('#email');
     assert.equal(await email.getAttribute('aria-invalid'), 'true');
     assert.equal(await email.getAttribute('aria-describedby'), 'email-error');
-    assert.equal(await text(page.locator('#email-error')), 'Email is required');
+    assert.equal(await text(page.locator('#email-error')), 'Error: Email is required', 'marked as an error for screen readers too');
     await shot(`sign-in-field-errors-${width}`);
 
     // The availability page's dates: a range the wrong way round comes back in the form,

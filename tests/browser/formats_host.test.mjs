@@ -29,7 +29,7 @@ for (const width of WIDTHS) {
       assert.equal(await price.getAttribute('aria-invalid'), 'true', 'the price field is marked invalid');
       const described = (await price.getAttribute('aria-describedby')).split(/\s+/);
       assert.ok(described.includes('price-error') && described.includes('price-hint'), `aria-describedby: ${described}`);
-      assert.equal(await text(page.locator('#price-error')), 'Price must have at most 2 decimals, such as 120 or 120.50');
+      assert.equal(await text(page.locator('#price-error')), 'Error: Price must have at most 2 decimals, such as 120 or 120.50');
       assert.equal(await field('Name').getAttribute('aria-invalid'), null, 'a right field is not marked');
       assert.equal(await price.inputValue(), '12.345', 'what was typed is kept');
       const link = page.locator('.error-summary a[href="#price"]');
@@ -40,11 +40,11 @@ for (const width of WIDTHS) {
 
       await price.fill('-5');
       r = await submit(page, 'Create room');
-      assert.equal(await text(page.locator('#price-error')), 'Price must not be negative');
+      assert.equal(await text(page.locator('#price-error')), 'Error: Price must not be negative');
       await field('Name').fill('');
       await price.fill('120.5');
       r = await submit(page, 'Create room');
-      assert.equal(await text(page.locator('#name-error')), 'Enter a name or a description for the room',
+      assert.equal(await text(page.locator('#name-error')), 'Error: Enter a name or a description for the room',
         'a plain-language message, not "give a name or a desc"');
       assert.equal(await page.locator('#name').getAttribute('aria-describedby'), 'name-error');
       await shot(`room-form-name-error-${width}`);
