@@ -16,8 +16,8 @@
 <button type="submit">Show</button>
 </form>
 {{#HAS_ERRORS}}<p>Meanwhile, the next 30 nights:</p>{{/HAS_ERRORS}}
-<table class="availability">
+<div class="scroll"><table class="availability">
 <thead><tr><th scope="col">Night</th><th scope="col">Capacity</th><th scope="col">Booked</th><th scope="col">Left</th></tr></thead>
 <tbody>{{#DAYS}}<tr><th scope="row" class="nowrap">{{DATE:x-date}}</th><td>{{CAPACITY}}</td><td>{{HELD}}</td><td>{{AVAILABLE}}</td></tr>{{/DAYS}}</tbody>
-</table>
+</table></div>
 {{>FOOTER}}

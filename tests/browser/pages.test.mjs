@@ -1,12 +1,12 @@
 // Pages on a narrow phone, and the review form after a stay.
 import { test } from 'node:test';
 import {
-  addDays, assert, book, createRoom, mypageRow, noHorizontalScroll, open, reloadUntil, signUp, sql, submit, text,
+  addDays, api, assert, book, createRoom, mypageRow, noHorizontalScroll, open, reloadUntil, signUp, sql, submit, text,
   today, uniq,
   inBrowser,
 } from './lib.mjs';
 
-test('the room page, sign-in, account and mypage fit a 320 px wide phone', inBrowser(async ({ page, shot }) => {
+test('the room page, sign-in, account, mypage, availability and a ticket fit a 320 px wide phone', inBrowser(async ({ page, shot }) => {
   const room = await createRoom({
     name: uniq('Seaside apartment with a rather long name for a small screen'),
     desc: 'A description long enough to wrap over several lines on a narrow phone screen. '.repeat(3),
@@ -42,6 +42,13 @@ test('the room page, sign-in, account and mypage fit a 320 px wide phone', inBro
     && (await page.locator('.messages li').count()) > 0, 'the row with its ticket, and a message, on mypage');
   await shot('mypage-320');
   await fits('mypage');
+  assert.equal(await open(page, `/rooms/${room.id}/availability`), 200);
+  await shot('availability-320');
+  await fits('availability page');
+  const tickets = await api('GET', `/tickets?reservationId=${r.id}`, null, { token: me.token });
+  assert.equal(await open(page, `/tickets/${tickets.json.items[0].id}`), 200);
+  await shot('ticket-320');
+  await fits('ticket page');
   assert.deepEqual(problems, [], 'no horizontal scroll at 320 px');
 }, { viewport: { width: 320, height: 640 } }));
 
