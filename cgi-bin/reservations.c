@@ -771,20 +771,25 @@ static int reservations_cancel_confirm(struct ctx *c)
 /* GET /reservations?reference=RB-...: the one reservation with that booking reference,
  * for whoever may see it (as GET /reservations/{id}; anyone else: 404), as a list of one
  * for scripts, and the reservation's page for browsers (303). How the reference is
- * typed does not matter ("rb 7k3q9f"); what cannot be one is 400. */
-static int reservation_by_reference(struct ctx *c, const char *typed)
+ * typed does not matter ("rb 7k3q9f"); what cannot be one is 400. A browser that finds
+ * nothing gets the list page again, with what was typed and why at the field (the
+ * caller shows it): the status is returned, the sentence written to why. */
+static int reservation_by_reference(struct ctx *c, const char *typed, char *why, size_t whylen)
 {
 	char ref[REFERENCE_SIZE];
-	if (reference_parse(typed, ref))
-		return problem(c, 400, "that is not a booking reference: those are RB- and six letters and digits, "
-		                       "such as RB-7K3Q9F");
+	if (reference_parse(typed, ref)) {
+		snprintf(why, whylen, "That is not a booking reference: those are RB- and six letters and digits, "
+		                      "such as RB-7K3Q9F");
+		return c->req->wants_html ? 400 : problem(c, 400, "t%s", why + 1); /* "that is ...", as details are */
+	}
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " RES_COLUMNS " FROM reservation WHERE reference = ?");
 	db_bind_text(st, 1, ref);
 	json_t *res = sqlite3_step(st) == SQLITE_ROW ? db_row_json(st) : NULL;
 	db_done(st);
 	if (!res || !relation(c->req, res)) {
 		json_decref(res);
-		return problem(c, 404, "no booking of yours has the reference %s", ref);
+		snprintf(why, whylen, "No booking of yours has the reference %s", ref);
+		return c->req->wants_html ? 404 : problem(c, 404, "no booking of yours has the reference %s", ref);
 	}
 	if (c->req->wants_html) {
 		response_header(c->res, "Location", "/reservations/%lld", (long long)json_integer_value(json_object_get(res, "id")));
@@ -803,8 +808,14 @@ static int reservations_list(struct ctx *c)
 	int rc = page_params(c, &limit, &cursor);
 	if (rc)
 		return rc;
-	if (query_get(c->req, "reference"))
-		return reservation_by_reference(c, query_get(c->req, "reference"));
+	const char *typed = query_get(c->req, "reference");
+	char why[160] = "";
+	int not_found = 0;
+	if (typed && (rc = reservation_by_reference(c, typed, why, sizeof why)) != 0) {
+		if (!c->req->wants_html || rc < 400)
+			return rc;
+		not_found = rc; /* the page of all the caller's bookings, the reference's error at its field */
+	}
 	if ((rc = query_int(c, "roomId", 1, MAX_ID, &room_id)) > 1)
 		return rc;
 	static const char *const statuses[] = {"requested", "confirmed", "rejected", "failed", "cancelled",
@@ -849,6 +860,14 @@ static int reservations_list(struct ctx *c)
 	rc = page_reply(c, items, limit, "id");
 	if (rc == 200 && c->req->wants_html) /* the page of a host's bookings of one room, or of all */
 		json_object_set_new(c->res->model, "ofRoom", room_id ? json_integer(room_id) : json_null());
+	if (rc == 200 && not_found) {
+		json_t *errors = json_array();
+		field_error(errors, "reference", why);
+		json_object_set_new(c->res->model, "errors", errors);
+		json_object_set_new(c->res->model, "detail", json_string(why));
+		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "reference", typed));
+		rc = not_found;
+	}
 	if (rc == 200 && c->req->wants_html && room_id) {
 		int named = room_name && *room_name; /* no bookings yet: the room's number */
 		json_object_set_new(c->res->model, "ofRoomName", named ? json_string(room_name) : json_null());

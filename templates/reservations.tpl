@@ -2,9 +2,12 @@
 {{#HAS_OF_ROOM}}<p class="crumbs"><a href="/rooms/{{OF_ROOM}}">{{#HAS_OF_ROOM_NAME}}{{OF_ROOM_NAME}}{{/HAS_OF_ROOM_NAME}}{{#NO_OF_ROOM_NAME}}Room {{OF_ROOM}}{{/NO_OF_ROOM_NAME}}</a></p>
 <h1>Bookings of {{#HAS_OF_ROOM_NAME}}{{OF_ROOM_NAME}}{{/HAS_OF_ROOM_NAME}}{{#NO_OF_ROOM_NAME}}room {{OF_ROOM}}{{/NO_OF_ROOM_NAME}}</h1>{{/HAS_OF_ROOM}}
 {{#NO_OF_ROOM}}<h1>Reservations</h1>{{/NO_OF_ROOM}}
-<form class="find-reference" method="get" action="/reservations">
+{{>ERROR_SUMMARY}}
+<form class="find-reference{{#HAS_ERR_REFERENCE}} invalid{{/HAS_ERR_REFERENCE}}" method="get" action="/reservations" novalidate>
 <label for="reference">Find a booking by its reference</label>
-<input id="reference" name="reference" placeholder="RB-7K3Q9F" autocomplete="off" spellcheck="false">
+<p class="hint" id="reference-hint">RB- and six letters or digits, as on the confirmation, such as RB-7K3Q9F.</p>
+{{#HAS_ERR_REFERENCE}}<p class="field-error" id="reference-error"><span class="visually-hidden">Error:</span> {{ERR_REFERENCE}}</p>{{/HAS_ERR_REFERENCE}}
+<input id="reference" name="reference" value="{{FORM_REFERENCE}}" autocomplete="off" spellcheck="false" aria-describedby="reference-hint{{#HAS_ERR_REFERENCE}} reference-error{{/HAS_ERR_REFERENCE}}"{{#HAS_ERR_REFERENCE}} aria-invalid="true"{{/HAS_ERR_REFERENCE}}>
 <button type="submit">Find</button>
 </form>
 {{#NO_ITEMS}}<p>No reservations{{#HAS_OF_ROOM}} of this room yet{{/HAS_OF_ROOM}}.</p>{{/NO_ITEMS}}

@@ -196,7 +196,7 @@ const char *field_label(const char *field)
 		{"guests", "Guests"}, {"customer", "Guest name"}, {"card", "Card number"},
 		{"roomId", "Room"}, {"name", "Name"}, {"email", "Email"}, {"password", "Password"}, {"desc", "Description"},
 		{"capacity", "Places per night"}, {"price", "Price"}, {"rating", "Rating"},
-		{"content", "Review"}, {"status", "Status"}, {"from", "From"}, {"to", "To"},
+		{"content", "Review"}, {"status", "Status"}, {"from", "From"}, {"to", "To"}, {"reference", "Booking reference"},
 	};
 	for (auto &l : labels)
 		if (strcmp(l[0], field) == 0)

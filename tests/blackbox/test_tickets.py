@@ -112,6 +112,18 @@ def test_a_reference_finds_the_booking_for_whoever_may_see_it(stack):
     assert shown.status == 200 and '<strong class="reference">%s</strong>' % ref in shown.body
     listed = stack.get("/reservations", headers=BROWSER, auth=guest)
     assert ref in listed.body and 'name="reference"' in listed.body
+    # A reference that finds nothing brings the list back, with what was typed and why at
+    # the field, not a dead-end error page.
+    for typed, status, why in (("rb-7k3q9o", 400, "That is not a booking reference"),
+                               (unused.lower(), 404, "No booking of yours has the reference " + unused)):
+        page = stack.get("/reservations?reference=" + typed, headers=BROWSER, auth=guest)
+        assert page.status == status, page
+        assert "<title>Error: Reservations · Roombook</title>" in page.body, page.body[:400]
+        assert '<p class="field-error" id="reference-error"><span class="visually-hidden">Error:</span> ' + why \
+            in page.body, page.body
+        field = re.search(r'<input id="reference"[^>]*>', page.body).group(0)
+        assert 'value="%s"' % typed in field and 'aria-invalid="true"' in field, field
+        assert '<a href="#reference">' + why in page.body and ref in page.body, "the summary, and the list"
 
 
 def test_bookings_made_before_references_get_one_when_the_stack_is_upgraded():
