@@ -1218,4 +1218,5 @@ const struct service reservations_service = {
 	.nroutes = sizeof routes / sizeof *routes,
 	.subs = subs,
 	.background = reservations_background,
+	.replayed = booking_page,
 };

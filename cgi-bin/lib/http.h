@@ -29,6 +29,7 @@ struct request {
 	char *accept;       /* owned or NULL */
 	char *idem_key;     /* Idempotency-Key, owned or NULL (the account's own once claimed) */
 	int idem_compat;    /* the claim also wrote a row with the key as sent (idempotency.c) */
+	int idem_replayed;  /* the answer is the one stored for this key, replayed */
 	char *request_id;   /* from the gateway, owned or NULL */
 	char *cookie;       /* owned or NULL */
 	char *body;         /* owned, NUL-terminated, may be NULL */

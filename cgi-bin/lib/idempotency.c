@@ -90,6 +90,7 @@ static int replay(struct ctx *c, sqlite3_stmt *st)
 	if (location)
 		response_header(c->res, "Location", "%s", location);
 	response_header(c->res, "Idempotent-Replayed", "true");
+	c->req->idem_replayed = 1;
 	return c->res->status = status;
 }
 

@@ -78,7 +78,7 @@ static int hidden(const struct route *r, const struct request *req)
 	return ((r->flags & ROUTE_INTERNAL) && !req->internal) || ((r->flags & ROUTE_AUTH) && !req->auth_subrequest);
 }
 
-static int run_route(const struct route *r, struct ctx *c)
+static int run_route(const struct service *svc, const struct route *r, struct ctx *c)
 {
 	int rc = admit(r, c); /* a script not signed in is told so (401) first, */
 	if (rc)
@@ -97,6 +97,8 @@ static int run_route(const struct route *r, struct ctx *c)
 	if (!(r->flags & ROUTE_IDEMPOTENT) || !c->req->idem_key)
 		return c->res->status = r->handler(c);
 	rc = idempotency_begin(c);
+	if (rc && c->req->idem_replayed && svc->replayed)
+		rc = svc->replayed(c, rc);
 	if (rc)
 		return c->res->status = rc;
 	c->res->status = r->handler(c);
@@ -118,7 +120,7 @@ int route_dispatch(const struct service *svc, struct ctx *c)
 		if (strcmp(r->method, method) == 0) {
 			buf_free(&allow);
 			c->req->route = r;
-			return run_route(r, c);
+			return run_route(svc, r, c);
 		}
 		if (!strstr(buf_str(&allow), r->method))
 			buf_printf(&allow, "%s%s", allow.len ? ", " : "", r->method);

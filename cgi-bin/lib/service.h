@@ -49,6 +49,10 @@ struct service {
 	/* Optional operator commands: `<program> COMMAND ARGS...` runs this with argv after
 	 * the program name and db open (as the databases' owner); returns the exit status. */
 	int (*command)(struct db *db, int argc, char **argv);
+	/* Optional: what an idempotent route's replayed answer (its key sent again) is given
+	 * before it goes out, as the handler dressed it the first time (a browser that reloads
+	 * a form's answer sees the page it saw, with a fresh form); returns the status. */
+	int (*replayed)(struct ctx *c, int status);
 };
 
 /* Finds the route for c->req, fills c->req->ids, checks the allowed query parameters,

@@ -32,6 +32,14 @@ for (const width of WIDTHS) {
       const payments = await api('GET', '/payments', null, { token: me.token });
       assert.deepEqual(payments.json.items.map((p) => p.status), ['declined'], 'one payment, declined: nothing charged');
       assert.equal(await held(room.id, checkIn), 0, 'nothing held');
+      // Reloading that answer sends the same form again: its answer is replayed, as the same
+      // page (not a bare error page), and nothing is tried or charged again
+      const again = await page.reload();
+      assert.equal(again.status(), 402);
+      await assertError(page, 'Your card was declined — you were not charged.');
+      assert.equal(await text(page.locator('main h1')), 'Check your answers before paying', 'the same page');
+      const after = await api('GET', '/payments', null, { token: me.token });
+      assert.deepEqual(after.json.items.map((p) => p.status), ['declined'], 'no second attempt');
 
       await field(page.locator('form.booking'), 'Card number').fill(CARD_OK);
       r = await submit(page, page.locator('form.booking').getByRole('button', { name: 'Confirm and pay', exact: true }));

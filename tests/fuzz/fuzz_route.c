@@ -32,7 +32,7 @@ static const struct route routes[] = {
 	{"POST", "/internal/holds/{id}", answer_ok, "", ROUTE_INTERNAL},
 };
 
-static const struct service fuzz_service = {"fuzz", routes, sizeof routes / sizeof *routes, NULL, NULL, NULL};
+static const struct service fuzz_service = {.name = "fuzz", .routes = routes, .nroutes = sizeof routes / sizeof *routes};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
