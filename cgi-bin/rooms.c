@@ -482,6 +482,7 @@ static json_t *calendar_weeks(struct db *db, long long room, long long room_capa
 		human_day_month(date, label, sizeof label);
 		json_object_set_new(day, "label", json_string(label));
 		json_object_set_new(day, "soldOut", json_boolean(!past && full));
+		json_object_set_new(day, "past", json_boolean(past));
 		json_object_set_new(day, "state", json_string(past ? "past" : full ? "sold-out" : "open"));
 		json_object_set_new(day, "chosen", json_boolean(strcmp(date, s->check_in) >= 0 && strcmp(date, s->check_out) < 0));
 		json_object_set_new(day, "conflict", json_boolean(night && strcmp(date, night) == 0));

@@ -100,8 +100,18 @@
     var cells = document.querySelectorAll('table.calendar td[data-date]');
     var from = iso(checkIn), to = iso(checkOut);
     for (var j = 0; j < cells.length; j++) {
-      var date = cells[j].getAttribute('data-date');
-      cells[j].classList.toggle('chosen', date >= from && date < to);
+      var date = cells[j].getAttribute('data-date'), inStay = date >= from && date < to;
+      cells[j].classList.toggle('chosen', inStay);
+      // what the outline shows, said to screen readers too (room.tpl's .stay-night)
+      var said = cells[j].querySelector('.stay-night');
+      if (inStay && !said) {
+        said = document.createElement('span');
+        said.className = 'stay-night visually-hidden';
+        said.textContent = ', a night of your stay';
+        cells[j].appendChild(said);
+      } else if (!inStay && said) {
+        said.parentNode.removeChild(said);
+      }
     }
   }
 

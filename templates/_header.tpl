@@ -20,4 +20,4 @@
 {{#SIGNED_OUT}}<p class="who"><a href="/sign-in?next={{NEXT_PATH:u}}"{{#NAV_SIGN_IN}} aria-current="page"{{/NAV_SIGN_IN}}>Sign in</a> <a class="button" href="/sign-up?next={{NEXT_PATH:u}}"{{#NAV_SIGN_UP}} aria-current="page"{{/NAV_SIGN_UP}}>Create an account</a></p>{{/SIGNED_OUT}}
 </header>
 <main id="main">
-{{#HAS_FLASH}}<div class="flash" role="status">{{FLASH}}</div>{{/HAS_FLASH}}
+{{#HAS_FLASH}}<div class="flash" role="status" tabindex="-1"{{#SUCCEEDED}} autofocus{{/SUCCEEDED}}>{{FLASH}}</div>{{/HAS_FLASH}}

@@ -5,6 +5,7 @@
 <form method="post" action="{{ACTION}}" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_form" value="{{FORM_TOKEN}}">
+<p class="hint">Fields marked <span class="req">*</span> are required.</p>
 <div class="field{{#HAS_ERR_NAME}} invalid{{/HAS_ERR_NAME}}">
 <label for="name">Name</label>
 {{#HAS_ERR_NAME}}<p class="field-error" id="name-error"><span class="visually-hidden">Error:</span> {{ERR_NAME}}</p>{{/HAS_ERR_NAME}}

@@ -6,9 +6,10 @@
 <form method="post" action="/sign-up" novalidate class="panel">
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="{{FORM_NEXT}}">
+<p class="hint">Fields marked <span class="req">*</span> are required.</p>
 <div class="field{{#HAS_ERR_NAME}} invalid{{/HAS_ERR_NAME}}">
 <label for="name">Your name</label>
-<p class="hint" id="name-hint">Shown to hosts on your bookings.</p>
+<p class="hint" id="name-hint">Optional: shown to hosts on your bookings.</p>
 {{#HAS_ERR_NAME}}<p class="field-error" id="name-error"><span class="visually-hidden">Error:</span> {{ERR_NAME}}</p>{{/HAS_ERR_NAME}}
 <input type="text" id="name" name="name" value="{{FORM_NAME}}" autocomplete="name" maxlength="200" aria-describedby="name-hint{{#HAS_ERR_NAME}} name-error{{/HAS_ERR_NAME}}"{{#HAS_ERR_NAME}} aria-invalid="true"{{/HAS_ERR_NAME}}>
 </div>

@@ -143,6 +143,8 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 		d->ShowSection("HAS_TITLE");
 	if (l.failed) /* the header's <title> starts "Error: " */
 		d->ShowSection("FAILED");
+	else /* a note after a redirect ("Your room is online") takes the focus: the error summary does when failed */
+		d->ShowSection("SUCCEEDED");
 	/* The header's links: aria-current="page" on the one for this page. */
 	static const char *const NAV[][2] = {{"/", "NAV_HOME"},        {"/rooms", "NAV_ROOMS"},
 	                                     {"/mypage", "NAV_MYPAGE"}, {"/rooms/new", "NAV_HOST"},

@@ -571,6 +571,7 @@ def test_cookie_that_does_not_decode_is_absent(stack):
     html = {"Accept": "text/html"}
     good = stack.get("/rooms", headers=dict(html, Cookie="flash=Saved%20it"))
     assert good.status == 200 and 'class="flash"' in good.body and "Saved it" in good.body, good
+    assert '<div class="flash" role="status" tabindex="-1" autofocus>' in good.body, "the note takes the focus"
     for bad in ("Ann%4", "Ann%", "%00Ann", "Ann%ff"):
         r = stack.get("/rooms", headers=dict(html, Cookie="flash=" + bad))
         assert r.status == 200 and 'class="flash"' not in r.body and "Ann" not in r.body, (bad, r)

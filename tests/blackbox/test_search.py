@@ -104,6 +104,11 @@ def test_one_room_with_a_stay_says_the_same(stack):
     assert r.status == 200, r
     assert {k: r.json[k] for k in QUOTE} == {"nights": 3, "total": 2100, "available": False, "placesLeft": 0,
                                              "night": day(50), "reason": "sold_out"}, r
+    # the calendar outlines the stay; a screen reader hears it, and which night is short
+    page = stack.get("/rooms/%d?checkIn=%s&checkOut=%s&guests=1" % (a, day(49), day(52)),
+                     headers={"Accept": "text/html"}).body
+    assert page.count('<span class="stay-night visually-hidden">, a night of your stay</span>') == 2, page
+    assert page.count(", a night of your stay without enough places</span>") == 1, page
     r = stack.get("/rooms/%d?nights=2&guests=2" % a)  # check-in today
     assert r.json["nights"] == 2 and r.json["total"] == 2800 and r.json["available"] is True, r
     assert not any(k in stack.get("/rooms/%d" % a).json for k in QUOTE)
