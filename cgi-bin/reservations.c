@@ -4,6 +4,7 @@
  * Every way out of `requested` is a conditional UPDATE (... AND status = 'requested'),
  * so the live saga, a recovery pass in any process, and a dead process never finish
  * the same booking twice. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -616,6 +617,16 @@ static long long stay_total(const struct booking *b)
 	return total;
 }
 
+/* A browser that reloads a booking's answer sends its form (and its token) again: the
+ * stored answer (a 402 or 409; 5xx answers are never stored) comes back as the page the
+ * first one was, with a fresh form. Reservations' one idempotent route is this one. */
+static int booking_replayed(struct ctx *c, int status)
+{
+	c->res->page = "book";
+	snprintf(c->res->title, sizeof c->res->title, "Book");
+	return booking_page(c, status);
+}
+
 static int reservations_create(struct ctx *c)
 {
 	struct booking b;
@@ -774,13 +785,21 @@ static int reservations_cancel_confirm(struct ctx *c)
  * typed does not matter ("rb 7k3q9f"); what cannot be one is 400. A browser that finds
  * nothing gets the list page again, with what was typed and why at the field (the
  * caller shows it): the status is returned, the sentence written to why. */
+static int reference_not_found(struct ctx *c, int status, char *why)
+{
+	if (!c->req->wants_html)
+		return problem(c, status, "%s", why);
+	why[0] = (char)toupper((unsigned char)why[0]); /* a sentence at the field; a detail starts lower case */
+	return status;
+}
+
 static int reservation_by_reference(struct ctx *c, const char *typed, char *why, size_t whylen)
 {
 	char ref[REFERENCE_SIZE];
 	if (reference_parse(typed, ref)) {
-		snprintf(why, whylen, "That is not a booking reference: those are RB- and six letters and digits, "
+		snprintf(why, whylen, "that is not a booking reference: those are RB- and six letters and digits, "
 		                      "such as RB-7K3Q9F");
-		return c->req->wants_html ? 400 : problem(c, 400, "t%s", why + 1); /* "that is ...", as details are */
+		return reference_not_found(c, 400, why);
 	}
 	sqlite3_stmt *st = db_prep(c->db, "SELECT " RES_COLUMNS " FROM reservation WHERE reference = ?");
 	db_bind_text(st, 1, ref);
@@ -788,8 +807,8 @@ static int reservation_by_reference(struct ctx *c, const char *typed, char *why,
 	db_done(st);
 	if (!res || !relation(c->req, res)) {
 		json_decref(res);
-		snprintf(why, whylen, "No booking of yours has the reference %s", ref);
-		return c->req->wants_html ? 404 : problem(c, 404, "no booking of yours has the reference %s", ref);
+		snprintf(why, whylen, "no booking of yours has the reference %s", ref);
+		return reference_not_found(c, 404, why);
 	}
 	if (c->req->wants_html) {
 		response_header(c->res, "Location", "/reservations/%lld", (long long)json_integer_value(json_object_get(res, "id")));
@@ -809,12 +828,17 @@ static int reservations_list(struct ctx *c)
 	if (rc)
 		return rc;
 	const char *typed = query_get(c->req, "reference");
-	char why[160] = "";
+	char why[160] = "", *shown = NULL;
 	int not_found = 0;
 	if (typed && (rc = reservation_by_reference(c, typed, why, sizeof why)) != 0) {
 		if (!c->req->wants_html || rc < 400)
 			return rc;
-		not_found = rc; /* the page of all the caller's bookings, the reference's error at its field */
+		/* the page of the caller's bookings, the reference's error at its field; its next
+		 * page's link is of the list, not of the reference again */
+		not_found = rc;
+		if (!(shown = strdup(typed)))
+			return problem_unavailable(c, 1, "out of memory; try again");
+		query_drop(c->req, "reference");
 	}
 	if ((rc = query_int(c, "roomId", 1, MAX_ID, &room_id)) > 1)
 		return rc;
@@ -847,8 +871,10 @@ static int reservations_list(struct ctx *c)
 	sqlite3_bind_int64(st, 6, account);
 	sqlite3_bind_int(st, 7, c->req->admin);
 	json_t *items = db_rows_json(st);
-	if (!items)
+	if (!items) {
+		free(shown);
 		return problem_unavailable(c, 1, "the database is busy; try again");
+	}
 	c->res->page = "reservations";
 	snprintf(c->res->title, sizeof c->res->title, "Reservations");
 	const char *room_name = json_string_value(json_object_get(json_array_get(items, 0), "roomName"));
@@ -860,14 +886,6 @@ static int reservations_list(struct ctx *c)
 	rc = page_reply(c, items, limit, "id");
 	if (rc == 200 && c->req->wants_html) /* the page of a host's bookings of one room, or of all */
 		json_object_set_new(c->res->model, "ofRoom", room_id ? json_integer(room_id) : json_null());
-	if (rc == 200 && not_found) {
-		json_t *errors = json_array();
-		field_error(errors, "reference", why);
-		json_object_set_new(c->res->model, "errors", errors);
-		json_object_set_new(c->res->model, "detail", json_string(why));
-		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "reference", typed));
-		rc = not_found;
-	}
 	if (rc == 200 && c->req->wants_html && room_id) {
 		int named = room_name && *room_name; /* no bookings yet: the room's number */
 		json_object_set_new(c->res->model, "ofRoomName", named ? json_string(room_name) : json_null());
@@ -876,6 +894,15 @@ static int reservations_list(struct ctx *c)
 		else
 			snprintf(c->res->title, sizeof c->res->title, "Bookings of room %lld", room_id);
 	}
+	if (rc == 200 && not_found) {
+		json_t *errors = json_array();
+		field_error(errors, "reference", why);
+		json_object_set_new(c->res->model, "errors", errors);
+		json_object_set_new(c->res->model, "detail", json_string(why));
+		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "reference", shown));
+		rc = not_found;
+	}
+	free(shown);
 	return rc;
 }
 
@@ -1218,5 +1245,5 @@ const struct service reservations_service = {
 	.nroutes = sizeof routes / sizeof *routes,
 	.subs = subs,
 	.background = reservations_background,
-	.replayed = booking_page,
+	.replayed = booking_replayed,
 };

@@ -107,9 +107,11 @@
       if (inStay && !said) {
         said = document.createElement('span');
         said.className = 'stay-night visually-hidden';
-        said.textContent = ', a night of your stay';
         cells[j].appendChild(said);
-      } else if (!inStay && said) {
+      }
+      if (inStay) { // the server's "without enough places" was for the stay it checked
+        said.textContent = ', a night of your stay';
+      } else if (said) {
         said.parentNode.removeChild(said);
       }
     }

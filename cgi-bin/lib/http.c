@@ -226,6 +226,16 @@ const char *query_get(const struct request *r, const char *key)
 	return NULL;
 }
 
+void query_drop(struct request *r, const char *key)
+{
+	for (int i = 0; i < r->nq; i++)
+		if (strcmp(r->q[i].key, key) == 0) { /* keys never repeat (request_parse_query) */
+			free(r->q[i].key);
+			free(r->q[i].val);
+			r->q[i--] = r->q[--r->nq];
+		}
+}
+
 static int has_type(const char *ct, const char *type)
 {
 	size_t n = strlen(type);

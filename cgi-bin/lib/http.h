@@ -114,6 +114,10 @@ int request_takes_html(const struct request *r);
 void request_negotiate(struct request *r);
 /* Returns the value of query parameter key or NULL. */
 const char *query_get(const struct request *r, const char *key);
+/* Removes key from r's query, as if it had not been sent (a page that answers another
+ * question than the one asked: its links must not ask it again). Pointers query_get gave
+ * for key are then gone. */
+void query_drop(struct request *r, const char *key);
 
 /* Sets an extra response header. */
 void response_header(struct response *res, const char *name, const char *fmt, ...)

@@ -124,6 +124,13 @@ def test_a_reference_finds_the_booking_for_whoever_may_see_it(stack):
         field = re.search(r'<input id="reference"[^>]*>', page.body).group(0)
         assert 'value="%s"' % typed in field and 'aria-invalid="true"' in field, field
         assert '<a href="#reference">' + why in page.body and ref in page.body, "the summary, and the list"
+    # its next page is the list's, not the reference asked again
+    book(stack, guest, rm["id"], check_in=day(16))
+    page = stack.get("/reservations?limit=1&reference=hello", headers=BROWSER, auth=guest)
+    assert page.status == 400 and "cursor=" in page.header("Link") and "reference" not in page.header("Link"), page
+    # on one room's list the room is still named
+    page = stack.get("/reservations?roomId=%d&reference=hello" % rm["id"], headers=BROWSER, auth=host)
+    assert page.status == 400 and "<h1>Bookings of Lookup room</h1>" in page.body, page.body
 
 
 def test_bookings_made_before_references_get_one_when_the_stack_is_upgraded():

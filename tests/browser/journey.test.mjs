@@ -147,10 +147,8 @@ test('with scripts on, the total follows the form as it is typed; the server sti
     assert.ok((await text(quote)).includes(`${words(addDays(night, 2))} to ${words(addDays(night, 5))}`));
     // A screen reader hears the new total once, after the typing, not the whole box each key
     assert.equal(await quote.getAttribute('aria-live'), null, 'the box itself is not live');
-    const spoken = page.locator('#quote [aria-live="polite"]');
     await page.waitForFunction((t) => document.querySelector('#quote [aria-live="polite"]').textContent.includes(t),
       money(3300 * 3 * 3));
-    assert.ok(!(await spoken.textContent()).includes('Update'), 'only the total is spoken, not the buttons');
     await shot('live-total');
     // Only the server knows that a night is short: "Update total" says so.
     const r = await submit(page, page.locator('form.stay').getByRole('button', { name: 'Update total', exact: true }));
