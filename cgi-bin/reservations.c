@@ -833,12 +833,7 @@ static int reservations_list(struct ctx *c)
 	if (typed && (rc = reservation_by_reference(c, typed, why, sizeof why)) != 0) {
 		if (!c->req->wants_html || rc < 400)
 			return rc;
-		/* the page of the caller's bookings, the reference's error at its field; its next
-		 * page's link is of the list, not of the reference again */
-		not_found = rc;
-		if (!(shown = strdup(typed)))
-			return problem_unavailable(c, 1, "out of memory; try again");
-		query_drop(c->req, "reference");
+		not_found = rc; /* the page of the caller's bookings, the reference's error at its field */
 	}
 	if ((rc = query_int(c, "roomId", 1, MAX_ID, &room_id)) > 1)
 		return rc;
@@ -854,6 +849,11 @@ static int reservations_list(struct ctx *c)
 	long long account;
 	if ((rc = access_list_scope(c, &account)) != 0)
 		return rc;
+	if (not_found) { /* what was typed is shown; the next page's link is of the list, not of it again */
+		if (!(shown = strdup(typed)))
+			return problem_unavailable(c, 1, "out of memory; try again");
+		query_drop(c->req, "reference");
+	}
 	/* Yours and your rooms' (an admin: everyone's, or ?accountId='s); the page also names
 	 * each room (the JSON resource keeps SPEC's fields). */
 #define RES_LIST_WHERE                                                                                   \
