@@ -20,13 +20,13 @@
 <label for="capacity" class="required">Places per night</label>
 <p class="hint" id="capacity-hint">How many guests it takes each night, from 1 to 10,000.</p>
 {{#HAS_ERR_CAPACITY}}<p class="field-error" id="capacity-error"><span class="visually-hidden">Error:</span> {{ERR_CAPACITY}}</p>{{/HAS_ERR_CAPACITY}}
-<input type="number" id="capacity" name="capacity" min="1" max="10000" value="{{FORM_CAPACITY}}" inputmode="numeric" class="short" aria-describedby="capacity-hint{{#HAS_ERR_CAPACITY}} capacity-error{{/HAS_ERR_CAPACITY}}"{{#HAS_ERR_CAPACITY}} aria-invalid="true"{{/HAS_ERR_CAPACITY}}>
+<input type="number" id="capacity" name="capacity" min="1" max="10000" value="{{FORM_CAPACITY}}" inputmode="numeric" class="short" required aria-describedby="capacity-hint{{#HAS_ERR_CAPACITY}} capacity-error{{/HAS_ERR_CAPACITY}}"{{#HAS_ERR_CAPACITY}} aria-invalid="true"{{/HAS_ERR_CAPACITY}}>
 </div>
 <div class="field{{#HAS_ERR_PRICE}} invalid{{/HAS_ERR_PRICE}}">
 <label for="price" class="required">Price per guest per night, in {{CURRENCY_CODE}}</label>
 <p class="hint" id="price-hint">Such as 120 or 120.50. 0 makes it free.</p>
 {{#HAS_ERR_PRICE}}<p class="field-error" id="price-error"><span class="visually-hidden">Error:</span> {{ERR_PRICE}}</p>{{/HAS_ERR_PRICE}}
-<input type="text" id="price" name="price" value="{{FORM_PRICE}}" inputmode="decimal" autocomplete="off" maxlength="20" class="short" aria-describedby="price-hint{{#HAS_ERR_PRICE}} price-error{{/HAS_ERR_PRICE}}"{{#HAS_ERR_PRICE}} aria-invalid="true"{{/HAS_ERR_PRICE}}>
+<input type="text" id="price" name="price" value="{{FORM_PRICE}}" inputmode="decimal" autocomplete="off" maxlength="20" class="short" required aria-describedby="price-hint{{#HAS_ERR_PRICE}} price-error{{/HAS_ERR_PRICE}}"{{#HAS_ERR_PRICE}} aria-invalid="true"{{/HAS_ERR_PRICE}}>
 </div>
 <button type="submit" class="primary">{{#HAS_ID}}Save changes{{/HAS_ID}}{{#NO_ID}}Create room{{/NO_ID}}</button>
 </form>
