@@ -79,8 +79,11 @@ class SmtpSink:
         for path in sorted(glob.glob(os.path.join(self.folder, "*.eml"))):
             with open(path, "rb") as f:
                 raw = f.read()
-            with open(path[:-4] + ".json") as f:
-                envelope = json.load(f)
+            try:  # the sink writes the message, then its envelope: one being stored counts later
+                with open(path[:-4] + ".json") as f:
+                    envelope = json.load(f)
+            except (FileNotFoundError, json.JSONDecodeError):
+                continue
             out.append((envelope, raw, email.message_from_bytes(raw, policy=email.policy.default)))
         return out
 
