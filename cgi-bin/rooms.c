@@ -47,18 +47,26 @@ static int room_event(struct db *db, long long id, const char *type)
 	return event_record_state(db, "Room", id, type, room, "roomId");
 }
 
-/* Commits and answers with the room (status 200 or 201), or 503 when the commit fails. */
+/* Answers with the room (status 200 or 201; Location: with a 201, and with a 200 for
+ * the host's edit form, which goes back to the room), or 404 when it was deleted in the
+ * meantime. */
+static int room_answer(struct ctx *c, long long id, int status)
+{
+	c->res->model = room_load(c->db, id);
+	if (!c->res->model)
+		return problem(c, 404, "room %lld does not exist", id);
+	if (status == 201 || c->req->body_is_form)
+		response_header(c->res, "Location", "/rooms/%lld", id);
+	c->res->page = "room";
+	return status;
+}
+
+/* Commits and answers with room_answer, or 503 when the commit fails. */
 static int reply_room(struct ctx *c, long long id, int status)
 {
 	if (db_commit(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
-	c->res->model = room_load(c->db, id);
-	if (!c->res->model) /* deleted in the meantime */
-		return problem(c, 404, "room %lld does not exist", id);
-	if (status == 201)
-		response_header(c->res, "Location", "/rooms/%lld", id);
-	c->res->page = "room";
-	return status;
+	return room_answer(c, id, status);
 }
 
 static json_t *usage_days(struct db *db, long long room, long long room_capacity, const char *from, long days);
@@ -745,6 +753,18 @@ static int room_unnamed(struct db *db, long long id)
 	return !named;
 }
 
+/* Binds an edit's values to ?1 (the room) .. ?5 (NULL: keep what is stored). */
+static void room_edit_bind(sqlite3_stmt *st, long long id, const struct room_input *in)
+{
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, in->has_name ? in->name : in->clear_name ? "" : NULL);
+	db_bind_text(st, 3, in->has_desc ? in->desc : in->clear_desc ? "" : NULL);
+	if (in->has_capacity)
+		sqlite3_bind_int64(st, 4, in->capacity);
+	if (in->has_price)
+		sqlite3_bind_int64(st, 5, in->price);
+}
+
 static int rooms_update(struct ctx *c)
 {
 	long long id = c->req->ids[0];
@@ -758,31 +778,37 @@ static int rooms_update(struct ctx *c)
 	json_decref(stored);
 	if (json_array_size(errors))
 		return form_problem(c, problem_validation(c, errors), c->req->path);
-	snprintf(c->res->flash, sizeof c->res->flash, "Changes saved.");
 	json_decref(errors);
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
-	sqlite3_stmt *st = db_prep(c->db,
-		"UPDATE room SET name = coalesce(?2, name), \"desc\" = coalesce(?3, \"desc\"), "
-		"capacity = coalesce(?4, capacity), price = coalesce(?5, price), "
-		/* an edit that changes nothing (PATCH {}, the same values) leaves the time of the last change */
-		"updated_at = CASE WHEN name IS coalesce(?2, name) AND \"desc\" IS coalesce(?3, \"desc\") "
-		"AND capacity IS coalesce(?4, capacity) AND price IS coalesce(?5, price) THEN updated_at "
-		"ELSE strftime('%Y-%m-%dT%H:%M:%fZ','now') END WHERE id = ?1 AND deleted_at IS NULL");
-	sqlite3_bind_int64(st, 1, id);
-	db_bind_text(st, 2, in.has_name ? in.name : in.clear_name ? "" : NULL);
-	db_bind_text(st, 3, in.has_desc ? in.desc : in.clear_desc ? "" : NULL);
-	if (in.has_capacity)
-		sqlite3_bind_int64(st, 4, in.capacity);
-	if (in.has_price)
-		sqlite3_bind_int64(st, 5, in.price);
-	if (db_run(st) != SQLITE_DONE) {
+	/* An edit that changes nothing (PATCH {}, the same values) stores nothing and records
+	 * no RoomModified: the room, its time of last change and every projection stay as
+	 * they are. */
+	sqlite3_stmt *st = db_prep(c->db, "SELECT name IS coalesce(?2, name) AND \"desc\" IS coalesce(?3, \"desc\") "
+	                                  "AND capacity IS coalesce(?4, capacity) AND price IS coalesce(?5, price) "
+	                                  "FROM room WHERE id = ?1 AND deleted_at IS NULL");
+	room_edit_bind(st, id, &in);
+	long long same = -1;
+	int found = db_scalar_int(st, &same);
+	if (found <= 0) {
+		db_rollback(c->db);
+		if (found < 0)
+			return problem_unavailable(c, 1, "the room could not be read; try again");
+		return problem(c, 404, "room %lld does not exist", id);
+	}
+	if (same) {
+		db_rollback(c->db);
+		snprintf(c->res->flash, sizeof c->res->flash, "Nothing was changed.");
+		return room_answer(c, id, 200);
+	}
+	snprintf(c->res->flash, sizeof c->res->flash, "Changes saved.");
+	st = db_prep(c->db, "UPDATE room SET name = coalesce(?2, name), \"desc\" = coalesce(?3, \"desc\"), "
+	                    "capacity = coalesce(?4, capacity), price = coalesce(?5, price), "
+	                    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1 AND deleted_at IS NULL");
+	room_edit_bind(st, id, &in);
+	if (db_run(st) != SQLITE_DONE || sqlite3_changes(c->db->h) != 1) {
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the room could not be stored; try again");
-	}
-	if (sqlite3_changes(c->db->h) == 0) {
-		db_rollback(c->db);
-		return problem(c, 404, "room %lld does not exist", id);
 	}
 	if ((in.clear_name || in.clear_desc) && room_unnamed(c->db, id)) {
 		db_rollback(c->db);
@@ -809,8 +835,6 @@ static int rooms_update(struct ctx *c)
 		db_rollback(c->db);
 		return problem_unavailable(c, 1, "the room could not be stored; try again");
 	}
-	if (c->req->body_is_form) /* the host's edit form: back to the room */
-		response_header(c->res, "Location", "/rooms/%lld", id);
 	return reply_room(c, id, 200);
 }
 

@@ -1,5 +1,16 @@
 """Rooms: create, read, list, update, delete, availability, reviews."""
 import os
+import sqlite3
+import urllib.parse
+
+
+def query(stack, service, sql, *args):
+    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(stack.var, "db", service + ".db"), uri=True, timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()[0][0]
+    finally:
+        con.close()
+
 
 # Every response this module sees is checked against docs/api/openapi.yaml (stack.py).
 STACK_OPTIONS = {"contract": True}
@@ -16,11 +27,35 @@ def test_minimal_room_is_created(stack):
 def test_an_edit_that_changes_nothing_keeps_the_time_of_the_last_change(stack):
     room = stack.post("/rooms", {"name": "Barn", "desc": "Hay", "capacity": 3, "price": 1000}).json
     path = "/rooms/%d" % room["id"]
+
+    def modified():  # RoomModified events recorded for this room
+        return query(stack, "rooms", "SELECT count(*) FROM outbox WHERE type = 'RoomModified' "
+                     "AND json_extract(data, '$.roomId') = ?", room["id"])
+
     for same in ({}, {"name": "Barn"}, {"capacity": 3, "price": 1000, "desc": "Hay"}):
         r = stack.request("PATCH", path, json=same)
         assert r.status == 200 and r.json["updatedAt"] == room["updatedAt"], (same, r)
+        r = stack.request("PUT", path, json=dict(room, **same))
+        assert r.status == 200 and r.json == room, (same, r)
+    assert modified() == 0  # nothing changed, so nothing for the projections to follow
     r = stack.request("PATCH", path, json={"price": 1100})
     assert r.status == 200 and r.json["updatedAt"] > room["updatedAt"], r
+    assert modified() == 1
+    assert stack.request("PATCH", "/rooms/999999", json={}).status == 404
+
+
+def test_the_edit_form_says_when_it_changed_nothing(stack):
+    room = stack.post("/rooms", {"name": "Barn", "desc": "Hay", "capacity": 3, "price": 1000}).json
+    as_browser = {"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (stack.token, "c" * 32)}
+    form = {"_csrf": "c" * 32, "name": "Barn", "desc": "Hay", "capacity": "3", "price": "10.00"}
+
+    def flash(r):
+        assert r.status == 303 and r.header("Location") == "/rooms/%d" % room["id"], r
+        return urllib.parse.unquote(r.header("Set-Cookie").split("flash=", 1)[1].split(";", 1)[0])
+
+    edit = "/rooms/%d/edit" % room["id"]
+    assert flash(stack.post(edit, form=form, headers=as_browser, auth=None)) == "Nothing was changed."
+    assert flash(stack.post(edit, form=dict(form, capacity="4"), headers=as_browser, auth=None)) == "Changes saved."
 
 
 def test_room_needs_name_or_desc(stack):
