@@ -47,6 +47,38 @@ static int room_event(struct db *db, long long id, const char *type)
 	return event_record_state(db, "Room", id, type, room, "roomId");
 }
 
+/* Sends the ETag of room (the JSON GET /rooms/{id} answers without a stay) to a JSON
+ * client, and copies it into tag unless tag is NULL. Pages get none: theirs carry a
+ * form's CSRF token and notes. */
+static void room_tag(struct ctx *c, const json_t *room, char tag[ETAG_SIZE])
+{
+	char own[ETAG_SIZE];
+	etag_of(room, tag ? tag : own);
+	if (!c->req->wants_html)
+		response_header(c->res, "ETag", "%s", tag ? tag : own);
+}
+
+/* If-Match on an edit or a delete (inside its transaction): 0 when the request may go
+ * on (no If-Match, the room's tag listed, or no room: the caller answers 404), else 412
+ * with the tag the room has now. Another host's tab, or a script that read the room
+ * before someone changed it, then changes nothing it has not seen. */
+static int room_precondition(struct ctx *c, long long id)
+{
+	if (!c->req->if_match)
+		return 0;
+	json_t *room = room_load(c->db, id);
+	if (!room)
+		return 0;
+	char tag[ETAG_SIZE];
+	etag_of(room, tag);
+	json_decref(room);
+	if (etag_listed(c->req->if_match, tag, 0))
+		return 0;
+	response_header(c->res, "ETag", "%s", tag);
+	return problem(c, 412, "room %lld has changed since the version named in If-Match: read it again "
+	               "(its ETag is now %s) and redo the change", id, tag);
+}
+
 /* Answers with the room (status 200 or 201; Location: with a 201, and with a 200 for
  * the host's edit form, which goes back to the room), or 404 when it was deleted in the
  * meantime. */
@@ -57,6 +89,7 @@ static int room_answer(struct ctx *c, long long id, int status)
 		return problem(c, 404, "room %lld does not exist", id);
 	if (status == 201 || c->req->body_is_form)
 		response_header(c->res, "Location", "/rooms/%lld", id);
+	room_tag(c, c->res->model, NULL);
 	c->res->page = "room";
 	return status;
 }
@@ -613,10 +646,18 @@ static int rooms_get(struct ctx *c)
 	if (json_array_size(errors))
 		return problem_fields(c, 400, errors, "the stay has invalid fields: see errors");
 	json_decref(errors);
-	if (s.asked) {
+	if (s.asked) { /* a quote: an answer of the moment, with no tag */
 		json_t *q = stay_quote(c->db, room, &s);
 		json_object_update(room, q);
 		json_decref(q);
+		return 200;
+	}
+	char tag[ETAG_SIZE];
+	room_tag(c, room, tag);
+	if (c->req->if_none_match && etag_listed(c->req->if_none_match, tag, 1)) {
+		json_decref(room); /* the client has these bytes already */
+		c->res->model = NULL;
+		return 304;
 	}
 	return 200;
 }
@@ -781,6 +822,10 @@ static int rooms_update(struct ctx *c)
 	json_decref(errors);
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
+	if ((rc = room_precondition(c, id))) {
+		db_rollback(c->db);
+		return rc;
+	}
 	/* An edit that changes nothing (PATCH {}, the same values) stores nothing and records
 	 * no RoomModified: the room, its time of last change and every projection stay as
 	 * they are. */
@@ -846,6 +891,10 @@ static int rooms_delete(struct ctx *c)
 		return rc;
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
+	if ((rc = room_precondition(c, id))) {
+		db_rollback(c->db);
+		return rc;
+	}
 	sqlite3_stmt *st = db_prep(c->db, "UPDATE room SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
 	                                  "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
 	                                  "WHERE id = ? AND deleted_at IS NULL");

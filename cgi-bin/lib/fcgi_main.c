@@ -219,6 +219,8 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	r->content_type = param_dup(fr, "CONTENT_TYPE");
 	r->content_encoding = param_dup(fr, "HTTP_CONTENT_ENCODING");
 	r->accept = param_dup(fr, "HTTP_ACCEPT");
+	r->if_match = param_dup(fr, "HTTP_IF_MATCH");
+	r->if_none_match = param_dup(fr, "HTTP_IF_NONE_MATCH");
 	/* present but empty is not absent: a client whose key came out empty hears 400, not a
 	 * request run without the protection it asked for (a retry booking twice) */
 	const char *key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);

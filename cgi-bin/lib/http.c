@@ -1,6 +1,8 @@
 /* http.c — request parsing, problem responses, input validation, pagination. */
 #include "http.h"
 
+#include "digest.h"
+
 #include "db.h"
 #include "human.h"
 
@@ -34,6 +36,8 @@ void request_free(struct request *r)
 	free(r->host);
 	free(r->remote_addr);
 	free(r->csrf_header);
+	free(r->if_match);
+	free(r->if_none_match);
 	free(r->body);
 	json_decref(r->json);
 	memset(r, 0, sizeof *r);
@@ -531,6 +535,7 @@ const char *http_reason(int status)
 	case 405: return "Method Not Allowed";
 	case 406: return "Not Acceptable";
 	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
 	case 421: return "Misdirected Request";
@@ -542,6 +547,38 @@ const char *http_reason(int status)
 	case 504: return "Gateway Timeout";
 	default: return "Unknown";
 	}
+}
+
+void etag_of(const json_t *model, char out[ETAG_SIZE])
+{
+	char hex[SHA256_HEX];
+	char *text = json_dumps(model, JSON_COMPACT | JSON_ENCODE_ANY);
+	sha256_hex(text ? text : "", text ? strlen(text) : 0, hex);
+	free(text);
+	snprintf(out, ETAG_SIZE, "\"%.32s\"", hex);
+}
+
+int etag_listed(const char *list, const char *etag, int weak)
+{
+	size_t n = strlen(etag);
+	const char *p = list + strspn(list, " \t");
+	if (*p == '*') /* "*" stands alone */
+		return p[1 + strspn(p + 1, " \t")] == '\0';
+	int found = 0;
+	while (*p) {
+		int is_weak = strncmp(p, "W/", 2) == 0;
+		const char *tag = is_weak ? p + 2 : p;
+		const char *end = *tag == '"' ? strchr(tag + 1, '"') : NULL;
+		if (!end)
+			return 0; /* not a list of entity tags: nothing matches */
+		if ((size_t)(end + 1 - tag) == n && memcmp(tag, etag, n) == 0 && (weak || !is_weak))
+			found = 1;
+		p = end + 1 + strspn(end + 1, " \t");
+		if (*p && *p != ',')
+			return 0;
+		p += strspn(p, " \t,");
+	}
+	return found;
 }
 
 static json_t *problem_json(int status, const char *detail)

@@ -57,6 +57,8 @@ struct request {
 	char *host;         /* Host header, owned or NULL */
 	char *remote_addr;  /* the client's address as the gateway saw it, owned or NULL */
 	char *csrf_header;  /* X-CSRF-Token header, owned or NULL */
+	char *if_match;     /* If-Match header, owned or NULL (etag_listed) */
+	char *if_none_match; /* If-None-Match header, owned or NULL */
 	int https;          /* the gateway was reached over TLS */
 	int wants_html;
 	long long ids[2];   /* numeric path parameters, in order */
@@ -122,6 +124,17 @@ void query_drop(struct request *r, const char *key);
 /* Sets an extra response header. */
 void response_header(struct response *res, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Entity tags (RFC 9110 §8.8.3): a resource that offers conditional requests sends
+ * the tag of its JSON answer; the tag is the first 128 bits of the SHA-256 of the JSON
+ * text (JSON_COMPACT, as render writes it), quoted: strong, and equal exactly when the
+ * bytes are. */
+#define ETAG_SIZE 35
+void etag_of(const json_t *model, char out[ETAG_SIZE]);
+/* Whether etag is in an If-Match or If-None-Match list ("*" lists every tag). weak: the
+ * weak comparison of If-None-Match (a W/ prefix is ignored); else the strong one of
+ * If-Match (a W/ tag never matches). A list that cannot be read matches nothing. */
+int etag_listed(const char *list, const char *etag, int weak);
 
 /* Sets res->model to an RFC 9457 problem and returns status. */
 int problem(struct ctx *c, int status, const char *detail, ...) __attribute__((format(printf, 3, 4)));

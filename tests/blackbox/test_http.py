@@ -452,6 +452,18 @@ def test_openapi_lists_the_spec_resources():
     assert len(ops) == len(set(ops)), "an operation is listed twice"
 
 
+def test_openapi_is_valid_under_a_linter():
+    """Redocly's recommended rules (pinned in package.json): a YAML slip such as an unquoted
+    comma in a flow mapping's description turns words into schema keywords that a
+    validating proxy silently ignores; the linter's struct rule does not."""
+    import subprocess
+    lint = os.path.join(stacklib.ROOT, "node_modules", ".bin", "redocly")
+    env = dict(os.environ, REDOCLY_TELEMETRY="off", REDOCLY_SUPPRESS_UPDATE_NOTICE="true")
+    r = subprocess.run([lint, "lint", "--format", "stylish", OPENAPI], capture_output=True, text=True,
+                       timeout=120, env=env, cwd=stacklib.ROOT)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+
+
 def test_openapi_every_operation_declares_security():
     """SPEC §6: each operation says whether it needs an account (`security:` of its own)."""
     ops, missing, current, op = [], [], None, None

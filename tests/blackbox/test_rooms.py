@@ -58,6 +58,41 @@ def test_the_edit_form_says_when_it_changed_nothing(stack):
     assert flash(stack.post(edit, form=dict(form, capacity="4"), headers=as_browser, auth=None)) == "Changes saved."
 
 
+def test_a_room_has_an_etag_that_makes_reads_and_edits_conditional(stack):
+    import re
+    created = stack.post("/rooms", {"name": "Tagged", "capacity": 3})
+    tag, path = created.header("ETag"), created.header("Location")
+    assert created.status == 201 and re.fullmatch(r'"[0-9a-f]{32}"', tag or ""), created
+    r = stack.get(path)
+    assert r.status == 200 and r.header("ETag") == tag, "the same bytes, the same tag"
+    assert stack.request("HEAD", path).header("ETag") == tag
+    for current in (tag, "W/" + tag, '"0", ' + tag, "*"):
+        r = stack.get(path, headers={"If-None-Match": current})
+        assert r.status == 304 and r.body == "" and r.header("ETag") == tag, (current, r)
+    for other in ('"0"', tag[:-2] + '"', "garbage", tag + "x"):
+        assert stack.get(path, headers={"If-None-Match": other}).status == 200, other
+    assert stack.get(path + "?checkIn=2030-01-01&nights=2").header("ETag") is None, "a quote is of the moment"
+    assert stack.get(path, headers={"Accept": "text/html"}).header("ETag") is None, "a page has a form token"
+
+    # Two editors read the same version; the second one's change would undo the first's.
+    first = stack.request("PATCH", path, json={"capacity": 5}, headers={"If-Match": tag})
+    assert first.status == 200 and first.header("ETag") not in (None, tag), first
+    assert stack.get(path).header("ETag") == first.header("ETag")
+    late = stack.request("PATCH", path, json={"capacity": 4}, headers={"If-Match": tag})
+    assert late.status == 412 and late.json["status"] == 412 and late.header("ETag") == first.header("ETag"), late
+    assert stack.get(path).json["capacity"] == 5, "a refused precondition changes nothing"
+    for weak in ("W/" + first.header("ETag"), "*, nothing"):  # If-Match compares strongly; "*" alone is a list of its own
+        assert stack.request("PUT", path, json={"capacity": 4}, headers={"If-Match": weak}).status == 412, weak
+    r = stack.request("PUT", path, json={"capacity": 4}, headers={"If-Match": '"0", ' + first.header("ETag")})
+    assert r.status == 200 and r.json["capacity"] == 4, r
+    assert stack.request("PATCH", path, json={"price": 7}, headers={"If-Match": "*"}).status == 200
+    stale = r.header("ETag")
+    assert stack.request("DELETE", path, headers={"If-Match": stale}).status == 412
+    assert stack.get(path).status == 200
+    assert stack.request("DELETE", path, headers={"If-Match": stack.get(path).header("ETag")}).status == 204
+    assert stack.request("PATCH", path, json={}, headers={"If-Match": "*"}).status == 404
+
+
 def test_room_needs_name_or_desc(stack):
     r = stack.post("/rooms", {"capacity": 2})
     assert r.status == 422 and r.header("Content-Type") == "application/problem+json", r

@@ -827,6 +827,33 @@ static void date_diff_counts_days(void)
 	CHECK(date_diff("2024-03-30", "2024-03-31") == 1); /* across a DST change elsewhere */
 }
 
+static void etags_are_compared_as_rfc_9110_says(void)
+{
+	char tag[ETAG_SIZE], other[ETAG_SIZE], weak[ETAG_SIZE + 2];
+	json_t *a = json_pack("{s:i, s:s}", "id", 1, "name", "A"), *b = json_pack("{s:i, s:s}", "id", 1, "name", "B");
+	etag_of(a, tag);
+	etag_of(b, other);
+	CHECK(strlen(tag) == 34 && tag[0] == '"' && tag[33] == '"' && strcmp(tag, other) != 0);
+	etag_of(a, other);
+	CHECK(strcmp(tag, other) == 0); /* the same bytes, the same tag */
+	snprintf(weak, sizeof weak, "W/%s", tag);
+	CHECK(etag_listed(tag, tag, 0) && etag_listed(tag, tag, 1));
+	CHECK(!etag_listed(weak, tag, 0) && etag_listed(weak, tag, 1)); /* If-Match never takes a weak tag */
+	CHECK(etag_listed("*", tag, 0) && etag_listed("  * ", tag, 1));
+	char list[200];
+	snprintf(list, sizeof list, "\"x\", %s ,W/\"y\"", tag);
+	CHECK(etag_listed(list, tag, 0));
+	snprintf(list, sizeof list, "%sx", tag); /* not a list of tags: nothing matches */
+	CHECK(!etag_listed(list, tag, 1));
+	snprintf(list, sizeof list, "%s, *", tag);
+	CHECK(!etag_listed(list, tag, 1));
+	snprintf(list, sizeof list, "%s, \"unclosed", tag);
+	CHECK(!etag_listed(list, tag, 1));
+	CHECK(!etag_listed("", tag, 1) && !etag_listed(",,", tag, 1) && !etag_listed("W/", tag, 1));
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void)
 {
 	RUN(query_pairs_are_decoded);
@@ -869,5 +896,6 @@ int main(void)
 	RUN(date_valid_knows_the_calendar);
 	RUN(date_add_crosses_months_and_years);
 	RUN(date_diff_counts_days);
+	RUN(etags_are_compared_as_rfc_9110_says);
 	UNIT_END();
 }
