@@ -425,14 +425,17 @@ static void durable_mark_raise(struct group *g, long long id)
 		;
 }
 
-int db_durable_upto(struct db *db, long long id)
+int db_durable_known(struct db *db, long long id)
 {
 	if (!db->group)
-		return 0;
+		return 1;
 	_Atomic long long *m = durable_mark(db->group);
-	if (m && atomic_load(m) >= id)
-		return 0;
-	return db_durable(db);
+	return m && atomic_load(m) >= id;
+}
+
+int db_durable_upto(struct db *db, long long id)
+{
+	return db_durable_known(db, id) ? 0 : db_durable(db);
 }
 
 int db_durable(struct db *db)

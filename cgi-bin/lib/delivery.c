@@ -299,13 +299,26 @@ static void skips_record(struct engine *e, struct stream *s)
  * made durable, unless rows up to there were read before an earlier db_durable (the
  * other consumers of the same rows pay nothing) or the processes that committed them
  * have seen them on disk (db_durable_upto). 0 or -1. */
-static int source_durable(struct source *src, long long last)
+static int source_durable(struct engine *e, struct source *src, long long last)
 {
 	if (last <= src->durable)
 		return 0;
-	if (db_durable_upto(src->db, last))
-		return -1;
+	if (!db_durable_known(src->db, last)) {
+		/* the rows' commit is most likely in its group commit's fdatasync right now (the
+		 * worker wakes on the WAL write, before the sync): their doorbell rings once that
+		 * sync is done. A sync of our own would be a second flush of the same WAL, on the
+		 * way of the ticket. Only rows waited for WORKER_DURABLE_WAIT_MS (their committer
+		 * died before syncing, or its sync is that slow) are synced here. */
+		long long now = now_ms();
+		if (!src->undurable_ms)
+			src->undurable_ms = now;
+		if (now - src->undurable_ms < e->durable_wait_ms)
+			return 1;
+		if (db_durable(src->db))
+			return -1;
+	}
 	src->durable = last;
+	src->undurable_ms = 0;
 	return 0;
 }
 
@@ -328,10 +341,12 @@ static void stream_run(struct engine *e, struct stream *s)
 			stream_pause(e, s, "the outbox could not be read");
 			return;
 		}
-		if (n > 0 && source_durable(s->src, e->batch[n - 1].ev.pos)) {
+		int durable = n > 0 ? source_durable(e, s->src, e->batch[n - 1].ev.pos) : 0;
+		if (durable) {
 			batch_free(e, n);
-			stream_pause(e, s, "the source could not be made durable");
-			return;
+			if (durable < 0)
+				stream_pause(e, s, "the source could not be made durable");
+			return; /* > 0: not yet on disk; s stays pending (wait_time) */
 		}
 		enum outcome o = batch_deliver(e, s, n, &s->at);
 		batch_free(e, n);
@@ -478,6 +493,7 @@ static void worker_config(struct engine *e)
 	e->prune_ms = config_long("WORKER_PRUNE_INTERVAL_MS", 60000);
 	e->trace = config_long("WORKER_TRACE", 0) != 0;
 	e->leases = config_long("WORKER_LEASES", 1) != 0;
+	e->durable_wait_ms = config_long("WORKER_DURABLE_WAIT_MS", 50);
 	if (e->lease_ms < 300)
 		e->lease_ms = 300;
 	if (e->backoff_ms < 1)
@@ -547,9 +563,12 @@ static long long wait_time(struct engine *e, int *busy)
 		if (!s->con->held || !s->pending)
 			continue;
 		*busy = 1;
-		if (s->retry_at_ms <= now)
+		long long at = s->retry_at_ms;
+		if (s->src->undurable_ms) /* its doorbell, or the end of the wait for it */
+			at = at > s->src->undurable_ms + e->durable_wait_ms ? at : s->src->undurable_ms + e->durable_wait_ms;
+		if (at <= now)
 			return 0;
-		t = s->retry_at_ms - now < t ? s->retry_at_ms - now : t;
+		t = at - now < t ? at - now : t;
 	}
 	for (int k = 0; k < e->nstreams; k++) {
 		const struct stream *s = &e->streams[k];

@@ -41,6 +41,7 @@ struct source {
 	long long version;   /* last PRAGMA data_version seen */
 	unsigned char wal_seen[DB_WAL_HEADER]; /* its WAL's header then (db_wal_unchanged) */
 	long long durable;   /* outbox rows up to this id were read before a db_durable: on disk */
+	long long undurable_ms; /* wall-clock ms since rows not yet known on disk were waited for (0: none) */
 	/* the events last read, parsed, by position (pos % READ_CACHE): the source's other
 	 * consumers read the same rows a moment later (outbox_read) */
 	struct {
@@ -82,6 +83,7 @@ struct engine {
 	char owner[160], host[64];
 	long pid; /* this process's, read once */
 	long long lease_ms, backoff_ms, backoff_max_ms, max_attempts, retention_s, prune_ms;
+	long long durable_wait_ms; /* rows not known on disk wait this long for their doorbell (source_durable) */
 	long long next_lease_ms, next_prune_ms;
 	long long flushed_ms; /* when the log (stderr) was last flushed (log_flush_due; config_mono_ms) */
 	int inotify_fd, trace, first_lease;
