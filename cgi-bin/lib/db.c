@@ -425,17 +425,17 @@ static void durable_mark_raise(struct group *g, long long id)
 		;
 }
 
-int db_durable_known(struct db *db, long long id)
+long long db_durable_mark(struct db *db)
 {
 	if (!db->group)
-		return 1;
+		return LLONG_MAX;
 	_Atomic long long *m = durable_mark(db->group);
-	return m && atomic_load(m) >= id;
+	return m ? atomic_load(m) : -1;
 }
 
 int db_durable_upto(struct db *db, long long id)
 {
-	return db_durable_known(db, id) ? 0 : db_durable(db);
+	return db_durable_mark(db) >= id ? 0 : db_durable(db);
 }
 
 int db_durable(struct db *db)

@@ -79,9 +79,11 @@ int db_durable(struct db *db);
  * check before delivering: most rows it reads were made durable before their commit
  * was acknowledged, so it need not sync them again. 0 or -1. */
 int db_durable_upto(struct db *db, long long id);
-/* Whether the outbox rows up to id are known to be on disk without syncing anything: db
- * is not made durable by group commit (each commit synced), or the mark says so. */
-int db_durable_known(struct db *db, long long id);
+/* The outbox rows known to be on disk without syncing anything: up to the durable mark
+ * (db_commit raises it after its fdatasync), LLONG_MAX when db is not made durable by
+ * group commit (each commit is synced before others see it), -1 when there is no mark
+ * (its file could not be had: only a sync of one's own tells). */
+long long db_durable_mark(struct db *db);
 /* Whether nothing was committed to db's database since the last call with this seen
  * (DB_WAL_HEADER bytes, zeroed before the first), without a transaction or a lock: the
  * header of the wal-index (the -shm, mapped by SQLite), which every commit changes

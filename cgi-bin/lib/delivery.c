@@ -295,31 +295,46 @@ static void skips_record(struct engine *e, struct stream *s)
 }
 
 /* A service acknowledges a commit once it is on disk, but others may read it a moment
- * before (group commit, db.h): before delivering outbox rows up to last, the source is
- * made durable, unless rows up to there were read before an earlier db_durable (the
- * other consumers of the same rows pay nothing) or the processes that committed them
- * have seen them on disk (db_durable_upto). 0 or -1. */
-static int source_durable(struct engine *e, struct source *src, long long last)
+ * before (group commit, db.h). Of the n outbox rows in e->batch, how many lead rows may be
+ * delivered now: those up to the source's durable mark (its committers raise it after
+ * their fdatasync) or read before an earlier sync of ours (the other consumers of the
+ * same rows pay nothing). Rows above the mark are most likely in their committer's
+ * fdatasync right now (the worker wakes on the WAL write, before the sync), and their
+ * doorbell rings once it is done: a sync of our own would flush the same WAL twice. So
+ * the stream waits (0, s->waits_durable) up to WORKER_DURABLE_WAIT_MS from when the
+ * source's first row not on disk was first met; after that (its committer died between
+ * commit and sync, or syncs that slowly), or when there is no mark, the worker syncs
+ * the source itself. -1 when that sync fails. */
+static int source_durable(struct engine *e, struct stream *s, int n)
 {
-	if (last <= src->durable)
-		return 0;
-	if (!db_durable_known(src->db, last)) {
-		/* the rows' commit is most likely in its group commit's fdatasync right now (the
-		 * worker wakes on the WAL write, before the sync): their doorbell rings once that
-		 * sync is done. A sync of our own would be a second flush of the same WAL, on the
-		 * way of the ticket. Only rows waited for WORKER_DURABLE_WAIT_MS (their committer
-		 * died before syncing, or its sync is that slow) are synced here. */
-		long long now = now_ms();
-		if (!src->undurable_ms)
-			src->undurable_ms = now;
-		if (now - src->undurable_ms < e->durable_wait_ms)
-			return 1;
-		if (db_durable(src->db))
-			return -1;
+	struct source *src = s->src;
+	long long first = e->batch[0].ev.pos, last = e->batch[n - 1].ev.pos;
+	if (last > src->durable) {
+		long long mark = db_durable_mark(src->db);
+		if (mark > src->durable)
+			src->durable = mark;
+		if (src->wait_pos && src->wait_pos <= src->durable)
+			src->wait_pos = 0; /* what was waited for is on disk */
+		if (first > src->durable) { /* nothing of the batch is known on disk */
+			long long now = config_mono_ms();
+			if (!src->wait_pos)
+				src->wait_ms = now;
+			if (!src->wait_pos || first < src->wait_pos)
+				src->wait_pos = first; /* an earlier row: committed before, waited for as long */
+			if (mark >= 0 && now - src->wait_ms < e->durable_wait_ms) {
+				s->waits_durable = 1;
+				return 0;
+			}
+			if (db_durable(src->db))
+				return -1;
+			src->durable = last;
+			src->wait_pos = 0;
+		}
 	}
-	src->durable = last;
-	src->undurable_ms = 0;
-	return 0;
+	int k = n;
+	while (k > 0 && e->batch[k - 1].ev.pos > src->durable)
+		k--;
+	return k;
 }
 
 /* Delivers what is waiting in one stream, up to BATCHES_PER_ROUND batches; clears
@@ -328,6 +343,7 @@ static void stream_run(struct engine *e, struct stream *s)
 {
 	if (!s->con->held || !s->pending || in_backoff(e, s))
 		return;
+	s->waits_durable = 0;
 	for (int b = 0; b < BATCHES_PER_ROUND && !service_stopping(); b++) {
 		if (!s->at_known && offset_get(s->con->db, s->src->name, &s->at)) {
 			stream_pause(e, s, sqlite3_errmsg(s->con->db->h));
@@ -341,14 +357,14 @@ static void stream_run(struct engine *e, struct stream *s)
 			stream_pause(e, s, "the outbox could not be read");
 			return;
 		}
-		int durable = n > 0 ? source_durable(e, s->src, e->batch[n - 1].ev.pos) : 0;
-		if (durable) {
+		int k = n > 0 ? source_durable(e, s, n) : 0; /* the rows on disk */
+		if (k < 0 || (n > 0 && k == 0)) {
 			batch_free(e, n);
-			if (durable < 0)
+			if (k < 0)
 				stream_pause(e, s, "the source could not be made durable");
-			return; /* > 0: not yet on disk; s stays pending (wait_time) */
+			return; /* 0: not yet on disk; s stays pending (wait_time) */
 		}
-		enum outcome o = batch_deliver(e, s, n, &s->at);
+		enum outcome o = batch_deliver(e, s, k, &s->at);
 		batch_free(e, n);
 		s->at_known = o == DONE;
 		if (o == LOST)
@@ -361,6 +377,8 @@ static void stream_run(struct engine *e, struct stream *s)
 			continue;
 		if (o != DONE)
 			return;
+		if (k < n)
+			continue; /* the rest: on disk by now, or waited for */
 		if (n < BATCH) {
 			s->pending = 0;
 			return;
@@ -494,6 +512,8 @@ static void worker_config(struct engine *e)
 	e->trace = config_long("WORKER_TRACE", 0) != 0;
 	e->leases = config_long("WORKER_LEASES", 1) != 0;
 	e->durable_wait_ms = config_long("WORKER_DURABLE_WAIT_MS", 50);
+	if (e->durable_wait_ms < 0 || e->durable_wait_ms > 10000)
+		e->durable_wait_ms = e->durable_wait_ms < 0 ? 0 : 10000;
 	if (e->lease_ms < 300)
 		e->lease_ms = 300;
 	if (e->backoff_ms < 1)
@@ -564,8 +584,10 @@ static long long wait_time(struct engine *e, int *busy)
 			continue;
 		*busy = 1;
 		long long at = s->retry_at_ms;
-		if (s->src->undurable_ms) /* its doorbell, or the end of the wait for it */
-			at = at > s->src->undurable_ms + e->durable_wait_ms ? at : s->src->undurable_ms + e->durable_wait_ms;
+		if (s->waits_durable) { /* its doorbell (a wake), or the end of the wait for it */
+			long long end = now + (s->src->wait_ms + e->durable_wait_ms - config_mono_ms());
+			at = at > end ? at : end;
+		}
 		if (at <= now)
 			return 0;
 		t = at - now < t ? at - now : t;

@@ -41,7 +41,8 @@ struct source {
 	long long version;   /* last PRAGMA data_version seen */
 	unsigned char wal_seen[DB_WAL_HEADER]; /* its WAL's header then (db_wal_unchanged) */
 	long long durable;   /* outbox rows up to this id were read before a db_durable: on disk */
-	long long undurable_ms; /* wall-clock ms since rows not yet known on disk were waited for (0: none) */
+	long long wait_pos;  /* the first row not known on disk that a stream waits for (0: none)... */
+	long long wait_ms;   /* ...since then (config_mono_ms; source_durable) */
 	/* the events last read, parsed, by position (pos % READ_CACHE): the source's other
 	 * consumers read the same rows a moment later (outbox_read) */
 	struct {
@@ -65,6 +66,7 @@ struct stream { /* one (consumer, source) pair */
 	int may_retry;         /* consumer_retry may hold a row for this stream (in_backoff asks) */
 	long long seen;        /* events up to here were all ignored: read on from here... */
 	long long seen_ms;     /* ...and since then (0: nothing skipped) the offset lags behind */
+	int waits_durable;     /* its next rows wait for the source's durable mark (source_durable) */
 	long long at;          /* the offset, as this process last read or moved it... */
 	int at_known;          /* ...when set (an outcome other than DONE clears it) */
 };

@@ -272,13 +272,19 @@ static int record_unsynced(const char *source, const char *type, long long n)
 	return rc;
 }
 
-/* Records event 11 through db_commit (its sync raises the mark) 50 ms from now. */
-static void *record_later(void *unused)
+/* What record_later does: after ms, notes the waiter's offset in delta, then records
+ * event n through db_commit (its sync raises the mark). */
+struct later {
+	long long n, ms, offset_before;
+};
+
+static void *record_later(void *arg)
 {
-	(void)unused;
-	struct timespec t = {0, 50 * 1000000L};
+	struct later *l = arg;
+	struct timespec t = {l->ms / 1000, (l->ms % 1000) * 1000000L};
 	nanosleep(&t, NULL);
-	CHECK(record("delta", "Known", 11) == 0);
+	l->offset_before = probe_int("waiter", "SELECT position FROM consumer_offset WHERE source = 'delta'");
+	CHECK(record("delta", "Known", l->n) == 0);
 	return NULL;
 }
 
@@ -312,14 +318,27 @@ static void rows_not_known_on_disk_are_synced_by_the_worker_before_delivery(void
 	setenv("WORKER_DURABLE_WAIT_MS", "20000", 1);
 	CHECK(record_unsynced("delta", "Known", 10) == 0);
 	pthread_t later;
-	CHECK(pthread_create(&later, NULL, record_later, NULL) == 0);
+	struct later l = {.n = 11, .ms = 50};
+	CHECK(pthread_create(&later, NULL, record_later, &l) == 0);
 	before = db_group_syncs();
 	CHECK(delivery_run(waiter_only, 1, 1) == 0);
 	long long syncs = db_group_syncs() - before;
 	pthread_join(later, NULL);
-	unsetenv("WORKER_DURABLE_WAIT_MS");
 	CHECK(ncalls == 5 && calls[3].n == 10 && calls[4].n == 11);
 	CHECK(syncs == marked + 1); /* the later commit's own, and the consumer's */
+
+	/* A batch whose first rows are on disk and whose last is not: the first are delivered
+	 * at once, only the last waits (here for the commit after it, 300 ms later). */
+	CHECK(record("delta", "Known", 12) == 0);
+	long long twelve = probe_int("delta", "SELECT max(id) FROM outbox");
+	CHECK(record_unsynced("delta", "Known", 13) == 0);
+	l = (struct later){.n = 14, .ms = 300};
+	CHECK(pthread_create(&later, NULL, record_later, &l) == 0);
+	CHECK(delivery_run(waiter_only, 1, 1) == 0);
+	pthread_join(later, NULL);
+	unsetenv("WORKER_DURABLE_WAIT_MS");
+	CHECK(l.offset_before == twelve); /* 12 delivered while 13 waited */
+	CHECK(ncalls == 8 && calls[5].n == 12 && calls[6].n == 13 && calls[7].n == 14);
 }
 
 /* Every type one consumer names for a source, every other consumer of that source names
