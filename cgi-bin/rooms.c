@@ -58,13 +58,21 @@ static void room_tag(struct ctx *c, const json_t *room, char tag[ETAG_SIZE])
 		response_header(c->res, "ETag", "%s", tag ? tag : own);
 }
 
-/* If-Match on an edit or a delete (inside its transaction): 0 when the request may go
- * on (no If-Match, the room's tag listed, or no room: the caller answers 404), else 412
- * with the tag the room has now. Another host's tab, or a script that read the room
- * before someone changed it, then changes nothing it has not seen. */
+/* The 412 of a failed precondition, with the tag the room has now. */
+static int room_precondition_failed(struct ctx *c, long long id, const char *why, const char *tag)
+{
+	response_header(c->res, "ETag", "%s", tag);
+	return problem(c, 412, "room %lld %s: read it again (its ETag is now %s)", id, why, tag);
+}
+
+/* If-Match and If-None-Match on an edit or a delete (inside its transaction), as RFC 9110
+ * §13.2.2 orders them: 0 when the request may go on (neither header, the room's tag listed
+ * in If-Match and not in If-None-Match, or no room: the caller answers 404), else 412 with
+ * the tag the room has now. Another host's tab, or a script that read the room before
+ * someone changed it, then changes nothing it has not seen. */
 static int room_precondition(struct ctx *c, long long id)
 {
-	if (!c->req->if_match)
+	if (!c->req->if_match && !c->req->if_none_match)
 		return 0;
 	json_t *room = room_load(c->db, id);
 	if (!room)
@@ -72,11 +80,11 @@ static int room_precondition(struct ctx *c, long long id)
 	char tag[ETAG_SIZE];
 	etag_of(room, tag);
 	json_decref(room);
-	if (etag_listed(c->req->if_match, tag, 0))
-		return 0;
-	response_header(c->res, "ETag", "%s", tag);
-	return problem(c, 412, "room %lld has changed since the version named in If-Match: read it again "
-	               "(its ETag is now %s) and redo the change", id, tag);
+	if (c->req->if_match && !etag_listed(c->req->if_match, tag, 0))
+		return room_precondition_failed(c, id, "has changed since the version named in If-Match", tag);
+	if (c->req->if_none_match && etag_listed(c->req->if_none_match, tag, 1))
+		return room_precondition_failed(c, id, "is a version named in If-None-Match", tag);
+	return 0;
 }
 
 /* Answers with the room (status 200 or 201; Location: with a 201, and with a 200 for
@@ -654,6 +662,11 @@ static int rooms_get(struct ctx *c)
 	}
 	char tag[ETAG_SIZE];
 	room_tag(c, room, tag);
+	if (c->req->if_match && !etag_listed(c->req->if_match, tag, 0)) {
+		json_decref(room);
+		c->res->model = NULL; /* (room_tag gave the ETag) */
+		return problem(c, 412, "room %lld is not the version named in If-Match: its ETag is %s", c->req->ids[0], tag);
+	}
 	if (c->req->if_none_match && etag_listed(c->req->if_none_match, tag, 1)) {
 		json_decref(room); /* the client has these bytes already */
 		c->res->model = NULL;

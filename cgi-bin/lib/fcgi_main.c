@@ -87,6 +87,14 @@ static char *param_dup(FCGX_Request *fr, const char *name)
 	return v && *v ? strdup(v) : NULL;
 }
 
+/* The same, but a header sent empty is kept (""): for headers where present but empty is
+ * not absent, a request asking for a protection that must not run without it. */
+static char *param_dup_present(FCGX_Request *fr, const char *name)
+{
+	const char *v = FCGX_GetParam(name, fr->envp);
+	return v ? strdup(v) : NULL;
+}
+
 /* Reads the body; returns 0, or 413 when it is larger than MAX_BODY. */
 static int read_body(FCGX_Request *fr, struct request *r)
 {
@@ -219,12 +227,12 @@ static int handle(struct ctx *c, FCGX_Request *fr)
 	r->content_type = param_dup(fr, "CONTENT_TYPE");
 	r->content_encoding = param_dup(fr, "HTTP_CONTENT_ENCODING");
 	r->accept = param_dup(fr, "HTTP_ACCEPT");
-	r->if_match = param_dup(fr, "HTTP_IF_MATCH");
+	/* present but empty is not absent: an If-Match that came out empty matches nothing
+	 * (412), not an edit run unchecked; a client whose Idempotency-Key came out empty hears
+	 * 400, not a request run without the protection it asked for (a retry booking twice) */
+	r->if_match = param_dup_present(fr, "HTTP_IF_MATCH");
 	r->if_none_match = param_dup(fr, "HTTP_IF_NONE_MATCH");
-	/* present but empty is not absent: a client whose key came out empty hears 400, not a
-	 * request run without the protection it asked for (a retry booking twice) */
-	const char *key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
-	r->idem_key = key ? strdup(key) : NULL;
+	r->idem_key = param_dup_present(fr, "HTTP_IDEMPOTENCY_KEY");
 	r->request_id = param_dup(fr, "REQUEST_ID");
 	if (r->request_id && !request_id_valid(r->request_id)) { /* the gateway's map lets none through */
 		free(r->request_id);

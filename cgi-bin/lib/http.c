@@ -561,7 +561,7 @@ void etag_of(const json_t *model, char out[ETAG_SIZE])
 int etag_listed(const char *list, const char *etag, int weak)
 {
 	size_t n = strlen(etag);
-	const char *p = list + strspn(list, " \t");
+	const char *p = list + strspn(list, " \t,"); /* empty elements are no elements (RFC 9110 §5.6.1) */
 	if (*p == '*') /* "*" stands alone */
 		return p[1 + strspn(p + 1, " \t")] == '\0';
 	int found = 0;

@@ -93,6 +93,27 @@ def test_a_room_has_an_etag_that_makes_reads_and_edits_conditional(stack):
     assert stack.request("PATCH", path, json={}, headers={"If-Match": "*"}).status == 404
 
 
+def test_if_match_on_reads_and_if_none_match_on_edits_are_kept_too(stack):
+    # RFC 9110 §13.2.2: If-Match is checked on a read, If-None-Match on an edit; a header
+    # sent empty is a list that names nothing, not a header left out.
+    created = stack.post("/rooms", {"name": "Both ways", "capacity": 3})
+    tag, path = created.header("ETag"), created.header("Location")
+    r = stack.get(path, headers={"If-Match": '"0"'})
+    assert r.status == 412 and r.json["status"] == 412 and r.header("ETag") == tag, r
+    assert stack.get(path, headers={"If-Match": tag}).status == 200
+    assert stack.get(path, headers={"If-Match": "*", "If-None-Match": tag}).status == 304
+    assert stack.get(path, headers={"If-None-Match": ", ," + tag}).status == 304, "empty elements are no elements"
+    for header, value in (("If-None-Match", "*"), ("If-None-Match", '"0", ' + tag), ("If-None-Match", "W/" + tag),
+                          ("If-Match", "")):
+        r = stack.request("PUT", path, json={"capacity": 9}, headers={header: value})
+        assert r.status == 412 and r.header("ETag") == tag, (header, value, r)
+        assert stack.request("DELETE", path, headers={header: value}).status == 412, (header, value)
+    assert stack.get(path).json["capacity"] == 3, "a refused precondition changes nothing"
+    r = stack.request("PATCH", path, json={"capacity": 9}, headers={"If-None-Match": '"0"'})
+    assert r.status == 200 and r.json["capacity"] == 9, r
+    assert stack.request("PUT", "/rooms/999999", json={"capacity": 2}, headers={"If-None-Match": "*"}).status == 404
+
+
 def test_room_needs_name_or_desc(stack):
     r = stack.post("/rooms", {"capacity": 2})
     assert r.status == 422 and r.header("Content-Type") == "application/problem+json", r
