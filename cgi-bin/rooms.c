@@ -775,7 +775,11 @@ static int room_form_page(struct ctx *c, const char *page)
 	int rc = room_of_host(c, &room);
 	if (rc)
 		return rc;
-	json_object_set_new(room, "form", room_form_fields(room));
+	json_t *form = room_form_fields(room);
+	char tag[ETAG_SIZE];
+	etag_of(room, tag); /* the version the form edits (room_form_version) */
+	json_object_set_new(form, "_version", json_stringn(tag + 1, ETAG_SIZE - 3));
+	json_object_set_new(room, "form", form);
 	json_object_set_new(room, "action", json_string(c->req->path));
 	c->res->model = room;
 	c->res->page = page;
@@ -807,6 +811,32 @@ static int room_unnamed(struct db *db, long long id)
 	return !named;
 }
 
+/* The host's edit form carries the room's version as it was when the form was opened
+ * (_version: its ETag's 32 hex digits), as a script sends If-Match. Saved over a change
+ * made since (another host, another tab), the form would undo it unseen. Inside the
+ * edit's transaction: 0 when the request may go on (no version sent, the same version, or
+ * no room: the caller answers 404), else 409 and the form again with what was typed, now
+ * on the current version: saving it again is a decision made knowing. */
+static int room_form_version(struct ctx *c, long long id)
+{
+	const char *sent = c->req->body_is_form ? json_string_value(json_object_get(c->req->json, "_version")) : NULL;
+	if (!sent || !*sent)
+		return 0;
+	json_t *room = room_load(c->db, id);
+	if (!room)
+		return 0;
+	char tag[ETAG_SIZE];
+	etag_of(room, tag);
+	json_decref(room);
+	if (strlen(sent) == ETAG_SIZE - 3 && strncmp(sent, tag + 1, ETAG_SIZE - 3) == 0)
+		return 0;
+	json_object_set_new(c->req->json, "_version", json_stringn(tag + 1, ETAG_SIZE - 3)); /* the form's */
+	int rc = problem(c, 409, "Someone changed this room after you opened this form. Nothing was saved. "
+	                 "Open the room in another tab to see the change, or save again to replace it with "
+	                 "what is below.");
+	return form_problem(c, rc, c->req->path);
+}
+
 /* Binds an edit's values to ?1 (the room) .. ?5 (NULL: keep what is stored). */
 static void room_edit_bind(sqlite3_stmt *st, long long id, const struct room_input *in)
 {
@@ -835,7 +865,7 @@ static int rooms_update(struct ctx *c)
 	json_decref(errors);
 	if (db_begin(c->db))
 		return problem_unavailable(c, 1, "the database is busy; try again");
-	if ((rc = room_precondition(c, id))) {
+	if ((rc = room_precondition(c, id)) || (rc = room_form_version(c, id))) {
 		db_rollback(c->db);
 		return rc;
 	}

@@ -5,6 +5,7 @@
 <form method="post" action="{{ACTION}}" novalidate>
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_form" value="{{FORM_TOKEN}}">
+{{#HAS_ID}}<input type="hidden" name="_version" value="{{FORM__VERSION}}">{{/HAS_ID}}
 <p class="hint">Fields marked <span class="req">*</span> are required, and a name or a description.</p>
 <div class="field{{#HAS_ERR_NAME}} invalid{{/HAS_ERR_NAME}}">
 <label for="name">Name</label>

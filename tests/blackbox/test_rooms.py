@@ -58,6 +58,39 @@ def test_the_edit_form_says_when_it_changed_nothing(stack):
     assert flash(stack.post(edit, form=dict(form, capacity="4"), headers=as_browser, auth=None)) == "Changes saved."
 
 
+def test_the_edit_form_does_not_undo_a_change_made_after_it_was_opened(stack):
+    import re
+    room = stack.post("/rooms", {"name": "Loft", "desc": "Attic", "capacity": 3, "price": 1000}).json
+    as_browser = {"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (stack.token, "c" * 32)}
+    edit = "/rooms/%d/edit" % room["id"]
+
+    def version(page):
+        found = re.findall(r'<input type="hidden" name="_version" value="([0-9a-f]{32})">', page.body)
+        assert len(found) == 1, page
+        return found[0]
+    opened = version(stack.get(edit, headers=as_browser, auth=None))
+    assert '"%s"' % opened == stack.get("/rooms/%d" % room["id"]).header("ETag"), "the version is the room's ETag"
+    form = {"_csrf": "c" * 32, "_version": opened, "name": "Loft", "desc": "Attic", "capacity": "3", "price": "12.00"}
+
+    # A field to correct keeps the version the form was opened on.
+    r = stack.post(edit, form=dict(form, capacity="0"), headers=as_browser, auth=None)
+    assert r.status == 422 and version(r) == opened, r
+
+    assert stack.request("PATCH", "/rooms/%d" % room["id"], json={"capacity": 5}).status == 200  # another tab
+    r = stack.post(edit, form=form, headers=as_browser, auth=None)
+    assert r.status == 409 and "Someone changed this room after you opened this form" in r.body, r
+    assert 'value="12.00"' in r.body, "what was typed is kept"
+    current = stack.get("/rooms/%d" % room["id"])
+    assert current.json["capacity"] == 5 and current.json["price"] == 1000, "nothing was saved"
+    assert '"%s"' % version(r) == current.header("ETag"), "the form is now on the current version"
+
+    r = stack.post(edit, form=dict(form, _version=version(r)), headers=as_browser, auth=None)
+    assert r.status == 303, "saving again, knowing, saves"
+    assert stack.get("/rooms/%d" % room["id"]).json["price"] == 1200
+    r = stack.request("POST", edit, json={"price": 1300, "_version": "0" * 32})
+    assert r.status == 200, "a script's JSON has If-Match; the form's field is the form's"
+
+
 def test_a_room_has_an_etag_that_makes_reads_and_edits_conditional(stack):
     import re
     created = stack.post("/rooms", {"name": "Tagged", "capacity": 3})

@@ -7,7 +7,7 @@ import {
 } from './lib.mjs';
 
 test('create, edit and delete a room as a host; the guest sees the forced cancellation', { timeout: 180000 },
-  inBrowser(async ({ page, shot, newPage }) => {
+  inBrowser(async ({ page, context, shot, newPage }) => {
     const name = uniq('Exhibition hall');
     await open(page, '/rooms');
     await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Host a room', exact: true }).click()]);
@@ -52,6 +52,25 @@ test('create, edit and delete a room as a host; the guest sees the forced cancel
     assert.equal(r.url, `/rooms/${roomId}`, 'and leads back to the room');
     assert.equal(await text(page.locator('h1')), renamed, 'h1 shows the new name');
     assert.match(await text(page.locator('table.calendar')), /\b6 left\b/, 'the calendar uses the new capacity');
+
+    // The same room edited in two tabs: the second save would undo the first unseen.
+    const tab = await context.newPage();
+    await open(tab, `/rooms/${roomId}/edit`);
+    await open(page, `/rooms/${roomId}/edit`);
+    await tab.getByLabel('Description', { exact: true }).fill('Bright, 200 m², wheelchair access, a piano');
+    assert.equal((await submit(tab, 'Save changes')).post, 303, 'the first tab saves');
+    await tab.close();
+    await field('Price per guest per night, in EUR').fill('30');
+    r = await submit(page, 'Save changes');
+    await shot('edit-conflict');
+    assert.equal(r.post, 409, 'the second tab is told, with 409');
+    assert.match(await text(page.locator('.error-summary')), /Someone changed this room after you opened this form\. Nothing was saved\./);
+    assert.equal(await field('Price per guest per night, in EUR').inputValue(), '30', 'what was typed is kept');
+    assert.equal(await field('Description').inputValue(), 'Bright, 200 m², wheelchair access',
+      'as typed in this tab: saving again is a choice made knowing');
+    r = await submit(page, 'Save changes');
+    assert.equal(r.post, 303, 'saving again saves');
+    assert.equal(await text(page.locator('.flash')), 'Changes saved.');
 
     const hostLinks = ['Edit this room', 'Its reservations', 'Availability table', 'Delete it'];
     for (const l of hostLinks) {
