@@ -560,7 +560,7 @@ static int request_credential(const struct request *r, char hash[65])
 
 struct who {
 	long long credential, account, used;
-	char role[16], name[256];
+	char role[16], name[4 * 200 + 1]; /* a name is 200 characters (sign_up), of 4 bytes at most */
 };
 
 /* Looks up the request's live credential. Returns 1 with *w filled, 0 when it has none
@@ -584,7 +584,7 @@ static int credential_lookup(struct db *db, const struct request *r, struct who 
 		w->account = sqlite3_column_int64(st, 1);
 		w->used = sqlite3_column_int64(st, 2);
 		snprintf(w->role, sizeof w->role, "%s", (const char *)sqlite3_column_text(st, 3));
-		snprintf(w->name, sizeof w->name, "%s", (const char *)sqlite3_column_text(st, 4));
+		utf8_copy(w->name, sizeof w->name, (const char *)sqlite3_column_text(st, 4));
 	}
 	db_done(st);
 	return found;

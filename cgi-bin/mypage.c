@@ -145,14 +145,14 @@ static int mypage_get(struct ctx *c)
 	if (!account) /* an admin looks at one account's page at a time */
 		account = c->req->account_id;
 	const char *customer = c->req->account_name ? c->req->account_name : "";
-	char theirs[256] = "";
+	char theirs[4 * 200 + 1] = ""; /* a name: 200 characters of 4 bytes at most */
 	if (account != c->req->account_id) { /* an admin on someone's page: their name, not the admin's */
 		char path[64];
 		struct call_result who;
 		snprintf(path, sizeof path, "/internal/accounts/%lld", account);
 		if (client_call("accounts", "GET", path, NULL, &who) == 0 && who.status == 200 &&
 		    json_is_string(json_object_get(who.body, "name")))
-			snprintf(theirs, sizeof theirs, "%s", json_string_value(json_object_get(who.body, "name")));
+			utf8_copy(theirs, sizeof theirs, json_string_value(json_object_get(who.body, "name")));
 		call_result_free(&who);
 		customer = theirs; /* "" when accounts cannot say just now (or there is no such account) */
 	}

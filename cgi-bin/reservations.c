@@ -479,7 +479,7 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 {
 	struct call_result r;
 	struct outcome o = {.amount = -1};
-	char room_name[256];
+	char room_name[4 * 200 + 1]; /* a room's name: 200 characters of 4 bytes at most */
 	json_t *body = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I}", "reservationId", (json_int_t)id, "roomId",
 	                         (json_int_t)b->room_id, "checkIn", b->check_in, "nights", (json_int_t)b->nights,
 	                         "guests", (json_int_t)b->guests, "accountId", (json_int_t)b->account_id);
@@ -490,7 +490,7 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 	json_t *refusal = r.status == 409 ? json_incref(r.body) : NULL; /* why rooms refused */
 	json_t *amount = json_object_get(r.body, "amount");
 	long long held_amount = json_is_integer(amount) ? json_integer_value(amount) : -1;
-	snprintf(room_name, sizeof room_name, "%s", field_text(r.body, "roomName"));
+	utf8_copy(room_name, sizeof room_name, field_text(r.body, "roomName"));
 	o.host_id = json_integer_value(json_object_get(r.body, "hostId"));
 	call_result_free(&r);
 	if (r.unavailable)

@@ -127,7 +127,9 @@ static void read_identity(FCGX_Request *fr, struct request *r)
 	if (n > 0 && end && *end == '\0') {
 		r->account_id = n;
 		r->admin = role && strcmp(role, "admin") == 0;
-		r->account_name = name && *name ? strdup(name) : NULL;
+		/* valid UTF-8 only: every JSON answer and page would refuse it (never the case from
+		 * accounts, which stores and sends names whole) */
+		r->account_name = name && *name && utf8_valid(name) ? strdup(name) : NULL;
 	}
 	r->internal = FCGX_GetParam("ROOMBOOK_INTERNAL", fr->envp) != NULL &&
 	              config_secret_matches(FCGX_GetParam("HTTP_X_ROOMBOOK_SECRET", fr->envp));

@@ -117,6 +117,22 @@ char *url_encode(const char *s)
 	return out;
 }
 
+char *utf8_copy(char *out, size_t size, const char *s)
+{
+	if (!size)
+		return out;
+	size_t n = s ? strlen(s) : 0;
+	if (n >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) /* s[n] continues a character */
+			n--;
+	}
+	if (n)
+		memcpy(out, s, n);
+	out[n] = '\0';
+	return out;
+}
+
 int utf8_valid(const char *s)
 {
 	json_t *j = json_string(s); /* jansson's own check: it refuses anything else */

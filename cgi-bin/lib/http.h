@@ -109,6 +109,10 @@ int request_check_text(const struct request *r, char *err, size_t errlen);
 int request_id_valid(const char *s);
 /* True when s is valid UTF-8 (what jansson accepts in a string). */
 int utf8_valid(const char *s);
+/* Copies s (NULL: "") into out[size], cut short, when it does not fit, before the
+ * character that does not fit whole: a cut never leaves half a character (which jansson,
+ * and so every JSON answer and page, refuses). Returns out. */
+char *utf8_copy(char *out, size_t size, const char *s);
 /* True when the Accept header lets HTML through at all (none sent; the wildcards count):
  * a page for browsers is then answered as HTML, even when JSON would be preferred. */
 int request_takes_html(const struct request *r);

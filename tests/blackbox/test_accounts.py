@@ -523,6 +523,30 @@ def test_a_name_already_stored_with_a_line_break_cannot_forge_the_identity_heade
     assert r.json["customer"].startswith("Eve  X-Account-Role"), r
 
 
+def test_a_long_name_of_four_byte_characters_is_never_cut_in_half(stack):
+    # 200 characters, the most a name may have, of 4 bytes each: 800 bytes, which used to
+    # be cut at 255 inside a character, and the half character made every answer that
+    # carried the name fail (an empty mypage, a booking form without its room).
+    from access_support import book, message_of
+    name = "\U0001F600" * 200
+    acct, tok = stack.new_account(name, email=email("emoji"))
+    assert stack.get("/account", auth=tok).json["name"] == name
+    r = stack.get("/mypage", auth=tok)
+    assert r.status == 200 and r.json["customer"] == name, r
+    page = stack.get("/mypage", auth=tok, headers={"Accept": "text/html"})
+    assert page.status == 200 and name in page.body, page
+    _, host = stack.new_account("Host", email=email("host"))
+    room = new_room(stack, host, name="\U0001F3E0" * 200)
+    form = stack.get("/rooms/%d?checkIn=2031-01-01&nights=1&guests=1" % room["id"], auth=tok,
+                     headers={"Accept": "text/html"})
+    assert form.status == 200 and 'name="customer" value="%s"' % name in form.body, form
+    booked = book(stack, tok, room["id"], check_in="2031-01-01")
+    assert booked["customer"] == name, booked
+    seen = stack.get("/reservations/%d" % booked["id"], auth=tok, headers={"Accept": "text/html"})
+    assert seen.status == 200 and room["name"] in seen.body and name in seen.body, seen
+    assert message_of(stack, tok, booked["id"])["reservationId"] == booked["id"]
+
+
 def test_accounts_down_fails_signed_in_requests_with_503_and_anonymous_ones_work():
     with Stack(name="accounts-down") as s:
         out = s.ctl("stop", "accounts:*")

@@ -316,6 +316,26 @@ def test_names_with_line_breaks_add_no_header(stack):
     assert "Guest name: Carol Cc: evil2@example.com\n" in text, text
 
 
+def test_names_of_two_hundred_four_byte_characters_arrive_whole(stack):
+    """The longest names there may be, of 4-byte characters (800 bytes): the e-mail's
+    buffers used to cut them inside a character, and the half character made its model,
+    and so the e-mail, fail."""
+    guest, place = "\U0001F600" * 200, "\U0001F3E0" * 200
+    account, token = stack.new_account(guest, email="emoji-%d@example.com" % os.getpid())
+    rm = room(stack, place)
+    with SmtpSink(SMTP_PORT) as sink:
+        res = stack.post("/reservations", {"roomId": rm["id"], "checkIn": CHECK_IN.isoformat(), "nights": 1},
+                         auth=token)
+        assert res.status == 201 and res.json["customer"] == guest, res
+        envelope, raw, mail = wait_until(lambda: sink.to(account["email"]), what="the e-mail")[0]
+    assert mail["Subject"] == "Booking confirmed: %s, %s" % (place, human(CHECK_IN)), mail["Subject"]
+    # (Python's address parser puts a space between adjacent encoded words of a display
+    # name, which RFC 2047 §6.2 says to ignore: there are none in the name itself)
+    assert mail["To"].addresses[0].display_name.replace(" ", "") == guest, str(mail["To"])
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert guest in text and place in text, text
+
+
 def test_a_refusal_for_good_fails_at_once(stack):
     """The server refuses the mailbox (550): no retry, status failed after one attempt."""
     account, token = stack.new_account("Dan Reject", email="reject-%d@example.com" % os.getpid())

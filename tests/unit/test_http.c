@@ -827,6 +827,20 @@ static void date_diff_counts_days(void)
 	CHECK(date_diff("2024-03-30", "2024-03-31") == 1); /* across a DST change elsewhere */
 }
 
+static void a_cut_never_leaves_half_a_character(void)
+{
+	char out[6];
+	CHECK(strcmp(utf8_copy(out, sizeof out, "abc"), "abc") == 0);
+	CHECK(strcmp(utf8_copy(out, sizeof out, "abcdefg"), "abcde") == 0);
+	CHECK(strcmp(utf8_copy(out, sizeof out, "a\xF0\x9F\x98\x80\xF0\x9F\x98\x80"), "a\xF0\x9F\x98\x80") == 0);
+	CHECK(strcmp(utf8_copy(out, sizeof out, "ab\xF0\x9F\x98\x80"), "ab") == 0); /* 6 bytes: the emoji does not fit */
+	CHECK(strcmp(utf8_copy(out, sizeof out, "abcd\xC3\xA4"), "abcd") == 0);
+	CHECK(strcmp(utf8_copy(out, sizeof out, NULL), "") == 0);
+	char one[1] = {'x'};
+	CHECK(utf8_copy(one, 1, "abc")[0] == '\0');
+	CHECK(utf8_valid(utf8_copy(out, sizeof out, "\xE2\x82\xAC\xE2\x82\xAC")));
+}
+
 static void etags_are_compared_as_rfc_9110_says(void)
 {
 	char tag[ETAG_SIZE], other[ETAG_SIZE], weak[ETAG_SIZE + 2];
@@ -899,5 +913,6 @@ int main(void)
 	RUN(date_add_crosses_months_and_years);
 	RUN(date_diff_counts_days);
 	RUN(etags_are_compared_as_rfc_9110_says);
+	RUN(a_cut_never_leaves_half_a_character);
 	UNIT_END();
 }
