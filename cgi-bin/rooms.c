@@ -768,6 +768,21 @@ static long long room_stays_ahead(struct db *db, long long id)
 	return db_scalar_int(st, &n) == 1 ? n : -1;
 }
 
+/* The version of what the host's edit form edits (name, description, capacity, price):
+ * 32 hex digits into out, returned. Not the room's ETag: a review or a booking changes
+ * that, and would turn every edit form open at the time into a conflict. */
+static const char *room_form_tag(const json_t *room, char out[ETAG_SIZE])
+{
+	char tag[ETAG_SIZE];
+	json_t *fields = json_pack("{s:O?, s:O?, s:O?, s:O?}", "name", json_object_get(room, "name"), "desc",
+	                           json_object_get(room, "desc"), "capacity", json_object_get(room, "capacity"),
+	                           "price", json_object_get(room, "price"));
+	etag_of(fields, tag);
+	json_decref(fields);
+	snprintf(out, ETAG_SIZE, "%.32s", tag + 1);
+	return out;
+}
+
 /* GET /rooms/{id}/edit and /rooms/{id}/delete: the room for a host form. */
 static int room_form_page(struct ctx *c, const char *page)
 {
@@ -776,9 +791,8 @@ static int room_form_page(struct ctx *c, const char *page)
 	if (rc)
 		return rc;
 	json_t *form = room_form_fields(room);
-	char tag[ETAG_SIZE];
-	etag_of(room, tag); /* the version the form edits (room_form_version) */
-	json_object_set_new(form, "_version", json_stringn(tag + 1, ETAG_SIZE - 3));
+	char version[ETAG_SIZE];
+	json_object_set_new(form, "_version", json_string(room_form_tag(room, version))); /* room_form_version */
 	json_object_set_new(room, "form", form);
 	json_object_set_new(room, "action", json_string(c->req->path));
 	c->res->model = room;
@@ -811,12 +825,12 @@ static int room_unnamed(struct db *db, long long id)
 	return !named;
 }
 
-/* The host's edit form carries the room's version as it was when the form was opened
- * (_version: its ETag's 32 hex digits), as a script sends If-Match. Saved over a change
- * made since (another host, another tab), the form would undo it unseen. Inside the
- * edit's transaction: 0 when the request may go on (no version sent, the same version, or
- * no room: the caller answers 404), else 409 and the form again with what was typed, now
- * on the current version: saving it again is a decision made knowing. */
+/* The host's edit form carries the version of what it edits as it was when the form was
+ * opened (_version), as a script sends If-Match. Saved over a change made since (another
+ * host, another tab), the form would undo it unseen. Inside the edit's transaction: 0
+ * when the request may go on (no version sent, the same version, or no room: the caller
+ * answers 404), else 409 and the form again with what was typed, now on the current
+ * version: saving it again is a decision made knowing. */
 static int room_form_version(struct ctx *c, long long id)
 {
 	const char *sent = c->req->body_is_form ? json_string_value(json_object_get(c->req->json, "_version")) : NULL;
@@ -825,12 +839,12 @@ static int room_form_version(struct ctx *c, long long id)
 	json_t *room = room_load(c->db, id);
 	if (!room)
 		return 0;
-	char tag[ETAG_SIZE];
-	etag_of(room, tag);
+	char version[ETAG_SIZE];
+	room_form_tag(room, version);
 	json_decref(room);
-	if (strlen(sent) == ETAG_SIZE - 3 && strncmp(sent, tag + 1, ETAG_SIZE - 3) == 0)
+	if (strcmp(sent, version) == 0)
 		return 0;
-	json_object_set_new(c->req->json, "_version", json_stringn(tag + 1, ETAG_SIZE - 3)); /* the form's */
+	json_object_set_new(c->req->json, "_version", json_string(version)); /* the form's */
 	int rc = problem(c, 409, "Someone changed this room after you opened this form. Nothing was saved. "
 	                 "Open the room in another tab to see the change, or save again to replace it with "
 	                 "what is below.");
