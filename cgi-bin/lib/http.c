@@ -608,11 +608,14 @@ static json_t *problem_json(int status, const char *detail)
 
 int problem(struct ctx *c, int status, const char *detail, ...)
 {
-	char msg[512];
+	/* formatted at twice the size, then cut to size: a long path or value quoted in the
+	 * detail is cut short, never inside a character (a half one would cost the detail) */
+	char whole[1024], msg[512];
 	va_list ap;
 	va_start(ap, detail);
-	vsnprintf(msg, sizeof msg, detail, ap);
+	vsnprintf(whole, sizeof whole, detail, ap);
 	va_end(ap);
+	utf8_copy(msg, sizeof msg, whole);
 	json_decref(c->res->model);
 	c->res->model = problem_json(status, msg);
 	c->res->status = status;

@@ -153,6 +153,13 @@ def test_unknown_path_inside_a_service_is_404_problem(stack):
     assert r.body != gateway_404(stack)
 
 
+def test_a_long_path_quoted_in_a_detail_is_cut_between_characters(stack):
+    # 600 bytes of 3-byte characters: the detail is cut short, not lost to half a character
+    path = "/rooms/1/" + "%E6%97%A5" * 200
+    detail = problem(stack.get(path), 404)["detail"]
+    assert detail.startswith("no such resource: /rooms/1/\u65e5\u65e5") and len(detail.encode()) <= 511, detail
+
+
 def test_missing_resource_is_404_problem(stack):
     assert "999999" in problem(stack.get("/rooms/999999"), 404)["detail"]
 
