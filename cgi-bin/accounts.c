@@ -357,7 +357,7 @@ static int accounts_create(struct ctx *c)
 		field_error(errors, "email", has_non_ascii(email) ? "must be an email address written in plain letters "
 		                                                    "(no accents), such as ann@example.com"
 		                                                  : "must be an email address such as ann@example.com");
-	body_line(c, errors, "name", 200, &name);
+	body_line(c, errors, "name", NAME_CHARS, &name);
 	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
 	if (why)
 		field_error(errors, "password", why);
@@ -560,7 +560,7 @@ static int request_credential(const struct request *r, char hash[65])
 
 struct who {
 	long long credential, account, used;
-	char role[16], name[4 * 200 + 1]; /* a name is 200 characters (sign_up), of 4 bytes at most */
+	char role[16], name[NAME_SIZE];
 };
 
 /* Looks up the request's live credential. Returns 1 with *w filled, 0 when it has none

@@ -127,10 +127,9 @@ static void message_text(const struct event *ev, const char *kind, long long id,
 	const char *room = json_string_value(json_object_get(ev->data, "roomName"));
 	json_t *amount = json_object_get(ev->data, "amount");
 	const char *currency = json_string_value(json_object_get(ev->data, "currency"));
-	/* the room's whole name (200 characters of 4 bytes at most) and the stay in words */
-	char what[4 * 200 + 160], from[32], to[32], nights[32], guests[32], paid[64] = "";
+	char what[NAME_SIZE + 160], from[32], to[32], nights[32], guests[32], paid[64] = ""; /* the room, the stay */
 	if (room && *room)
-		utf8_copy(what, 4 * 200 + 1, room);
+		utf8_copy(what, NAME_SIZE, room);
 	else if (json_is_integer(json_object_get(ev->data, "roomId")))
 		snprintf(what, sizeof what, "room %lld", (long long)json_integer_value(json_object_get(ev->data, "roomId")));
 	else
@@ -199,7 +198,7 @@ static int message_send(struct db *db, const struct event *ev, const char *kind,
                         size_t errlen)
 {
 	const char *customer = json_string_value(json_object_get(ev->data, "customer"));
-	char text[sizeof "Booking cancelled by the host, who withdrew the room: " + 4 * 200 + 160 + 96 + 160];
+	char text[NAME_SIZE + 512]; /* message_text: the room, the stay, the longest words around them */
 	message_text(ev, kind, id, text, sizeof text);
 	sqlite3_stmt *st = db_prep(db, "INSERT INTO message(reservation_id, customer, kind, text, event_id, account_id, "
 	                               "host_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "

@@ -170,9 +170,7 @@ static json_t *email_model(const struct mailer *m, json_t *msg, json_t *stay, co
 {
 	const char *kind = str_or(msg, "kind", "confirmation");
 	long long rid = json_integer_value(json_object_get(msg, "reservationId"));
-	/* a room's or a person's name: 200 characters of 4 bytes at most */
-	char room[4 * 200 + 1], in[32], out[32], nights[32], guests[32], link[600] = "", customer[4 * 200 + 1],
-		who[4 * 200 + 1];
+	char room[NAME_SIZE], in[32], out[32], nights[32], guests[32], link[600] = "", customer[NAME_SIZE], who[NAME_SIZE];
 	if (json_string_value(json_object_get(stay, "roomName")) && *json_string_value(json_object_get(stay, "roomName")))
 		one_line(json_string_value(json_object_get(stay, "roomName")), room, sizeof room);
 	else if (json_integer_value(json_object_get(stay, "roomId")) > 0)
@@ -245,7 +243,7 @@ static int email_calendar(const struct mailer *m, json_t *model, json_t *stay, s
 /* Builds message row msg's e-mail to addr and hands it to the SMTP server. */
 static int email_send(const struct mailer *m, json_t *msg, const char *addr, const char *name, struct attempt *a)
 {
-	char subject[1024], message_id[160], file[64]; /* subject: what, the room's name, a date */
+	char subject[NAME_SIZE + 160], message_id[160], file[64]; /* subject: what, the room's name, a date */
 	struct buf text = {0}, html = {0}, ics = {0}, out = {0};
 	json_t *stay = json_loads(str_or(msg, "stay", "{}"), 0, NULL);
 	json_t *model = email_model(m, msg, stay, name, subject, sizeof subject);
@@ -365,7 +363,7 @@ static void email_attempt(struct db *db, const struct mailer *m, long long id)
 	long long attempts = email_claim(db, m, id);
 	if (!attempts)
 		return;
-	char addr[MAIL_ADDRESS_MAX + 1], name[4 * 200 + 1], rid[32]; /* a name: 200 characters of 4 bytes at most */
+	char addr[MAIL_ADDRESS_MAX + 1], name[NAME_SIZE], rid[32];
 	struct attempt a = {0, ""};
 	snprintf(rid, sizeof rid, "email-%lld", id); /* the request id of the lookup, in every log line */
 	log_set_request_id(rid);

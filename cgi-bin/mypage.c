@@ -145,7 +145,7 @@ static int mypage_get(struct ctx *c)
 	if (!account) /* an admin looks at one account's page at a time */
 		account = c->req->account_id;
 	const char *customer = c->req->account_name ? c->req->account_name : "";
-	char theirs[4 * 200 + 1] = ""; /* a name: 200 characters of 4 bytes at most */
+	char theirs[NAME_SIZE] = "";
 	if (account != c->req->account_id) { /* an admin on someone's page: their name, not the admin's */
 		char path[64];
 		struct call_result who;

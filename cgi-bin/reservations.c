@@ -298,7 +298,7 @@ static json_t *booking_read(struct ctx *c, struct booking *b)
 		field_error(errors, "roomId", "is required");
 	read_stay(c, errors, b);
 	body_int(c, errors, "guests", 1, MAX_GUESTS, &b->guests);
-	body_line(c, errors, "customer", 200, &b->customer);
+	body_line(c, errors, "customer", NAME_CHARS, &b->customer);
 	b->has_expected = body_int(c, errors, "expectedTotal", 0, MAX_AMOUNT, &b->expected_total) == 1;
 	read_card(c, errors, b);
 	return errors;
@@ -479,7 +479,7 @@ static int saga_hold(struct ctx *c, const struct booking *b, long long id)
 {
 	struct call_result r;
 	struct outcome o = {.amount = -1};
-	char room_name[4 * 200 + 1]; /* a room's name: 200 characters of 4 bytes at most */
+	char room_name[NAME_SIZE];
 	json_t *body = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I}", "reservationId", (json_int_t)id, "roomId",
 	                         (json_int_t)b->room_id, "checkIn", b->check_in, "nights", (json_int_t)b->nights,
 	                         "guests", (json_int_t)b->guests, "accountId", (json_int_t)b->account_id);

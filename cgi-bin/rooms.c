@@ -451,7 +451,7 @@ static int unchanged(struct ctx *c, json_t *stored, const char *field)
 static json_t *room_read(struct ctx *c, struct room_input *in, json_t *stored)
 {
 	json_t *errors = json_array();
-	in->has_name = !unchanged(c, stored, "name") && body_line(c, errors, "name", 200, &in->name) == 1;
+	in->has_name = !unchanged(c, stored, "name") && body_line(c, errors, "name", NAME_CHARS, &in->name) == 1;
 	in->has_desc = !unchanged(c, stored, "desc") && body_str(c, errors, "desc", 4000, &in->desc) == 1;
 	in->clear_name = !in->has_name && body_blank(c, "name");
 	in->clear_desc = !in->has_desc && body_blank(c, "desc");

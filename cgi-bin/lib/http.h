@@ -161,6 +161,10 @@ void field_error(json_t *errors, const char *field, const char *message);
  * valid, 0 when absent (out untouched), -1 when invalid (an error is appended). */
 int body_int(struct ctx *c, json_t *errors, const char *field, long long min, long long max,
              long long *out);
+/* The most characters a name has (an account's, a room's, a guest's: body_line), and
+ * the bytes that hold one whole, its NUL included: UTF-8 takes up to 4 a character. */
+#define NAME_CHARS 200
+#define NAME_SIZE (4 * NAME_CHARS + 1)
 /* A string of 1..maxlen characters (trimmed), with no control character but tab and
  * line breaks. *out points into the request's JSON. */
 int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out);
