@@ -23,8 +23,16 @@
 <input type="hidden" name="_next" value="/rooms/{{ROOM_ID}}#reviews-h">
 <input type="hidden" name="roomId" value="{{ROOM_ID}}">
 <input type="hidden" name="reservationId" value="{{ID}}">
-<div class="field"><label for="rating" class="required">Rating from 1 to 5</label>
-<input type="number" id="rating" name="rating" min="1" max="5" value="5" required></div>
+<fieldset class="field rating">
+<legend class="required">Your rating</legend>
+<div class="choices">
+<label><input type="radio" id="rating" name="rating" value="1" required> 1 · Poor</label>
+<label><input type="radio" name="rating" value="2"> 2 · Fair</label>
+<label><input type="radio" name="rating" value="3"> 3 · Good</label>
+<label><input type="radio" name="rating" value="4"> 4 · Very good</label>
+<label><input type="radio" name="rating" value="5"> 5 · Excellent</label>
+</div>
+</fieldset>
 <div class="field"><label for="content">Your review</label>
 <p class="hint" id="content-hint">Optional; up to 4,000 characters.</p>
 <textarea id="content" name="content" rows="3" aria-describedby="content-hint"></textarea></div>

@@ -7,11 +7,17 @@
 <input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}">
 <input type="hidden" name="_next" value="{{FORM__NEXT}}">
 {{#HAS_FORM_RESERVATION_ID}}<input type="hidden" name="reservationId" value="{{FORM_RESERVATION_ID}}">{{/HAS_FORM_RESERVATION_ID}}
-<div class="field{{#HAS_ERR_RATING}} invalid{{/HAS_ERR_RATING}}">
-<label for="rating" class="required">Rating from 1 to 5</label>
+<fieldset class="field rating{{#HAS_ERR_RATING}} invalid{{/HAS_ERR_RATING}}"{{#HAS_ERR_RATING}} aria-describedby="rating-error"{{/HAS_ERR_RATING}}>
+<legend class="required">Your rating</legend>
 {{#HAS_ERR_RATING}}<p class="field-error" id="rating-error"><span class="visually-hidden">Error:</span> {{ERR_RATING}}</p>{{/HAS_ERR_RATING}}
-<input type="number" id="rating" name="rating" min="1" max="5" value="{{FORM_RATING}}" class="short" required{{#HAS_ERR_RATING}} aria-invalid="true" aria-describedby="rating-error"{{/HAS_ERR_RATING}}>
+<div class="choices">
+<label><input type="radio" id="rating" name="rating" value="1" required{{#FORM_RATING_1}} checked{{/FORM_RATING_1}}> 1 · Poor</label>
+<label><input type="radio" name="rating" value="2"{{#FORM_RATING_2}} checked{{/FORM_RATING_2}}> 2 · Fair</label>
+<label><input type="radio" name="rating" value="3"{{#FORM_RATING_3}} checked{{/FORM_RATING_3}}> 3 · Good</label>
+<label><input type="radio" name="rating" value="4"{{#FORM_RATING_4}} checked{{/FORM_RATING_4}}> 4 · Very good</label>
+<label><input type="radio" name="rating" value="5"{{#FORM_RATING_5}} checked{{/FORM_RATING_5}}> 5 · Excellent</label>
 </div>
+</fieldset>
 <div class="field{{#HAS_ERR_CONTENT}} invalid{{/HAS_ERR_CONTENT}}">
 <label for="content">Your review</label>
 <p class="hint" id="content-hint">Optional; up to 4,000 characters.</p>

@@ -37,12 +37,13 @@ std::string upper_name(const char *key)
 
 void fill(ctemplate::TemplateDictionary *d, json_t *obj);
 
-/* A short lower-case word such as a status ("confirmed", "force_cancelled"). */
+/* A short lower-case word such as a status ("confirmed", "force_cancelled"), or a short
+ * number as a form posts it ("4": a choice among radio buttons, {{#FORM_RATING_4}}). */
 bool is_word(const char *s)
 {
 	size_t n = 0;
 	for (; s[n]; n++)
-		if (n >= 32 || !((s[n] >= 'a' && s[n] <= 'z') || s[n] == '_'))
+		if (n >= 32 || !((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
 			return false;
 	return n > 0;
 }
@@ -60,7 +61,7 @@ void set_value(ctemplate::TemplateDictionary *d, const std::string &name, json_t
 	case JSON_STRING:
 		d->SetValue(name, std::string(json_string_value(v), json_string_length(v)));
 		d->ShowSection(json_string_length(v) ? "HAS_" + name : "NO_" + name);
-		if (is_word(json_string_value(v))) /* status words: {{#STATUS_CONFIRMED}} */
+		if (is_word(json_string_value(v))) /* status words: {{#STATUS_CONFIRMED}}; a choice: {{#FORM_RATING_4}} */
 			d->ShowSection(name + "_" + upper_name(json_string_value(v)));
 		break;
 	case JSON_INTEGER:

@@ -597,6 +597,29 @@ def test_my_bookings_offers_a_review_of_each_past_stay_until_it_is_written(stack
     wait_until(lambda: "Review this stay" in card(), what="offered once known again")
 
 
+def test_the_review_form_chooses_no_rating_for_the_guest(stack):
+    """The rating is five radio buttons with none chosen: a form sent without a choice is
+    a 422 that asks for one (no 5 / 5 the guest never gave), keeps what was written, and a
+    choice made in a form that comes back for another reason stays chosen."""
+    import re
+    room = stack.post("/rooms", {"name": "Pine lodge", "capacity": 3}).json["id"]
+    _, token = stack.new_account("Undecided guest")
+    stay = past_stay(stack, room, token)
+    browser = {"Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s" % (token, "c" * 32)}
+    page = stack.get("/reservations/%d" % stay, auth=None, headers=browser)
+    assert page.status == 200 and page.body.count('type="radio" ') == 5 and " checked" not in page.body, page
+    send = lambda form: stack.post("/rooms/%d/reviews" % room, auth=None, headers=browser, form=dict(
+        {"_csrf": "c" * 32, "reservationId": str(stay)}, **form))
+    r = send({"content": "Nice view"})
+    assert r.status == 422 and "Give a rating from 1 to 5" in r.body, r
+    assert re.search(r'<textarea[^>]*>Nice view</textarea>', r.body) and " checked" not in r.body, r
+    r = send({"rating": "4", "content": "x" * 4001})
+    assert r.status == 422 and re.search(r'value="4" checked', r.body), r
+    assert len(re.findall(r" checked", r.body)) == 1, r
+    assert send({"rating": "4", "content": "Nice view"}).status == 303
+    assert stack.get("/rooms/%d" % room).json["rating"] == 4
+
+
 def test_a_review_form_that_does_not_go_through_keeps_its_room_and_stay(stack):
     """A wrong rating comes back as the form named by its room, with the way back to the
     stay; a stay that may not be reviewed (here: reviewed already) shows no form again."""
