@@ -459,10 +459,10 @@ static int saga_charge(struct ctx *c, const struct booking *b, long long id, str
 
 /* A sold-out answer says what rooms said stops the stay (its 409 problem, refusal, may
  * be NULL): reason too_many_guests (with capacity) or sold_out (with night, the first
- * night with the fewest places, and placesLeft), and its sentence as detail. */
+ * night with the fewest places, shortNights and placesLeft), and its sentence as detail. */
 static void booking_refused(struct ctx *c, json_t *refusal)
 {
-	static const char *const members[] = {"reason", "night", "placesLeft", "capacity", "total"};
+	static const char *const members[] = {"reason", "night", "shortNights", "placesLeft", "capacity", "total"};
 	const char *reason = json_string_value(json_object_get(refusal, "reason"));
 	const char *detail = json_string_value(json_object_get(refusal, "detail"));
 	if (!reason)

@@ -196,16 +196,17 @@ static void stay_read(struct ctx *c, json_t *errors, struct stay *s, int require
 }
 
 /* What stay s costs in room and whether the room can take it (amount = price x guests x
- * nights, SPEC section 4): {nights, total, available, placesLeft, night, reason}.
- * placesLeft is the fewest places left on any night of the stay; when the room cannot
- * take it, reason is too_many_guests (more guests than its places per night) or
- * sold_out, with night the first night with the fewest places left. */
+ * nights, SPEC section 4): {nights, total, available, placesLeft, night, reason,
+ * shortNights}. placesLeft is the fewest places left on any night of the stay; when the
+ * room cannot take it, reason is too_many_guests (more guests than its places per night)
+ * or sold_out, with night the first night with the fewest places left and shortNights
+ * every night with fewer places left than guests ([{date, available}], else empty). */
 static json_t *stay_quote(struct db *db, json_t *room, const struct stay *s)
 {
 	long long id = json_integer_value(json_object_get(room, "id"));
 	long long capacity = json_integer_value(json_object_get(room, "capacity"));
 	long long price = json_integer_value(json_object_get(room, "price"));
-	json_t *days = usage_days(db, id, capacity, s->check_in, s->nights), *day;
+	json_t *days = usage_days(db, id, capacity, s->check_in, s->nights), *day, *short_nights = json_array();
 	long long least = -1;
 	const char *night = NULL;
 	size_t i;
@@ -220,12 +221,37 @@ static json_t *stay_quote(struct db *db, json_t *room, const struct stay *s)
 	least = least < 0 ? 0 : least;
 	const char *reason = s->guests > capacity ? "too_many_guests" : least < s->guests ? "sold_out" : NULL;
 	int sold_out = reason && strcmp(reason, "sold_out") == 0;
-	json_t *q = json_pack("{s:I, s:I, s:b, s:I, s:o, s:o}", "nights", (json_int_t)s->nights, "total",
+	json_array_foreach(days, i, day)
+	{
+		long long left = json_integer_value(json_object_get(day, "available"));
+		if (sold_out && left < s->guests)
+			json_array_append_new(short_nights, json_pack("{s:O, s:I}", "date", json_object_get(day, "date"),
+			                                              "available", (json_int_t)(left < 0 ? 0 : left)));
+	}
+	json_t *q = json_pack("{s:I, s:I, s:b, s:I, s:o, s:o, s:o}", "nights", (json_int_t)s->nights, "total",
 	                      (json_int_t)(price * s->guests * s->nights), "available", reason == NULL, "placesLeft",
 	                      (json_int_t)least, "night", sold_out && night ? json_string(night) : json_null(), "reason",
-	                      reason ? json_string(reason) : json_null());
+	                      reason ? json_string(reason) : json_null(), "shortNights", short_nights);
 	json_decref(days);
 	return q;
+}
+
+/* The sentence stay_refusal makes of quote q (stay_quote) of room. */
+static void quote_refusal(char *why, size_t size, json_t *q, json_t *room)
+{
+	json_t *short_nights = json_object_get(q, "shortNights"), *night;
+	const char *dates[MAX_NIGHTS];
+	long long left[MAX_NIGHTS];
+	size_t i, n = 0;
+	json_array_foreach(short_nights, i, night)
+	{
+		if (n == MAX_NIGHTS || !json_is_string(json_object_get(night, "date")))
+			break;
+		dates[n] = json_string_value(json_object_get(night, "date"));
+		left[n++] = json_integer_value(json_object_get(night, "available"));
+	}
+	stay_refusal(why, size, json_string_value(json_object_get(q, "reason")), dates, left, n,
+	             json_integer_value(json_object_get(room, "capacity")));
 }
 
 /* Adds "why" (the sentence stay_refusal makes) to a quote of room whose stay it cannot
@@ -235,9 +261,7 @@ static void quote_why(json_t *q, json_t *room)
 	char why[256];
 	if (json_is_true(json_object_get(q, "available")))
 		return;
-	stay_refusal(why, sizeof why, json_string_value(json_object_get(q, "reason")),
-	             json_string_value(json_object_get(q, "night")), json_integer_value(json_object_get(q, "placesLeft")),
-	             json_integer_value(json_object_get(room, "capacity")));
+	quote_refusal(why, sizeof why, q, room);
 	json_object_set_new(q, "why", json_string(why));
 }
 
@@ -511,11 +535,21 @@ static int rooms_create(struct ctx *c)
 
 static json_t *reviews_latest(struct db *db, long long room_id, long long cursor, long long limit);
 
+/* Whether date is one of short_nights (stay_quote's shortNights; may be NULL). */
+static int night_short(json_t *short_nights, const char *date)
+{
+	size_t i;
+	json_t *night;
+	json_array_foreach(short_nights, i, night) if (strcmp(json_string_value(json_object_get(night, "date")), date) == 0)
+		return 1;
+	return 0;
+}
+
 /* Calendar weeks (Monday first) from the week of the stay s (this week when it starts
- * sooner): each day with places left; the stay's nights are "chosen", and night (may be
- * NULL) is the one that stops it. */
+ * sooner): each day with places left; the stay's nights are "chosen", and those in
+ * short_nights (may be NULL) are the ones that stop it. */
 static json_t *calendar_weeks(struct db *db, long long room, long long room_capacity, const struct stay *s,
-                              const char *night)
+                              json_t *short_nights)
 {
 	char today[11], start[11];
 	config_today(today);
@@ -534,7 +568,7 @@ static json_t *calendar_weeks(struct db *db, long long room, long long room_capa
 		json_object_set_new(day, "past", json_boolean(past));
 		json_object_set_new(day, "state", json_string(past ? "past" : full ? "sold-out" : "open"));
 		json_object_set_new(day, "chosen", json_boolean(strcmp(date, s->check_in) >= 0 && strcmp(date, s->check_out) < 0));
-		json_object_set_new(day, "conflict", json_boolean(night && strcmp(date, night) == 0));
+		json_object_set_new(day, "conflict", json_boolean(night_short(short_nights, date)));
 		if (i % 7 == 0)
 			json_array_append_new(weeks, json_pack("{s:[]}", "days"));
 		json_array_append(json_object_get(json_array_get(weeks, i / 7), "days"), day);
@@ -574,13 +608,13 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 	long long id = json_integer_value(json_object_get(room, "id"));
 	long long capacity = json_integer_value(json_object_get(room, "capacity"));
 	char msg[160];
-	const char *night = NULL;
+	json_t *short_nights = NULL;
 	int guests_wrong = 0;
 	size_t i;
 	json_t *err;
 	json_array_foreach(errors, i, err) guests_wrong |= strcmp(json_string_value(json_object_get(err, "field")), "guests") == 0;
 	if (!guests_wrong && s->guests > capacity) { /* a sentence of its own: beside the field and in the summary */
-		stay_refusal(msg, sizeof msg, "too_many_guests", NULL, 0, capacity);
+		stay_refusal(msg, sizeof msg, "too_many_guests", NULL, NULL, 0, capacity);
 		field_error(errors, "guests", msg);
 	}
 	json_object_set_new(room, "isHost", json_boolean(access_is(c->req, json_integer_value(json_object_get(room, "hostId")))));
@@ -592,7 +626,7 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 		json_object_set(room, "errors", errors);
 		char detail[256] = "Check the details of your stay.";
 		if (n == 1 && s->guests > capacity && !guests_wrong)
-			stay_refusal(detail, sizeof detail, "too_many_guests", NULL, 0, capacity);
+			stay_refusal(detail, sizeof detail, "too_many_guests", NULL, NULL, 0, capacity);
 		json_object_set_new(room, "detail", json_string(detail));
 	} else {
 		json_t *q = stay_quote(c->db, room, s);
@@ -603,7 +637,7 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 		json_object_set_new(room, "checkOut", json_string(s->check_out));
 		json_object_set_new(room, "guests", json_integer(s->guests));
 		json_object_set_new(room, "asked", json_boolean(s->asked));
-		night = json_string_value(json_object_get(room, "night"));
+		short_nights = json_object_get(room, "shortNights");
 		if (s->asked)
 			booked_before(c, room, s);
 	}
@@ -613,7 +647,7 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 	/* nothing to pay (a total is price × guests × nights): the summary asks for no card
 	 * (reservations checks it again), and the form's hint promises no payment */
 	json_object_set_new(room, "free", json_boolean(json_integer_value(json_object_get(room, "price")) == 0));
-	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, capacity, s, night));
+	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, capacity, s, short_nights));
 	if (with_reviews)
 		json_object_set_new(room, "reviews", reviews_latest(c->db, id, 0, PAGE_REVIEWS));
 	return n;
@@ -1452,12 +1486,11 @@ static int hold_refused(struct ctx *c, json_t *room, const char *check_in, long 
 	json_t *q = stay_quote(c->db, room, &s);
 	if (json_is_null(json_object_get(q, "reason"))) /* freed meanwhile: it was full */
 		json_object_set_new(q, "reason", json_string("sold_out"));
-	stay_refusal(why, sizeof why, json_string_value(json_object_get(q, "reason")),
-	             json_string_value(json_object_get(q, "night")), json_integer_value(json_object_get(q, "placesLeft")),
-	             json_integer_value(json_object_get(room, "capacity")));
+	quote_refusal(why, sizeof why, q, room);
 	problem(c, 409, "%s", why);
 	json_object_set(c->res->model, "reason", json_object_get(q, "reason"));
 	json_object_set(c->res->model, "night", json_object_get(q, "night"));
+	json_object_set(c->res->model, "shortNights", json_object_get(q, "shortNights"));
 	json_object_set(c->res->model, "placesLeft", json_object_get(q, "placesLeft"));
 	json_object_set(c->res->model, "capacity", json_object_get(room, "capacity"));
 	/* whose room: the refused booking is still one of the host's to see (SPEC §6) */

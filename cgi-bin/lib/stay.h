@@ -11,8 +11,10 @@ long stay_horizon_days(void);
 
 /* Why a room cannot take a stay, as a sentence for a guest, with what to do:
  * reason "too_many_guests" (capacity: the room's places per night), or "sold_out"
- * (night: the first night with the fewest places left, places: how many are left then).
- * Another reason gives a general sentence. */
-void stay_refusal(char *out, size_t size, const char *reason, const char *night, long long places,
-                  long long capacity);
+ * (nights[0..n): every night of the stay with fewer places left than guests, in date
+ * order; left[i]: the places left on nights[i]). Up to STAY_NIGHTS_NAMED nights are named,
+ * the rest counted. Another reason, or none of the nights, gives a general sentence. */
+#define STAY_NIGHTS_NAMED 3
+void stay_refusal(char *out, size_t size, const char *reason, const char *const *nights, const long long *left,
+                  size_t n, long long capacity);
 #endif

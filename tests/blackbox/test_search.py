@@ -144,6 +144,26 @@ def test_a_refused_booking_says_which_night_or_how_many_guests(stack):
     assert r.status == 402 and "you were not charged" in r.json["detail"], r
 
 
+def test_a_stay_short_on_several_nights_names_each_one(stack):
+    """Every night of the stay without enough places is named and outlined, not only the
+    first: a guest told only of the first would try again from the second and be refused
+    again."""
+    a = room(stack, "One bed", 1, 900)
+    book(stack, a, day(90))
+    book(stack, a, day(91))
+    short = [{"date": day(90), "available": 0}, {"date": day(91), "available": 0}]
+    both = "%s and %s" % (words(day(90)), words(day(91)))
+    q = stack.get("/rooms/%d?checkIn=%s&checkOut=%s&guests=1" % (a, day(89), day(93))).json
+    assert q["available"] is False and q["night"] == day(90) and q["shortNights"] == short, q
+    page = stack.get("/rooms/%d?checkIn=%s&checkOut=%s&guests=1" % (a, day(89), day(93)), headers=PAGE).body
+    assert "This room is fully booked on %s. Choose other dates." % both in page, page
+    assert page.count(", a night of your stay without enough places</span>") == 2, page
+    r = stack.post("/reservations", {"roomId": a, "checkIn": day(89), "checkOut": day(93), "guests": 1})
+    assert r.status == 409 and r.json["shortNights"] == short, r
+    assert r.json["detail"] == "This room is fully booked on %s. Choose other dates." % both, r
+    assert stack.get("/rooms/%d?checkIn=%s&checkOut=%s" % (a, day(92), day(93))).json["shortNights"] == []
+
+
 def test_pages_of_the_journey(stack):
     a = room(stack, "Page room", 2, 1500)
     home = stack.get("/?checkIn=%s&checkOut=%s&guests=3" % (day(20), day(22)), headers=PAGE)

@@ -3,7 +3,7 @@
 // around the form and says which night, how many places are left, and what to do.
 import { test } from 'node:test';
 import {
-  addDays, api, assert, book, CARD_OK, createRoom, held, signUp, submit, text, today, uniq, inBrowser,
+  addDays, api, assert, book, CARD_OK, createRoom, held, open, signUp, submit, text, today, uniq, inBrowser,
 } from './lib.mjs';
 import {
   assertError, assertRoomAround, field, fillStay, fits, onResults, search, words, WIDTHS,
@@ -61,3 +61,20 @@ for (const width of WIDTHS) {
       assert.equal(await held(room.id, later), 1, 'only the other guest\'s place is held');
     }, { viewport }));
 }
+
+test('a stay full on two nights names and marks both', inBrowser(async ({ page, shot }) => {
+  const room = await createRoom({ name: uniq('Bothy'), capacity: 1, price: 2500 });
+  const first = addDays(today(), 30), second = addDays(first, 1);
+  await book({ roomId: room.id, checkIn: first, guests: 1 });
+  await book({ roomId: room.id, checkIn: second, guests: 1 });
+  await signUp(page, uniq('Noor'));
+  assert.equal(await open(page, `/rooms/${room.id}?checkIn=${addDays(first, -1)}&checkOut=${addDays(second, 2)}&guests=1`), 200);
+  const why = `This room is fully booked on ${words(first)} and ${words(second)}. Choose other dates.`;
+  assert.ok((await text(page.locator('#quote'))).includes(why), `why: "${await text(page.locator('#quote'))}"`);
+  for (const night of [first, second])
+    assert.match(await page.locator(`table.calendar td[data-date="${night}"]`).getAttribute('class'), /\bconflict\b/,
+      `${night} is marked`);
+  assert.doesNotMatch(await page.locator(`table.calendar td[data-date="${addDays(first, -1)}"]`).getAttribute('class'),
+    /\bconflict\b/, 'a free night of the stay is not');
+  await shot('two-full-nights');
+}));

@@ -10,7 +10,17 @@
 static int refusal_is(const char *reason, const char *night, long long places, long long capacity, const char *want)
 {
 	char out[256];
-	stay_refusal(out, sizeof out, reason, night, places, capacity);
+	stay_refusal(out, sizeof out, reason, night ? &night : NULL, &places, night ? 1 : 0, capacity);
+	return strcmp(out, want) == 0;
+}
+
+/* A stay short on several nights: every one named (up to STAY_NIGHTS_NAMED, the rest
+ * counted), so that a guest does not try again from the second and meet it. */
+static int nights_refusal_is(size_t n, const long long *left, const char *want)
+{
+	static const char *const nights[] = {"2026-12-24", "2026-12-25", "2026-12-26", "2026-12-27", "2026-12-28"};
+	char out[256];
+	stay_refusal(out, sizeof out, "sold_out", nights, left, n, 4);
 	return strcmp(out, want) == 0;
 }
 
@@ -25,6 +35,16 @@ static void refusals_say_what_and_what_to_do(void)
 	CHECK(refusal_is("too_many_guests", NULL, 1, 1, "This room takes at most 1 guest. Choose fewer guests, or another room."));
 	CHECK(refusal_is(NULL, NULL, 0, 1, "This room cannot take this stay. Choose other dates or fewer guests."));
 	CHECK(refusal_is("sold_out", NULL, 0, 1, "This room cannot take this stay. Choose other dates or fewer guests."));
+	static const long long full[] = {0, 0, 0, 0, 0}, mixed[] = {0, 1, 0};
+	CHECK(nights_refusal_is(2, full, "This room is fully booked on Thu 24 Dec 2026 and Fri 25 Dec 2026. Choose other dates."));
+	CHECK(nights_refusal_is(3, full, "This room is fully booked on Thu 24 Dec 2026, Fri 25 Dec 2026 and "
+	                                 "Sat 26 Dec 2026. Choose other dates."));
+	CHECK(nights_refusal_is(5, full, "This room is fully booked on Thu 24 Dec 2026, Fri 25 Dec 2026, "
+	                                 "Sat 26 Dec 2026 and 2 more nights. Choose other dates."));
+	CHECK(nights_refusal_is(4, full, "This room is fully booked on Thu 24 Dec 2026, Fri 25 Dec 2026, "
+	                                 "Sat 26 Dec 2026 and 1 more night. Choose other dates."));
+	CHECK(nights_refusal_is(3, mixed, "Too few places are left on Thu 24 Dec 2026, Fri 25 Dec 2026 and "
+	                                  "Sat 26 Dec 2026. Choose fewer guests or other dates."));
 }
 
 static void the_horizon_is_configured_within_bounds(void)
