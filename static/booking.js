@@ -83,6 +83,12 @@
     while (live.firstChild) live.removeChild(live.firstChild);
     live.hidden = false;
     announce();
+    var today = parse(form.checkIn.getAttribute('min') || ''); // the server's today (its time zone)
+    if (checkIn && today && checkIn < today) { // no price for a stay that cannot be booked
+      note.hidden = true;
+      live.appendChild(document.createTextNode('Check-in must be today (' + words(today) + ') or later.'));
+      return;
+    }
     if (!(nights >= 1 && nights <= 30 && guests >= 1 && guests <= maxGuests)) {
       note.hidden = true;
       live.appendChild(document.createTextNode('Enter check-in and check-out (1 to 30 nights) and 1 to ' +

@@ -6,12 +6,12 @@
 <div class="field{{#HAS_ERR_CHECK_IN}} invalid{{/HAS_ERR_CHECK_IN}}">
 <label for="checkIn" class="required">Check-in date</label>
 {{#HAS_ERR_CHECK_IN}}<p class="field-error" id="checkIn-error"><span class="visually-hidden">Error:</span> {{ERR_CHECK_IN}}</p>{{/HAS_ERR_CHECK_IN}}
-<input type="date" id="checkIn" name="checkIn" value="{{FORM_CHECK_IN}}" required{{#HAS_ERR_CHECK_IN}} aria-invalid="true" aria-describedby="checkIn-error"{{/HAS_ERR_CHECK_IN}}>
+<input type="date" id="checkIn" name="checkIn" value="{{FORM_CHECK_IN}}" min="{{TODAY}}" required{{#HAS_ERR_CHECK_IN}} aria-invalid="true" aria-describedby="checkIn-error"{{/HAS_ERR_CHECK_IN}}>
 </div>
 <div class="field{{#HAS_ERR_CHECK_OUT}} invalid{{/HAS_ERR_CHECK_OUT}}">
 <label for="checkOut" class="required">Check-out date</label>
 {{#HAS_ERR_CHECK_OUT}}<p class="field-error" id="checkOut-error"><span class="visually-hidden">Error:</span> {{ERR_CHECK_OUT}}</p>{{/HAS_ERR_CHECK_OUT}}
-<input type="date" id="checkOut" name="checkOut" value="{{FORM_CHECK_OUT}}" required{{#HAS_ERR_CHECK_OUT}} aria-invalid="true" aria-describedby="checkOut-error"{{/HAS_ERR_CHECK_OUT}}>
+<input type="date" id="checkOut" name="checkOut" value="{{FORM_CHECK_OUT}}" min="{{TOMORROW}}" required{{#HAS_ERR_CHECK_OUT}} aria-invalid="true" aria-describedby="checkOut-error"{{/HAS_ERR_CHECK_OUT}}>
 </div>
 <div class="field{{#HAS_ERR_GUESTS}} invalid{{/HAS_ERR_GUESTS}}">
 <label for="guests" class="required">Guests</label>

@@ -17,6 +17,7 @@ extern "C" {
 extern "C" {
 #include "browser.h"
 #include "config.h"
+#include "http.h"
 #include "human.h"
 #include "log.h"
 #include "stay.h"
@@ -166,6 +167,13 @@ void layout_values(ctemplate::TemplateDictionary *d, const Layout &l)
 	d->SetValue("NEXT_PATH", l.next);
 	d->SetValue("ASSET_VERSION", asset_version);
 	d->SetValue("CURRENCY_CODE", config_currency()); /* what {{X:x-money}} shows after amounts */
+	/* the first check-in and check-out a stay may have: the date fields' min (a date
+	 * picker offers no past day; booking.js reads it as today) */
+	char today[11], tomorrow[11];
+	config_today(today);
+	date_add(today, 1, tomorrow);
+	d->SetValue("TODAY", today);
+	d->SetValue("TOMORROW", tomorrow);
 }
 
 /* FORM_<FIELD>: the handler's defaults (model.form), overridden by what was posted. */

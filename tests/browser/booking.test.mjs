@@ -30,6 +30,13 @@ test('book a room through the form and see it on mypage with its ticket', inBrow
     assert.equal(await field(label).getAttribute('id'), id, `field labelled "${label}" is #${id}`);
   }
   assert.equal(await field('Guest name').inputValue(), me.name, 'the guest name defaults to the account\'s name');
+  // no past day is offered, and none is priced (booking.js)
+  assert.equal(await field('Check-in date').getAttribute('min'), today(), 'check-in from today');
+  assert.equal(await field('Check-out date').getAttribute('min'), addDays(today(), 1), 'check-out from tomorrow');
+  await field('Check-in date').fill(addDays(today(), -3));
+  assert.match(await text(page.locator('#quote .quote-live').first()), /^Check-in must be today \(.+\) or later\.$/,
+    'no total for a past stay');
+  assert.equal(await page.locator('#quote .quote-live strong.total').count(), 0, 'no price shown');
   await field('Check-in date').fill(night);
   await field('Check-out date').fill(addDays(night, 2));
   await field('Guests').fill('2');
