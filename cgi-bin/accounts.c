@@ -358,6 +358,12 @@ static int accounts_create(struct ctx *c)
 		                                                    "(no accents), such as ann@example.com"
 		                                                  : "must be an email address such as ann@example.com");
 	body_line(c, errors, "name", NAME_CHARS, &name);
+	char local[NAME_SIZE]; /* no name given: the address's local part, never the address, which
+	                        * hosts would see as the guest's name on every booking */
+	if (!name && email && strchr(email, '@')) {
+		snprintf(local, sizeof local, "%.*s", (int)(strchr(email, '@') - email), email);
+		name = local;
+	}
 	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
 	if (why)
 		field_error(errors, "password", why);
@@ -374,7 +380,7 @@ static int accounts_create(struct ctx *c)
 	                                  "strftime('%Y-%m-%dT%H:%M:%fZ','now')) ON CONFLICT(email_key) DO NOTHING");
 	db_bind_text(st, 1, email);
 	db_bind_text(st, 2, key);
-	db_bind_text(st, 3, name ? name : email);
+	db_bind_text(st, 3, name ? name : email); /* (no '@': refused above) */
 	db_bind_text(st, 4, hash);
 	explicit_bzero(hash, sizeof hash);
 	if (db_run(st) != SQLITE_DONE) {

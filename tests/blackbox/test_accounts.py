@@ -58,6 +58,58 @@ def test_spaces_around_an_email_or_a_name_are_not_part_of_it(stack):
     assert room["name"] == "Sea view", room
 
 
+def test_an_account_without_a_name_never_shows_its_email_to_hosts(stack):
+    """Signed up without a name (or an empty one), an account is named by its address's
+    local part, not by the address: a booking's guest name defaults to the account's name,
+    and the host sees it on the booking and its messages."""
+    from access_support import book
+    for sent in ({}, {"name": ""}, {"name": "  "}):
+        address = email("nameless")
+        r = stack.post("/accounts", dict({"email": address, "password": PASSWORD}, **sent), auth=None)
+        assert r.status == 201 and r.json["name"] == address.split("@")[0], (sent, r)
+    guest = sign_in(stack, address).json["token"]
+    _, host = stack.new_account("Host of the nameless")
+    room = new_room(stack, host)
+    booked = book(stack, guest, room["id"])
+    assert booked["customer"] == address.split("@")[0], booked
+    seen = stack.get("/reservations/%d" % booked["id"], auth=host)
+    assert seen.status == 200 and address not in seen.body, seen
+    listed = stack.get("/reservations?roomId=%d" % room["id"], auth=host)
+    assert listed.status == 200 and address not in listed.body, listed
+
+
+def test_the_name_migration_names_accounts_by_the_local_part():
+    """schema/accounts/002: accounts named by their address before (the old default) are
+    named by its local part; a name someone chose, even one with an @, is kept."""
+    import shutil
+    import sqlite3
+    import tempfile
+    from stack import ROOT
+    binary = os.path.join(os.environ.get("BIN", os.path.join(ROOT, "build", "release", "bin")), "accounts")
+    with tempfile.TemporaryDirectory(prefix="rb-migrate-") as tmp:
+        root, var = os.path.join(tmp, "root"), os.path.join(tmp, "var")
+        shutil.copytree(os.path.join(ROOT, "schema"), os.path.join(root, "schema"))
+        new = os.path.join(root, "schema", "accounts", "002-name-is-not-the-email.sql")
+        os.rename(new, new + ".later")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ROOMBOOK_ROOT": root, "ROOMBOOK_VAR": var}
+        migrate = lambda: subprocess.run([binary, "--migrate"], env=env, capture_output=True, text=True, timeout=60)
+        assert migrate().returncode == 0
+        db = sqlite3.connect(os.path.join(var, "db", "accounts.db"))
+        with db:
+            for i, (mail, name) in enumerate((("ann.lee@example.com", "ann.lee@example.com"),
+                                              ("bo@example.com", "Bo"), ("cy@example.com", "me@home"))):
+                db.execute("INSERT INTO account(id, email, email_key, name, password_hash, created_at, updated_at) "
+                           "VALUES (?, ?, ?, ?, 'x', '2026-01-01', '2026-01-01')", (i + 1, mail, mail, name))
+        db.close()
+        os.rename(new + ".later", new)
+        r = migrate()
+        assert r.returncode == 0, r.stderr
+        db = sqlite3.connect(os.path.join(var, "db", "accounts.db"))
+        names = [row[0] for row in db.execute("SELECT name FROM account ORDER BY id")]
+        db.close()
+        assert names == ["ann.lee", "Bo", "me@home"], names
+
+
 def test_email_is_unique_case_insensitively(stack):
     address = email("Case")
     assert sign_up(stack, address).status == 201
