@@ -146,10 +146,10 @@ int request_check_text(const struct request *r, char *err, size_t errlen)
 		snprintf(err, errlen, "the path is not valid UTF-8");
 		return 400;
 	}
-	if (r->cookie && !utf8_valid(r->cookie)) {
-		snprintf(err, errlen, "the Cookie header is not valid UTF-8");
-		return 400;
-	}
+	/* The Cookie header is not judged as a whole: any site on the same host (cookies do
+	 * not keep to a port) or a sibling domain may set a cookie of bytes that are not
+	 * UTF-8, and refusing every request then would lock a visitor out of the whole site.
+	 * Each cookie read is checked on its own (cookie_get_decoded: such a value is absent). */
 	return 0;
 }
 
