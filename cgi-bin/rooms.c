@@ -1349,9 +1349,17 @@ static int reviews_get(struct ctx *c)
 	c->res->page = "review_show"; /* a problem still renders the error page */
 	if (!c->res->model)
 		return problem(c, 404, "review %lld does not exist", c->req->ids[0]);
-	if (c->req->wants_html) { /* named by its room, as the guest knows it ("Room N" without a name) */
-		long long room_id = json_integer_value(json_object_get(c->res->model, "roomId"));
-		json_t *room = room_load(c->db, room_id), *name = json_object_get(room, "name");
+	long long room_id = json_integer_value(json_object_get(c->res->model, "roomId"));
+	json_t *room = room_load(c->db, room_id); /* NULL once deleted: its reviews go with it */
+	if (!room) {
+		json_decref(c->res->model);
+		c->res->model = NULL;
+		return problem(c, 404, "review %lld is of a room its host deleted: it is no longer shown", c->req->ids[0]);
+	}
+	if (!c->req->wants_html)
+		json_decref(room);
+	else { /* named by its room, as the guest knows it ("Room N" without a name) */
+		json_t *name = json_object_get(room, "name");
 		if (json_string_length(name))
 			json_object_set(c->res->model, "roomName", name);
 		else

@@ -463,6 +463,23 @@ def test_a_past_stay_in_a_deleted_room_offers_no_review(stack):
     wait_until(lambda: "How was your stay?" not in page(), what="the review form gone from the stay's page")
 
 
+def test_the_reviews_of_a_deleted_room_go_with_it(stack):
+    """A deleted room is 404, its reviews list too, and each of its reviews: not left
+    readable at /reviews/{id} by anyone who kept the link."""
+    room = stack.post("/rooms", {"name": "Withdrawn", "capacity": 2}).json["id"]
+    _, token = stack.new_account("Reviewer of a withdrawn room")
+    past_stay(stack, room, token)
+    review = stack.post("/rooms/%d/reviews" % room, {"rating": 2, "content": "Damp"}, auth=token).json["id"]
+    assert stack.get("/reviews/%d" % review, auth=None).status == 200
+    assert stack.request("DELETE", "/rooms/%d" % room).status == 204
+    assert stack.get("/rooms/%d/reviews" % room, auth=None).status == 404
+    for who in (None, token):
+        r = stack.get("/reviews/%d" % review, auth=who)
+        assert r.status == 404 and "Damp" not in r.body and "deleted" in r.json["detail"], r
+    r = stack.get("/reviews/%d" % review, auth=token, headers={"Accept": "text/html"})
+    assert r.status == 404 and "Damp" not in r.body, r
+
+
 def test_a_reviewed_stay_offers_its_review_instead_of_the_form(stack):
     """Once the guest reviewed the stay, its page links to the review instead of asking
     again (a second review would be refused); when the guest deletes the review, the
