@@ -193,6 +193,21 @@ def test_what_nginx_refuses_as_405_says_what_is_allowed(stack):
     assert stack.request("HEAD", "/static/style.css").status == 200
 
 
+def test_nginx_own_errors_say_allow_only_on_405_and_are_never_cached(stack):
+    """Allow belongs to a 405 (RFC 9110 10.2.1), not to a 404 or 403 in the same place;
+    and the gateway's own error answers, JSON or a page at the same URL, are no-store
+    with no file ETag, as the services' answers are."""
+    for path, status in (("/static/nope.css", 404), ("/health/nope/live", 404), ("/static/", 403),
+                         ("/no/such/thing", 404)):
+        for accept in ("application/json", "text/html"):
+            r = stack.get(path, auth=None, headers={"Accept": accept})
+            assert r.status == status, (path, accept, r)
+            assert r.header("Allow") is None and r.header("ETag") is None, (path, accept, r.headers)
+            assert r.header("Cache-Control") == "no-store", (path, accept, r.headers)
+    r = stack.request("POST", "/static/style.css", body="")
+    assert r.status == 405 and r.header("Allow") == "GET, HEAD" and r.header("Cache-Control") == "no-store", r
+
+
 def test_unknown_query_parameter_is_400(stack):
     assert "'color'" in problem(stack.get("/rooms?color=red"), 400)["detail"]
     assert "'limit'" in problem(stack.get("/rooms/1?limit=5"), 400)["detail"]
