@@ -18,7 +18,9 @@ int credential_bearer(const char *header, char *out, size_t size)
 		out[0] = '\0';
 	if (!header || !*header)
 		return 0;
-	if (strncasecmp(header, "Bearer", 6) != 0 || header[6] != ' ')
+	if (strncasecmp(header, "Bearer", 6) != 0)
+		return 0; /* another scheme (Basic, from a proxy guarding a staging site): not ours */
+	if (header[6] != ' ')
 		return -1;
 	const char *token = header + 6 + strspn(header + 6, " ");
 	size_t n = strlen(token);

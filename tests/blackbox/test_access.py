@@ -472,6 +472,20 @@ def test_forged_identity_headers_give_no_identity(stack):
         assert stack.get("/rooms", auth=None, headers=headers).status == 200, headers
 
 
+def test_a_browser_behind_basic_auth_keeps_its_session(stack):
+    """A staging site behind a proxy's HTTP Basic auth: the browser sends Authorization:
+    Basic with every request, and its session cookie must still count (only a Bearer
+    header speaks for the request instead of the cookie)."""
+    account, token = stack.new_account("Behind a proxy")
+    basic = {"Authorization": "Basic c3RhZ2luZzpzdGFnaW5n", "Cookie": "rb_session=" + token}
+    r = stack.get("/account", auth=None, headers=basic)
+    assert r.status == 200 and r.json["id"] == account["id"], r
+    problem(stack.get("/account", auth=None, headers=dict(basic, Authorization="Bearer garbage")), 401)
+    # still a session cookie: a write needs its form token
+    r = stack.post("/rooms", {"name": "Staged", "capacity": 1}, auth=None, headers=basic)
+    assert r.status == 403, r
+
+
 def test_forged_headers_do_not_change_a_real_identity(stack):
     acct, tok = stack.new_account("Real")
     r = stack.get("/account", auth=tok, headers={"X-Account-Id": "1", "X-Account-Role": "admin",

@@ -727,9 +727,11 @@ static void bearer_credentials_are_strict(void)
 	CHECK(bearer("bEaReR    Ab_-0123456789xyz", tok) == 1 && strcmp(tok, "Ab_-0123456789xyz") == 0);
 	CHECK(bearer(NULL, tok) == 0);
 	CHECK(bearer("", tok) == 0);
-	const char *bad[] = {"Bearer", "Bearer ", "Bearer abcdefghijklmno", "Basic YWxhZGRpbjpvcGVu",
+	CHECK(bearer("Basic YWxhZGRpbjpvcGVu", tok) == 0 && tok[0] == '\0'); /* not ours: as if absent */
+	CHECK(bearer(" Bearer abcdefghijklmnop", tok) == 0);
+	const char *bad[] = {"Bearer", "Bearer ", "Bearer abcdefghijklmno", "bearer: abcdefghijklmnop",
 	                     "Bearerabcdefghijklmnop", "Bearer\tabcdefghijklmnop", "Bearer abcdefghijklmnop ",
-	                     "Bearer abcdefghijklmnop x", "Bearer abcdefghijklmn=p", " Bearer abcdefghijklmnop",
+	                     "Bearer abcdefghijklmnop x", "Bearer abcdefghijklmn=p", "BEARER",
 	                     "Bearer abcdefghijklmno\xc3\xa9"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		CHECK(bearer(bad[i], tok) == -1);
