@@ -756,12 +756,28 @@ int body_str(struct ctx *c, json_t *errors, const char *field, size_t maxlen, co
 	return 1;
 }
 
+/* Whether s holds a bidirectional embedding, override or isolate (U+202A-U+202E,
+ * U+2066-U+2069): in a name, it makes what a host reads run in another order than what
+ * was typed ("a\u202eb"), and no name needs one. */
+static int has_bidi_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; (p = (const unsigned char *)strchr((const char *)p, 0xe2));
+	     p++)
+		if ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) || (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))
+			return 1;
+	return 0;
+}
+
 int body_line(struct ctx *c, json_t *errors, const char *field, size_t maxlen, const char **out)
 {
 	const char *s = NULL;
 	int rc = body_str(c, errors, field, maxlen, &s);
 	if (rc == 1 && strpbrk(s, "\t\n\r")) {
 		field_error(errors, field, "must be one line, without tabs");
+		return -1;
+	}
+	if (rc == 1 && has_bidi_control(s)) {
+		field_error(errors, field, "must not contain characters that reverse or embed the text's direction");
 		return -1;
 	}
 	if (rc == 1)

@@ -662,3 +662,18 @@ def test_a_review_form_that_does_not_go_through_keeps_its_room_and_stay(stack):
     r = send("4")
     assert r.status == 403 and "<title>Error: Review of Quiet barn · Roombook</title>" in r.body, r
     assert 'name="rating"' not in r.body and 'href="/reservations/%d">Back to your stay</a>' % stay in r.body, r
+
+
+def test_a_name_that_reverses_its_own_text_is_422(stack):
+    """A bidirectional override in a name makes the host read it in another order than it
+    was typed ("Ann\u202eevil"): refused in a room's, a guest's and an account's name."""
+    bad = "Ann\u202eliaM"
+    r = stack.post("/rooms", {"name": bad, "capacity": 1})
+    assert r.status == 422 and r.json["errors"][0]["field"] == "name", r
+    room = stack.post("/rooms", {"name": "\u05d7\u05d3\u05e8 Room", "capacity": 1})  # right-to-left text is fine
+    assert room.status == 201, room
+    r = stack.post("/reservations", {"roomId": room.json["id"], "checkIn": "2030-02-01", "customer": bad})
+    assert r.status == 422 and r.json["errors"][0]["field"] == "customer", r
+    r = stack.post("/accounts", {"email": "bidi-%d@example.com" % os.getpid(), "password": "quiet harbour 2026",
+                                 "name": "a\u2066b"}, auth=None)
+    assert r.status == 422 and r.json["errors"][0]["field"] == "name", r

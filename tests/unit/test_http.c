@@ -277,6 +277,34 @@ static void numbers_out_of_range_are_named_only_in_well_formed_objects(void)
 	request_free(&r);
 }
 
+/* A name with a bidirectional override, embedding or isolate would read to the host in
+ * another order than typed: refused; right-to-left text itself, and its marks, are not. */
+static void names_refuse_direction_overrides(void)
+{
+	static const struct {
+		const char *body;
+		int ok;
+	} cases[] = {
+		{"{\"name\":\"Ann\\u202eevil\"}", 0}, {"{\"name\":\"a\\u202ab\"}", 0}, {"{\"name\":\"a\\u2066b\\u2069\"}", 0},
+		{"{\"name\":\"x\\u2069\"}", 0},       {"{\"name\":\"\\u05e9\\u05dc\\u05d5\\u05dd\"}", 1},
+		{"{\"name\":\"a\\u200fb\"}", 1},      {"{\"name\":\"\\u2065\\u206a\\u2029x\\u202f\"}", 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct request r;
+		struct response res = {0};
+		struct ctx c = {&r, &res, NULL, NULL};
+		CHECK(parse(&r, NULL, "application/json", cases[i].body) == 0);
+		json_t *errors = json_array();
+		const char *s = NULL;
+		int rc = body_line(&c, errors, "name", 200, &s);
+		if ((rc == 1) != cases[i].ok)
+			fprintf(stderr, "  case %zu: %s -> %d\n", i, cases[i].body, rc);
+		CHECK((rc == 1) == cases[i].ok && (json_array_size(errors) == 0) == cases[i].ok);
+		json_decref(errors);
+		request_free(&r);
+	}
+}
+
 static void body_with_nul_byte_is_400(void)
 {
 	char err[256] = "";
@@ -896,6 +924,7 @@ int main(void)
 	RUN(json_sent_as_form_is_json);
 	RUN(unsupported_content_type_is_415);
 	RUN(numbers_out_of_range_are_named_only_in_well_formed_objects);
+	RUN(names_refuse_direction_overrides);
 	RUN(body_with_nul_byte_is_400);
 	RUN(body_with_leading_nul_is_400);
 	RUN(percent_decode_needs_two_hex_digits);
