@@ -25,7 +25,8 @@ static json_t *messages_latest(struct db *db, long long account)
 }
 
 /* For the page: which reservations can still be cancelled (confirmed, check-in today or
- * later), and which may be reviewed. */
+ * later), which may be reviewed, and whose ticket is still to be voided (cancelled a
+ * moment ago: the ticket is not shown as valid meanwhile). */
 static void mark_cancellable(json_t *reservations)
 {
 	char today[11];
@@ -38,6 +39,9 @@ static void mark_cancellable(json_t *reservations)
 		const char *check_in = json_string_value(json_object_get(r, "checkIn"));
 		json_object_set_new(r, "canCancel", json_boolean(status && check_in && strcmp(status, "confirmed") == 0 &&
 		                                                 strcmp(check_in, today) >= 0));
+		const char *ticket = json_string_value(json_object_get(r, "ticketStatus"));
+		json_object_set_new(r, "ticketVoiding", json_boolean(status && ticket && strcmp(ticket, "issued") == 0 &&
+		                                                     strcmp(status, "confirmed") != 0));
 		/* a stay over (from check-out on), not yet reviewed, in a room still offered */
 		const char *check_out = json_string_value(json_object_get(r, "checkOut"));
 		json_object_set_new(r, "canReview", json_boolean(status && check_out && strcmp(status, "confirmed") == 0 &&

@@ -682,8 +682,10 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	                                                 c->req->account_id));
 	json_object_set_new(res, "canCancel", json_boolean(owner && confirmed && strcmp(field_text(res, "checkIn"), today) >= 0));
 	const char *status = field_text(res, "status");
-	json_object_set_new(res, "wasCancelled", json_boolean(strcmp(status, "cancelled") == 0 ||
-	                                                       strcmp(status, "force_cancelled") == 0));
+	int cancelled = strcmp(status, "cancelled") == 0 || strcmp(status, "force_cancelled") == 0;
+	json_object_set_new(res, "wasCancelled", json_boolean(cancelled));
+	/* cancelled a moment ago: its ticket is not shown as valid until tickets voids it */
+	json_object_set_new(res, "ticketVoiding", json_boolean(cancelled && strcmp(field_text(res, "ticketStatus"), "issued") == 0));
 	/* a room its host deleted has no page to link to, nor takes reviews */
 	int withdrawn = room_withdrawn(c->db, json_integer_value(json_object_get(res, "id")));
 	json_object_set_new(res, "roomDeleted", json_boolean(withdrawn));

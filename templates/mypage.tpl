@@ -14,7 +14,7 @@
 <dt>Status</dt><dd><span class="status status-{{STATUS}}">{{STATUS:x-words}}</span></dd>
 <dt>Total</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
 <dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None yet{{/NO_PAYMENT_STATUS}}</dd>
-<dt>Ticket</dt><dd class="ticket">{{#HAS_TICKET_CODE}}<a href="/tickets?reservationId={{RESERVATION_ID}}"><code class="ticket-code">{{TICKET_CODE}}</code></a> <small class="ticket-status">{{TICKET_STATUS:x-words}}</small>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}Coming in a moment{{/STATUS_CONFIRMED}}{{#STATUS_CANCELLED}}—{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}—{{/STATUS_FORCE_CANCELLED}}{{/NO_TICKET_CODE}}</dd>
+<dt>Ticket</dt><dd class="ticket">{{#HAS_TICKET_CODE}}<a href="/tickets?reservationId={{RESERVATION_ID}}"><code class="ticket-code">{{TICKET_CODE}}</code></a> <small class="ticket-status">{{#IF_TICKET_VOIDING}}Being voided{{/IF_TICKET_VOIDING}}{{#UNLESS_TICKET_VOIDING}}{{TICKET_STATUS:x-words}}{{/UNLESS_TICKET_VOIDING}}</small>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}Coming in a moment{{/STATUS_CONFIRMED}}{{#STATUS_CANCELLED}}—{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}—{{/STATUS_FORCE_CANCELLED}}{{/NO_TICKET_CODE}}</dd>
 </dl>
 {{#IF_CAN_REVIEW}}<p class="card-actions"><a class="button" href="/reservations/{{RESERVATION_ID}}#review-h">Review this stay</a></p>{{/IF_CAN_REVIEW}}
 {{#HAS_REVIEW_ID}}<p class="card-actions"><a href="/reviews/{{REVIEW_ID}}">Your review</a></p>{{/HAS_REVIEW_ID}}

@@ -11,7 +11,7 @@
 <dt>Guest name</dt><dd>{{CUSTOMER}}</dd>
 <dt>Amount</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
 <dt>Payment</dt><dd><span class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None{{/NO_PAYMENT_STATUS}}</span>{{#IF_HAS_RECEIPT}} · <a href="/payments/{{PAYMENT_ID}}/receipt">Receipt</a>{{#PAYMENT_STATUS_REFUNDED}} · <a href="/payments/{{PAYMENT_ID}}/refund-receipt">Refund receipt</a>{{/PAYMENT_STATUS_REFUNDED}}{{/IF_HAS_RECEIPT}}</dd>
-{{#HAS_TICKET_CODE}}<dt>Ticket</dt><dd><code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{TICKET_STATUS:x-words}}</span>{{#HAS_TICKET_ID}} · <a href="/tickets/{{TICKET_ID}}">Ticket with QR code</a>{{/HAS_TICKET_ID}}</dd>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}<dt>Ticket</dt><dd><span class="pending">not issued yet — reload in a moment</span></dd>{{/STATUS_CONFIRMED}}{{/NO_TICKET_CODE}}
+{{#HAS_TICKET_CODE}}<dt>Ticket</dt><dd><code class="ticket-code">{{TICKET_CODE}}</code> <span class="ticket-status">{{#IF_TICKET_VOIDING}}Being voided{{/IF_TICKET_VOIDING}}{{#UNLESS_TICKET_VOIDING}}{{TICKET_STATUS:x-words}}{{/UNLESS_TICKET_VOIDING}}</span>{{#HAS_TICKET_ID}} · <a href="/tickets/{{TICKET_ID}}">Ticket with QR code</a>{{/HAS_TICKET_ID}}</dd>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}<dt>Ticket</dt><dd><span class="pending">not issued yet — reload in a moment</span></dd>{{/STATUS_CONFIRMED}}{{/NO_TICKET_CODE}}
 {{#HAS_REASON}}<dt>Reason</dt><dd>{{REASON:x-words}}</dd>{{/HAS_REASON}}
 </dl>
 </div>

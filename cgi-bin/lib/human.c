@@ -293,7 +293,7 @@ const char *human_words(const char *code, char *out, size_t size)
 		{"approved", "Approved"},
 		{"declined", "Declined"},
 		{"refunded", "Refunded"},
-		{"issued", "Issued"},
+		{"issued", "Valid"}, /* a ticket's status: what the door needs to know (ticket.tpl says so) */
 		{"voided", "Voided"},
 		{"available", "Available"},
 		{"deleted", "Deleted"},

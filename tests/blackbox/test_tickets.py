@@ -237,7 +237,7 @@ def test_the_tickets_page_names_each_stay_and_a_booking_without_one_says_so(stac
     row = re.search(r'<li class="booking-card" data-ticket-id="%d".*?</li>' % ticket["id"], page, re.S).group(0)
     assert '<a href="/tickets/%d">Tide &lt;room&gt;</a>' % ticket["id"] in row, row
     assert '<a href="/reservations/%d">%s</a>' % (res["id"], res["reference"]) in row, row
-    assert ticket["code"] in row and "Issued" in row, row
+    assert ticket["code"] in row and "Valid" in row, row  # as the ticket itself says
     assert "to" in row and re.search(r"\d{4} to \w{3} \d+ \w{3} \d{4}", row), row
     confirmation = stack.get("/reservations/%d/confirmation" % res["id"], headers=BROWSER, auth=guest).body
     assert '<a href="/tickets/%d">Your ticket</a>' % ticket["id"] in confirmation
@@ -368,3 +368,25 @@ def test_an_admin_sees_receipts_and_a_declined_payment_has_none(stack):
     assert stack.get("/payments/%d" % pid, auth=guest).json["status"] == "declined"
     p = problem(stack.get("/payments/%d/receipt" % pid, auth=guest), 404)
     assert "nothing was charged" in p["detail"], p
+
+
+def test_a_cancelled_bookings_ticket_is_never_shown_valid_while_it_waits_to_be_voided():
+    """Cancelled, the booking's ticket is voided a moment later (tickets reacts to the
+    event): meanwhile mypage and the booking's page say it is being voided, not valid.
+    With tickets stopped the moment lasts until it is back."""
+    with Stack(name="voiding") as s:
+        room = s.post("/rooms", {"name": "Brief stay", "capacity": 2}).json["id"]
+        _, guest = s.new_account("Changed plans")
+        res = book(s, guest, room)
+        ticket_of(s, guest, res["id"])
+        card = lambda: re.search(r'<li class="booking-card" data-reservation-id="%d".*?</li>' % res["id"],
+                                 s.get("/mypage", headers=BROWSER, auth=guest).body, re.S).group(0)
+        wait_until(lambda: "Valid" in card(), what="the ticket shown valid on mypage")
+        s.ctl("stop", "tickets:*")
+        assert s.post("/reservations/%d/cancel" % res["id"], auth=guest).status == 200
+        wait_until(lambda: "Being voided" in card(), what="mypage: cancelled, its ticket being voided")
+        assert "Valid" not in card(), card()
+        page = s.get("/reservations/%d" % res["id"], headers=BROWSER, auth=guest).body
+        assert "Being voided" in page and "Valid" not in page, page
+        s.ctl("start", "tickets:*")
+        wait_until(lambda: "Voided" in card() and "Being voided" not in card(), what="voided once tickets is back")
