@@ -133,6 +133,20 @@ def test_a_reference_finds_the_booking_for_whoever_may_see_it(stack):
     assert page.status == 400 and "<h1>Bookings of Lookup room</h1>" in page.body, page.body
 
 
+def test_a_rooms_bookings_page_is_headed_by_its_name_as_it_is_now(stack):
+    """The host's list of one room's bookings is named by the room as it is named now:
+    not by the name its newest booking was made under, nor 'room N' before any booking."""
+    host, guest, _, _ = accounts(stack)
+    rm = new_room(stack, host, name="Old barn")
+    heading = lambda: re.search(r"<h1>(.*?)</h1>", stack.get("/reservations?roomId=%d" % rm["id"], headers=BROWSER,
+                                                             auth=host).body).group(1)
+    assert heading() == "Bookings of Old barn"
+    book(stack, guest, rm["id"])
+    r = stack.request("PATCH", "/rooms/%d" % rm["id"], {"name": "New barn"}, auth=host)
+    assert r.status == 200, r
+    assert heading() == "Bookings of New barn"
+
+
 def test_bookings_made_before_references_get_one_when_the_stack_is_upgraded():
     """Migration 005 run again on a database without the column (as before it shipped):
     every existing reservation gets a well-formed, distinct reference, and lookups work."""
