@@ -584,7 +584,10 @@ static int booking_page(struct ctx *c, int status)
 		json_object_del(r.body, "status"); /* the room's "available": the problem's status stays */
 		json_object_update_missing(model, r.body);
 		const char *name = json_string_value(json_object_get(r.body, "name"));
-		snprintf(c->res->title, sizeof c->res->title, "%s", name && *name ? name : "Book");
+		if (name && *name) /* as the room page is titled */
+			snprintf(c->res->title, sizeof c->res->title, "%s", name);
+		else
+			snprintf(c->res->title, sizeof c->res->title, "Room %lld", room_id);
 	} else if (r.status == 404) {
 		c->res->page = "error";
 	}
@@ -695,19 +698,21 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	json_object_set_new(res, "wasReviewed", json_boolean(stayed && reviewed));
 	json_t *amount = json_object_get(res, "amount"); /* a free stay: nothing paid, nothing to give back */
 	json_object_set_new(res, "free", json_boolean(json_is_integer(amount) && json_integer_value(amount) == 0));
-	/* named as the guest knows it: the room and the booking's reference, not an id */
+	/* named as the guest knows it: the room (as the room page names one without a name:
+	 * "room 3") and the booking's reference, not an id */
 	const char *room = field_text(res, "roomName"), *ref = field_text(res, "reference");
+	char numbered[32];
+	if (!*room) {
+		snprintf(numbered, sizeof numbered, "room %lld", (long long)json_integer_value(json_object_get(res, "roomId")));
+		room = numbered;
+	}
 	/* an attempt that booked nothing is not a stay: "Not booked: stay at ..." */
 	int nothing = strcmp(status, "rejected") == 0 || strcmp(status, "failed") == 0;
 	const char *what = nothing ? "Not booked: stay" : "Stay";
-	long long id = json_integer_value(json_object_get(res, "id"));
-	if (*room)
-		json_object_set_new(res, "heading", json_sprintf("%s at %s", what, room));
-	else
-		json_object_set_new(res, "heading", json_sprintf("%s %lld", nothing ? "Not booked: reservation" : "Reservation", id));
+	json_object_set_new(res, "heading", json_sprintf("%s at %s", what, room));
 	if (*ref && strcmp(page, "reservation_cancel") == 0) /* the step asks; its title says which */
-		snprintf(c->res->title, sizeof c->res->title, "Cancel booking %s%s%s", ref, *room ? " at " : "", room);
-	else if (*room && *ref)
+		snprintf(c->res->title, sizeof c->res->title, "Cancel booking %s at %s", ref, room);
+	else if (*ref)
 		snprintf(c->res->title, sizeof c->res->title, "%s at %s, %s %s", what, room, nothing ? "attempt" : "booking", ref);
 	else
 		snprintf(c->res->title, sizeof c->res->title, "%s", field_text(res, "heading"));

@@ -692,3 +692,22 @@ def test_control_characters_are_refused_in_names_and_text(stack):
     r = stack.post("/rooms", {"name": "Hall", "desc": "Two lines:\n\tand a tab are fine here"})
     assert r.status == 201 and r.json["desc"] == "Two lines:\n\tand a tab are fine here", r
     assert stack.post("/rooms", {"name": "Hall", "desc": "bell\u0007"}).status == 422
+
+
+def test_a_room_without_a_name_is_room_n_on_every_page_of_its_booking(stack):
+    """A room with a description only is 'Room N' on its page, and so on the pages of a
+    booking of it: the stay ('Stay at room N', not 'Reservation 7'), and the room page a
+    booking refused at the pay step comes back as (not 'Book')."""
+    room = stack.post("/rooms", {"desc": "A bunk in the loft", "capacity": 1, "price": 100}).json["id"]
+    html = {"Accept": "text/html"}
+    title = lambda body: re.search(r"<title>(.*?)</title>", body).group(1)
+    assert title(stack.get("/rooms/%d" % room, headers=html).body) == "Room %d · Roombook" % room
+    booked = stack.post("/reservations", {"roomId": room, "checkIn": day(40), "card": "4242424242424242"}).json
+    page = stack.get("/reservations/%d" % booked["id"], headers=html).body
+    assert title(page) == "Stay at room %d, booking %s · Roombook" % (room, booked["reference"]), title(page)
+    summary = stack.get("/rooms/%d/book?checkIn=%s&checkOut=%s&guests=1" % (room, day(40), day(41)), headers=html)
+    token = summary.header("Set-Cookie").split("csrf=")[1].split(";")[0]
+    form = {"_csrf": token, "roomId": str(room), "checkIn": day(40), "checkOut": day(41), "guests": "1",
+            "card": "4242424242424242"}
+    r = stack.post("/reservations", form=form, headers=dict(html, Cookie="csrf=" + token))
+    assert r.status == 409 and title(r.body) == "Error: Room %d · Roombook" % room, (r.status, title(r.body))
