@@ -200,6 +200,15 @@ static int roomviews_list(struct ctx *c)
 	if (!items)
 		return problem_unavailable(c, 1, "the room views could not be read; try again");
 	c->res->page = "roomviews";
+	if (c->req->wants_html) { /* a deleted room has no page to link to */
+		size_t i;
+		json_t *item;
+		json_array_foreach(items, i, item)
+		{
+			const char *status = json_string_value(json_object_get(item, "status"));
+			json_object_set_new(item, "offered", json_boolean(!status || strcmp(status, "deleted") != 0));
+		}
+	}
 	if (account == c->req->account_id)
 		snprintf(c->res->title, sizeof c->res->title, "Rooms you host");
 	else if (account == 0) /* an admin's: every room */

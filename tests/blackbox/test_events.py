@@ -172,6 +172,17 @@ def test_roomviews_follow_reviews_and_bookings(stack):
     assert page.status == 200 and "<h1>Rooms you host</h1>" in page.body and "Room views" not in page.body, page
     room_page = stack.get("/rooms/%d" % rm["id"], headers={"Accept": "text/html"})
     assert '<a href="/roomviews">All the rooms you host</a>' in room_page.body, "the host finds its rooms again"
+    row = lambda body, rid: re.search(r'<tr data-room-id="%d".*?</tr>' % rid, body, re.S).group(0)
+    assert re.search(r'<a href="/reservations\?roomId=%d">\d+</a>' % rm["id"], row(page.body, rm["id"])), \
+        "its bookings, a click away"
+    assert '<a href="/rooms/%d">' % rm["id"] in row(page.body, rm["id"])
+    # a room its host deleted has no page: named, not linked
+    gone_room = room(stack, name="Torn down")
+    assert stack.request("DELETE", "/rooms/%d" % gone_room["id"]).status == 204
+    wait_until(lambda: 'data-status="deleted"' in row(stack.get("/roomviews?limit=100", headers={"Accept": "text/html"})
+                                                      .body, gone_room["id"]), what="the deletion projected")
+    gone_row = row(stack.get("/roomviews?limit=100", headers={"Accept": "text/html"}).body, gone_room["id"])
+    assert "Torn down" in gone_row and 'href="/rooms/%d"' % gone_room["id"] not in gone_row, gone_row
 
 
 def test_ticket_appears_within_a_second(stack):
