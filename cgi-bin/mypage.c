@@ -66,7 +66,7 @@ static void mark_cancellable(json_t *reservations)
 	"CAST(julianday(r.check_out) - julianday(r.check_in) AS INTEGER) AS nights, r.guests, r.amount, "        \
 	"r.status, r.reason, r.payment_status AS paymentStatus, r.ticket_code AS ticketCode, "                   \
 	"r.ticket_status AS ticketStatus, r.review_id AS reviewId, r.review_known AS reviewKnown, "               \
-	"r.updated_at AS updatedAt, "                                                                             \
+	"r.updated_at AS updatedAt, r.reference, "                                                                \
 	"coalesce(v.status, '') = 'deleted' AS roomDeleted "                                                      \
 	"FROM view_reservation r LEFT JOIN view_room v ON v.room_id = r.room_id "                                 \
 	"WHERE r.account_id = ?1 AND (?3 = 0 OR r.reservation_id < ?3) AND " which " ORDER BY " order " LIMIT ?4"
@@ -262,12 +262,14 @@ static int project_reservation(struct db *db, const struct event *ev, const char
 	const char *status = event_status(ev, implied);
 	sqlite3_stmt *st = db_prep(db,
 		"INSERT INTO view_reservation(reservation_id, room_id, customer, check_in, check_out, guests, "
-		"amount, status, updated_at, account_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+		"amount, status, updated_at, account_id, reason, reference) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
 		"ON CONFLICT(reservation_id) DO UPDATE SET room_id = coalesce(?2, room_id), "
 		"customer = coalesce(?3, customer), check_in = coalesce(?4, check_in), "
 		"check_out = coalesce(?5, check_out), guests = coalesce(?6, guests), amount = coalesce(?7, amount), "
 		"status = coalesce(?8, status), updated_at = max(updated_at, ?9), "
-		"account_id = coalesce(?10, account_id), reason = coalesce(?11, reason)");
+		"account_id = coalesce(?10, account_id), reason = coalesce(?11, reason), "
+		"reference = coalesce(?12, reference)");
 	sqlite3_bind_int64(st, 1, id);
 	bind_int_field(st, 2, ev->data, "roomId");
 	db_bind_text(st, 3, str_field(ev->data, "customer"));
@@ -279,6 +281,7 @@ static int project_reservation(struct db *db, const struct event *ev, const char
 	db_bind_text(st, 9, ev->occurred_at);
 	event_bind_id(st, 10, ev, "accountId");
 	db_bind_text(st, 11, str_field(ev->data, "reason"));
+	db_bind_text(st, 12, str_field(ev->data, "reference"));
 	if (run_upsert(db, st, "reservation view", err, errlen))
 		return -1;
 	json_t *room = json_object_get(ev->data, "roomId");

@@ -12,6 +12,7 @@
 <p class="stay">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}<br><small>{{NIGHTS:x-plural=night}}, {{GUESTS:x-plural=guest}}</small></p>
 <dl class="facts">
 <dt>Status</dt><dd><span class="status status-{{STATUS}}">{{STATUS:x-words}}</span></dd>
+{{#HAS_REFERENCE}}<dt>Reference</dt><dd class="reference">{{REFERENCE}}</dd>{{/HAS_REFERENCE}}
 <dt>Total</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
 <dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None yet{{/NO_PAYMENT_STATUS}}</dd>
 <dt>Ticket</dt><dd class="ticket">{{#HAS_TICKET_CODE}}<a href="/tickets?reservationId={{RESERVATION_ID}}"><code class="ticket-code">{{TICKET_CODE}}</code></a> <small class="ticket-status">{{#IF_TICKET_VOIDING}}Being voided{{/IF_TICKET_VOIDING}}{{#UNLESS_TICKET_VOIDING}}{{TICKET_STATUS:x-words}}{{/UNLESS_TICKET_VOIDING}}</small>{{/HAS_TICKET_CODE}}{{#NO_TICKET_CODE}}{{#STATUS_CONFIRMED}}Coming in a moment{{/STATUS_CONFIRMED}}{{#STATUS_CANCELLED}}—{{/STATUS_CANCELLED}}{{#STATUS_FORCE_CANCELLED}}—{{/STATUS_FORCE_CANCELLED}}{{/NO_TICKET_CODE}}</dd>

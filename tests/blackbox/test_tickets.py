@@ -405,3 +405,15 @@ def test_a_cancelled_bookings_ticket_is_never_shown_valid_while_it_waits_to_be_v
     assert "Being voided" in card() and "Valid" not in card(), card()
     page = stack.get("/reservations/%d" % res["id"], headers=BROWSER, auth=guest).body
     assert "Being voided" in page and ">Valid<" not in page, page
+
+
+def test_my_bookings_shows_each_bookings_reference(stack):
+    """The confirmation asks the guest to quote the booking's reference: My bookings shows
+    it on the booking's card, so that it is found without opening each booking."""
+    _, host, _, _ = accounts(stack)
+    room = new_room(stack, host, name="Quoted")["id"]
+    _, guest = stack.new_account("Quoting guest")
+    res = book(stack, guest, room)
+    card = lambda: re.search(r'<li class="booking-card" data-reservation-id="%d".*?</li>' % res["id"],
+                             stack.get("/mypage", headers=BROWSER, auth=guest).body, re.S).group(0)
+    wait_until(lambda: '<dd class="reference">%s</dd>' % res["reference"] in card(), what="the reference on the card")
