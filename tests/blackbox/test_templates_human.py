@@ -83,6 +83,11 @@ def test_every_required_field_is_marked_so_on_its_label():
             if 'type="hidden"' in attrs or not ident:
                 continue
             required = re.search(r"\srequired\b", attrs) is not None
+            if 'type="radio"' in attrs:  # a choice: its group's legend carries the star
+                if required and '<legend class="required">' not in text:
+                    wrong.append("%s: #%s is a required choice without a starred legend"
+                                 % (os.path.basename(path), ident.group(1)))
+                continue
             if required != (ident.group(1) in starred):
                 wrong.append("%s: #%s required=%s starred=%s" % (os.path.basename(path), ident.group(1), required,
                                                                 ident.group(1) in starred))
