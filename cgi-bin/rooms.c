@@ -535,6 +535,26 @@ static int rooms_create(struct ctx *c)
 
 static json_t *reviews_latest(struct db *db, long long room_id, long long cursor, long long limit);
 
+/* The link to the room page with the same stay and the calendar from week `monday`. */
+static json_t *calendar_href(struct ctx *c, long long room_id, const char *monday)
+{
+	static const char *const kept[] = {"checkIn", "checkOut", "nights", "guests", "customer"};
+	struct buf href = {0};
+	buf_printf(&href, "/rooms/%lld?", room_id);
+	for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+		const char *v = query_get(c->req, kept[i]);
+		if (!v)
+			continue;
+		char *enc = url_encode(v);
+		buf_printf(&href, "%s=%s&", kept[i], enc);
+		free(enc);
+	}
+	buf_printf(&href, "from=%s#calendar-h", monday);
+	json_t *j = json_string(buf_str(&href));
+	buf_free(&href);
+	return j;
+}
+
 /* Whether date is one of short_nights (stay_quote's shortNights; may be NULL). */
 static int night_short(json_t *short_nights, const char *date)
 {
@@ -545,16 +565,24 @@ static int night_short(json_t *short_nights, const char *date)
 	return 0;
 }
 
-/* Calendar weeks (Monday first) from the week of the stay s (this week when it starts
- * sooner): each day with places left; the stay's nights are "chosen", and those in
- * short_nights (may be NULL) are the ones that stop it. */
-static json_t *calendar_weeks(struct db *db, long long room, long long room_capacity, const struct stay *s,
-                              json_t *short_nights)
+/* The Monday of the week of date into monday. */
+static void week_start(const char *date, char monday[11])
 {
-	char today[11], start[11];
+	date_add(date, -(int)(((date_diff("1970-01-05", date) % 7) + 7) % 7), monday);
+}
+
+/* Calendar weeks (Monday first) from the week of `from` when given (the calendar moved
+ * to other weeks), else of the stay s (this week when either starts sooner): each day
+ * with places left; the stay's nights are "chosen", and those in short_nights (may be
+ * NULL) are the ones that stop it. start: the Monday it begins on. */
+static json_t *calendar_weeks(struct db *db, long long room, long long room_capacity, const struct stay *s,
+                              json_t *short_nights, const char *from, char start[11])
+{
+	char today[11];
 	config_today(today);
-	const char *from = strcmp(s->check_in, today) > 0 ? s->check_in : today;
-	date_add(from, -(int)(((date_diff("1970-01-05", from) % 7) + 7) % 7), start); /* a Monday */
+	if (!from)
+		from = s->check_in;
+	week_start(strcmp(from, today) > 0 ? from : today, start);
 	json_t *days = usage_days(db, room, room_capacity, start, CALENDAR_WEEKS * 7), *weeks = json_array(), *day;
 	size_t i;
 	json_array_foreach(days, i, day)
@@ -595,6 +623,38 @@ static void booked_before(struct ctx *c, json_t *room, const struct stay *s)
 	sqlite3_bind_int64(st, 4, s->nights);
 	if (db_scalar_int(st, &id) == 1 && id > 0)
 		json_object_set_new(room, "bookedBefore", json_integer(id));
+}
+
+/* The room page's calendar (weeks) from ?from= when the guest moved it (a date: its
+ * week; before this week: this week; past the booking horizon: the horizon's week),
+ * with links to the weeks before (none before this week) and after (none past the
+ * horizon), and the dates it spans. */
+static void calendar_fill(struct ctx *c, json_t *room, const struct stay *s, json_t *short_nights)
+{
+	long long id = json_integer_value(json_object_get(room, "id"));
+	long long capacity = json_integer_value(json_object_get(room, "capacity"));
+	char today[11], this_week[11], last_week[11], horizon[11], start[11], end[11], step[11];
+	config_today(today);
+	week_start(today, this_week);
+	date_add(today, (int)stay_horizon_days(), horizon);
+	week_start(horizon, last_week);
+	const char *from = query_get(c->req, "from");
+	if (from && !date_valid(from))
+		from = NULL; /* rooms_get refused it; the other pages have no ?from= */
+	if (from && strcmp(from, horizon) > 0)
+		from = horizon;
+	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, capacity, s, short_nights, from, start));
+	date_add(start, CALENDAR_WEEKS * 7 - 1, end);
+	char a[32], b[32];
+	human_date(start, a, sizeof a);
+	human_date(end, b, sizeof b);
+	json_object_set_new(room, "calendarSpan", json_sprintf("%s to %s", a, b));
+	date_add(start, -CALENDAR_WEEKS * 7, step);
+	if (strcmp(start, this_week) > 0)
+		json_object_set_new(room, "calendarEarlier", calendar_href(c, id, strcmp(step, this_week) > 0 ? step : this_week));
+	date_add(start, CALENDAR_WEEKS * 7, step);
+	if (strcmp(step, last_week) <= 0)
+		json_object_set_new(room, "calendarLater", calendar_href(c, id, step));
 }
 
 /* Fills room, the room page's model, for stay s: the booking form's values, the field
@@ -647,7 +707,7 @@ static size_t room_page_fill(struct ctx *c, json_t *room, const struct stay *s, 
 	/* nothing to pay (a total is price × guests × nights): the summary asks for no card
 	 * (reservations checks it again), and the form's hint promises no payment */
 	json_object_set_new(room, "free", json_boolean(json_integer_value(json_object_get(room, "price")) == 0));
-	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, capacity, s, short_nights));
+	calendar_fill(c, room, s, short_nights);
 	if (with_reviews)
 		json_object_set_new(room, "reviews", reviews_latest(c->db, id, 0, PAGE_REVIEWS));
 	return n;
@@ -679,6 +739,9 @@ static int rooms_get(struct ctx *c)
 	c->res->page = "room";
 	json_t *errors = json_array();
 	stay_read(c, errors, &s, 0);
+	const char *from = query_get(c->req, "from"); /* the page's calendar moved to other weeks */
+	if (from && !date_valid(from))
+		field_error(errors, "from", "must be a date such as 2026-12-24");
 	if (c->req->wants_html) {
 		room_title(c, room, "");
 		size_t n = room_page_fill(c, room, &s, errors, 1);
@@ -1682,7 +1745,7 @@ static const struct route routes[] = {
 	{"POST", "/rooms", rooms_create, "", ROUTE_IDEMPOTENT},
 	{"GET", "/rooms/new", rooms_new, "", ROUTE_PAGE},
 	/* roomId: the booking form's own field, which a sign-in detour carries back (ignored) */
-	{"GET", "/rooms/{id}", rooms_get, "checkIn checkOut nights guests customer roomId", ROUTE_PUBLIC},
+	{"GET", "/rooms/{id}", rooms_get, "checkIn checkOut nights guests customer roomId from", ROUTE_PUBLIC},
 	/* roomId: the summary form's own field, which a sign-in detour carries back (ignored) */
 	{"GET", "/rooms/{id}/book", rooms_book, "checkIn checkOut nights guests customer roomId", ROUTE_PAGE},
 	{"GET", "/rooms/{id}/edit", rooms_edit, "", ROUTE_PAGE},

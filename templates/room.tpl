@@ -18,12 +18,13 @@
 <section aria-labelledby="calendar-h">
 <h2 id="calendar-h">Availability</h2>
 <table class="calendar">
-<caption>Places left per night{{#IF_ASKED}}; the nights of your stay are outlined and underlined{{/IF_ASKED}}</caption>
+<caption>{{CALENDAR_SPAN}}: places left per night{{#IF_ASKED}}; the nights of your stay are outlined and underlined{{/IF_ASKED}}</caption>
 <thead><tr><th scope="col">Mon</th><th scope="col">Tue</th><th scope="col">Wed</th><th scope="col">Thu</th><th scope="col">Fri</th><th scope="col">Sat</th><th scope="col">Sun</th></tr></thead>
 <tbody>
 {{#WEEKS}}<tr>{{#DAYS}}<td class="{{STATE}}{{#IF_CHOSEN}} chosen{{/IF_CHOSEN}}{{#IF_CONFLICT}} conflict{{/IF_CONFLICT}}" data-date="{{DATE}}">{{#HAS_DATE}}<span class="date">{{LABEL}}</span> <span class="left">{{#IF_SOLD_OUT}}Sold out{{/IF_SOLD_OUT}}{{#UNLESS_SOLD_OUT}}{{AVAILABLE}} left{{/UNLESS_SOLD_OUT}}</span>{{#IF_PAST}}<span class="visually-hidden">, past</span>{{/IF_PAST}}{{#IF_CHOSEN}}<span class="stay-night visually-hidden">, {{#IF_CONFLICT}}a night of your stay without enough places{{/IF_CONFLICT}}{{#UNLESS_CONFLICT}}a night of your stay{{/UNLESS_CONFLICT}}</span>{{/IF_CHOSEN}}{{/HAS_DATE}}</td>{{/DAYS}}</tr>
 {{/WEEKS}}</tbody>
 </table>
+<p class="pager calendar-pager">{{#HAS_CALENDAR_EARLIER}}<a href="{{CALENDAR_EARLIER}}">Earlier weeks</a>{{/HAS_CALENDAR_EARLIER}}{{#HAS_CALENDAR_LATER}}<a rel="next" href="{{CALENDAR_LATER}}">Later weeks</a>{{/HAS_CALENDAR_LATER}}</p>
 </section>
 
 {{#HAS_REVIEWS}}<section aria-labelledby="reviews-h">

@@ -216,3 +216,37 @@ def test_the_summary_says_when_the_same_stay_is_booked_already(stack):
     assert theirs.status == 200 and "already booked" not in theirs.body, theirs
     assert stack.post("/reservations/%d/cancel" % res["id"], {}).status == 200
     wait_until(lambda: "already booked" not in stack.get(stay, headers=PAGE).body, what="the released hold")
+
+
+def test_the_calendar_moves_by_five_weeks_from_this_week_to_the_horizon(stack):
+    """The room page's calendar shows five weeks; 'Later weeks' and 'Earlier weeks' move it
+    (keeping the stay asked for), never before this week nor past the booking horizon; a
+    'from' that is not a date is a 400 like any other field."""
+    import datetime
+    import html as htmllib
+    a = room(stack, "Calendar room", 2, 100)
+    first = lambda body: re.search(r'<td class="[^"]*" data-date="([0-9-]+)"', body).group(1)
+    link = lambda body, text: htmllib.unescape(re.search(r'<a (?:rel="next" )?href="([^"]+)">%s</a>' % text, body)
+                                               .group(1))
+    today = datetime.date.fromisoformat(day(0))
+    monday = today - datetime.timedelta(days=today.weekday())
+    page = stack.get("/rooms/%d" % a, headers=PAGE).body
+    assert first(page) == monday.isoformat() and "Earlier weeks" not in page, first(page)
+    page = stack.get(link(page, "Later weeks").split("#")[0], headers=PAGE).body
+    assert first(page) == (monday + datetime.timedelta(days=35)).isoformat(), first(page)
+    back = stack.get(link(page, "Earlier weeks").split("#")[0], headers=PAGE).body
+    assert first(back) == monday.isoformat() and "Earlier weeks" not in back, first(back)
+    # with a stay asked for: the calendar starts at its week, and its links keep it
+    stay = "checkIn=%s&checkOut=%s&guests=1" % (day(60), day(61))
+    page = stack.get("/rooms/%d?%s" % (a, stay), headers=PAGE).body
+    check_in = datetime.date.fromisoformat(day(60))
+    assert first(page) == (check_in - datetime.timedelta(days=check_in.weekday())).isoformat(), first(page)
+    later = link(page, "Later weeks")
+    assert later.startswith("/rooms/%d?%s&from=" % (a, stay)), later
+    page = stack.get(later.split("#")[0], headers=PAGE).body
+    assert 'value="%s"' % day(60) in page and "Earlier weeks" in page, "the stay asked for is kept"
+    far = stack.get("/rooms/%d?from=2999-01-01" % a, headers=PAGE)
+    assert far.status == 200 and "Later weeks" not in far.body and "Earlier weeks" in far.body, far
+    assert stack.get("/rooms/%d?from=soon" % a, headers=PAGE).status == 400
+    assert stack.get("/rooms/%d?from=soon" % a).status == 400
+    assert stack.get("/rooms/%d?from=%s" % (a, day(40))).status == 200
