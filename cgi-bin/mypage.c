@@ -44,6 +44,8 @@ static void mark_cancellable(json_t *reservations)
 		                                                     strcmp(status, "confirmed") != 0));
 		/* a stay over (from check-out on), not yet reviewed, in a room still offered */
 		const char *check_out = json_string_value(json_object_get(r, "checkOut"));
+		json_object_set_new(r, "stayed", json_boolean(status && check_out && strcmp(status, "confirmed") == 0 &&
+		                                              strcmp(check_out, today) <= 0)); /* "Stayed", not "Confirmed" */
 		json_object_set_new(r, "canReview", json_boolean(status && check_out && strcmp(status, "confirmed") == 0 &&
 		                                                 strcmp(check_out, today) <= 0 &&
 		                                                 !json_integer_value(json_object_get(r, "reviewId")) &&

@@ -696,6 +696,7 @@ static void reservation_page(struct ctx *c, json_t *res, const char *page, int o
 	int reviewed = json_integer_value(json_object_get(res, "reviewId")) > 0;
 	json_object_set_new(res, "canReview", json_boolean(stayed && !reviewed));
 	json_object_set_new(res, "wasReviewed", json_boolean(stayed && reviewed));
+	json_object_set_new(res, "stayed", json_boolean(confirmed && strcmp(field_text(res, "checkOut"), today) <= 0));
 	json_t *amount = json_object_get(res, "amount"); /* a free stay: nothing paid, nothing to give back */
 	json_object_set_new(res, "free", json_boolean(json_is_integer(amount) && json_integer_value(amount) == 0));
 	/* named as the guest knows it: the room (as the room page names one without a name:

@@ -11,7 +11,7 @@
 <h3><a href="/reservations/{{RESERVATION_ID}}">{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a></h3>
 <p class="stay">{{CHECK_IN:x-date}} to {{CHECK_OUT:x-date}}<br><small>{{NIGHTS:x-plural=night}}, {{GUESTS:x-plural=guest}}</small></p>
 <dl class="facts">
-<dt>Status</dt><dd><span class="status status-{{STATUS}}">{{STATUS:x-words}}</span></dd>
+<dt>Status</dt><dd><span class="status status-{{STATUS}}">{{#IF_STAYED}}Stayed{{/IF_STAYED}}{{#UNLESS_STAYED}}{{STATUS:x-words}}{{/UNLESS_STAYED}}</span></dd>
 {{#HAS_REFERENCE}}<dt>Reference</dt><dd class="reference">{{REFERENCE}}</dd>{{/HAS_REFERENCE}}
 <dt>Total</dt><dd>{{#HAS_AMOUNT}}{{AMOUNT:x-money}}{{/HAS_AMOUNT}}{{#NO_AMOUNT}}—{{/NO_AMOUNT}}</dd>
 <dt>Payment</dt><dd class="payment-status">{{#HAS_PAYMENT_STATUS}}{{PAYMENT_STATUS:x-words}}{{/HAS_PAYMENT_STATUS}}{{#NO_PAYMENT_STATUS}}None yet{{/NO_PAYMENT_STATUS}}</dd>

@@ -2,7 +2,7 @@
 <p class="crumbs">{{#IF_IS_GUEST}}<a href="/mypage">My bookings</a>{{/IF_IS_GUEST}}{{#UNLESS_IS_GUEST}}<a href="/reservations?roomId={{ROOM_ID}}">Bookings of {{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}room {{ROOM_ID}}{{/NO_ROOM_NAME}}</a>{{/UNLESS_IS_GUEST}}</p>
 <h1>{{HEADING}}</h1>
 <div class="reservation" data-status="{{STATUS}}">
-<p class="status status-{{STATUS}}">{{STATUS:x-words}}</p>
+<p class="status status-{{STATUS}}">{{#IF_STAYED}}Stayed{{/IF_STAYED}}{{#UNLESS_STAYED}}{{STATUS:x-words}}{{/UNLESS_STAYED}}</p>
 <dl class="facts">
 {{#HAS_REFERENCE}}<dt>Booking reference</dt><dd><strong class="reference">{{REFERENCE}}</strong></dd>{{/HAS_REFERENCE}}
 <dt>Room</dt><dd>{{#UNLESS_ROOM_DELETED}}<a href="/rooms/{{ROOM_ID}}">{{/UNLESS_ROOM_DELETED}}{{#HAS_ROOM_NAME}}{{ROOM_NAME}}{{/HAS_ROOM_NAME}}{{#NO_ROOM_NAME}}Room {{ROOM_ID}}{{/NO_ROOM_NAME}}{{#UNLESS_ROOM_DELETED}}</a>{{/UNLESS_ROOM_DELETED}}{{#IF_ROOM_DELETED}}<br><small>No longer offered by its host</small>{{/IF_ROOM_DELETED}}</dd>

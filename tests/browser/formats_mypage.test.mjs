@@ -78,6 +78,7 @@ for (const width of WIDTHS) {
         (rows) => rows.map((li) => Number(li.dataset.reservationId)));
       assert.deepEqual(pastIds.sort(), [stayed.id, cancelled.id].sort(), 'past and cancelled');
       assert.equal(await text(mypageRow(page, cancelled.id).locator('.status')), 'Cancelled');
+      assert.equal(await text(mypageRow(page, stayed.id).locator('.status')), 'Stayed', 'a stay over, in words');
       assert.equal(await page.locator('#past-h ~ .bookings').getByRole('link', { name: /^Cancel\b/ }).count(), 0,
         'nothing past or cancelled can be cancelled');
 
