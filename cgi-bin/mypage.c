@@ -40,8 +40,8 @@ static void mark_cancellable(json_t *reservations)
 		json_object_set_new(r, "canCancel", json_boolean(status && check_in && strcmp(status, "confirmed") == 0 &&
 		                                                 strcmp(check_in, today) >= 0));
 		const char *ticket = json_string_value(json_object_get(r, "ticketStatus"));
-		json_object_set_new(r, "ticketVoiding", json_boolean(status && ticket && strcmp(ticket, "issued") == 0 &&
-		                                                     strcmp(status, "confirmed") != 0));
+		int cancelled = status && (strcmp(status, "cancelled") == 0 || strcmp(status, "force_cancelled") == 0);
+		json_object_set_new(r, "ticketVoiding", json_boolean(cancelled && ticket && strcmp(ticket, "issued") == 0));
 		/* a stay over (from check-out on), not yet reviewed, in a room still offered */
 		const char *check_out = json_string_value(json_object_get(r, "checkOut"));
 		json_object_set_new(r, "stayed", json_boolean(status && check_out && strcmp(status, "confirmed") == 0 &&

@@ -640,7 +640,7 @@ static void calendar_fill(struct ctx *c, json_t *room, const struct stay *s, jso
 	week_start(horizon, last_week);
 	const char *from = query_get(c->req, "from");
 	if (from && !date_valid(from))
-		from = NULL; /* rooms_get refused it; the other pages have no ?from= */
+		from = NULL; /* not a date: this week (JSON refuses it: rooms_get) */
 	if (from && strcmp(from, horizon) > 0)
 		from = horizon;
 	json_object_set_new(room, "weeks", calendar_weeks(c->db, id, capacity, s, short_nights, from, start));
@@ -740,8 +740,8 @@ static int rooms_get(struct ctx *c)
 	json_t *errors = json_array();
 	stay_read(c, errors, &s, 0);
 	const char *from = query_get(c->req, "from"); /* the page's calendar moved to other weeks */
-	if (from && !date_valid(from))
-		field_error(errors, "from", "must be a date such as 2026-12-24");
+	if (from && !date_valid(from) && !c->req->wants_html) /* a page shows this week instead (calendar_fill) */
+		field_error(errors, "from", date_wrong(from));
 	if (c->req->wants_html) {
 		room_title(c, room, "");
 		size_t n = room_page_fill(c, room, &s, errors, 1);

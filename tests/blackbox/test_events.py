@@ -172,7 +172,9 @@ def test_roomviews_follow_reviews_and_bookings(stack):
     assert page.status == 200 and "<h1>Rooms you host</h1>" in page.body and "Room views" not in page.body, page
     room_page = stack.get("/rooms/%d" % rm["id"], headers={"Accept": "text/html"})
     assert '<a href="/roomviews">All the rooms you host</a>' in room_page.body, "the host finds its rooms again"
-    row = lambda body, rid: re.search(r'<tr data-room-id="%d".*?</tr>' % rid, body, re.S).group(0)
+    def row(body, rid):  # "" while the room is not on the page yet (wait_until)
+        m = re.search(r'<tr data-room-id="%d".*?</tr>' % rid, body, re.S)
+        return m.group(0) if m else ""
     assert re.search(r'<a href="/reservations\?roomId=%d">\d+</a>' % rm["id"], row(page.body, rm["id"])), \
         "its bookings, a click away"
     assert '<a href="/rooms/%d">' % rm["id"] in row(page.body, rm["id"])

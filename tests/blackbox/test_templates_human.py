@@ -83,8 +83,9 @@ def test_every_required_field_is_marked_so_on_its_label():
             if 'type="hidden"' in attrs or not ident:
                 continue
             required = re.search(r"\srequired\b", attrs) is not None
-            if 'type="radio"' in attrs:  # a choice: its group's legend carries the star
-                if required and '<legend class="required">' not in text:
+            if 'type="radio"' in attrs:  # a choice: its own group's legend carries the star
+                group = text[text.rfind("<fieldset", 0, m.start()):text.find("</fieldset>", m.end())]
+                if required and (not group.startswith("<fieldset") or '<legend class="required">' not in group):
                     wrong.append("%s: #%s is a required choice without a starred legend"
                                  % (os.path.basename(path), ident.group(1)))
                 continue

@@ -384,6 +384,14 @@ def test_an_admin_sees_receipts_and_a_declined_payment_has_none(stack):
     assert "nothing was charged" in p["detail"], p
 
 
+def my_card(stack, token, reservation_id):
+    """The booking's card on My bookings as the page shows it now ("" while it is not there
+    yet: for wait_until)."""
+    m = re.search(r'<li class="booking-card" data-reservation-id="%d".*?</li>' % reservation_id,
+                  stack.get("/mypage", headers=BROWSER, auth=token).body, re.S)
+    return m.group(0) if m else ""
+
+
 def test_a_cancelled_bookings_ticket_is_never_shown_valid_while_it_waits_to_be_voided(stack):
     """Cancelled, the booking's ticket is voided a moment later (the worker carries the
     cancellation to tickets, then the voiding to mypage and reservations): meanwhile
@@ -394,11 +402,13 @@ def test_a_cancelled_bookings_ticket_is_never_shown_valid_while_it_waits_to_be_v
     _, guest = stack.new_account("Changed plans")
     res = book(stack, guest, room)
     ticket_of(stack, guest, res["id"])
-    card = lambda: re.search(r'<li class="booking-card" data-reservation-id="%d".*?</li>' % res["id"],
-                             stack.get("/mypage", headers=BROWSER, auth=guest).body, re.S).group(0)
+    card = lambda: my_card(stack, guest, res["id"])
     wait_until(lambda: "Valid" in card(), what="the ticket shown valid on mypage")
     assert stack.post("/reservations/%d/cancel" % res["id"], auth=guest).status == 200
-    wait_until(lambda: "Voided" in card(), what="the ticket voided")
+    # both views have applied everything (each reads the events at its own pace)
+    wait_until(lambda: "Voided" in card() and "Cancelled" in card(), what="mypage: cancelled, its ticket voided")
+    wait_until(lambda: ">Voided<" in stack.get("/reservations/%d" % res["id"], headers=BROWSER, auth=guest).body,
+               what="the booking's page: its ticket voided")
     db_exec(stack, "mypage", "UPDATE view_reservation SET ticket_status = 'issued' WHERE reservation_id = ?",
             (res["id"],))
     db_exec(stack, "reservations", "UPDATE reservation SET ticket_status = 'issued' WHERE id = ?", (res["id"],))
@@ -414,6 +424,5 @@ def test_my_bookings_shows_each_bookings_reference(stack):
     room = new_room(stack, host, name="Quoted")["id"]
     _, guest = stack.new_account("Quoting guest")
     res = book(stack, guest, room)
-    card = lambda: re.search(r'<li class="booking-card" data-reservation-id="%d".*?</li>' % res["id"],
-                             stack.get("/mypage", headers=BROWSER, auth=guest).body, re.S).group(0)
-    wait_until(lambda: '<dd class="reference">%s</dd>' % res["reference"] in card(), what="the reference on the card")
+    wait_until(lambda: '<dd class="reference">%s</dd>' % res["reference"] in my_card(stack, guest, res["id"]),
+               what="the reference on the card")
