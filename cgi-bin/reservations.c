@@ -894,17 +894,17 @@ static int reservations_list(struct ctx *c)
 	rc = page_reply(c, items, limit, "id");
 	if (rc == 200 && c->req->wants_html) /* the page of a host's bookings of one room, or of all */
 		json_object_set_new(c->res->model, "ofRoom", room_id ? json_integer(room_id) : json_null());
-	char current[NAME_SIZE] = ""; /* the room as it is named now (renamed since its bookings) */
+	json_t *current = NULL; /* the room as it is named now (renamed since its bookings) */
 	if (rc == 200 && c->req->wants_html && room_id) {
 		struct call_result now;
 		char path[64];
 		snprintf(path, sizeof path, "/rooms/%lld", room_id);
 		if (client_call("rooms", "GET", path, NULL, &now) == 0 && now.status == 200 &&
 		    json_string_length(json_object_get(now.body, "name")))
-			utf8_copy(current, sizeof current, json_string_value(json_object_get(now.body, "name")));
+			current = json_incref(json_object_get(now.body, "name"));
 		call_result_free(&now);
-		if (current[0]) /* else (deleted, or rooms cannot say just now): as its newest booking named it */
-			room_name = current;
+		if (current) /* else (deleted, or rooms cannot say just now): as its newest booking named it */
+			room_name = json_string_value(current);
 	}
 	if (rc == 200 && c->req->wants_html && room_id) {
 		int named = room_name && *room_name; /* no bookings yet: the room's number */
@@ -914,6 +914,7 @@ static int reservations_list(struct ctx *c)
 		else
 			snprintf(c->res->title, sizeof c->res->title, "Bookings of room %lld", room_id);
 	}
+	json_decref(current);
 	if (rc == 200 && not_found) {
 		json_t *errors = json_array();
 		field_error(errors, "reference", why);
