@@ -233,26 +233,29 @@ static const char *password_problem(const char *password, const char *email, con
 	return NULL;
 }
 
-/* A password field: a string, kept exactly as typed (never trimmed, never echoed). */
-static int body_password(struct ctx *c, json_t *errors, const char **out)
+/* A password field: a string, kept exactly as typed (never trimmed, never echoed). 1 with
+ * *out set; 0 when missing or empty (told as required); -1 when not a string. */
+static int body_password(struct ctx *c, json_t *errors, const char *field, const char **out)
 {
-	json_t *v = json_object_get(c->req->json, "password");
+	json_t *v = json_object_get(c->req->json, field);
 	if (!v || (json_is_string(v) && !*json_string_value(v))) {
-		field_error(errors, "password", "is required");
+		field_error(errors, field, "is required");
 		return 0;
 	}
 	if (!json_is_string(v)) {
-		field_error(errors, "password", "must be a string");
+		field_error(errors, field, "must be a string");
 		return -1;
 	}
 	*out = json_string_value(v);
 	return 1;
 }
 
-/* Removes what a page must never show again from the posted form: the password. */
+/* Removes what a page must never show again from the posted form: the passwords. */
 static void forget_password(struct ctx *c)
 {
-	json_object_del(c->req->json, "password");
+	static const char *const fields[] = {"password", "currentPassword", "newPassword"};
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		json_object_del(c->req->json, fields[i]);
 }
 
 /* ---- accounts ---- */
@@ -364,7 +367,7 @@ static int accounts_create(struct ctx *c)
 		snprintf(local, sizeof local, "%.*s", (int)(strchr(email, '@') - email), email);
 		name = local;
 	}
-	const char *why = body_password(c, errors, &password) == 1 && email ? password_problem(password, email, name) : NULL;
+	const char *why = body_password(c, errors, "password", &password) == 1 && email ? password_problem(password, email, name) : NULL;
 	if (why)
 		field_error(errors, "password", why);
 	if (json_array_size(errors))
@@ -513,7 +516,7 @@ static int sessions_create(struct ctx *c)
 	json_t *errors = json_array();
 	if (body_str(c, errors, "email", 254, &email) == 0)
 		field_error(errors, "email", "is required");
-	body_password(c, errors, &password);
+	body_password(c, errors, "password", &password);
 	if (json_array_size(errors))
 		return form_again(c, problem_validation(c, errors), "sign_in", "Sign in");
 	json_decref(errors);
@@ -783,6 +786,162 @@ static int tokens_delete(struct ctx *c)
 	return 204;
 }
 
+/* ---- the account's name and password ---- */
+
+/* The page of the form that changes the name (GET /account/edit, and a post that came
+ * back with errors). */
+static void name_form(struct ctx *c)
+{
+	c->res->page = "account_edit";
+	snprintf(c->res->title, sizeof c->res->title, "Change your name");
+}
+
+static int account_edit_page(struct ctx *c)
+{
+	c->res->model = account_load(c->db, c->req->account_id);
+	if (!c->res->model)
+		return access_sign_in_first(c);
+	json_object_set_new(c->res->model, "form", json_pack("{s:O}", "name", json_object_get(c->res->model, "name")));
+	name_form(c);
+	return 200;
+}
+
+/* PATCH /account {"name"} and the form's POST /account/edit: the name a booking is made
+ * in by default, and that hosts see on a booking made with it. Bookings already made
+ * keep the name they were made with. */
+static int account_update(struct ctx *c)
+{
+	const char *name = NULL;
+	json_t *errors = json_array();
+	name_form(c);
+	if (body_line(c, errors, "name", NAME_CHARS, &name) == 0)
+		field_error(errors, "name", "is required");
+	if (json_array_size(errors))
+		return problem_validation(c, errors);
+	json_decref(errors);
+	if (db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE account SET name = ?1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                                  "WHERE id = ?2 AND name IS NOT ?1");
+	db_bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, c->req->account_id);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the name could not be stored; try again");
+	}
+	int changed = sqlite3_changes(c->db->h) > 0;
+	if (db_commit(c->db))
+		return problem_unavailable(c, 1, "the name could not be stored; try again");
+	c->res->model = account_load(c->db, c->req->account_id);
+	if (!c->res->model)
+		return access_sign_in_first(c);
+	snprintf(c->res->flash, sizeof c->res->flash, changed ? "Your name was changed." : "Nothing was changed.");
+	if (c->req->body_is_form)
+		response_header(c->res, "Location", "/account");
+	return 200;
+}
+
+/* The page of the form that changes the password (GET /account/password, and a post
+ * that came back with errors: never with a password in it). */
+static int password_form(struct ctx *c, int status)
+{
+	forget_password(c);
+	c->res->page = "account_password";
+	snprintf(c->res->title, sizeof c->res->title, "Change your password");
+	return status;
+}
+
+static int account_password_page(struct ctx *c)
+{
+	c->res->model = json_object();
+	return password_form(c, 200);
+}
+
+/* Ends every browser session of account but the credential keep (the one the change was
+ * made with); API tokens stay. Inside the caller's transaction; the count, or -1. */
+static int other_sessions_end(struct db *db, long long account, long long keep)
+{
+	sqlite3_stmt *st = db_prep(db, "UPDATE credential SET revoked_s = ?1 WHERE account_id = ?2 AND kind = 'session' "
+	                               "AND revoked_s IS NULL AND id <> ?3");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, account);
+	sqlite3_bind_int64(st, 3, keep);
+	return db_run(st) == SQLITE_DONE ? sqlite3_changes(db->h) : -1;
+}
+
+/* POST /account/password {"currentPassword","newPassword"}: the password changes when
+ * the current one is given right (a session or token alone cannot change it), and every
+ * other browser signed in to the account is signed out. A wrong current password counts
+ * as a failed sign-in of the account and of the address, and is slowed like one. */
+static int password_change(struct ctx *c)
+{
+	const char *current = NULL, *fresh = NULL;
+	json_t *errors = json_array();
+	body_password(c, errors, "currentPassword", &current);
+	int have_new = body_password(c, errors, "newPassword", &fresh) == 1;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT email, email_key, name, password_hash FROM account WHERE id = ?");
+	sqlite3_bind_int64(st, 1, c->req->account_id);
+	char email[256] = "", email_k[300] = "", name[NAME_SIZE] = "", hash[CRYPT_OUTPUT_SIZE] = "";
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		snprintf(email, sizeof email, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(email_k, sizeof email_k, "email:%s", (const char *)sqlite3_column_text(st, 1));
+		utf8_copy(name, sizeof name, (const char *)sqlite3_column_text(st, 2));
+		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 3));
+	}
+	db_done(st);
+	if (!found) {
+		json_decref(errors);
+		return access_sign_in_first(c);
+	}
+	const char *why = have_new ? password_problem(fresh, email, name) : NULL;
+	if (why)
+		field_error(errors, "newPassword", why);
+	else if (have_new && current && strcmp(current, fresh) == 0)
+		field_error(errors, "newPassword", "must not be the password you have now");
+	if (json_array_size(errors))
+		return password_form(c, problem_validation(c, errors));
+	json_decref(errors);
+	char addr_k[80];
+	snprintf(addr_k, sizeof addr_k, "addr:%.60s", c->req->remote_addr ? c->req->remote_addr : "-");
+	int rc = sign_in_attempt(c, email_k, addr_k);
+	if (rc)
+		return password_form(c, rc);
+	if (!password_matches(current, hash)) {
+		errors = json_array();
+		field_error(errors, "currentPassword", "is not right");
+		return password_form(c, problem_validation(c, errors));
+	}
+	struct who w = {0};
+	char fresh_hash[CRYPT_OUTPUT_SIZE];
+	if (credential_lookup(c->db, c->req, &w) < 0 || password_hash(fresh, fresh_hash, sizeof fresh_hash))
+		return password_form(c, problem_unavailable(c, 1, "the password could not be changed; try again"));
+	if (db_begin(c->db))
+		return password_form(c, problem_unavailable(c, 1, "the database is busy; try again"));
+	st = db_prep(c->db, "UPDATE account SET password_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                    "WHERE id = ?");
+	db_bind_text(st, 1, fresh_hash);
+	sqlite3_bind_int64(st, 2, c->req->account_id);
+	explicit_bzero(fresh_hash, sizeof fresh_hash);
+	int ended = -1;
+	if (db_run(st) != SQLITE_DONE || (ended = other_sessions_end(c->db, c->req->account_id, w.credential)) < 0 ||
+	    throttle_clear(c->db, email_k) ||
+	    throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
+		db_rollback(c->db);
+		return password_form(c, problem_unavailable(c, 1, "the password could not be changed; try again"));
+	}
+	if (ended > 0)
+		snprintf(c->res->flash, sizeof c->res->flash,
+		         "Your password was changed, and %d other session%s signed in to your account %s signed out.", ended,
+		         ended == 1 ? "" : "s", ended == 1 ? "was" : "were");
+	else
+		snprintf(c->res->flash, sizeof c->res->flash, "Your password was changed.");
+	if (c->req->body_is_form)
+		response_header(c->res, "Location", "/account");
+	forget_password(c);
+	return 204;
+}
+
 /* ---- pages ---- */
 
 /* A local path to go back to after signing in ("/" when next is missing or foreign). */
@@ -876,6 +1035,11 @@ static const struct route routes[] = {
 	{"POST", "/account/tokens", tokens_create, "", 0},
 	{"DELETE", "/account/tokens/{id}", tokens_delete, "", 0},
 	{"POST", "/account/tokens/{id}/delete", tokens_delete, "", 0},
+	{"PATCH", "/account", account_update, "", 0},
+	{"GET", "/account/edit", account_edit_page, "", ROUTE_PAGE},
+	{"POST", "/account/edit", account_update, "", 0},
+	{"GET", "/account/password", account_password_page, "", ROUTE_PAGE},
+	{"POST", "/account/password", password_change, "", 0},
 	{"GET", "/sign-in", sign_in_page, "next", ROUTE_PUBLIC | ROUTE_PAGE},
 	{"POST", "/sign-in", sessions_create, "", ROUTE_PUBLIC},
 	{"GET", "/sign-up", sign_up_page, "next", ROUTE_PUBLIC | ROUTE_PAGE},

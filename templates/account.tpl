@@ -2,9 +2,10 @@
 <h1>Your account</h1>
 {{>ERROR_SUMMARY}}
 <dl class="facts">
-<dt>Name</dt><dd>{{NAME}}</dd>
+<dt>Name</dt><dd>{{NAME}} <a href="/account/edit">Change<span class="visually-hidden"> your name</span></a></dd>
 <dt>Email</dt><dd>{{EMAIL}}</dd>
 <dt>Member since</dt><dd>{{MEMBER_SINCE:x-date}}</dd>
+<dt>Password</dt><dd><a href="/account/password">Change your password</a></dd>
 </dl>
 <p><a href="/mypage">My bookings</a> · <a href="/roomviews">Rooms you host</a></p>
 <section aria-labelledby="tok-h">

@@ -205,7 +205,8 @@ const char *field_label(const char *field)
 	static const char *const labels[][2] = {
 		{"checkIn", "Check-in date"}, {"checkOut", "Check-out date"}, {"nights", "Nights"},
 		{"guests", "Guests"}, {"customer", "Guest name"}, {"card", "Card number"},
-		{"roomId", "Room"}, {"name", "Name"}, {"email", "Email"}, {"password", "Password"}, {"desc", "Description"},
+		{"roomId", "Room"}, {"name", "Name"}, {"email", "Email"}, {"password", "Password"}, {"currentPassword", "Current password"},
+		{"newPassword", "New password"}, {"desc", "Description"},
 		{"capacity", "Places per night"}, {"price", "Price"}, {"rating", "Rating"},
 		{"content", "Review"}, {"status", "Status"}, {"from", "From"}, {"to", "To"}, {"reference", "Booking reference"},
 	};

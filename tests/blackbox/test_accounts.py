@@ -331,6 +331,122 @@ def test_protected_routes_without_a_session(stack):
     assert r.status == 303 and r.header("Location") == "/sign-in?next=%2Freservations%3Flimit%3D3", r.headers
 
 
+# ---- changing the name and the password ----
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def test_the_name_can_be_changed_and_new_bookings_use_it(stack):
+    acct, tok = stack.new_account("Pat")
+    host_tok = stack.new_account("Host")[1]
+    room = new_room(stack, host_tok)
+    r = stack.request("PATCH", "/account", json={"name": "  Pat Lee \n"}, auth=tok)
+    assert r.status == 200 and r.json["name"] == "Pat Lee" and r.json["id"] == acct["id"], r
+    assert stack.get("/account", auth=tok).json["name"] == "Pat Lee"
+    b = stack.post("/reservations", {"roomId": room["id"], "card": "4242424242424242"}, auth=tok)
+    assert b.status == 201 and b.json["customer"] == "Pat Lee", b  # the identity check reads it live
+    for bad in ("", "   ", "Pat\nLee", "a\u202eb", "x" * 201, 5):
+        r = stack.request("PATCH", "/account", json={"name": bad}, auth=tok)
+        problem(r, 422)
+        assert r.json["errors"][0]["field"] == "name", (bad, r)
+    assert stack.get("/account", auth=tok).json["name"] == "Pat Lee"
+    problem(stack.request("PATCH", "/account", json={"name": "Nobody"}, auth=None), 401)
+    # the form: a redirect to the account page, which shows the name
+    r = cookie_request(stack, tok, "POST", "/account/edit", form={"name": "Patricia Lee", "_csrf": CSRF},
+                       headers={"Cookie": "rb_session=%s; csrf=%s" % (tok, CSRF), "Accept": "text/html"})
+    assert r.status == 303 and r.header("Location") == "/account", r
+    page = cookie_request(stack, tok, "GET", "/account", headers={"Accept": "text/html"})
+    assert "Patricia Lee" in page.body and 'href="/account/edit"' in page.body, page.body[:2000]
+    assert 'href="/account/password"' in page.body
+    form = cookie_request(stack, tok, "GET", "/account/edit", headers={"Accept": "text/html"})
+    assert form.status == 200 and 'value="Patricia Lee"' in form.body, form.body[:2000]
+    r = cookie_request(stack, tok, "POST", "/account/edit", form={"name": "", "_csrf": CSRF},
+                       headers={"Cookie": "rb_session=%s; csrf=%s" % (tok, CSRF), "Accept": "text/html"})
+    assert r.status == 422 and "Name is required" in r.body, r
+    assert stack.get("/account", auth=tok).json["name"] == "Patricia Lee"
+
+
+def test_changing_the_password_needs_the_current_one_and_signs_out_other_browsers(stack):
+    address = email("Change")
+    assert sign_up(stack, address).status == 201
+    here, elsewhere = sign_in(stack, address).json["token"], sign_in(stack, address).json["token"]
+    script = stack.post("/account/tokens", {"name": "script"}, auth=here).json["token"]
+    r = stack.post("/account/password", {"currentPassword": "not the password", "newPassword": NEW_PASSWORD},
+                   auth=here)
+    problem(r, 422)
+    assert [e["field"] for e in r.json["errors"]] == ["currentPassword"], r
+    for body, field in (({"currentPassword": PASSWORD, "newPassword": "short"}, "newPassword"),
+                        ({"currentPassword": PASSWORD, "newPassword": "Password123!"}, "newPassword"),
+                        ({"currentPassword": PASSWORD, "newPassword": PASSWORD}, "newPassword"),
+                        ({"currentPassword": PASSWORD, "newPassword": address}, "newPassword"),
+                        ({"newPassword": NEW_PASSWORD}, "currentPassword"),
+                        ({"currentPassword": PASSWORD, "newPassword": 1234567890}, "newPassword")):
+        r = stack.post("/account/password", body, auth=here)
+        problem(r, 422)
+        assert field in [e["field"] for e in r.json["errors"]], (body, r)
+        assert PASSWORD not in r.body and NEW_PASSWORD not in r.body
+    assert sign_in(stack, address).status == 201  # nothing changed yet
+    r = stack.post("/account/password", {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, auth=here)
+    assert r.status == 204 and not r.body, r
+    assert stack.get("/account", auth=here).status == 200  # the session it was changed in
+    problem(stack.get("/account", auth=elsewhere), 401)  # every other browser
+    assert stack.get("/account", auth=script).status == 200  # API tokens stay
+    problem(sign_in(stack, address), 401)
+    assert sign_in(stack, address, password=NEW_PASSWORD).status == 201
+    problem(stack.post("/account/password", {"currentPassword": PASSWORD, "newPassword": "another new passphrase"},
+                       auth=None), 401)
+
+
+def test_a_token_alone_cannot_change_the_password_and_guesses_are_slowed(stack):
+    address = email("Guess")
+    assert sign_up(stack, address).status == 201
+    tok = sign_in(stack, address).json["token"]
+    script = stack.post("/account/tokens", {"name": "leaked"}, auth=tok).json["token"]
+    for i in range(5):
+        r = stack.post("/account/password", {"currentPassword": "guess number %d" % i, "newPassword": NEW_PASSWORD},
+                       auth=script)
+        problem(r, 422)
+    r = stack.post("/account/password", {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, auth=script)
+    problem(r, 429)
+    assert int(r.header("Retry-After")) >= 1, r.headers
+    problem(sign_in(stack, address), 429)  # the same count as signing in
+    assert stack.get("/account", auth=tok).status == 200  # nobody was signed out
+
+
+def test_the_password_form_changes_it_and_never_shows_a_password_again(stack):
+    address = email("Form")
+    assert sign_up(stack, address).status == 201
+    tok, other = sign_in(stack, address).json["token"], sign_in(stack, address).json["token"]
+    browser = {"Cookie": "rb_session=%s; csrf=%s" % (tok, CSRF), "Accept": "text/html"}
+    page = cookie_request(stack, tok, "GET", "/account/password", headers={"Accept": "text/html"})
+    assert page.status == 200 and 'autocomplete="current-password"' in page.body, page
+    assert 'autocomplete="new-password"' in page.body
+    r = cookie_request(stack, tok, "POST", "/account/password", headers=dict(browser), form={
+        "currentPassword": PASSWORD, "newPassword": "short pw", "_csrf": CSRF})
+    assert r.status == 422 and "New password must be at least 10 characters" in r.body, r
+    assert PASSWORD not in r.body and "short pw" not in r.body
+    r = cookie_request(stack, tok, "POST", "/account/password", headers=dict(browser), form={
+        "currentPassword": "wrong password here", "newPassword": NEW_PASSWORD, "_csrf": CSRF})
+    assert r.status == 422 and "Current password is not right" in r.body, r
+    assert NEW_PASSWORD not in r.body and "wrong password here" not in r.body
+    # without the form's csrf token: refused, nothing changed
+    problem(cookie_request(stack, tok, "POST", "/account/password", form={
+        "currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}), 403)
+    assert sign_in(stack, address).status == 201  # (a third session, signed out below too)
+    r = cookie_request(stack, tok, "POST", "/account/password", headers=dict(browser), form={
+        "currentPassword": PASSWORD, "newPassword": NEW_PASSWORD, "_csrf": CSRF})
+    assert r.status == 303 and r.header("Location") == "/account", r
+    flash = re.search(r"flash=([^;]+)", r.header("Set-Cookie") or "")
+    assert flash, r.headers
+    after = cookie_request(stack, tok, "GET", "/account", headers={
+        "Accept": "text/html", "Cookie": "rb_session=%s; csrf=%s; flash=%s" % (tok, CSRF, flash.group(1))})
+    assert after.status == 200, after
+    assert "Your password was changed, and 2 other sessions signed in to your account were signed out" in after.body, \
+        after.body[:3000]
+    problem(stack.get("/account", auth=other), 401)
+    assert sign_in(stack, address, password=NEW_PASSWORD).status == 201
+
+
 # ---- API tokens ----
 
 def test_api_tokens_work_until_revoked(stack):

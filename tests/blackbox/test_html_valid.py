@@ -125,6 +125,11 @@ PAGES = {
         "name": "Ann <b>", "email": "not-an-email", "password": "short", "_next": "/rooms"}, auth=None), 422),
     "account": (lambda s, f: s.get("/account", headers=BROWSER), 200),
     "token_new": (lambda s, f: _form_post(s, "/account/tokens", {"name": "html <check>"}), 201),
+    "account_edit": (lambda s, f: s.get("/account/edit", headers=BROWSER), 200),
+    "account_edit_with_errors": (lambda s, f: _form_post(s, "/account/edit", {"name": "a\nb <i>"}), 422),
+    "account_password": (lambda s, f: s.get("/account/password", headers=BROWSER), 200),
+    "account_password_with_errors": (lambda s, f: _form_post(s, "/account/password", {
+        "currentPassword": "", "newPassword": "short"}), 422),
     "booking_form_with_errors": (lambda s, f: _form_post(s, "/reservations", {
         "roomId": f["room"], "checkIn": "not-a-date", "nights": "0", "guests": "1", "customer": "x", "card": ""}), 422),
     "home_search": (lambda s, f: s.get("/?checkIn=%s&checkOut=%s&guests=2" % (_day(30), _day(32)), headers=BROWSER), 200),

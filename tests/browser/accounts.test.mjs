@@ -186,3 +186,50 @@ test('the account page makes an API token, shows it once, and revokes it', inBro
   assert.equal(v.url, '/account', 'back to the account page');
   assert.equal((await api('GET', '/account', null, { token })).status, 401, 'the revoked token is dead');
 }));
+
+test('the account page changes my name and my password; other sessions end, this one stays',
+  inBrowser(async ({ page, shot }) => {
+    const me = await signUp(page, uniq('Rowan'));
+    await open(page, '/account');
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Change your name', exact: true }).click()]);
+    assert.equal(path(page), '/account/edit');
+    const nameForm = page.locator('main form[action="/account/edit"]');
+    assert.equal(await nameForm.getByLabel('Name', { exact: true }).inputValue(), me.name, 'the form holds my name');
+    await nameForm.getByLabel('Name', { exact: true }).fill('');
+    const empty = await submit(page, nameForm.getByRole('button', { name: 'Save name', exact: true }));
+    assert.equal(empty.post, 422, 'a name is required');
+    assert.match(await text(page.locator('.error-summary')), /Name is required/);
+    const renamed = uniq('Rowan Ash');
+    await nameForm.getByLabel('Name', { exact: true }).fill(renamed);
+    const saved = await submit(page, nameForm.getByRole('button', { name: 'Save name', exact: true }));
+    assert.equal(saved.post, 303, 'saving answers 303');
+    assert.equal(saved.url, '/account', 'back to the account page');
+    assert.match(await text(page.locator('.flash')), /Your name was changed/);
+    assert.equal(await signedInAs(page), renamed, 'the header names me by the new name at once');
+
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Change your password', exact: true }).click()]);
+    assert.equal(path(page), '/account/password');
+    await shot('password-form');
+    const form = page.locator('main form[action="/account/password"]');
+    await form.getByLabel('Current password', { exact: true }).fill('not my password at all');
+    await form.getByLabel('New password', { exact: true }).fill('lighthouse keeper at dawn');
+    const wrong = await submit(page, form.getByRole('button', { name: 'Change password', exact: true }));
+    await shot('password-wrong');
+    assert.equal(wrong.post, 422, 'a wrong current password is refused');
+    assert.match(await text(page.locator('.error-summary')), /Current password is not right/);
+    assert.equal(await form.getByLabel('Current password', { exact: true }).inputValue(), '', 'no password is filled in again');
+    assert.equal(await form.getByLabel('New password', { exact: true }).inputValue(), '');
+    await form.getByLabel('Current password', { exact: true }).fill(me.password);
+    await form.getByLabel('New password', { exact: true }).fill('lighthouse keeper at dawn');
+    const done = await submit(page, form.getByRole('button', { name: 'Change password', exact: true }));
+    await shot('password-changed');
+    assert.equal(done.post, 303, 'changing answers 303');
+    assert.equal(done.url, '/account');
+    assert.match(await text(page.locator('.flash')), /Your password was changed, and 1 other session .* was signed out/);
+    assert.equal(await signedInAs(page), renamed, 'this browser is still signed in');
+    assert.equal((await api('GET', '/account', null, { token: me.token })).status, 401, 'the other session ended');
+    const old = await api('POST', '/sessions', { email: me.email, password: me.password }, { token: null });
+    assert.equal(old.status, 401, 'the old password no longer signs in');
+    const fresh = await api('POST', '/sessions', { email: me.email, password: 'lighthouse keeper at dawn' }, { token: null });
+    assert.equal(fresh.status, 201, 'the new one does');
+  }));
