@@ -190,21 +190,14 @@ static int lag_read(struct audit *a)
 	return behind;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits up to wait_s seconds for every consumer to reach its sources' heads. */
 static void drain_wait(struct audit *a, double wait_s)
 {
-	long long deadline = now_ms() + (long long)(wait_s * 1000);
+	long long deadline = config_mono_ms() + (long long)(wait_s * 1000);
 	for (;;) {
 		int behind = exec(a, "BEGIN") == 0 && snapshot_take(a) == 0 ? lag_read(a) : 1;
 		exec(a, "COMMIT");
-		if (!behind || now_ms() >= deadline)
+		if (!behind || config_mono_ms() >= deadline)
 			return;
 		struct timespec pause = {0, 100 * 1000000L};
 		nanosleep(&pause, NULL);

@@ -49,19 +49,12 @@ struct mailer {
 	int starttls;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void mailer_setup(struct mailer *m)
 {
 	memset(m, 0, sizeof *m);
 	unsigned nonce = 0;
 	if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
-		nonce = (unsigned)now_ms();
+		nonce = (unsigned)config_wall_ms();
 	snprintf(m->owner, sizeof m->owner, "%ld-%08x", (long)getpid(), nonce);
 	m->timeout_ms = config_long("SMTP_TIMEOUT_MS", 30000);
 	if (m->timeout_ms < 100)
@@ -283,7 +276,7 @@ static int email_send(const struct mailer *m, json_t *msg, const char *addr, con
  * leased by another process, or the database is busy. */
 static long long email_claim(struct db *db, const struct mailer *m, long long id)
 {
-	long long now = now_ms(), attempts = 0;
+	long long now = config_wall_ms(), attempts = 0;
 	if (db_begin(db))
 		return 0;
 	sqlite3_stmt *st = db_prep(db, "UPDATE email SET attempts = attempts + 1, lease_until_ms = ?1, lease_owner = ?2, "
@@ -332,7 +325,7 @@ static int email_finish(struct db *db, const struct mailer *m, long long id, lon
 		                               "WHERE message_id = ?4 AND lease_owner = ?5");
 		db_bind_text(st, 1, status);
 		db_bind_text(st, 2, sent ? NULL : a->error);
-		sqlite3_bind_int64(st, 3, now_ms() + delay);
+		sqlite3_bind_int64(st, 3, config_wall_ms() + delay);
 		sqlite3_bind_int64(st, 4, id);
 		db_bind_text(st, 5, m->owner);
 		if (db_run(st) != SQLITE_DONE) {
@@ -390,7 +383,7 @@ static void email_mark_off(struct db *db, const struct mailer *m)
 	                               "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
 	                               "WHERE status IN ('pending', 'retrying') AND lease_until_ms <= ?2");
 	db_bind_text(st, 1, m->off_reason);
-	sqlite3_bind_int64(st, 2, now_ms());
+	sqlite3_bind_int64(st, 2, config_wall_ms());
 	if (db_run(st) != SQLITE_DONE || db_commit(db))
 		db_rollback(db);
 }
@@ -403,7 +396,7 @@ static void email_pass(struct db *db, const struct mailer *m)
 	sqlite3_stmt *st = db_prep(db, "SELECT message_id AS id FROM email WHERE status IN ('pending', 'retrying') "
 	                               "AND next_attempt_ms <= ?1 AND lease_until_ms <= ?1 "
 	                               "ORDER BY next_attempt_ms, message_id LIMIT ?2");
-	sqlite3_bind_int64(st, 1, now_ms());
+	sqlite3_bind_int64(st, 1, config_wall_ms());
 	sqlite3_bind_int64(st, 2, EMAIL_BATCH);
 	json_t *due = db_rows_json(st);
 	if (json_array_size(due) && !m->url)

@@ -39,4 +39,7 @@ void config_today(char out[11]);
 void config_now(char out[32]);
 /* Monotonic milliseconds. */
 long long config_mono_ms(void);
+/* Wall-clock milliseconds (CLOCK_REALTIME): times kept in a database, which other
+ * processes compare with their own. */
+long long config_wall_ms(void);
 #endif

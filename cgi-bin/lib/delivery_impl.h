@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "config.h"
 #include "db.h"
 #include "delivery.h"
 #include "event.h"
@@ -96,12 +97,7 @@ struct engine {
 };
 
 /* Wall-clock milliseconds (shared by processes through the database). */
-static inline long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static inline long long now_ms(void) { return config_wall_ms(); }
 
 /* ---- delivery_books.c: bookkeeping in the consumer's database ---- */
 
