@@ -121,9 +121,13 @@ $(BIN)/backup: $(BUILD)/cgi-bin/backup.o $(BUILD)/cgi-bin/lib/config.o $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The e-mail sender (and with it libcurl) goes into the messages program alone, not into
-# the worker that links every service's code above (messages_mail.h).
+# The e-mail senders (and with them libcurl) go into the messages and accounts programs
+# alone, not into the worker that links every service's code above (messages_mail.h,
+# accounts_mail.h).
 $(BIN)/messages: $(BUILD)/cgi-bin/messages.o $(BUILD)/cgi-bin/messages_mail.o $(BUILD)/main/messages.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN)/accounts: $(BUILD)/cgi-bin/accounts.o $(BUILD)/cgi-bin/accounts_mail.o $(BUILD)/main/accounts.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

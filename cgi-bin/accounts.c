@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "accounts_mail.h"
 #include "lib/access.h"
 #include "lib/browser.h"
 #include "lib/config.h"
@@ -857,6 +858,21 @@ static int account_password_page(struct ctx *c)
 	return password_form(c, 200);
 }
 
+/* Makes every reset link of account void (used, or a later change made it pointless)
+ * and drops the e-mails not sent yet. Inside the caller's transaction; 0 or -1. */
+static int resets_void(struct db *db, long long account)
+{
+	sqlite3_stmt *st = db_prep(db, "DELETE FROM reset_email WHERE reset_id IN "
+	                               "(SELECT id FROM password_reset WHERE account_id = ? AND used_s IS NULL)");
+	sqlite3_bind_int64(st, 1, account);
+	if (db_run(st) != SQLITE_DONE)
+		return -1;
+	st = db_prep(db, "UPDATE password_reset SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, account);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
 /* Ends every browser session of account but the credential keep (the one the change was
  * made with); API tokens stay. Inside the caller's transaction; the count, or -1. */
 static int other_sessions_end(struct db *db, long long account, long long keep)
@@ -925,7 +941,7 @@ static int password_change(struct ctx *c)
 	explicit_bzero(fresh_hash, sizeof fresh_hash);
 	int ended = -1;
 	if (db_run(st) != SQLITE_DONE || (ended = other_sessions_end(c->db, c->req->account_id, w.credential)) < 0 ||
-	    throttle_clear(c->db, email_k) ||
+	    resets_void(c->db, c->req->account_id) || throttle_clear(c->db, email_k) ||
 	    throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
 		db_rollback(c->db);
 		return password_form(c, problem_unavailable(c, 1, "the password could not be changed; try again"));
@@ -939,6 +955,268 @@ static int password_change(struct ctx *c)
 	if (c->req->body_is_form)
 		response_header(c->res, "Location", "/account");
 	forget_password(c);
+	return 204;
+}
+
+/* ---- a forgotten password ---- */
+
+/* A reset link's secret: "rbr_" and 64 hex digits, in the link an e-mail carries
+ * (SITE_URL/password-reset/new?token=...). Only its hash is kept with the link; the
+ * e-mail's row (reset_email) holds the secret until the SMTP server took it
+ * (accounts_mail.c). */
+#define RESET_PREFIX "rbr_"
+
+static long reset_ttl_s(void)
+{
+	long ttl = config_long("RESET_TTL_S", 3600);
+	return ttl > 0 ? ttl : 3600;
+}
+
+/* Whether links can be e-mailed: e-mail is on (SMTP_URL, MAIL_FROM) and SITE_URL says
+ * where a link leads (never the request's Host, which the client chooses). 1 with why
+ * filled when not. */
+static int reset_off(char *why, size_t size)
+{
+	if (mail_off_reason(why, size))
+		return 1;
+	const char *site = config_str("SITE_URL", NULL);
+	if (!site || (strncmp(site, "https://", 8) != 0 && strncmp(site, "http://", 7) != 0)) {
+		snprintf(why, size, "SITE_URL is not set: an e-mail could not link back to this site");
+		return 1;
+	}
+	return 0;
+}
+
+/* A new reset link for account, inside the caller's transaction: its secret in out.
+ * Returns its id, or -1. */
+static long long reset_create(struct db *db, long long account, char out[TOKEN_CHARS + 1])
+{
+	char hash[SHA256_HEX];
+	if (new_secret(RESET_PREFIX, out))
+		return -1;
+	secret_hash(out, hash);
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO password_reset(account_id, hash, created_s, expires_s) "
+	                               "VALUES (?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, account);
+	db_bind_text(st, 2, hash);
+	sqlite3_bind_int64(st, 3, now_s());
+	sqlite3_bind_int64(st, 4, now_s() + reset_ttl_s());
+	return db_run(st) == SQLITE_DONE ? sqlite3_last_insert_rowid(db->h) : -1;
+}
+
+/* The page that asks for the address (GET /password-reset, and what comes back to it). */
+static int reset_ask_page(struct ctx *c, int status)
+{
+	char why[160];
+	if (json_is_object(c->res->model))
+		json_object_set_new(c->res->model, "mailOff", json_boolean(reset_off(why, sizeof why)));
+	c->res->page = "password_reset";
+	snprintf(c->res->title, sizeof c->res->title, "Forgotten password");
+	return status;
+}
+
+static int password_reset_page(struct ctx *c)
+{
+	c->res->model = json_object();
+	return reset_ask_page(c, 200);
+}
+
+#define RESET_SENT "If an account has this address, an e-mail with a link to choose a new password is on its way. " \
+                   "The link works once, within %ld minutes."
+
+/* POST /password-reset {"email"}: e-mails a link to choose a new password to the
+ * account with that address. The answer is the same whether or not there is one (202),
+ * and takes about as long: the e-mail is sent later, by the background thread. At most
+ * RESET_MAX_PER_ACCOUNT links an account in SIGN_IN_WINDOW_S (more asks are answered
+ * alike and send nothing); an address asking more than RESET_MAX_PER_ADDR times is
+ * slowed like failed sign-ins (429). */
+static int password_reset_request(struct ctx *c)
+{
+	const char *email = NULL;
+	char key[256], addr_k[80], why[160], secret[TOKEN_CHARS + 1];
+	json_t *errors = json_array();
+	if (body_str(c, errors, "email", 254, &email) == 0)
+		field_error(errors, "email", "is required");
+	else if (email && email_key(email, key, sizeof key))
+		field_error(errors, "email", "must be an email address such as ann@example.com");
+	if (json_array_size(errors))
+		return reset_ask_page(c, problem_validation(c, errors));
+	json_decref(errors);
+	if (reset_off(why, sizeof why)) {
+		log_warn("a password reset was asked for, but %s", why);
+		response_header(c->res, "Retry-After", "3600");
+		return reset_ask_page(c, problem(c, 503, "this site sends no e-mail, so a forgotten password cannot be "
+		                                         "reset here; ask the site's operator"));
+	}
+	snprintf(addr_k, sizeof addr_k, "reset:%.60s", c->req->remote_addr ? c->req->remote_addr : "-");
+	if (db_begin(c->db))
+		return reset_ask_page(c, problem_unavailable(c, 1, "the database is busy; try again"));
+	long long wait = throttle_wait(c->db, addr_k);
+	if (wait) {
+		db_rollback(c->db);
+		response_header(c->res, "Retry-After", "%lld", wait);
+		return reset_ask_page(c, problem(c, 429, "new passwords were asked for too often from here; wait %lld "
+		                                         "second%s and try again", wait, wait == 1 ? "" : "s"));
+	}
+	long long account = 0, recent = 0;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT a.id, (SELECT count(*) FROM password_reset r WHERE r.account_id = a.id "
+	                                  "AND r.created_s > ?2) FROM account a WHERE a.email_key = ?1");
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, now_s() - config_long("SIGN_IN_WINDOW_S", 900));
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		account = sqlite3_column_int64(st, 0);
+		recent = sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+	long long id = 0;
+	int failed = (rc != SQLITE_ROW && rc != SQLITE_DONE) ||
+	             throttle_fail(c->db, addr_k, config_long("RESET_MAX_PER_ADDR", 10));
+	if (!failed && account && recent < config_long("RESET_MAX_PER_ACCOUNT", 3)) {
+		failed = (id = reset_create(c->db, account, secret)) < 0;
+		st = db_prep(c->db, "INSERT INTO reset_email(reset_id, secret) VALUES (?, ?)");
+		sqlite3_bind_int64(st, 1, id);
+		db_bind_text(st, 2, secret);
+		failed = failed || db_run(st) != SQLITE_DONE;
+		explicit_bzero(secret, sizeof secret);
+	}
+	if (failed || db_commit(c->db)) {
+		db_rollback(c->db);
+		return reset_ask_page(c, problem_unavailable(c, 1, "the request could not be stored; try again"));
+	}
+	if (id)
+		log_info("password reset link=%lld account=%lld: queued for e-mail", id, account);
+	char said[sizeof c->res->flash];
+	snprintf(said, sizeof said, RESET_SENT, reset_ttl_s() / 60);
+	snprintf(c->res->flash, sizeof c->res->flash, "%s", said);
+	c->res->model = json_pack("{s:s}", "detail", said);
+	if (c->req->body_is_form)
+		response_header(c->res, "Location", "/sign-in");
+	return 202;
+}
+
+/* The live reset link whose secret is token: 1 with its id and account, 0 when there is
+ * none (malformed, unknown, expired, used or void), -1 when it could not be read. */
+static int reset_lookup(struct db *db, const char *token, long long *id, long long *account)
+{
+	char hash[SHA256_HEX];
+	if (!token || strncmp(token, RESET_PREFIX, strlen(RESET_PREFIX)) != 0 || !credential_token_valid(token) ||
+	    strlen(token) != TOKEN_CHARS)
+		return 0;
+	secret_hash(token, hash);
+	sqlite3_stmt *st = db_prep(db, "SELECT id, account_id FROM password_reset WHERE hash = ? AND used_s IS NULL "
+	                               "AND expires_s > ?");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, now_s());
+	int rc = sqlite3_step(st), found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (found > 0) {
+		*id = sqlite3_column_int64(st, 0);
+		*account = sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+	return found;
+}
+
+/* A link that does not work: 404, on the page that asks for a new one. */
+static int reset_gone(struct ctx *c, int found)
+{
+	forget_password(c);
+	json_object_del(c->req->json, "token");
+	if (found < 0)
+		return reset_ask_page(c, problem_unavailable(c, 1, "the link could not be checked; try again"));
+	return reset_ask_page(c, problem(c, 404, "this link to choose a new password does not work: it has expired (a "
+	                                         "link works for %ld minutes), was used already, or a newer one replaced "
+	                                         "it. Ask for a new link below.", reset_ttl_s() / 60));
+}
+
+/* The page that chooses the new password (the link's GET, and a post that came back):
+ * the link's secret rides in the form as resetToken (FORM_TOKEN is the page's own). */
+static int reset_choose_page(struct ctx *c, int status, const char *token)
+{
+	forget_password(c);
+	if (json_is_object(c->res->model))
+		json_object_set_new(c->res->model, "resetToken", json_string(token));
+	c->res->page = "password_reset_choose";
+	snprintf(c->res->title, sizeof c->res->title, "Choose a new password");
+	return status;
+}
+
+/* GET /password-reset/new?token=: the form of a live link. */
+static int password_reset_choose(struct ctx *c)
+{
+	long long id, account;
+	const char *token = query_get(c->req, "token");
+	int found = reset_lookup(c->db, token, &id, &account);
+	if (found < 0)
+		return problem_unavailable(c, 1, "the link could not be checked; try again");
+	if (!found) { /* the page that asks for a new link, saying why (a page: no problem model) */
+		c->res->model = json_pack("{s:b, s:I}", "linkGone", 1, "linkMinutes", (json_int_t)(reset_ttl_s() / 60));
+		return reset_ask_page(c, 404);
+	}
+	c->res->model = json_object();
+	return reset_choose_page(c, 200, token);
+}
+
+/* POST /password-reset/new {"token","newPassword"}: the link's holder chooses the
+ * password. Every session of the account ends and every other link is void; a browser
+ * is signed in with a new session (a script signs in itself: 204). */
+static int password_reset_finish(struct ctx *c)
+{
+	const char *fresh = NULL;
+	long long id = 0, account = 0;
+	json_t *t = json_object_get(c->req->json, "token");
+	const char *token = json_is_string(t) ? json_string_value(t) : NULL;
+	int found = reset_lookup(c->db, token, &id, &account);
+	if (found <= 0)
+		return reset_gone(c, found);
+	json_t *errors = json_array();
+	json_t *acct = body_password(c, errors, "newPassword", &fresh) == 1 ? account_load(c->db, account) : NULL;
+	const char *why = acct ? password_problem(fresh, json_string_value(json_object_get(acct, "email")),
+	                                          json_string_value(json_object_get(acct, "name")))
+	                       : NULL;
+	if (why)
+		field_error(errors, "newPassword", why);
+	char email_k[300];
+	snprintf(email_k, sizeof email_k, "email:%s", acct ? json_string_value(json_object_get(acct, "email")) : "");
+	for (char *p = email_k; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	json_decref(acct);
+	if (json_array_size(errors))
+		return reset_choose_page(c, problem_validation(c, errors), token);
+	json_decref(errors);
+	char hash[CRYPT_OUTPUT_SIZE];
+	if (password_hash(fresh, hash, sizeof hash))
+		return reset_choose_page(c, problem_unavailable(c, 1, "the password could not be hashed; try again"), token);
+	if (db_begin(c->db))
+		return reset_choose_page(c, problem_unavailable(c, 1, "the database is busy; try again"), token);
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE password_reset SET used_s = ?1 WHERE id = ?2 AND used_s IS NULL "
+	                                  "AND expires_s > ?1");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, id);
+	if (db_run(st) != SQLITE_DONE || sqlite3_changes(c->db->h) != 1) { /* used meanwhile, by a post in parallel */
+		db_rollback(c->db);
+		explicit_bzero(hash, sizeof hash);
+		return reset_gone(c, 0);
+	}
+	st = db_prep(c->db, "UPDATE account SET password_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                    "WHERE id = ?");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, account);
+	explicit_bzero(hash, sizeof hash);
+	if (db_run(st) != SQLITE_DONE || resets_void(c->db, account) || other_sessions_end(c->db, account, 0) < 0 ||
+	    throttle_clear(c->db, email_k)) {
+		db_rollback(c->db);
+		return reset_choose_page(c, problem_unavailable(c, 1, "the password could not be changed; try again"), token);
+	}
+	forget_password(c);
+	log_info("password reset link=%lld account=%lld: used", id, account);
+	if (c->req->body_is_form) { /* the browser that followed the link is signed in */
+		snprintf(c->res->flash, sizeof c->res->flash, "Your password was changed, and you are signed in.");
+		response_header(c->res, "Location", "/account");
+		return reply_session(c, account);
+	}
+	if (db_commit(c->db))
+		return reset_choose_page(c, problem_unavailable(c, 1, "the password could not be changed; try again"), token);
 	return 204;
 }
 
@@ -1007,8 +1285,34 @@ static int sign_out_everywhere(struct db *db, const char *email)
 	return 0;
 }
 
-/* `accounts admin grant|revoke EMAIL`, `accounts sign-out-everywhere EMAIL`: what an
- * operator does from the command line (the admin role is never granted over HTTP). */
+/* Prints a link that chooses a new password for the account with email, for an
+ * operator to hand to its owner (a site without e-mail, or one whose e-mail is lost);
+ * 0, or 1 when there is no such account. */
+static int reset_link_print(struct db *db, const char *email)
+{
+	char key[256], secret[TOKEN_CHARS + 1];
+	long long account = 0;
+	if (email_key(email, key, sizeof key) || db_begin(db))
+		return 1;
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM account WHERE email_key = ?");
+	db_bind_text(st, 1, key);
+	if (db_scalar_int(st, &account) != 1 || reset_create(db, account, secret) < 0 || db_commit(db)) {
+		db_rollback(db);
+		return 1;
+	}
+	const char *site = config_str("SITE_URL", "");
+	size_t n = strlen(site);
+	while (n && site[n - 1] == '/')
+		n--;
+	printf("%.*s/password-reset/new?token=%s\n(works once, for %ld minutes)\n", (int)n, site, secret,
+	       reset_ttl_s() / 60);
+	explicit_bzero(secret, sizeof secret);
+	return 0;
+}
+
+/* `accounts admin grant|revoke EMAIL`, `accounts sign-out-everywhere EMAIL`,
+ * `accounts password-reset-link EMAIL`: what an operator does from the command line
+ * (the admin role is never granted over HTTP). */
 static int accounts_command(struct db *db, int argc, char **argv)
 {
 	int rc = 2;
@@ -1018,8 +1322,11 @@ static int accounts_command(struct db *db, int argc, char **argv)
 		rc = set_role(db, argv[2], "user");
 	else if (argc == 2 && strcmp(argv[0], "sign-out-everywhere") == 0)
 		rc = sign_out_everywhere(db, argv[1]);
+	else if (argc == 2 && strcmp(argv[0], "password-reset-link") == 0)
+		rc = reset_link_print(db, argv[1]);
 	if (rc == 2)
-		fprintf(stderr, "usage: accounts admin grant|revoke EMAIL | accounts sign-out-everywhere EMAIL\n");
+		fprintf(stderr, "usage: accounts admin grant|revoke EMAIL | accounts sign-out-everywhere EMAIL | "
+		                "accounts password-reset-link EMAIL\n");
 	else if (rc == 1)
 		fprintf(stderr, "accounts: no account with that email (or the database is busy)\n");
 	return rc;
@@ -1045,6 +1352,10 @@ static const struct route routes[] = {
 	{"GET", "/sign-up", sign_up_page, "next", ROUTE_PUBLIC | ROUTE_PAGE},
 	{"POST", "/sign-up", accounts_create, "", ROUTE_PUBLIC},
 	{"POST", "/sign-out", sessions_delete_current, "", ROUTE_PUBLIC},
+	{"GET", "/password-reset", password_reset_page, "", ROUTE_PUBLIC | ROUTE_PAGE},
+	{"POST", "/password-reset", password_reset_request, "", ROUTE_PUBLIC},
+	{"GET", "/password-reset/new", password_reset_choose, "token", ROUTE_PUBLIC | ROUTE_PAGE},
+	{"POST", "/password-reset/new", password_reset_finish, "", ROUTE_PUBLIC},
 	{"GET", "/internal/accounts/{id}", account_internal_get, "", ROUTE_INTERNAL},
 };
 
@@ -1053,4 +1364,5 @@ const struct service accounts_service = {
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.command = accounts_command,
+	.background = accounts_background,
 };

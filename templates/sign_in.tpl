@@ -18,6 +18,7 @@
 </div>
 <button type="submit" class="primary">Sign in</button>
 </form>
+<p class="aside"><a href="/password-reset">Forgotten your password?</a></p>
 <p class="aside">New to Roombook? <a href="/sign-up?next={{FORM_NEXT:u}}">Create an account</a>.</p>
 </div>
 {{>FOOTER}}

@@ -97,6 +97,20 @@ def _form_post(stack, path, fields, auth="default"):
                          headers=dict(BROWSER, Cookie="csrf=%s" % f["csrf"]), auth=auth)
 
 
+def _reset_link(stack):
+    """A live link of a forgotten password, made in accounts.db as POST /password-reset
+    makes one (this stack sends no e-mail); its page."""
+    import hashlib
+    token = "rbr_" + os.urandom(32).hex()
+    db = sqlite3.connect(os.path.join(stack.var, "db", "accounts.db"), timeout=10)
+    with db:
+        db.execute("INSERT INTO password_reset(account_id, hash, created_s, expires_s) "
+                   "SELECT min(id), ?, strftime('%s','now'), strftime('%s','now') + 3600 FROM account",
+                   (hashlib.sha256(token.encode()).hexdigest(),))
+    db.close()
+    return stack.get("/password-reset/new?token=" + token, headers=BROWSER, auth=None)
+
+
 # name -> (how to fetch it, expected status). f is the fixture.
 PAGES = {
     "home": (lambda s, f: s.get("/", headers=BROWSER), 200),
@@ -128,6 +142,12 @@ PAGES = {
     "account_edit": (lambda s, f: s.get("/account/edit", headers=BROWSER), 200),
     "account_edit_with_errors": (lambda s, f: _form_post(s, "/account/edit", {"name": "a\nb <i>"}), 422),
     "account_password": (lambda s, f: s.get("/account/password", headers=BROWSER), 200),
+    "password_reset": (lambda s, f: s.get("/password-reset", headers=BROWSER, auth=None), 200),
+    "password_reset_with_errors": (lambda s, f: _form_post(s, "/password-reset", {"email": "not <an> address"},
+                                                           auth=None), 422),
+    "password_reset_choose": (lambda s, f: _reset_link(s), 200),
+    "password_reset_link_gone": (lambda s, f: s.get("/password-reset/new?token=rbr_" + "0" * 64, headers=BROWSER,
+                                                    auth=None), 404),
     "account_password_with_errors": (lambda s, f: _form_post(s, "/account/password", {
         "currentPassword": "", "newPassword": "short"}), 422),
     "booking_form_with_errors": (lambda s, f: _form_post(s, "/reservations", {

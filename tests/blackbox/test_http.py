@@ -457,7 +457,7 @@ def service_of(path):
     return {"": "rooms", "rooms": "rooms", "reviews": "rooms", "check": "rooms",
             "reservations": "reservations", "payments": "payments", "tickets": "tickets",
             "messages": "messages", "mypage": "mypage", "roomviews": "mypage",
-            "accounts": "accounts", "sessions": "accounts", "account": "accounts",
+            "accounts": "accounts", "sessions": "accounts", "account": "accounts", "password-reset": "accounts",
             "health": "gateway"}.get(first)
 
 

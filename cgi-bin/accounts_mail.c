@@ -1,0 +1,228 @@
+/* accounts_mail.c — e-mails the link of a forgotten password (POST /password-reset
+ * queues a row in reset_email, in the transaction that made the link). Linked into the
+ * accounts program alone, like messages_mail.c: the worker, which links accounts.c,
+ * loads no libcurl.
+ *
+ * An attempt: lease the row (attempts + 1, lease_until_ms), read the secret and the
+ * account's address, hand a plain-text e-mail to SMTP_URL, then delete the row (the
+ * secret is gone from the database once the server has the e-mail), or set the next
+ * attempt with exponential backoff (MAIL_RETRY_MS .. MAIL_RETRY_MAX_MS). A link that
+ * expired, was used or was made void, a refusal for good, or MAIL_MAX_ATTEMPTS
+ * attempts delete the row unsent. A crash between the server's acceptance and the
+ * delete sends the e-mail once more, with the same Message-ID. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accounts_mail.h"
+#include "lib/config.h"
+#include "lib/db.h"
+#include "lib/http.h"
+#include "lib/log.h"
+#include "lib/mail.h"
+#include "lib/service.h"
+#include "lib/smtp.h"
+
+struct sender {
+	const char *url, *site;
+	char from_name[128], from_addr[MAIL_ADDRESS_MAX + 1];
+	long timeout_ms, retry_ms, retry_max_ms, max_attempts, lease_ms;
+	int starttls;
+};
+
+/* Reads the settings; 0, or -1 when e-mail or SITE_URL is off (nothing is sent). */
+static int sender_setup(struct sender *s)
+{
+	char why[160];
+	memset(s, 0, sizeof *s);
+	s->timeout_ms = config_long("SMTP_TIMEOUT_MS", 30000) >= 100 ? config_long("SMTP_TIMEOUT_MS", 30000) : 30000;
+	s->retry_ms = config_long("MAIL_RETRY_MS", 30000) >= 1 ? config_long("MAIL_RETRY_MS", 30000) : 30000;
+	s->retry_max_ms = config_long("MAIL_RETRY_MAX_MS", 3600000);
+	if (s->retry_max_ms < s->retry_ms)
+		s->retry_max_ms = s->retry_ms;
+	s->max_attempts = config_long("MAIL_MAX_ATTEMPTS", 10) >= 1 ? config_long("MAIL_MAX_ATTEMPTS", 10) : 10;
+	s->lease_ms = s->timeout_ms + 30000;
+	s->starttls = config_long("SMTP_STARTTLS", 0) == 1;
+	s->site = config_str("SITE_URL", NULL);
+	if (mail_off_reason(why, sizeof why) == 0 && s->site &&
+	    (strncmp(s->site, "https://", 8) == 0 || strncmp(s->site, "http://", 7) == 0) &&
+	    mail_parse_from(config_str("MAIL_FROM", "Roombook <roombook@localhost>"), s->from_name,
+	                    sizeof s->from_name, s->from_addr, sizeof s->from_addr) == 0) {
+		s->url = config_str("SMTP_URL", NULL);
+		return 0;
+	}
+	return -1;
+}
+
+/* Leases row id for one attempt. Returns the attempt's number with the secret, the
+ * address and name filled, 0 when it is not due (or leased elsewhere, or busy), -1 when
+ * it must not be sent (the link expired, was used or made void): the row is deleted. */
+static long long reset_claim(struct db *db, const struct sender *s, long long id, char *secret, size_t secret_size,
+                             char *addr, size_t addr_size, char *name, size_t name_size)
+{
+	long long now = config_wall_ms(), attempts = 0;
+	if (db_begin(db))
+		return 0;
+	sqlite3_stmt *st = db_prep(db, "UPDATE reset_email SET attempts = attempts + 1, lease_until_ms = ?1 "
+	                               "WHERE reset_id = ?2 AND next_attempt_ms <= ?3 AND lease_until_ms <= ?3");
+	sqlite3_bind_int64(st, 1, now + s->lease_ms);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, now);
+	if (db_run(st) != SQLITE_DONE || sqlite3_changes(db->h) != 1) {
+		db_rollback(db);
+		return 0;
+	}
+	st = db_prep(db, "SELECT e.attempts, e.secret, a.email, a.name, p.used_s IS NULL AND p.expires_s > ?2 "
+	                 "FROM reset_email e JOIN password_reset p ON p.id = e.reset_id "
+	                 "JOIN account a ON a.id = p.account_id WHERE e.reset_id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now / 1000);
+	int live = 0, rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		attempts = sqlite3_column_int64(st, 0);
+		snprintf(secret, secret_size, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(addr, addr_size, "%s", (const char *)sqlite3_column_text(st, 2));
+		utf8_copy(name, name_size, (const char *)sqlite3_column_text(st, 3));
+		live = sqlite3_column_int(st, 4);
+	}
+	db_done(st);
+	if (rc == SQLITE_ROW && !live) {
+		st = db_prep(db, "DELETE FROM reset_email WHERE reset_id = ?");
+		sqlite3_bind_int64(st, 1, id);
+		if (db_run(st) != SQLITE_DONE || db_commit(db)) {
+			db_rollback(db);
+			return 0;
+		}
+		return -1;
+	}
+	if (rc != SQLITE_ROW || db_commit(db)) {
+		db_rollback(db);
+		return 0;
+	}
+	return attempts;
+}
+
+/* Hands the e-mail with the link to the SMTP server; 0, or -1 with r filled. */
+static int reset_send(const struct sender *s, long long id, const char *secret, const char *addr, const char *name,
+                      struct smtp_result *r)
+{
+	char line[NAME_SIZE], message_id[160];
+	size_t n = 0;
+	for (const char *p = name; *p && n + 1 < sizeof line; p++) /* one line */
+		line[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+	line[n] = '\0';
+	struct buf text = {0}, out = {0};
+	size_t site_len = strlen(s->site);
+	while (site_len && s->site[site_len - 1] == '/')
+		site_len--;
+	buf_printf(&text,
+	           "Hello %s,\n\n"
+	           "Someone, we hope you, asked to choose a new password for your Roombook account (%s).\n"
+	           "Open this link within %ld minutes to choose one. It works once:\n\n"
+	           "%.*s/password-reset/new?token=%s\n\n"
+	           "If it was not you, you need not do anything: your password stays as it is, and\n"
+	           "nobody can use this link without this e-mail.\n\n"
+	           "Roombook\n",
+	           line[0] ? line : "there", addr, config_long("RESET_TTL_S", 3600) / 60, (int)site_len, s->site, secret);
+	snprintf(message_id, sizeof message_id, "<password-reset-%lld@%s>", id, mail_domain(s->from_addr));
+	struct mail mail = {s->from_name, s->from_addr, line[0] ? line : NULL, addr, "Choose a new password for Roombook",
+	                    message_id, time(NULL), buf_str(&text), NULL, NULL, 0, NULL, NULL, NULL};
+	int rc = -1;
+	if (mail_compose(&mail, &out)) {
+		memset(r, 0, sizeof *r);
+		r->permanent = 1;
+		snprintf(r->error, sizeof r->error, "the address cannot be written in an e-mail");
+		snprintf(r->detail, sizeof r->detail, "%s", r->error);
+	} else
+		rc = smtp_send(s->url, s->from_addr, addr, buf_str(&out), out.len, s->timeout_ms, s->starttls,
+		               service_stopping, r);
+	if (text.data)
+		explicit_bzero(text.data, text.cap);
+	if (out.data)
+		explicit_bzero(out.data, out.cap);
+	buf_free(&text);
+	buf_free(&out);
+	return rc;
+}
+
+/* Records an attempt's outcome: the row deleted (sent, or given up on) or due again
+ * later. A few tries when the database is busy: a sent link never marked would be sent
+ * again. */
+static void reset_finish(struct db *db, const struct sender *s, long long id, long long attempts, int done)
+{
+	long long delay = s->retry_ms;
+	for (long long i = 1; i < attempts && delay < s->retry_max_ms; i++)
+		delay *= 2;
+	if (delay > s->retry_max_ms)
+		delay = s->retry_max_ms;
+	for (int tries = 0; tries < 5; tries++) {
+		if (tries)
+			service_sleep_ms(200 * tries);
+		if (db_begin(db))
+			continue;
+		sqlite3_stmt *st = done ? db_prep(db, "DELETE FROM reset_email WHERE reset_id = ?1")
+		                        : db_prep(db, "UPDATE reset_email SET next_attempt_ms = ?2, lease_until_ms = 0 "
+		                                      "WHERE reset_id = ?1");
+		sqlite3_bind_int64(st, 1, id);
+		if (!done)
+			sqlite3_bind_int64(st, 2, config_wall_ms() + delay);
+		if (db_run(st) == SQLITE_DONE && db_commit(db) == 0)
+			return;
+		db_rollback(db);
+	}
+	log_error("password reset link=%lld: the e-mail's outcome could not be recorded", id);
+}
+
+static void reset_attempt(struct db *db, const struct sender *s, long long id)
+{
+	char secret[128], addr[MAIL_ADDRESS_MAX + 1], name[NAME_SIZE];
+	long long attempts = reset_claim(db, s, id, secret, sizeof secret, addr, sizeof addr, name, sizeof name);
+	if (attempts < 0)
+		log_info("password reset link=%lld: expired or void before its e-mail went out; not sent", id);
+	if (attempts <= 0)
+		return;
+	struct smtp_result r;
+	int sent = reset_send(s, id, secret, addr, name, &r) == 0;
+	explicit_bzero(secret, sizeof secret);
+	int give_up = !sent && (r.permanent || attempts >= s->max_attempts);
+	reset_finish(db, s, id, attempts, sent || give_up);
+	if (sent)
+		log_info("password reset link=%lld attempt=%lld outcome=sent", id, attempts);
+	else
+		log_warn("password reset link=%lld attempt=%lld outcome=%s: %s", id, attempts,
+		         give_up ? "failed" : "retrying", r.detail);
+}
+
+/* One pass: every e-mail due now, oldest first. With e-mail off, what is queued is
+ * dropped: a link is only worth its hour. */
+static void reset_pass(struct db *db, const struct sender *s)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT reset_id AS id FROM reset_email WHERE next_attempt_ms <= ?1 "
+	                               "AND lease_until_ms <= ?1 ORDER BY next_attempt_ms, reset_id LIMIT 20");
+	sqlite3_bind_int64(st, 1, config_wall_ms());
+	json_t *due = db_rows_json(st);
+	size_t i;
+	json_t *row;
+	json_array_foreach(due, i, row) {
+		long long id = json_integer_value(json_object_get(row, "id"));
+		if (service_stopping())
+			break;
+		if (s->url)
+			reset_attempt(db, s, id);
+		else
+			reset_finish(db, s, id, 1, 1);
+	}
+	json_decref(due);
+}
+
+void accounts_background(struct db *db)
+{
+	struct sender s;
+	if (sender_setup(&s))
+		log_info("password reset e-mails are off (SMTP_URL, MAIL_FROM and SITE_URL are all needed)");
+	long poll = config_long("MAIL_POLL_MS", 250);
+	while (!service_sleep_ms(poll >= 10 ? poll : 250))
+		reset_pass(db, &s);
+}
