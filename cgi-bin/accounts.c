@@ -934,13 +934,25 @@ static int password_change(struct ctx *c)
 		return password_form(c, problem_unavailable(c, 1, "the password could not be changed; try again"));
 	if (db_begin(c->db))
 		return password_form(c, problem_unavailable(c, 1, "the database is busy; try again"));
+	/* from the hash the current password was checked against: a reset or another change
+	 * committed since wins, and this one is refused (409) rather than undo it */
 	st = db_prep(c->db, "UPDATE account SET password_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-	                    "WHERE id = ?");
+	                    "WHERE id = ? AND password_hash = ?");
 	db_bind_text(st, 1, fresh_hash);
 	sqlite3_bind_int64(st, 2, c->req->account_id);
+	db_bind_text(st, 3, hash);
 	explicit_bzero(fresh_hash, sizeof fresh_hash);
+	if (db_run(st) != SQLITE_DONE) {
+		db_rollback(c->db);
+		return password_form(c, problem_unavailable(c, 1, "the password could not be changed; try again"));
+	}
+	if (sqlite3_changes(c->db->h) != 1) {
+		db_rollback(c->db);
+		return password_form(c, problem(c, 409, "the password was changed meanwhile (on another device, or by a "
+		                                        "reset link); nothing was changed here"));
+	}
 	int ended = -1;
-	if (db_run(st) != SQLITE_DONE || (ended = other_sessions_end(c->db, c->req->account_id, w.credential)) < 0 ||
+	if ((ended = other_sessions_end(c->db, c->req->account_id, w.credential)) < 0 ||
 	    resets_void(c->db, c->req->account_id) || throttle_clear(c->db, email_k) ||
 	    throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
 		db_rollback(c->db);
@@ -965,12 +977,6 @@ static int password_change(struct ctx *c)
  * e-mail's row (reset_email) holds the secret until the SMTP server took it
  * (accounts_mail.c). */
 #define RESET_PREFIX "rbr_"
-
-static long reset_ttl_s(void)
-{
-	long ttl = config_long("RESET_TTL_S", 3600);
-	return ttl > 0 ? ttl : 3600;
-}
 
 /* Whether links can be e-mailed: e-mail is on (SMTP_URL, MAIL_FROM) and SITE_URL says
  * where a link leads (never the request's Host, which the client chooses). 1 with why
@@ -1005,11 +1011,22 @@ static long long reset_create(struct db *db, long long account, char out[TOKEN_C
 }
 
 /* The page that asks for the address (GET /password-reset, and what comes back to it). */
+/* What only the pages of a forgotten password show, added to the model for a browser:
+ * and the header's "Sign in" leads back to the account page, never to a URL that
+ * carries a link's secret (it would reach the access log percent-encoded in ?next=). */
+static void reset_page_keys(struct ctx *c, const char *key, json_t *value)
+{
+	if (c->req->wants_html && json_is_object(c->res->model)) {
+		json_object_set_new(c->res->model, "form", json_pack("{s:s}", "next", "/account"));
+		json_object_set_new(c->res->model, key, value);
+	} else
+		json_decref(value);
+}
+
 static int reset_ask_page(struct ctx *c, int status)
 {
 	char why[160];
-	if (json_is_object(c->res->model))
-		json_object_set_new(c->res->model, "mailOff", json_boolean(reset_off(why, sizeof why)));
+	reset_page_keys(c, "mailOff", json_boolean(reset_off(why, sizeof why)));
 	c->res->page = "password_reset";
 	snprintf(c->res->title, sizeof c->res->title, "Forgotten password");
 	return status;
@@ -1074,10 +1091,13 @@ static int password_reset_request(struct ctx *c)
 	             throttle_fail(c->db, addr_k, config_long("RESET_MAX_PER_ADDR", 10));
 	if (!failed && account && recent < config_long("RESET_MAX_PER_ACCOUNT", 3)) {
 		failed = (id = reset_create(c->db, account, secret)) < 0;
-		st = db_prep(c->db, "INSERT INTO reset_email(reset_id, secret) VALUES (?, ?)");
-		sqlite3_bind_int64(st, 1, id);
-		db_bind_text(st, 2, secret);
-		failed = failed || db_run(st) != SQLITE_DONE;
+		if (!failed) {
+			st = db_prep(c->db, "INSERT INTO reset_email(reset_id, secret) VALUES (?, ?)");
+			sqlite3_bind_int64(st, 1, id);
+			db_bind_text(st, 2, secret);
+			failed = db_run(st) != SQLITE_DONE;
+			sqlite3_clear_bindings(st); /* the cached statement keeps no copy of the secret */
+		}
 		explicit_bzero(secret, sizeof secret);
 	}
 	if (failed || db_commit(c->db)) {
@@ -1087,7 +1107,7 @@ static int password_reset_request(struct ctx *c)
 	if (id)
 		log_info("password reset link=%lld account=%lld: queued for e-mail", id, account);
 	char said[sizeof c->res->flash];
-	snprintf(said, sizeof said, RESET_SENT, reset_ttl_s() / 60);
+	snprintf(said, sizeof said, RESET_SENT, reset_ttl_minutes());
 	snprintf(c->res->flash, sizeof c->res->flash, "%s", said);
 	c->res->model = json_pack("{s:s}", "detail", said);
 	if (c->req->body_is_form)
@@ -1125,8 +1145,8 @@ static int reset_gone(struct ctx *c, int found)
 	if (found < 0)
 		return reset_ask_page(c, problem_unavailable(c, 1, "the link could not be checked; try again"));
 	return reset_ask_page(c, problem(c, 404, "this link to choose a new password does not work: it has expired (a "
-	                                         "link works for %ld minutes), was used already, or a newer one replaced "
-	                                         "it. Ask for a new link below.", reset_ttl_s() / 60));
+	                                         "link works for %ld minutes), or it was used already, or the password "
+	                                         "was changed since. Ask for a new link below.", reset_ttl_minutes()));
 }
 
 /* The page that chooses the new password (the link's GET, and a post that came back):
@@ -1134,8 +1154,7 @@ static int reset_gone(struct ctx *c, int found)
 static int reset_choose_page(struct ctx *c, int status, const char *token)
 {
 	forget_password(c);
-	if (json_is_object(c->res->model))
-		json_object_set_new(c->res->model, "resetToken", json_string(token));
+	reset_page_keys(c, "resetToken", json_string(token ? token : ""));
 	c->res->page = "password_reset_choose";
 	snprintf(c->res->title, sizeof c->res->title, "Choose a new password");
 	return status;
@@ -1150,7 +1169,7 @@ static int password_reset_choose(struct ctx *c)
 	if (found < 0)
 		return problem_unavailable(c, 1, "the link could not be checked; try again");
 	if (!found) { /* the page that asks for a new link, saying why (a page: no problem model) */
-		c->res->model = json_pack("{s:b, s:I}", "linkGone", 1, "linkMinutes", (json_int_t)(reset_ttl_s() / 60));
+		c->res->model = json_pack("{s:b, s:I}", "linkGone", 1, "linkMinutes", (json_int_t)(reset_ttl_minutes()));
 		return reset_ask_page(c, 404);
 	}
 	c->res->model = json_object();
@@ -1169,15 +1188,18 @@ static int password_reset_finish(struct ctx *c)
 	int found = reset_lookup(c->db, token, &id, &account);
 	if (found <= 0)
 		return reset_gone(c, found);
+	json_t *acct = account_load(c->db, account);
+	if (!acct)
+		return reset_choose_page(c, problem_unavailable(c, 1, "the account could not be read; try again"), token);
 	json_t *errors = json_array();
-	json_t *acct = body_password(c, errors, "newPassword", &fresh) == 1 ? account_load(c->db, account) : NULL;
-	const char *why = acct ? password_problem(fresh, json_string_value(json_object_get(acct, "email")),
-	                                          json_string_value(json_object_get(acct, "name")))
-	                       : NULL;
+	int have_new = body_password(c, errors, "newPassword", &fresh) == 1;
+	const char *why = have_new ? password_problem(fresh, json_string_value(json_object_get(acct, "email")),
+	                                              json_string_value(json_object_get(acct, "name")))
+	                           : NULL;
 	if (why)
 		field_error(errors, "newPassword", why);
 	char email_k[300];
-	snprintf(email_k, sizeof email_k, "email:%s", acct ? json_string_value(json_object_get(acct, "email")) : "");
+	snprintf(email_k, sizeof email_k, "email:%s", json_string_value(json_object_get(acct, "email")));
 	for (char *p = email_k; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	json_decref(acct);
@@ -1277,11 +1299,12 @@ static int sign_out_everywhere(struct db *db, const char *email)
 	st = db_prep(db, "UPDATE credential SET revoked_s = ?1 WHERE revoked_s IS NULL AND account_id = ?2");
 	sqlite3_bind_int64(st, 1, now_s());
 	sqlite3_bind_int64(st, 2, account);
-	if (db_run(st) != SQLITE_DONE || db_commit(db)) {
+	int revoked = db_run(st) == SQLITE_DONE ? sqlite3_changes(db->h) : -1;
+	if (revoked < 0 || resets_void(db, account) || db_commit(db)) { /* and no reset link lives on */
 		db_rollback(db);
 		return 1;
 	}
-	printf("%d credentials revoked\n", sqlite3_changes(db->h));
+	printf("%d credentials revoked\n", revoked);
 	return 0;
 }
 
@@ -1305,7 +1328,7 @@ static int reset_link_print(struct db *db, const char *email)
 	while (n && site[n - 1] == '/')
 		n--;
 	printf("%.*s/password-reset/new?token=%s\n(works once, for %ld minutes)\n", (int)n, site, secret,
-	       reset_ttl_s() / 60);
+	       reset_ttl_minutes());
 	explicit_bzero(secret, sizeof secret);
 	return 0;
 }

@@ -125,7 +125,7 @@ static int reset_send(const struct sender *s, long long id, const char *secret, 
 	           "If it was not you, you need not do anything: your password stays as it is, and\n"
 	           "nobody can use this link without this e-mail.\n\n"
 	           "Roombook\n",
-	           line[0] ? line : "there", addr, config_long("RESET_TTL_S", 3600) / 60, (int)site_len, s->site, secret);
+	           line[0] ? line : "there", addr, reset_ttl_minutes(), (int)site_len, s->site, secret);
 	snprintf(message_id, sizeof message_id, "<password-reset-%lld@%s>", id, mail_domain(s->from_addr));
 	struct mail mail = {s->from_name, s->from_addr, line[0] ? line : NULL, addr, "Choose a new password for Roombook",
 	                    message_id, time(NULL), buf_str(&text), NULL, NULL, 0, NULL, NULL, NULL};

@@ -4,7 +4,7 @@
 {{>ERROR_SUMMARY}}
 {{#IF_LINK_GONE}}<div class="error-summary" role="alert" tabindex="-1" autofocus aria-labelledby="gone-h">
 <h2 id="gone-h">This link does not work</h2>
-<p>It has expired (a link works for {{LINK_MINUTES}} minutes), was used already, or a newer one replaced it. Ask for a new link below.</p>
+<p>It has expired (a link works for {{LINK_MINUTES}} minutes), or it was used already, or the password was changed since. Ask for a new link below.</p>
 </div>{{/IF_LINK_GONE}}
 {{#IF_MAIL_OFF}}<p class="lead">This site sends no e-mail, so it cannot send you a link to choose a new password. Ask the site's operator to reset it for you.</p>{{/IF_MAIL_OFF}}
 {{#UNLESS_MAIL_OFF}}<p class="lead">Type the email address of your account. We will e-mail you a link to choose a new password.</p>

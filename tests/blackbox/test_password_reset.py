@@ -65,12 +65,16 @@ def test_a_forgotten_password_is_reset_through_the_link_in_the_e_mail(stack):
     finally:
         db.close()
     page = stack.get("/password-reset/new?token=" + token, headers=BROWSER, auth=None)
+    # once, in the form: not in the header's "Sign in" link (?next=, percent-encoded, would
+    # reach the access log when followed)
+    assert page.body.count(token[4:]) == 1 and "next=%2Fpassword-reset" not in page.body, page.body
     assert page.status == 200 and 'value="%s"' % token in page.body and 'autocomplete="new-password"' in page.body, \
         page.body[page.body.find("<main"):]
     for weak in ("short", "Password123!", address):
         r = stack.post("/password-reset/new", {"token": token, "newPassword": weak}, auth=None)
         problem(r, 422)
         assert r.json["errors"][0]["field"] == "newPassword", r
+        assert token[4:] not in r.body and "form" not in r.json, r  # a JSON problem carries no page's keys
     r = stack.post("/password-reset/new", {"token": token, "newPassword": NEW_PASSWORD}, auth=None)
     assert r.status == 204, r
     problem(stack.get("/account", auth=here), 401)  # every session ends
@@ -81,6 +85,7 @@ def test_a_forgotten_password_is_reset_through_the_link_in_the_e_mail(stack):
             404)  # once
     gone = stack.get("/password-reset/new?token=" + token, headers=BROWSER, auth=None)
     assert gone.status == 404 and "This link does not work" in gone.body and 'action="/password-reset"' in gone.body
+    assert token[4:] not in gone.body, gone.body
     time.sleep(1.5)  # the access log is flushed every second
     log = stack.logs("access")
     assert "/password-reset/new?token=redacted" in log, log[-2000:]
@@ -201,3 +206,23 @@ def test_the_operator_hands_out_a_link_when_e_mail_cannot(stack):
     assert sign_in(stack, address, NEW_PASSWORD).status == 201
     r = accounts_command(stack, "password-reset-link", "nobody-at-all@example.com")
     assert r.returncode == 1 and "rbr_" not in r.stdout, r
+    r = accounts_command(stack, "password-reset-link", address)
+    token = re.search(r"token=(rbr_[0-9a-f]{64})", r.stdout).group(1)
+    assert accounts_command(stack, "sign-out-everywhere", address).returncode == 0  # a stolen account, recovered
+    problem(stack.post("/password-reset/new", {"token": token, "newPassword": "not through this link"}, auth=None),
+            404)
+
+
+def test_password_changes_in_parallel_leave_exactly_one_winner(stack):
+    import concurrent.futures
+    address = account(stack)
+    tok = sign_in(stack, address).json["token"]
+    choices = ["the %s choice of four" % w for w in ("first", "second", "third", "fourth")]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda p: stack.post("/account/password", {"currentPassword": PASSWORD,
+                                                                           "newPassword": p}, auth=tok), choices))
+    statuses = [a.status for a in answers]
+    assert statuses.count(204) == 1 and set(statuses) <= {204, 409, 422}, statuses
+    winner = choices[statuses.index(204)]
+    assert sign_in(stack, address, winner).status == 201
+    assert all(sign_in(stack, address, p).status == 401 for p in choices if p != winner)
