@@ -844,9 +844,27 @@ static int account_update(struct ctx *c)
 
 /* The page of the form that changes the password (GET /account/password, and a post
  * that came back with errors: never with a password in it). */
+/* Whether this service sends its e-mails (a reset link, the notice of a changed
+ * password): e-mail is on (SMTP_URL, MAIL_FROM) and SITE_URL says where a link leads
+ * (never the request's Host, which the client chooses). 1 with why filled when not. */
+static int account_mail_off(char *why, size_t size)
+{
+	if (mail_off_reason(why, size))
+		return 1;
+	const char *site = config_str("SITE_URL", NULL);
+	if (!site || (strncmp(site, "https://", 8) != 0 && strncmp(site, "http://", 7) != 0)) {
+		snprintf(why, size, "SITE_URL is not set: an e-mail could not link back to this site");
+		return 1;
+	}
+	return 0;
+}
+
 static int password_form(struct ctx *c, int status)
 {
+	char why[160];
 	forget_password(c);
+	if (c->req->wants_html && json_is_object(c->res->model)) /* the notice is promised only when it is sent */
+		json_object_set_new(c->res->model, "mailOn", json_boolean(!account_mail_off(why, sizeof why)));
 	c->res->page = "account_password";
 	snprintf(c->res->title, sizeof c->res->title, "Change your password");
 	return status;
@@ -862,7 +880,7 @@ static int account_password_page(struct ctx *c)
  * and drops the e-mails not sent yet. Inside the caller's transaction; 0 or -1. */
 static int resets_void(struct db *db, long long account)
 {
-	sqlite3_stmt *st = db_prep(db, "DELETE FROM reset_email WHERE reset_id IN "
+	sqlite3_stmt *st = db_prep(db, "DELETE FROM account_email WHERE kind = 'reset' AND reset_id IN "
 	                               "(SELECT id FROM password_reset WHERE account_id = ? AND used_s IS NULL)");
 	sqlite3_bind_int64(st, 1, account);
 	if (db_run(st) != SQLITE_DONE)
@@ -870,6 +888,19 @@ static int resets_void(struct db *db, long long account)
 	st = db_prep(db, "UPDATE password_reset SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
 	sqlite3_bind_int64(st, 1, now_s());
 	sqlite3_bind_int64(st, 2, account);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Queues the e-mail that tells account its password was changed (sent by
+ * accounts_mail.c, to the address the account has then): an owner whose password
+ * someone else changed learns it, and is told how to take the account back. Inside the
+ * caller's transaction; 0 or -1. */
+static int password_changed_notice(struct db *db, long long account)
+{
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO account_email(account_id, kind, created_s) "
+	                               "VALUES (?, 'password_changed', ?)");
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_int64(st, 2, now_s());
 	return db_run(st) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -953,7 +984,8 @@ static int password_change(struct ctx *c)
 	}
 	int ended = -1;
 	if ((ended = other_sessions_end(c->db, c->req->account_id, w.credential)) < 0 ||
-	    resets_void(c->db, c->req->account_id) || throttle_clear(c->db, email_k) ||
+	    resets_void(c->db, c->req->account_id) || password_changed_notice(c->db, c->req->account_id) ||
+	    throttle_clear(c->db, email_k) ||
 	    throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
 		db_rollback(c->db);
 		return password_form(c, problem_unavailable(c, 1, "the password could not be changed; try again"));
@@ -974,24 +1006,10 @@ static int password_change(struct ctx *c)
 
 /* A reset link's secret: "rbr_" and 64 hex digits, in the link an e-mail carries
  * (SITE_URL/password-reset/new?token=...). Only its hash is kept with the link; the
- * e-mail's row (reset_email) holds the secret until the SMTP server took it
+ * e-mail's row (account_email) holds the secret until the SMTP server took it
  * (accounts_mail.c). */
 #define RESET_PREFIX "rbr_"
 
-/* Whether links can be e-mailed: e-mail is on (SMTP_URL, MAIL_FROM) and SITE_URL says
- * where a link leads (never the request's Host, which the client chooses). 1 with why
- * filled when not. */
-static int reset_off(char *why, size_t size)
-{
-	if (mail_off_reason(why, size))
-		return 1;
-	const char *site = config_str("SITE_URL", NULL);
-	if (!site || (strncmp(site, "https://", 8) != 0 && strncmp(site, "http://", 7) != 0)) {
-		snprintf(why, size, "SITE_URL is not set: an e-mail could not link back to this site");
-		return 1;
-	}
-	return 0;
-}
 
 /* A new reset link for account, inside the caller's transaction: its secret in out.
  * Returns its id, or -1. */
@@ -1026,7 +1044,7 @@ static void reset_page_keys(struct ctx *c, const char *key, json_t *value)
 static int reset_ask_page(struct ctx *c, int status)
 {
 	char why[160];
-	reset_page_keys(c, "mailOff", json_boolean(reset_off(why, sizeof why)));
+	reset_page_keys(c, "mailOff", json_boolean(account_mail_off(why, sizeof why)));
 	c->res->page = "password_reset";
 	snprintf(c->res->title, sizeof c->res->title, "Forgotten password");
 	return status;
@@ -1044,9 +1062,10 @@ static int password_reset_page(struct ctx *c)
 /* POST /password-reset {"email"}: e-mails a link to choose a new password to the
  * account with that address. The answer is the same whether or not there is one (202),
  * and takes about as long: the e-mail is sent later, by the background thread. At most
- * RESET_MAX_PER_ACCOUNT links an account in SIGN_IN_WINDOW_S (more asks are answered
- * alike and send nothing); an address asking more than RESET_MAX_PER_ADDR times is
- * slowed like failed sign-ins (429). */
+ * RESET_MAX_PER_ACCOUNT links an account in SIGN_IN_WINDOW_S and RESET_MAX_PER_ACCOUNT_DAY
+ * in a day (more asks are answered alike and send nothing), however many addresses ask;
+ * an address asking more than RESET_MAX_PER_ADDR times is slowed like failed sign-ins
+ * (429). */
 static int password_reset_request(struct ctx *c)
 {
 	const char *email = NULL;
@@ -1059,7 +1078,7 @@ static int password_reset_request(struct ctx *c)
 	if (json_array_size(errors))
 		return reset_ask_page(c, problem_validation(c, errors));
 	json_decref(errors);
-	if (reset_off(why, sizeof why)) {
+	if (account_mail_off(why, sizeof why)) {
 		log_warn("a password reset was asked for, but %s", why);
 		response_header(c->res, "Retry-After", "3600");
 		return reset_ask_page(c, problem(c, 503, "this site sends no e-mail, so a forgotten password cannot be "
@@ -1075,26 +1094,33 @@ static int password_reset_request(struct ctx *c)
 		return reset_ask_page(c, problem(c, 429, "new passwords were asked for too often from here; wait %lld "
 		                                         "second%s and try again", wait, wait == 1 ? "" : "s"));
 	}
-	long long account = 0, recent = 0;
+	long long account = 0, recent = 0, today = 0;
 	sqlite3_stmt *st = db_prep(c->db, "SELECT a.id, (SELECT count(*) FROM password_reset r WHERE r.account_id = a.id "
-	                                  "AND r.created_s > ?2) FROM account a WHERE a.email_key = ?1");
+	                                  "AND r.created_s > ?2), (SELECT count(*) FROM password_reset r WHERE "
+	                                  "r.account_id = a.id AND r.created_s > ?3) FROM account a WHERE a.email_key = ?1");
 	db_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_s() - config_long("SIGN_IN_WINDOW_S", 900));
+	sqlite3_bind_int64(st, 3, now_s() - 86400);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		account = sqlite3_column_int64(st, 0);
 		recent = sqlite3_column_int64(st, 1);
+		today = sqlite3_column_int64(st, 2);
 	}
 	db_done(st);
 	long long id = 0;
 	int failed = (rc != SQLITE_ROW && rc != SQLITE_DONE) ||
 	             throttle_fail(c->db, addr_k, config_long("RESET_MAX_PER_ADDR", 10));
-	if (!failed && account && recent < config_long("RESET_MAX_PER_ACCOUNT", 3)) {
+	if (!failed && account && recent < config_long("RESET_MAX_PER_ACCOUNT", 3) &&
+	    today < config_long("RESET_MAX_PER_ACCOUNT_DAY", 10)) { /* a mailbox is never flooded */
 		failed = (id = reset_create(c->db, account, secret)) < 0;
 		if (!failed) {
-			st = db_prep(c->db, "INSERT INTO reset_email(reset_id, secret) VALUES (?, ?)");
-			sqlite3_bind_int64(st, 1, id);
-			db_bind_text(st, 2, secret);
+			st = db_prep(c->db, "INSERT INTO account_email(account_id, kind, reset_id, secret, created_s) "
+			                    "VALUES (?, 'reset', ?, ?, ?)");
+			sqlite3_bind_int64(st, 1, account);
+			sqlite3_bind_int64(st, 2, id);
+			db_bind_text(st, 3, secret);
+			sqlite3_bind_int64(st, 4, now_s());
 			failed = db_run(st) != SQLITE_DONE;
 			sqlite3_clear_bindings(st); /* the cached statement keeps no copy of the secret */
 		}
@@ -1226,7 +1252,7 @@ static int password_reset_finish(struct ctx *c)
 	sqlite3_bind_int64(st, 2, account);
 	explicit_bzero(hash, sizeof hash);
 	if (db_run(st) != SQLITE_DONE || resets_void(c->db, account) || other_sessions_end(c->db, account, 0) < 0 ||
-	    throttle_clear(c->db, email_k)) {
+	    password_changed_notice(c->db, account) || throttle_clear(c->db, email_k)) {
 		db_rollback(c->db);
 		return reset_choose_page(c, problem_unavailable(c, 1, "the password could not be changed; try again"), token);
 	}

@@ -1,15 +1,17 @@
-/* accounts_mail.c — e-mails the link of a forgotten password (POST /password-reset
- * queues a row in reset_email, in the transaction that made the link). Linked into the
- * accounts program alone, like messages_mail.c: the worker, which links accounts.c,
- * loads no libcurl.
+/* accounts_mail.c — the e-mails the accounts service sends itself: the link of a
+ * forgotten password (POST /password-reset queues it in account_email, in the
+ * transaction that made the link) and the notice that an account's password was
+ * changed (queued by the change). Linked into the accounts program alone, like
+ * messages_mail.c: the worker, which links accounts.c, loads no libcurl.
  *
- * An attempt: lease the row (attempts + 1, lease_until_ms), read the secret and the
- * account's address, hand a plain-text e-mail to SMTP_URL, then delete the row (the
- * secret is gone from the database once the server has the e-mail), or set the next
- * attempt with exponential backoff (MAIL_RETRY_MS .. MAIL_RETRY_MAX_MS). A link that
- * expired, was used or was made void, a refusal for good, or MAIL_MAX_ATTEMPTS
- * attempts delete the row unsent. A crash between the server's acceptance and the
- * delete sends the e-mail once more, with the same Message-ID. */
+ * An attempt: lease the row (attempts + 1, lease_until_ms), read what it needs (a
+ * link's secret, the account's address and name, as they are now), hand a plain-text
+ * e-mail to SMTP_URL, then delete the row (a link's secret is gone from the database
+ * once the server has the e-mail), or set the next attempt with exponential backoff
+ * (MAIL_RETRY_MS .. MAIL_RETRY_MAX_MS). A link that expired, was used or was made void,
+ * a refusal for good, or MAIL_MAX_ATTEMPTS attempts delete the row unsent. A crash
+ * between the server's acceptance and the delete sends the e-mail once more, with the
+ * same Message-ID. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,17 +58,22 @@ static int sender_setup(struct sender *s)
 	return -1;
 }
 
-/* Leases row id for one attempt. Returns the attempt's number with the secret, the
- * address and name filled, 0 when it is not due (or leased elsewhere, or busy), -1 when
- * it must not be sent (the link expired, was used or made void): the row is deleted. */
-static long long reset_claim(struct db *db, const struct sender *s, long long id, char *secret, size_t secret_size,
-                             char *addr, size_t addr_size, char *name, size_t name_size)
+/* One e-mail as its attempt reads it. */
+struct outgoing {
+	long long id, attempts, when_s;
+	char kind[24], secret[128], addr[MAIL_ADDRESS_MAX + 1], name[NAME_SIZE];
+};
+
+/* Leases row id for one attempt and reads it into o. Returns 1, 0 when it is not due
+ * (or leased elsewhere, or busy), -1 when it must not be sent (a link that expired, was
+ * used or made void): the row is then deleted. */
+static int email_claim(struct db *db, const struct sender *s, long long id, struct outgoing *o)
 {
-	long long now = config_wall_ms(), attempts = 0;
+	long long now = config_wall_ms();
 	if (db_begin(db))
 		return 0;
-	sqlite3_stmt *st = db_prep(db, "UPDATE reset_email SET attempts = attempts + 1, lease_until_ms = ?1 "
-	                               "WHERE reset_id = ?2 AND next_attempt_ms <= ?3 AND lease_until_ms <= ?3");
+	sqlite3_stmt *st = db_prep(db, "UPDATE account_email SET attempts = attempts + 1, lease_until_ms = ?1 "
+	                               "WHERE id = ?2 AND next_attempt_ms <= ?3 AND lease_until_ms <= ?3");
 	sqlite3_bind_int64(st, 1, now + s->lease_ms);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, now);
@@ -74,22 +81,27 @@ static long long reset_claim(struct db *db, const struct sender *s, long long id
 		db_rollback(db);
 		return 0;
 	}
-	st = db_prep(db, "SELECT e.attempts, e.secret, a.email, a.name, p.used_s IS NULL AND p.expires_s > ?2 "
-	                 "FROM reset_email e JOIN password_reset p ON p.id = e.reset_id "
-	                 "JOIN account a ON a.id = p.account_id WHERE e.reset_id = ?1");
+	st = db_prep(db, "SELECT e.attempts, e.kind, e.secret, a.email, a.name, e.created_s, "
+	                 "e.kind <> 'reset' OR (p.used_s IS NULL AND p.expires_s > ?2) "
+	                 "FROM account_email e JOIN account a ON a.id = e.account_id "
+	                 "LEFT JOIN password_reset p ON p.id = e.reset_id WHERE e.id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now / 1000);
 	int live = 0, rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		attempts = sqlite3_column_int64(st, 0);
-		snprintf(secret, secret_size, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(addr, addr_size, "%s", (const char *)sqlite3_column_text(st, 2));
-		utf8_copy(name, name_size, (const char *)sqlite3_column_text(st, 3));
-		live = sqlite3_column_int(st, 4);
+		o->id = id;
+		o->attempts = sqlite3_column_int64(st, 0);
+		snprintf(o->kind, sizeof o->kind, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(o->secret, sizeof o->secret, "%s",
+		         sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+		snprintf(o->addr, sizeof o->addr, "%s", (const char *)sqlite3_column_text(st, 3));
+		utf8_copy(o->name, sizeof o->name, (const char *)sqlite3_column_text(st, 4));
+		o->when_s = sqlite3_column_int64(st, 5);
+		live = sqlite3_column_int(st, 6);
 	}
 	db_done(st);
 	if (rc == SQLITE_ROW && !live) {
-		st = db_prep(db, "DELETE FROM reset_email WHERE reset_id = ?");
+		st = db_prep(db, "DELETE FROM account_email WHERE id = ?");
 		sqlite3_bind_int64(st, 1, id);
 		if (db_run(st) != SQLITE_DONE || db_commit(db)) {
 			db_rollback(db);
@@ -101,34 +113,58 @@ static long long reset_claim(struct db *db, const struct sender *s, long long id
 		db_rollback(db);
 		return 0;
 	}
-	return attempts;
+	return 1;
 }
 
-/* Hands the e-mail with the link to the SMTP server; 0, or -1 with r filled. */
-static int reset_send(const struct sender *s, long long id, const char *secret, const char *addr, const char *name,
-                      struct smtp_result *r)
+/* The subject and the text of e-mail o (the site's address without a final '/'). */
+static const char *email_text(const struct sender *s, const struct outgoing *o, const char *name, struct buf *text)
 {
-	char line[NAME_SIZE], message_id[160];
-	size_t n = 0;
-	for (const char *p = name; *p && n + 1 < sizeof line; p++) /* one line */
-		line[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
-	line[n] = '\0';
-	struct buf text = {0}, out = {0};
 	size_t site_len = strlen(s->site);
 	while (site_len && s->site[site_len - 1] == '/')
 		site_len--;
-	buf_printf(&text,
+	if (strcmp(o->kind, "reset") == 0) {
+		buf_printf(text,
+		           "Hello %s,\n\n"
+		           "Someone, we hope you, asked to choose a new password for your Roombook account (%s).\n"
+		           "Open this link within %ld minutes to choose one. It works once:\n\n"
+		           "%.*s/password-reset/new?token=%s\n\n"
+		           "If it was not you, you need not do anything: your password stays as it is, and\n"
+		           "nobody can use this link without this e-mail.\n\n"
+		           "Roombook\n",
+		           name[0] ? name : "there", o->addr, reset_ttl_minutes(), (int)site_len, s->site, o->secret);
+		return "Choose a new password for Roombook";
+	}
+	char when[64];
+	time_t t = (time_t)o->when_s;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%a %-d %b %Y at %H:%M UTC", &tm);
+	buf_printf(text,
 	           "Hello %s,\n\n"
-	           "Someone, we hope you, asked to choose a new password for your Roombook account (%s).\n"
-	           "Open this link within %ld minutes to choose one. It works once:\n\n"
-	           "%.*s/password-reset/new?token=%s\n\n"
-	           "If it was not you, you need not do anything: your password stays as it is, and\n"
-	           "nobody can use this link without this e-mail.\n\n"
+	           "The password of your Roombook account (%s) was changed on %s.\n"
+	           "Every browser that was signed in to your account has been signed out.\n\n"
+	           "If this was you, you need not do anything.\n\n"
+	           "If it was not you, choose a new password at once here:\n\n"
+	           "%.*s/password-reset\n\n"
+	           "then revoke any API token you do not recognise on your account page.\n\n"
 	           "Roombook\n",
-	           line[0] ? line : "there", addr, reset_ttl_minutes(), (int)site_len, s->site, secret);
-	snprintf(message_id, sizeof message_id, "<password-reset-%lld@%s>", id, mail_domain(s->from_addr));
-	struct mail mail = {s->from_name, s->from_addr, line[0] ? line : NULL, addr, "Choose a new password for Roombook",
-	                    message_id, time(NULL), buf_str(&text), NULL, NULL, 0, NULL, NULL, NULL};
+	           name[0] ? name : "there", o->addr, when, (int)site_len, s->site);
+	return "Your Roombook password was changed";
+}
+
+/* Hands e-mail o to the SMTP server; 0, or -1 with r filled. */
+static int email_send(const struct sender *s, const struct outgoing *o, struct smtp_result *r)
+{
+	char line[NAME_SIZE], message_id[160];
+	size_t n = 0;
+	for (const char *p = o->name; *p && n + 1 < sizeof line; p++) /* one line */
+		line[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+	line[n] = '\0';
+	struct buf text = {0}, out = {0};
+	const char *subject = email_text(s, o, line, &text);
+	snprintf(message_id, sizeof message_id, "<account-%s-%lld@%s>", o->kind, o->id, mail_domain(s->from_addr));
+	struct mail mail = {s->from_name, s->from_addr, line[0] ? line : NULL, o->addr, subject, message_id, time(NULL),
+	                    buf_str(&text), NULL, NULL, 0, NULL, NULL, NULL};
 	int rc = -1;
 	if (mail_compose(&mail, &out)) {
 		memset(r, 0, sizeof *r);
@@ -136,7 +172,7 @@ static int reset_send(const struct sender *s, long long id, const char *secret, 
 		snprintf(r->error, sizeof r->error, "the address cannot be written in an e-mail");
 		snprintf(r->detail, sizeof r->detail, "%s", r->error);
 	} else
-		rc = smtp_send(s->url, s->from_addr, addr, buf_str(&out), out.len, s->timeout_ms, s->starttls,
+		rc = smtp_send(s->url, s->from_addr, o->addr, buf_str(&out), out.len, s->timeout_ms, s->starttls,
 		               service_stopping, r);
 	if (text.data)
 		explicit_bzero(text.data, text.cap);
@@ -148,9 +184,9 @@ static int reset_send(const struct sender *s, long long id, const char *secret, 
 }
 
 /* Records an attempt's outcome: the row deleted (sent, or given up on) or due again
- * later. A few tries when the database is busy: a sent link never marked would be sent
- * again. */
-static void reset_finish(struct db *db, const struct sender *s, long long id, long long attempts, int done)
+ * later. A few tries when the database is busy: a sent e-mail never marked would be
+ * sent again. */
+static void email_finish(struct db *db, const struct sender *s, long long id, long long attempts, int done)
 {
 	long long delay = s->retry_ms;
 	for (long long i = 1; i < attempts && delay < s->retry_max_ms; i++)
@@ -162,9 +198,9 @@ static void reset_finish(struct db *db, const struct sender *s, long long id, lo
 			service_sleep_ms(200 * tries);
 		if (db_begin(db))
 			continue;
-		sqlite3_stmt *st = done ? db_prep(db, "DELETE FROM reset_email WHERE reset_id = ?1")
-		                        : db_prep(db, "UPDATE reset_email SET next_attempt_ms = ?2, lease_until_ms = 0 "
-		                                      "WHERE reset_id = ?1");
+		sqlite3_stmt *st = done ? db_prep(db, "DELETE FROM account_email WHERE id = ?1")
+		                        : db_prep(db, "UPDATE account_email SET next_attempt_ms = ?2, lease_until_ms = 0 "
+		                                      "WHERE id = ?1");
 		sqlite3_bind_int64(st, 1, id);
 		if (!done)
 			sqlite3_bind_int64(st, 2, config_wall_ms() + delay);
@@ -172,35 +208,35 @@ static void reset_finish(struct db *db, const struct sender *s, long long id, lo
 			return;
 		db_rollback(db);
 	}
-	log_error("password reset link=%lld: the e-mail's outcome could not be recorded", id);
+	log_error("account e-mail=%lld: its outcome could not be recorded", id);
 }
 
-static void reset_attempt(struct db *db, const struct sender *s, long long id)
+static void email_attempt(struct db *db, const struct sender *s, long long id)
 {
-	char secret[128], addr[MAIL_ADDRESS_MAX + 1], name[NAME_SIZE];
-	long long attempts = reset_claim(db, s, id, secret, sizeof secret, addr, sizeof addr, name, sizeof name);
-	if (attempts < 0)
-		log_info("password reset link=%lld: expired or void before its e-mail went out; not sent", id);
-	if (attempts <= 0)
+	struct outgoing o = {0};
+	int claimed = email_claim(db, s, id, &o);
+	if (claimed < 0)
+		log_info("account e-mail=%lld: the link expired or was made void before it went out; not sent", id);
+	if (claimed <= 0)
 		return;
 	struct smtp_result r;
-	int sent = reset_send(s, id, secret, addr, name, &r) == 0;
-	explicit_bzero(secret, sizeof secret);
-	int give_up = !sent && (r.permanent || attempts >= s->max_attempts);
-	reset_finish(db, s, id, attempts, sent || give_up);
+	int sent = email_send(s, &o, &r) == 0;
+	explicit_bzero(o.secret, sizeof o.secret);
+	int give_up = !sent && (r.permanent || o.attempts >= s->max_attempts);
+	email_finish(db, s, id, o.attempts, sent || give_up);
 	if (sent)
-		log_info("password reset link=%lld attempt=%lld outcome=sent", id, attempts);
+		log_info("account e-mail=%lld kind=%s attempt=%lld outcome=sent", id, o.kind, o.attempts);
 	else
-		log_warn("password reset link=%lld attempt=%lld outcome=%s: %s", id, attempts,
+		log_warn("account e-mail=%lld kind=%s attempt=%lld outcome=%s: %s", id, o.kind, o.attempts,
 		         give_up ? "failed" : "retrying", r.detail);
 }
 
 /* One pass: every e-mail due now, oldest first. With e-mail off, what is queued is
- * dropped: a link is only worth its hour. */
-static void reset_pass(struct db *db, const struct sender *s)
+ * dropped: a link is only worth its hour, a notice only worth its moment. */
+static void email_pass(struct db *db, const struct sender *s)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT reset_id AS id FROM reset_email WHERE next_attempt_ms <= ?1 "
-	                               "AND lease_until_ms <= ?1 ORDER BY next_attempt_ms, reset_id LIMIT 20");
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM account_email WHERE next_attempt_ms <= ?1 "
+	                               "AND lease_until_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT 20");
 	sqlite3_bind_int64(st, 1, config_wall_ms());
 	json_t *due = db_rows_json(st);
 	size_t i;
@@ -210,9 +246,9 @@ static void reset_pass(struct db *db, const struct sender *s)
 		if (service_stopping())
 			break;
 		if (s->url)
-			reset_attempt(db, s, id);
+			email_attempt(db, s, id);
 		else
-			reset_finish(db, s, id, 1, 1);
+			email_finish(db, s, id, 1, 1);
 	}
 	json_decref(due);
 }
@@ -221,8 +257,8 @@ void accounts_background(struct db *db)
 {
 	struct sender s;
 	if (sender_setup(&s))
-		log_info("password reset e-mails are off (SMTP_URL, MAIL_FROM and SITE_URL are all needed)");
+		log_info("the accounts service's e-mails are off (SMTP_URL, MAIL_FROM and SITE_URL are all needed)");
 	long poll = config_long("MAIL_POLL_MS", 250);
 	while (!service_sleep_ms(poll >= 10 ? poll : 250))
-		reset_pass(db, &s);
+		email_pass(db, &s);
 }

@@ -1,7 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}{{>HEADER}}
 <div class="auth">
 <h1>Change your password</h1>
-<p class="lead">Every other browser signed in to your account is signed out. API tokens keep working: revoke any you do not recognise on <a href="/account">your account</a>.</p>
+<p class="lead">Every other browser signed in to your account is signed out{{#IF_MAIL_ON}}, and we e-mail you that the password was changed{{/IF_MAIL_ON}}. API tokens keep working: revoke any you do not recognise on <a href="/account">your account</a>.</p>
 {{>ERROR_SUMMARY}}
 <p class="hint">Fields marked <span class="req">*</span> are required.</p>
 <form method="post" action="/account/password" novalidate class="panel">

@@ -10,12 +10,19 @@ CREATE TABLE password_reset (
 );
 CREATE INDEX password_reset_account ON password_reset(account_id, created_s);
 
--- The e-mail that carries a link, until the SMTP server took it: the only copy of the
--- secret, deleted once sent or given up on (accounts_mail.c).
-CREATE TABLE reset_email (
-  reset_id        INTEGER PRIMARY KEY REFERENCES password_reset(id),
-  secret          TEXT NOT NULL,
+-- E-mails the accounts service sends itself (accounts_mail.c), until the SMTP server
+-- took them: a reset link ('reset': the only copy of its secret, deleted once sent or
+-- given up on), or the notice that the password was changed ('password_changed').
+CREATE TABLE account_email (
+  id              INTEGER PRIMARY KEY,
+  account_id      INTEGER NOT NULL REFERENCES account(id),
+  kind            TEXT NOT NULL CHECK (kind IN ('reset', 'password_changed')),
+  reset_id        INTEGER REFERENCES password_reset(id),
+  secret          TEXT,
+  created_s       INTEGER NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_ms INTEGER NOT NULL DEFAULT 0,
-  lease_until_ms  INTEGER NOT NULL DEFAULT 0
+  lease_until_ms  INTEGER NOT NULL DEFAULT 0,
+  CHECK ((kind = 'reset') = (reset_id IS NOT NULL AND secret IS NOT NULL))
 );
+CREATE INDEX account_email_due ON account_email(next_attempt_ms);

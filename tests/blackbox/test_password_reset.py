@@ -49,18 +49,25 @@ def link_in(mail):
 def test_a_forgotten_password_is_reset_through_the_link_in_the_e_mail(stack):
     address = account(stack)
     here, there = sign_in(stack, address).json["token"], sign_in(stack, address).json["token"]
-    with SmtpSink(SMTP_PORT) as sink:
+    sink = SmtpSink(SMTP_PORT).start()
+    try:
         r = ask(stack, "  " + address.upper() + " ")  # typed as a phone keyboard does
         assert r.status == 202 and "If an account has this address" in r.json["detail"], r
         envelope, raw, mail = wait_until(lambda: sink.to(address), what="the reset e-mail")[0]
+        _finish_and_check(stack, sink, address, here, there, mail)
+    finally:
+        sink.stop()
+
+
+def _finish_and_check(stack, sink, address, here, there, mail):
     assert mail["Subject"] == "Choose a new password for Roombook", mail["Subject"]
     assert mail["To"].addresses[0].display_name == "Ann Reset", mail["To"]
     text, token = link_in(mail)
     assert "Hello Ann Reset," in text and "within 60 minutes" in text and "It works once" in text, text
     db = sqlite3.connect(os.path.join(stack.var, "db", "accounts.db"), timeout=10)
     try:  # sent: the e-mail's row (the secret's only copy) is gone; the link keeps a hash
-        assert wait_until(lambda: db.execute("SELECT count(*) FROM reset_email").fetchone()[0] == 0 or None,
-                          what="the sent e-mail's row deleted")
+        assert wait_until(lambda: db.execute("SELECT count(*) FROM account_email WHERE kind = 'reset'").fetchone()[0]
+                          == 0 or None, what="the sent e-mail's row deleted")
         assert db.execute("SELECT count(*) FROM password_reset WHERE hash = ?", (token,)).fetchone()[0] == 0
     finally:
         db.close()
@@ -77,6 +84,11 @@ def test_a_forgotten_password_is_reset_through_the_link_in_the_e_mail(stack):
         assert token[4:] not in r.body and "form" not in r.json, r  # a JSON problem carries no page's keys
     r = stack.post("/password-reset/new", {"token": token, "newPassword": NEW_PASSWORD}, auth=None)
     assert r.status == 204, r
+    notice = wait_until(lambda: [m[2] for m in sink.to(address) if m[2]["Subject"] != "Choose a new password for "
+                                 "Roombook"], what="the notice")[0]
+    assert notice["Subject"] == "Your Roombook password was changed", notice["Subject"]
+    said = notice.get_content().replace("\r\n", "\n")
+    assert "was changed on" in said and SITE + "/password-reset\n" in said and token[4:] not in said, said
     problem(stack.get("/account", auth=here), 401)  # every session ends
     problem(stack.get("/account", auth=there), 401)
     problem(sign_in(stack, address), 401)
@@ -95,12 +107,13 @@ def test_a_forgotten_password_is_reset_through_the_link_in_the_e_mail(stack):
 def test_an_unknown_address_gets_the_same_answer_and_no_e_mail(stack):
     known = account(stack)
     with SmtpSink(SMTP_PORT) as sink:
-        unknown = ask(stack, "nobody-%d@example.com" % os.getpid())
+        unknown_address = "nobody-%d@example.com" % os.getpid()
+        unknown = ask(stack, unknown_address)
         r = ask(stack, known)
         assert unknown.status == r.status == 202 and unknown.json["detail"] == r.json["detail"], (unknown, r)
         wait_until(lambda: sink.to(known), what="the known address's e-mail")
         time.sleep(0.3)
-        assert [m[0]["rcptTos"] for m in sink.received()] == [[known]], sink.received()
+        assert len(sink.to(known)) == 1 and not sink.to(unknown_address), sink.received()
     problem(ask(stack, "not an address"), 422)
     problem(ask(stack, ""), 422)
 
@@ -226,3 +239,36 @@ def test_password_changes_in_parallel_leave_exactly_one_winner(stack):
     winner = choices[statuses.index(204)]
     assert sign_in(stack, address, winner).status == 201
     assert all(sign_in(stack, address, p).status == 401 for p in choices if p != winner)
+
+
+def test_a_password_changed_on_the_account_page_is_told_by_e_mail(stack):
+    address = account(stack)
+    tok = sign_in(stack, address).json["token"]
+    with SmtpSink(SMTP_PORT) as sink:
+        r = stack.post("/account/password", {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}, auth=tok)
+        assert r.status == 204, r
+        envelope, raw, mail = wait_until(lambda: sink.to(address), what="the notice")[0]
+    assert mail["Subject"] == "Your Roombook password was changed", mail["Subject"]
+    text = mail.get_content().replace("\r\n", "\n")
+    assert "Hello Ann Reset," in text and "(%s) was changed on " % address in text and " UTC." in text, text
+    assert NEW_PASSWORD not in text and PASSWORD not in text
+
+
+def test_at_most_ten_links_an_account_a_day_whoever_asks(stack):
+    address = account(stack)
+    db = sqlite3.connect(os.path.join(stack.var, "db", "accounts.db"), timeout=10)
+    try:  # ten links asked for earlier today, each window's three used up long ago
+        with db:
+            db.executemany("INSERT INTO password_reset(account_id, hash, created_s, expires_s, used_s) "
+                           "SELECT id, ?, strftime('%s','now') - 3600 * ?, strftime('%s','now'), 0 FROM account "
+                           "WHERE email = ?", [("%064x" % (i + 1 + os.getpid() * 100), i + 1, address) for i in range(10)])
+    finally:
+        db.close()
+    with SmtpSink(SMTP_PORT) as sink:
+        r = ask(stack, address)
+        assert r.status == 202, r
+        other = account(stack)
+        assert ask(stack, other).status == 202
+        wait_until(lambda: sink.to(other), what="another account's e-mail")
+        time.sleep(0.3)
+        assert not sink.to(address), sink.to(address)
