@@ -1,7 +1,9 @@
 // Accounts in the browser (SPEC §6): sign up, sign in and back to where you were going,
 // sign out; the booking's answers survive the detour through sign-in; wrong
-// passwords and too many of them.
+// passwords and too many of them; changing the name and the password; a forgotten one.
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import {
   addDays, api, apiAccount, assert, BASE, CARD_OK, createRoom, fillSignIn, mypageRow, open, PASSWORD,
   signedInAs, signOut, signUp, submit, text, today, uniq,
@@ -232,4 +234,43 @@ test('the account page changes my name and my password; other sessions end, this
     assert.equal(old.status, 401, 'the old password no longer signs in');
     const fresh = await api('POST', '/sessions', { email: me.email, password: 'lighthouse keeper at dawn' }, { token: null });
     assert.equal(fresh.status, 201, 'the new one does');
+  }));
+
+test('a forgotten password: the page says to ask the operator here, whose link chooses a new one and signs me in',
+  inBrowser(async ({ page, shot }) => {
+    const me = await signUp(page, uniq('Quinn'));
+    await signOut(page);
+    await open(page, '/sign-in');
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Forgotten your password?', exact: true }).click()]);
+    assert.equal(path(page), '/password-reset');
+    await shot('reset-no-e-mail');
+    assert.match(await text(page.locator('main')), /This site sends no e-mail/, 'this stack sends no e-mail, and says so');
+    assert.equal(await page.locator('main form[action="/password-reset"]').count(), 0, 'so no form promises one');
+
+    // What an operator hands over (operations.md): the same kind of link an e-mail carries.
+    const out = execFileSync(join(process.env.BIN, 'accounts'), ['password-reset-link', me.email],
+      { env: process.env, encoding: 'utf8' });
+    const link = out.match(/(\/password-reset\/new\?token=rbr_[0-9a-f]{64})/)[1];
+    assert.equal(await open(page, link), 200);
+    await shot('reset-choose');
+    assert.equal(await signedInAs(page), null, 'signed out while choosing');
+    const form = page.locator('main form[action="/password-reset/new"]');
+    await form.getByLabel('New password', { exact: true }).fill('short');
+    const weak = await submit(page, form.getByRole('button', { name: 'Save password', exact: true }));
+    await shot('reset-weak');
+    assert.equal(weak.post, 422, 'a weak password is refused');
+    assert.match(await text(page.locator('.error-summary')), /New password must be at least 10 characters/);
+    assert.equal(await form.getByLabel('New password', { exact: true }).inputValue(), '', 'not filled in again');
+    await form.getByLabel('New password', { exact: true }).fill('harbour lights at midnight');
+    const done = await submit(page, form.getByRole('button', { name: 'Save password', exact: true }));
+    await shot('reset-done');
+    assert.equal(done.post, 303);
+    assert.equal(done.url, '/account', 'on my account page');
+    assert.equal(await signedInAs(page), me.name, 'signed in by the link');
+    assert.match(await text(page.locator('.flash')), /Your password was changed, and you are signed in/);
+    assert.equal((await api('GET', '/account', null, { token: me.token })).status, 401, 'my other session ended');
+
+    assert.equal(await open(page, link), 404, 'the link works once');
+    await shot('reset-link-used');
+    assert.match(await text(page.locator('main')), /This link does not work/);
   }));
