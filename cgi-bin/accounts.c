@@ -674,6 +674,40 @@ static int sessions_delete_current(struct ctx *c)
 
 /* ---- the account and its API tokens ---- */
 
+/* A live session in SQL, ?1 now and ?2 SESSION_IDLE_S: one the identity check accepts
+ * (credential_lookup), so that what is counted or ended is what could still be used. */
+#define SESSION_LIVE "kind = 'session' AND revoked_s IS NULL AND expires_s > ?1 AND used_s + ?2 > ?1"
+/* ...of account ?3 but credential ?4 */
+#define OTHER_SESSIONS SESSION_LIVE " AND account_id = ?3 AND id <> ?4"
+
+/* st (a statement WHERE OTHER_SESSIONS) with its four values bound. */
+static sqlite3_stmt *other_sessions(sqlite3_stmt *st, long long account, long long keep)
+{
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, config_long("SESSION_IDLE_S", 7L * 86400));
+	sqlite3_bind_int64(st, 3, account);
+	sqlite3_bind_int64(st, 4, keep);
+	return st;
+}
+
+/* Ends every live session of account but the credential keep (the one the request
+ * came with); API tokens stay. Inside the caller's transaction; the count, or -1. */
+static int other_sessions_end(struct db *db, long long account, long long keep)
+{
+	sqlite3_stmt *st = other_sessions(db_prep(db, "UPDATE credential SET revoked_s = ?1 WHERE " OTHER_SESSIONS),
+	                                  account, keep);
+	return db_run(st) == SQLITE_DONE ? sqlite3_changes(db->h) : -1;
+}
+
+/* The live sessions of account other than credential keep; -1 when unread. */
+static long long other_sessions_count(struct db *db, long long account, long long keep)
+{
+	long long n = -1;
+	sqlite3_stmt *st = other_sessions(db_prep(db, "SELECT count(*) FROM credential WHERE " OTHER_SESSIONS), account,
+	                                  keep);
+	return db_scalar_int(st, &n) == 1 ? n : -1;
+}
+
 #define TOKEN_COLUMNS \
 	"id, name, strftime('%Y-%m-%dT%H:%M:%SZ', created_s, 'unixepoch') AS createdAt, " \
 	"CASE WHEN used_s > 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', used_s, 'unixepoch') END AS lastUsedAt"
@@ -698,6 +732,11 @@ static void account_page(struct ctx *c, json_t *model, const json_t *account)
 	}
 	json_object_set_new(model, "tokens", tokens_of(c->db, c->req->account_id));
 	json_object_set_new(model, "memberSince", json_stringn(created ? created : "", created ? 10 : 0));
+	struct who w = {0};
+	long long others = credential_lookup(c->db, c->req, &w) >= 0
+	                       ? other_sessions_count(c->db, c->req->account_id, w.credential) : -1;
+	if (others > 0) /* (a number shows its section even when 0) */
+		json_object_set_new(model, "otherSessions", json_integer(others));
 	c->res->page = "account";
 	snprintf(c->res->title, sizeof c->res->title, "Your account");
 }
@@ -785,6 +824,30 @@ static int tokens_delete(struct ctx *c)
 	if (c->req->body_is_form)
 		response_header(c->res, "Location", "/account");
 	return 204;
+}
+
+/* DELETE /sessions/others, and the account page's POST /account/sign-out-others: ends
+ * every other live session of the caller's account at once (a phone left in a taxi);
+ * API tokens stay, revoked one by one. 200 {"ended": N}. */
+static int sessions_delete_others(struct ctx *c)
+{
+	struct who w = {0};
+	if (credential_lookup(c->db, c->req, &w) < 0 || db_begin(c->db))
+		return problem_unavailable(c, 1, "the database is busy; try again");
+	int ended = other_sessions_end(c->db, c->req->account_id, w.credential);
+	if (ended < 0 || db_commit(c->db)) {
+		db_rollback(c->db);
+		return problem_unavailable(c, 1, "the sessions could not be ended; try again");
+	}
+	if (ended)
+		snprintf(c->res->flash, sizeof c->res->flash, "%d other session%s signed out.", ended,
+		         ended == 1 ? " was" : "s were");
+	else
+		snprintf(c->res->flash, sizeof c->res->flash, "No other session was signed in.");
+	if (c->req->body_is_form)
+		response_header(c->res, "Location", "/account");
+	c->res->model = json_pack("{s:i}", "ended", ended);
+	return 200;
 }
 
 /* ---- the account's name and password ---- */
@@ -902,18 +965,6 @@ static int password_changed_notice(struct db *db, long long account)
 	sqlite3_bind_int64(st, 1, account);
 	sqlite3_bind_int64(st, 2, now_s());
 	return db_run(st) == SQLITE_DONE ? 0 : -1;
-}
-
-/* Ends every browser session of account but the credential keep (the one the change was
- * made with); API tokens stay. Inside the caller's transaction; the count, or -1. */
-static int other_sessions_end(struct db *db, long long account, long long keep)
-{
-	sqlite3_stmt *st = db_prep(db, "UPDATE credential SET revoked_s = ?1 WHERE account_id = ?2 AND kind = 'session' "
-	                               "AND revoked_s IS NULL AND id <> ?3");
-	sqlite3_bind_int64(st, 1, now_s());
-	sqlite3_bind_int64(st, 2, account);
-	sqlite3_bind_int64(st, 3, keep);
-	return db_run(st) == SQLITE_DONE ? sqlite3_changes(db->h) : -1;
 }
 
 /* POST /account/password {"currentPassword","newPassword"}: the password changes when
@@ -1386,6 +1437,8 @@ static const struct route routes[] = {
 	{"POST", "/accounts", accounts_create, "", ROUTE_PUBLIC},
 	{"POST", "/sessions", sessions_create, "", ROUTE_PUBLIC},
 	{"DELETE", "/sessions/current", sessions_delete_current, "", 0},
+	{"DELETE", "/sessions/others", sessions_delete_others, "", 0},
+	{"POST", "/account/sign-out-others", sessions_delete_others, "", 0},
 	{"GET", "/account", account_get, "", 0},
 	{"GET", "/account/tokens", tokens_list, "limit cursor", 0},
 	{"POST", "/account/tokens", tokens_create, "", 0},

@@ -8,6 +8,11 @@
 <dt>Password</dt><dd><a href="/account/password">Change your password</a></dd>
 </dl>
 <p><a href="/mypage">My bookings</a> · <a href="/roomviews">Rooms you host</a></p>
+{{#HAS_OTHER_SESSIONS}}<section aria-labelledby="ses-h">
+<h2 id="ses-h">Signed in elsewhere</h2>
+<p>Besides this browser, your account has {{OTHER_SESSIONS:x-plural=other session}} signed in: another browser, or a script that signed in with your password. Lost a phone, or signed in on a shared computer? End them all at once.</p>
+<form method="post" action="/account/sign-out-others" class="inline"><input type="hidden" name="_csrf" value="{{CSRF_TOKEN}}"><button type="submit">Sign out everywhere else</button></form>
+</section>{{/HAS_OTHER_SESSIONS}}
 <section aria-labelledby="tok-h">
 <h2 id="tok-h">API tokens</h2>
 <p>Scripts use a token as <code>Authorization: Bearer &lt;token&gt;</code>. A token works until you revoke it.</p>

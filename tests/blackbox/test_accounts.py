@@ -447,6 +447,35 @@ def test_the_password_form_changes_it_and_never_shows_a_password_again(stack):
     assert sign_in(stack, address, password=NEW_PASSWORD).status == 201
 
 
+def test_signing_out_everywhere_else_keeps_this_session_and_the_tokens(stack):
+    address = email("Elsewhere")
+    assert sign_up(stack, address).status == 201
+    here, phone, laptop = (sign_in(stack, address).json["token"] for _ in range(3))
+    script = stack.post("/account/tokens", {"name": "script"}, auth=here).json["token"]
+    page = cookie_request(stack, here, "GET", "/account", headers={"Accept": "text/html"})
+    assert "your account has 2 other sessions signed in" in page.body, page.body[:3000]
+    assert 'action="/account/sign-out-others"' in page.body
+    r = stack.request("DELETE", "/sessions/others", auth=here)
+    assert r.status == 200 and r.json["ended"] == 2, r
+    problem(stack.get("/account", auth=phone), 401)
+    problem(stack.get("/account", auth=laptop), 401)
+    assert stack.get("/account", auth=here).status == 200
+    assert stack.get("/account", auth=script).status == 200  # tokens are revoked one by one
+    page = cookie_request(stack, here, "GET", "/account", headers={"Accept": "text/html"})
+    assert "Signed in elsewhere" not in page.body, page.body[:3000]
+    assert stack.request("DELETE", "/sessions/others", auth=here).json["ended"] == 0
+    # the form, from the account page: a redirect and a flash; without the csrf token, refused
+    tablet = sign_in(stack, address).json["token"]
+    problem(cookie_request(stack, here, "POST", "/account/sign-out-others", form={}), 403)
+    assert stack.get("/account", auth=tablet).status == 200
+    r = cookie_request(stack, here, "POST", "/account/sign-out-others", form={"_csrf": CSRF},
+                       headers={"Cookie": "rb_session=%s; csrf=%s" % (here, CSRF), "Accept": "text/html"})
+    assert r.status == 303 and r.header("Location") == "/account", r
+    assert "1%20other%20session%20was%20signed%20out" in (r.header("Set-Cookie") or ""), r.headers
+    problem(stack.get("/account", auth=tablet), 401)
+    problem(stack.request("DELETE", "/sessions/others", auth=None), 401)
+
+
 # ---- API tokens ----
 
 def test_api_tokens_work_until_revoked(stack):

@@ -111,6 +111,14 @@ def _reset_link(stack):
     return stack.get("/password-reset/new?token=" + token, headers=BROWSER, auth=None)
 
 
+def _signed_in_elsewhere(stack):
+    """The account page of an account signed in twice (its "Signed in elsewhere" part)."""
+    from stack import PASSWORD
+    acct, tok = stack.new_account("Elsewhere")
+    assert stack.post("/sessions", {"email": acct["email"], "password": PASSWORD}, auth=None).status == 201
+    return stack.get("/account", headers=BROWSER, auth=tok)
+
+
 # name -> (how to fetch it, expected status). f is the fixture.
 PAGES = {
     "home": (lambda s, f: s.get("/", headers=BROWSER), 200),
@@ -139,6 +147,7 @@ PAGES = {
         "name": "Ann <b>", "email": "not-an-email", "password": "short", "_next": "/rooms"}, auth=None), 422),
     "account": (lambda s, f: s.get("/account", headers=BROWSER), 200),
     "token_new": (lambda s, f: _form_post(s, "/account/tokens", {"name": "html <check>"}), 201),
+    "account_signed_in_elsewhere": (lambda s, f: _signed_in_elsewhere(s), 200),
     "account_edit": (lambda s, f: s.get("/account/edit", headers=BROWSER), 200),
     "account_edit_with_errors": (lambda s, f: _form_post(s, "/account/edit", {"name": "a\nb <i>"}), 422),
     "account_password": (lambda s, f: s.get("/account/password", headers=BROWSER), 200),
