@@ -179,7 +179,9 @@ static int mypage_get(struct ctx *c)
 	buf_puts(&c->res->text, "{\"customer\":");
 	buf_json_string(&c->res->text, customer);
 	buf_puts(&c->res->text, ",\"reservations\":");
-	return page_reply_rows(c, st, limit, "reservationId");
+	char key[64]; /* the rows depend on nothing but the bound values */
+	snprintf(key, sizeof key, "mypage %lld %lld %lld", account, cursor, limit);
+	return page_reply_rows(c, st, limit, "reservationId", key);
 }
 
 static int roomviews_list(struct ctx *c)

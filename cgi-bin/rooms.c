@@ -302,7 +302,9 @@ static int rooms_list(struct ctx *c)
 	if (!s.asked && !c->req->wants_html) { /* the plain list: written straight from the rows */
 		json_decref(errors);
 		buf_puts(&c->res->text, "{\"items\":");
-		return page_reply_rows(c, st, limit, "id");
+		char key[64]; /* the rows depend on nothing but the bound values (the currency is the site's) */
+		snprintf(key, sizeof key, "rooms %lld %lld", cursor, limit);
+		return page_reply_rows(c, st, limit, "id", key);
 	}
 	if (s.asked && json_array_size(errors) && !c->req->wants_html) { /* before the list and its Link */
 		db_done(st);

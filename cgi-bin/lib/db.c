@@ -631,6 +631,8 @@ void db_close(struct db *db)
 		return;
 	for (int i = 0; i < DB_STMT_CACHE; i++)
 		sqlite3_finalize(db->cache[i].st);
+	for (int i = 0; i < DB_ROWS_CACHE; i++)
+		free(db->rows[i]);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -908,6 +910,60 @@ long db_rows_json_text(sqlite3_stmt *st, struct buf *out, long long max, const c
 	if (rc != SQLITE_DONE)
 		return -1;
 	buf_append(out, "]", 1);
+	return rows;
+}
+
+/* One kept list answer: its key, the WAL's header when it was read, and its bytes. */
+struct db_rows_kept {
+	unsigned char wal[DB_WAL_HEADER];
+	long rows;
+	long long last_id;
+	int more;
+	size_t key_len, len;
+	char bytes[]; /* the key, then the answer */
+};
+
+long db_rows_json_cached(struct db *db, const char *key, sqlite3_stmt *st, struct buf *out, long long max,
+                         const char *id_col, long long *last_id, int *more)
+{
+	size_t key_len = strlen(key), h = 2166136261u;
+	for (size_t i = 0; i < key_len; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	struct db_rows_kept **slot = &db->rows[h % DB_ROWS_CACHE], *kept = *slot;
+	unsigned char wal[DB_WAL_HEADER] = {0};
+	if (kept && kept->key_len == key_len && memcmp(kept->bytes, key, key_len) == 0) {
+		memcpy(wal, kept->wal, sizeof wal);
+		if (db_wal_unchanged(db, wal)) {
+			sqlite3_reset(st);
+			buf_append(out, kept->bytes + key_len, kept->len);
+			if (last_id)
+				*last_id = kept->last_id;
+			*more = kept->more;
+			return kept->rows;
+		}
+	} else {
+		db_wal_unchanged(db, wal); /* the header before the rows are read */
+	}
+	size_t from = out->len;
+	long long last = 0;
+	long rows = db_rows_json_text(st, out, max, id_col, &last, more);
+	if (last_id)
+		*last_id = last;
+	size_t len = out->len - from;
+	if (rows < 0 || len > DB_ROWS_CACHE_MAX)
+		return rows;
+	struct db_rows_kept *fresh = realloc(kept, sizeof *fresh + key_len + len);
+	if (!fresh) /* kept is still there, and still right for its own header */
+		return rows;
+	memcpy(fresh->wal, wal, sizeof wal);
+	fresh->rows = rows;
+	fresh->last_id = last;
+	fresh->more = *more;
+	fresh->key_len = key_len;
+	fresh->len = len;
+	memcpy(fresh->bytes, key, key_len);
+	memcpy(fresh->bytes + key_len, out->data + from, len);
+	*slot = fresh;
 	return rows;
 }
 

@@ -7,6 +7,9 @@
 #include <sqlite3.h>
 
 #define DB_STMT_CACHE 128
+#define DB_ROWS_CACHE 16             /* list answers kept per connection (db_rows_json_cached) */
+#define DB_ROWS_CACHE_MAX (16 * 1024) /* larger ones are not kept */
+#define DB_WAL_HEADER 48
 
 struct db {
 	sqlite3 *h;
@@ -23,6 +26,7 @@ struct db {
 		const char *sql; /* key: the address of the SQL literal */
 		sqlite3_stmt *st;
 	} cache[DB_STMT_CACHE];
+	struct db_rows_kept *rows[DB_ROWS_CACHE]; /* db_rows_json_cached's, NULL until used */
 };
 
 /* Opens <var>/db/<service>.db (creating folders), sets WAL, busy_timeout and
@@ -91,7 +95,6 @@ long long db_durable_mark(struct db *db);
  * takes the header as read. A header read while a commit writes it differs from both
  * states, so the answer is "changed": at worst a needless look, never a missed commit.
  * 0 (changed, or cannot tell) or 1. */
-#define DB_WAL_HEADER 48
 int db_wal_unchanged(struct db *db, unsigned char seen[DB_WAL_HEADER]);
 /* fdatasyncs done by group commit in this process (for tests). */
 long long db_group_syncs(void);
@@ -123,6 +126,15 @@ struct buf;
  * *last_id to the integer in column id_col (NULL: none) of the last row written. Resets st. */
 long db_rows_json_text(sqlite3_stmt *st, struct buf *out, long long max, const char *id_col, long long *last_id,
                        int *more);
+/* db_rows_json_text through a cache of this connection's: key names the rows (the query
+ * and every value bound to it, and anything else the caller lets them decide). While
+ * nothing was committed to the database since they were read (db_wal_unchanged: no lock,
+ * no system call), the same key appends the same bytes again without stepping st (reset
+ * all the same). The header is read before the query, so rows are never kept under a
+ * state older than theirs: at worst a needless miss. Answers over DB_ROWS_CACHE_MAX
+ * bytes, and failed steps, are not kept. Same returns as db_rows_json_text. */
+long db_rows_json_cached(struct db *db, const char *key, sqlite3_stmt *st, struct buf *out, long long max,
+                         const char *id_col, long long *last_id, int *more);
 /* Runs st to completion and resets it. Returns the final sqlite3_step code
  * (SQLITE_DONE on success). */
 int db_run(sqlite3_stmt *st);

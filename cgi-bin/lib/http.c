@@ -912,12 +912,13 @@ static void next_link(struct ctx *c, const char *cursor, struct buf *link)
 	response_header(c->res, "Link", "%s>; rel=\"next\"", buf_str(link));
 }
 
-int page_reply_rows(struct ctx *c, struct sqlite3_stmt *st, long long limit, const char *id_field)
+int page_reply_rows(struct ctx *c, struct sqlite3_stmt *st, long long limit, const char *id_field, const char *key)
 {
 	struct buf *out = &c->res->text;
 	long long last = 0;
 	int more = 0;
-	if (db_rows_json_text(st, out, limit, id_field, &last, &more) < 0) {
+	if ((key ? db_rows_json_cached(c->db, key, st, out, limit, id_field, &last, &more)
+	         : db_rows_json_text(st, out, limit, id_field, &last, &more)) < 0) {
 		buf_free(out);
 		return problem_unavailable(c, 1, "the list could not be read; try again");
 	}

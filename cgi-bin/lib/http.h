@@ -206,6 +206,8 @@ int page_reply(struct ctx *c, json_t *items, long long limit, const char *id_fie
  * lists answered only as JSON: the caller has put the answer's start in c->res->text, up
  * to the list (`{"items":`, or `{"customer":"…","reservations":`); this appends the rows
  * (limit of them, st fetching limit+1) and `,"nextCursor":…}`, sets the Link header as
- * page_reply does and the body's type. Returns 200, or 503 when the query failed. */
-int page_reply_rows(struct ctx *c, struct sqlite3_stmt *st, long long limit, const char *id_field);
+ * page_reply does and the body's type. key, when not NULL, names the rows for the
+ * connection's cache (db_rows_json_cached): they are read again only after a commit.
+ * Returns 200, or 503 when the query failed. */
+int page_reply_rows(struct ctx *c, struct sqlite3_stmt *st, long long limit, const char *id_field, const char *key);
 #endif

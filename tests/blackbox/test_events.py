@@ -93,6 +93,30 @@ def test_cancel_refunds_voids_frees_capacity_and_updates_mypage(stack):
     assert row["ticketCode"] == tickets(stack, res["id"])[0]["code"]
 
 
+def test_mypage_read_again_and_again_shows_each_change(stack):
+    """A list read many times is answered from each connection's copy until a commit
+    (db_rows_json_cached): every change that lands afterwards shows on the next read,
+    whichever thread answers it; so does the rooms list after a new room."""
+    rm = room(stack, name="Kept page room")
+    res = book(stack, rm["id"], "dora")
+    wait_until(lambda: (mypage_row(stack, "dora", res["id"]) or {}).get("ticketStatus") == "issued",
+               what="ticket on mypage")
+    pages = {stack.get("/mypage").body for _ in range(24)}  # every thread keeps the page
+    assert len(pages) == 1, pages
+    assert stack.request("PATCH", "/rooms/%d" % rm["id"], json={"name": "Renamed kept room"}).status == 200
+    wait_until(lambda: all(mypage_row(stack, "dora", res["id"])["roomName"] == "Renamed kept room"
+                           for _ in range(8)), what="the new name on every read")
+    assert stack.post("/reservations/%d/cancel" % res["id"]).status == 200
+    wait_until(lambda: all(mypage_row(stack, "dora", res["id"])["status"] == "cancelled" for _ in range(8)),
+               what="the cancellation on every read")
+    before = {stack.get("/rooms?limit=100").body for _ in range(24)}
+    assert len(before) == 1
+    new = room(stack, name="Listed at once")
+    for _ in range(8):
+        ids = [x["id"] for x in stack.get("/rooms?limit=100").json["items"]]
+        assert new["id"] in ids or len(ids) == 100, ids
+
+
 def test_cancelling_twice_refunds_once(stack):
     rm = room(stack)
     res = book(stack, rm["id"], "cara")

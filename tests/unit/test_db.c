@@ -569,6 +569,81 @@ static void every_commit_changes_the_wal_header(void)
 	unsetenv("DB_WAL_AUTOCHECKPOINT");
 }
 
+/* db_rows_json_cached answers the same key from its copy (without stepping) until a
+ * commit, from this connection, another one or another process; another key, or another
+ * bound value under its own key, is read afresh. */
+static void kept_rows_last_until_a_commit(void)
+{
+	struct db *reader = db_open("messages"), *writer = db_open("messages");
+	CHECK(reader && writer);
+	if (!reader || !writer) {
+		db_close(reader);
+		db_close(writer);
+		return;
+	}
+	CHECK(sqlite3_exec(writer->h, "CREATE TABLE IF NOT EXISTS header_probe(n INTEGER PRIMARY KEY)", NULL, NULL,
+	                   NULL) == SQLITE_OK);
+	CHECK(commit_probe_row(writer) == 0);
+	static const char sql[] = "SELECT n AS id, (SELECT count(*) FROM header_probe) AS rows FROM header_probe "
+	                          "WHERE n >= ?1 ORDER BY n LIMIT 3";
+	char *first = NULL, *again = NULL;
+	long long last = -1;
+	int more = -1;
+	struct buf got = {0};
+	sqlite3_stmt *st = db_prep(reader, sql);
+	sqlite3_bind_int(st, 1, 1);
+	CHECK(db_rows_json_cached(reader, "probe 1", st, &got, 2, "id", &last, &more) >= 1);
+	first = strdup(buf_str(&got));
+	buf_reset(&got);
+	st = db_prep(reader, sql);
+	sqlite3_bind_int(st, 1, 1);
+	long long last2 = -1;
+	int more2 = -1;
+	int runs = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0);
+	CHECK(db_rows_json_cached(reader, "probe 1", st, &got, 2, "id", &last2, &more2) >= 1);
+	CHECK(strcmp(buf_str(&got), first) == 0 && last2 == last && more2 == more);
+	CHECK(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0) == runs); /* not stepped */
+	CHECK(sqlite3_stmt_busy(st) == 0); /* reset: holds no snapshot */
+	int committers = 0;
+	for (int round = 0; round < 3; round++) { /* another connection, this one, another process */
+		if (round == 0) {
+			CHECK(commit_probe_row(writer) == 0);
+		} else if (round == 1) {
+			CHECK(commit_probe_row(reader) == 0);
+		} else {
+			pid_t pid = fork();
+			if (pid == 0) {
+				struct db *db = db_open("messages");
+				_exit(db && commit_probe_row(db) == 0 ? 0 : 1);
+			}
+			int status = 1;
+			waitpid(pid, &status, 0);
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+		committers++;
+		buf_reset(&got);
+		st = db_prep(reader, sql);
+		sqlite3_bind_int(st, 1, 1);
+		CHECK(db_rows_json_cached(reader, "probe 1", st, &got, 2, "id", &last2, &more2) == 2);
+		free(again);
+		again = strdup(buf_str(&got));
+		CHECK(strcmp(again, first) != 0); /* the count of rows moved: read afresh */
+		free(first);
+		first = strdup(again);
+	}
+	CHECK(committers == 3);
+	buf_reset(&got); /* another key, same statement: its own rows */
+	st = db_prep(reader, sql);
+	sqlite3_bind_int(st, 1, 2);
+	CHECK(db_rows_json_cached(reader, "probe 2", st, &got, 1, NULL, NULL, &more2) == 1 && more2 == 1);
+	CHECK(strncmp(buf_str(&got), "[{\"id\":2,", 9) == 0);
+	buf_free(&got);
+	free(first);
+	free(again);
+	db_close(reader);
+	db_close(writer);
+}
+
 int main(void)
 {
 	sandbox = unit_sandbox();
@@ -589,6 +664,7 @@ int main(void)
 	RUN(a_killed_writer_loses_nothing_acknowledged);
 	RUN(a_wal_read_all_the_time_is_still_restarted);
 	RUN(every_commit_changes_the_wal_header);
+	RUN(kept_rows_last_until_a_commit);
 	unit_sandbox_remove(sandbox);
 	UNIT_END();
 }

@@ -589,7 +589,7 @@ static void page_reply_rows_trims_and_links(void)
 	request_parse_query(&f.req, err, sizeof err);
 	sqlite3_bind_int(st, 1, 3);
 	buf_puts(&f.res.text, "{\"items\":");
-	CHECK(page_reply_rows(&f.c, st, 2, "id") == 200 && f.res.status == 200);
+	CHECK(page_reply_rows(&f.c, st, 2, "id", NULL) == 200 && f.res.status == 200);
 	CHECK(strcmp(buf_str(&f.res.text), "{\"items\":[{\"id\":1,\"name\":\"n1\"},{\"id\":2,\"name\":\"n2\"}],"
 	                                   "\"nextCursor\":\"2\"}\n") == 0);
 	CHECK(f.res.text_type && strcmp(f.res.text_type, "application/json") == 0);
@@ -599,7 +599,7 @@ static void page_reply_rows_trims_and_links(void)
 	field_ctx_init(&f, NULL, NULL);
 	sqlite3_bind_int(st, 1, 1);
 	buf_puts(&f.res.text, "{\"items\":");
-	CHECK(page_reply_rows(&f.c, st, 2, "id") == 200);
+	CHECK(page_reply_rows(&f.c, st, 2, "id", NULL) == 200);
 	CHECK(strcmp(buf_str(&f.res.text), "{\"items\":[{\"id\":1,\"name\":\"n1\"}],\"nextCursor\":null}\n") == 0);
 	CHECK(f.res.headers.len == 0);
 	field_ctx_free(&f);
