@@ -203,6 +203,38 @@ def test_an_idle_workers_last_lines_reach_its_log():
                    what="every delivery of the booking in the log")
 
 
+def inotify_watches(pid):
+    """The inodes the process's inotify instances watch (/proc/<pid>/fdinfo)."""
+    found = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                found |= {int(m, 16) for m in re.findall(r"^inotify wd:\S+ ino:([0-9a-f]+)", f.read(), re.M)}
+        except OSError:
+            pass
+    return found
+
+
+def test_the_worker_wakes_on_its_doorbell_not_on_every_write():
+    """The worker watches the doorbell services ring after a commit that recorded events,
+    not the database folder, whose every WAL write (its own too) woke it for nothing
+    (lib/delivery.c). When the doorbell cannot be made (a folder stands in its place here)
+    it says so and watches the database folder instead, and bookings still flow."""
+    with Stack(name="worker-bell") as s:
+        bell = os.stat(os.path.join(s.var, "run", "outbox.bell")).st_ino
+        wait_until(lambda: inotify_watches(s.pids("worker")[0]), what="the watch")
+        assert inotify_watches(s.pids("worker")[0]) == {bell}
+    s = Stack(name="worker-nobell")
+    os.makedirs(os.path.join(s.var, "run", "outbox.bell"))
+    with s:
+        assert "waking on database writes" in s.wait_log("worker", "doorbell")
+        assert inotify_watches(s.pids("worker")[0]) == {os.stat(os.path.join(s.var, "db")).st_ino}
+        room = ev.room(s)
+        for i in range(3):
+            res = ev.book(s, room["id"], "nobell%d" % i)
+            wait_until(lambda: ev.tickets(s, res["id"]), what="ticket")
+
+
 def test_the_watchdog_replaces_a_hung_worker():
     """The worker beats like the services (var/run/live/worker.<pid>) while its loop comes
     round: stopped, it stops beating, and the watchdog kills it so that supervisord starts
