@@ -246,13 +246,19 @@ const char *query_get(const struct request *r, const char *key)
 	return NULL;
 }
 
+void query_drop_at(struct request *r, int i)
+{
+	free(r->q[i].key);
+	free(r->q[i].val);
+	r->q[i] = r->q[--r->nq];
+}
+
 void query_drop(struct request *r, const char *key)
 {
 	for (int i = 0; i < r->nq; i++)
 		if (strcmp(r->q[i].key, key) == 0) { /* keys never repeat (request_parse_query) */
-			free(r->q[i].key);
-			free(r->q[i].val);
-			r->q[i--] = r->q[--r->nq];
+			query_drop_at(r, i);
+			return;
 		}
 }
 

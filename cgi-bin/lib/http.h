@@ -124,6 +124,8 @@ const char *query_get(const struct request *r, const char *key);
  * question than the one asked: its links must not ask it again). Pointers query_get gave
  * for key are then gone. */
 void query_drop(struct request *r, const char *key);
+/* Removes the i-th parameter (the last one takes its place). */
+void query_drop_at(struct request *r, int i);
 
 /* Sets an extra response header. */
 void response_header(struct response *res, const char *name, const char *fmt, ...)

@@ -85,9 +85,15 @@ static int run_route(const struct service *svc, const struct route *r, struct ct
 		return c->res->status = rc;
 	if (c->req->unreadable) /* then what is wrong with what it sent */
 		return problem(c, c->req->unreadable, "%s", c->req->unreadable_why);
+	int browser = c->req->wants_html || ((r->flags & ROUTE_PAGE) && request_takes_html(c->req));
 	for (int i = 0; i < c->req->nq; i++)
-		if (!param_allowed(r->params, c->req->q[i].key))
-			return problem(c, 400, "unknown query parameter '%s'", c->req->q[i].key);
+		if (!param_allowed(r->params, c->req->q[i].key)) {
+			if (!browser) /* a script is told of its typo */
+				return problem(c, 400, "unknown query parameter '%s'", c->req->q[i].key);
+			/* a link a browser followed picks up parameters on its way (a shared room's
+			 * &fbclid=, a mail tracker's ?utm_source=): the page, as if they were not there */
+			query_drop_at(c->req, i--);
+		}
 	if ((r->flags & ROUTE_PAGE) && !c->req->wants_html) { /* a page is HTML or nothing */
 		if (!request_takes_html(c->req))
 			return problem(c, 406, "%s is a page for browsers (text/html); the API is described in "

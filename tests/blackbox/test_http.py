@@ -213,6 +213,24 @@ def test_unknown_query_parameter_is_400(stack):
     assert "'limit'" in problem(stack.get("/rooms/1?limit=5"), 400)["detail"]
 
 
+def test_a_browser_link_with_tracking_parameters_opens_the_page(stack):
+    """A shared room's link picks up &fbclid=, a mail tracker's ?utm_source=: a browser
+    gets the page as if they were not there (and its own links do not carry them on);
+    a script is still told of a parameter it did not mean (above)."""
+    room = new_room(stack, name="Shared link room")
+    html = {"Accept": "text/html"}
+    tracked = "utm_source=newsletter&utm_medium=email&fbclid=IwAR0abc"
+    r = stack.get("/rooms/%d?%s" % (room["id"], tracked), headers=html)
+    assert r.status == 200 and "Shared link room" in r.body, r
+    assert "fbclid" not in r.body and "utm_" not in r.body, r.body
+    r = stack.get("/rooms?limit=1&" + tracked, headers=html)
+    assert r.status == 200 and "fbclid" not in r.body and "utm_" not in r.body, r
+    assert stack.get("/sign-in?gclid=x", headers=html, auth=None).status == 200
+    r = stack.get("/mypage?fbclid=x", headers=html, auth=None)  # through sign-in, then the page
+    assert r.status == 303, r
+    assert "fbclid" in problem(stack.get("/rooms/%d?fbclid=x" % room["id"]), 400)["detail"]
+
+
 def test_malformed_query_is_400(stack):
     problem(stack.get("/rooms?limit=1&limit=2"), 400)
     problem(stack.get("/rooms?limit=%zz"), 400)
