@@ -1319,6 +1319,333 @@ static int password_reset_finish(struct ctx *c)
 	return 204;
 }
 
+/* ---- changing the address ---- */
+
+/* A link that confirms a new address: "rbe_" and 64 hex digits, e-mailed to that address
+ * (SITE_URL/account/email/confirm?token=...); kept like a reset link's. */
+#define CHANGE_PREFIX "rbe_"
+
+static int email_form(struct ctx *c, int status)
+{
+	char why[160];
+	forget_password(c);
+	if (c->req->wants_html && json_is_object(c->res->model)) {
+		json_t *acct = account_load(c->db, c->req->account_id);
+		const char *now = acct ? json_string_value(json_object_get(acct, "email")) : NULL;
+		json_object_set_new(c->res->model, "currentEmail", json_string(now ? now : ""));
+		json_object_set_new(c->res->model, "mailOff", json_boolean(account_mail_off(why, sizeof why)));
+		json_decref(acct);
+	}
+	c->res->page = "account_email";
+	snprintf(c->res->title, sizeof c->res->title, "Change your email");
+	return status;
+}
+
+static int account_email_page(struct ctx *c)
+{
+	c->res->model = json_object();
+	return email_form(c, 200);
+}
+
+/* Makes every pending change of account void and drops its links not sent yet. Inside
+ * the caller's transaction; 0 or -1. */
+static int changes_void(struct db *db, long long account)
+{
+	sqlite3_stmt *st = db_prep(db, "DELETE FROM account_email WHERE kind = 'email_confirm' AND change_id IN "
+	                               "(SELECT id FROM email_change WHERE account_id = ? AND used_s IS NULL)");
+	sqlite3_bind_int64(st, 1, account);
+	if (db_run(st) != SQLITE_DONE)
+		return -1;
+	st = db_prep(db, "UPDATE email_change SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, account);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Whether an account other than account has the address whose key is key: 1, 0, -1. */
+static int email_taken(struct db *db, const char *key, long long account)
+{
+	long long n = 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM account WHERE email_key = ? AND id <> ?");
+	db_bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, account);
+	return db_scalar_int(st, &n) == 1 ? n > 0 : -1;
+}
+
+static int email_taken_problem(struct ctx *c)
+{
+	json_t *errors = json_array();
+	field_error(errors, "email", "Another account has this email");
+	return problem_fields(c, 409, errors, "another account has this email");
+}
+
+/* POST /account/email {"email","currentPassword"}: e-mails a link to the new address;
+ * the account's address changes when it is followed (POST /account/email/confirm), so
+ * only an address its owner reads can become the account's. The current password is
+ * checked as at a password change (a session or token alone cannot move the account
+ * to another mailbox, from which its password could then be reset). At most
+ * RESET_MAX_PER_ACCOUNT links in SIGN_IN_WINDOW_S and RESET_MAX_PER_ACCOUNT_DAY a day:
+ * no account can make the site send e-mail to any address at will. */
+static int email_change_request(struct ctx *c)
+{
+	const char *email = NULL, *current = NULL;
+	char key[256] = "", why[160];
+	json_t *errors = json_array();
+	if (body_str(c, errors, "email", 254, &email) == 0)
+		field_error(errors, "email", "is required");
+	else if (email && (email_key(email, key, sizeof key) || !mail_address_ok(email)))
+		field_error(errors, "email", email_key(email, key, sizeof key) == 0 && has_non_ascii(email)
+		                                 ? "must be an email address written in plain letters (no accents), such "
+		                                   "as ann@example.com"
+		                                 : "must be an email address such as ann@example.com");
+	body_password(c, errors, "currentPassword", &current);
+	sqlite3_stmt *st = db_prep(c->db, "SELECT email, email_key, password_hash FROM account WHERE id = ?");
+	sqlite3_bind_int64(st, 1, c->req->account_id);
+	char now_key[256] = "", email_k[300] = "", hash[CRYPT_OUTPUT_SIZE] = "", old[256] = "";
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(now_key, sizeof now_key, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 2));
+	}
+	db_done(st);
+	if (!found) {
+		json_decref(errors);
+		return access_sign_in_first(c);
+	}
+	snprintf(email_k, sizeof email_k, "email:%s", now_key);
+	if (!json_array_size(errors) && strcmp(key, now_key) == 0)
+		field_error(errors, "email", "is the email your account has now");
+	if (json_array_size(errors))
+		return email_form(c, problem_validation(c, errors));
+	json_decref(errors);
+	if (account_mail_off(why, sizeof why)) {
+		log_warn("an address change was asked for, but %s", why);
+		response_header(c->res, "Retry-After", "3600");
+		return email_form(c, problem(c, 503, "this site sends no e-mail, so a new address cannot be confirmed "
+		                                      "here; ask the site's operator"));
+	}
+	char addr_k[80];
+	snprintf(addr_k, sizeof addr_k, "addr:%.60s", c->req->remote_addr ? c->req->remote_addr : "-");
+	int rc = sign_in_attempt(c, email_k, addr_k);
+	if (rc)
+		return email_form(c, rc);
+	if (!password_matches(current, hash)) {
+		errors = json_array();
+		field_error(errors, "currentPassword", "is not right");
+		return email_form(c, problem_validation(c, errors));
+	}
+	if (db_begin(c->db))
+		return email_form(c, problem_unavailable(c, 1, "the database is busy; try again"));
+	int taken = email_taken(c->db, key, c->req->account_id);
+	long long recent = -1, today = -1;
+	st = db_prep(c->db, "SELECT (SELECT count(*) FROM email_change WHERE account_id = ?1 AND created_s > ?2), "
+	                    "(SELECT count(*) FROM email_change WHERE account_id = ?1 AND created_s > ?3)");
+	sqlite3_bind_int64(st, 1, c->req->account_id);
+	sqlite3_bind_int64(st, 2, now_s() - config_long("SIGN_IN_WINDOW_S", 900));
+	sqlite3_bind_int64(st, 3, now_s() - 86400);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		recent = sqlite3_column_int64(st, 0);
+		today = sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+	if (taken || recent < 0) { /* the password was right: it counts as no failure either way */
+		rc = taken > 0 ? email_taken_problem(c) : problem_unavailable(c, 1, "the database is busy; try again");
+		if (throttle_clear(c->db, email_k) || db_commit(c->db))
+			db_rollback(c->db);
+		return email_form(c, rc);
+	}
+	if (recent >= config_long("RESET_MAX_PER_ACCOUNT", 3) || today >= config_long("RESET_MAX_PER_ACCOUNT_DAY", 10)) {
+		long long wait = recent >= config_long("RESET_MAX_PER_ACCOUNT", 3) ? config_long("SIGN_IN_WINDOW_S", 900)
+		                                                                   : 86400;
+		if (throttle_clear(c->db, email_k) || db_commit(c->db))
+			db_rollback(c->db);
+		response_header(c->res, "Retry-After", "%lld", wait);
+		return email_form(c, problem(c, 429, "links to confirm a new email were sent too often; try again in %lld "
+		                                     "minutes", wait / 60));
+	}
+	char secret[TOKEN_CHARS + 1], secret_h[SHA256_HEX];
+	int failed = new_secret(CHANGE_PREFIX, secret);
+	if (!failed) {
+		secret_hash(secret, secret_h);
+		st = db_prep(c->db, "INSERT INTO email_change(account_id, new_email, hash, created_s, expires_s) "
+		                    "VALUES (?, ?, ?, ?, ?)");
+		sqlite3_bind_int64(st, 1, c->req->account_id);
+		db_bind_text(st, 2, email);
+		db_bind_text(st, 3, secret_h);
+		sqlite3_bind_int64(st, 4, now_s());
+		sqlite3_bind_int64(st, 5, now_s() + reset_ttl_s());
+		failed = db_run(st) != SQLITE_DONE;
+	}
+	if (!failed) {
+		st = db_prep(c->db, "INSERT INTO account_email(account_id, kind, change_id, secret, to_addr, created_s) "
+		                    "VALUES (?, 'email_confirm', ?, ?, ?, ?)");
+		sqlite3_bind_int64(st, 1, c->req->account_id);
+		sqlite3_bind_int64(st, 2, sqlite3_last_insert_rowid(c->db->h));
+		db_bind_text(st, 3, secret);
+		db_bind_text(st, 4, email);
+		sqlite3_bind_int64(st, 5, now_s());
+		failed = db_run(st) != SQLITE_DONE;
+		sqlite3_clear_bindings(st); /* the cached statement keeps no copy of the secret */
+	}
+	explicit_bzero(secret, sizeof secret);
+	if (failed || throttle_clear(c->db, email_k) ||
+	    throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
+		db_rollback(c->db);
+		return email_form(c, problem_unavailable(c, 1, "the change could not be stored; try again"));
+	}
+	log_info("address change account=%lld: a link to confirm it queued for e-mail", c->req->account_id);
+	char said[sizeof c->res->flash];
+	snprintf(said, sizeof said, "We sent a link to %s. Open it within %ld minutes to make it your account's email; "
+	                            "until then your account keeps %s.", email, reset_ttl_minutes(), old);
+	snprintf(c->res->flash, sizeof c->res->flash, "%s", said);
+	forget_password(c);
+	c->res->model = json_pack("{s:s}", "detail", said);
+	if (c->req->body_is_form)
+		response_header(c->res, "Location", "/account");
+	return 202;
+}
+
+/* The live change whose secret is token: 1 with its id, account and new address, 0 when
+ * there is none (malformed, unknown, expired, used or void), -1 when it could not be read. */
+static int change_lookup(struct db *db, const char *token, long long *id, long long *account, char *to, size_t size)
+{
+	char hash[SHA256_HEX];
+	if (!token || strncmp(token, CHANGE_PREFIX, strlen(CHANGE_PREFIX)) != 0 || !credential_token_valid(token) ||
+	    strlen(token) != TOKEN_CHARS)
+		return 0;
+	secret_hash(token, hash);
+	sqlite3_stmt *st = db_prep(db, "SELECT id, account_id, new_email FROM email_change WHERE hash = ? "
+	                               "AND used_s IS NULL AND expires_s > ?");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, now_s());
+	int rc = sqlite3_step(st), found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (found > 0) {
+		*id = sqlite3_column_int64(st, 0);
+		*account = sqlite3_column_int64(st, 1);
+		snprintf(to, size, "%s", (const char *)sqlite3_column_text(st, 2));
+	}
+	db_done(st);
+	return found;
+}
+
+/* The page of a confirmation link (its GET, and a post that came back). */
+static int confirm_page(struct ctx *c, int status, const char *token, const char *to)
+{
+	if (to)
+		reset_page_keys(c, "newEmail", json_string(to));
+	reset_page_keys(c, "changeToken", json_string(token ? token : ""));
+	if (!json_object_get(c->res->model, "linkGone"))
+		reset_page_keys(c, "linkGone", json_false());
+	json_object_del(c->req->json, "token");
+	c->res->page = "account_email_confirm";
+	snprintf(c->res->title, sizeof c->res->title, "Confirm your new email");
+	return status;
+}
+
+static int change_gone(struct ctx *c, int found)
+{
+	if (found < 0)
+		return confirm_page(c, problem_unavailable(c, 1, "the link could not be checked; try again"), NULL, NULL);
+	int status = problem(c, 404, "this link to confirm an email does not work: it has expired (a link works for %ld "
+	                             "minutes), or it was used already, or another change was made since. Ask for a new "
+	                             "link from your account page.", reset_ttl_minutes());
+	reset_page_keys(c, "linkGone", json_true());
+	return confirm_page(c, status, NULL, NULL);
+}
+
+/* GET /account/email/confirm?token=: what the link would change, and the button that
+ * does it. Opening the link changes nothing: a mail scanner that follows links must not
+ * confirm a change for the reader. */
+static int email_change_confirm_page(struct ctx *c)
+{
+	long long id, account;
+	char to[256];
+	const char *token = query_get(c->req, "token");
+	int found = change_lookup(c->db, token, &id, &account, to, sizeof to);
+	if (found < 0)
+		return problem_unavailable(c, 1, "the link could not be checked; try again");
+	c->res->model = json_object();
+	if (!found) {
+		reset_page_keys(c, "linkGone", json_true());
+		return confirm_page(c, 404, NULL, NULL);
+	}
+	return confirm_page(c, 200, token, to);
+}
+
+/* Makes to (key: its email_key) the email of account, inside the caller's transaction:
+ * every pending change and every reset link (they went to the old address) are void,
+ * and the old address is told by e-mail. The caller has checked that no other account
+ * has it. 0 or -1. */
+static int email_switch(struct db *db, long long account, const char *to, const char *key)
+{
+	char old[256] = "";
+	sqlite3_stmt *st = db_prep(db, "SELECT email FROM account WHERE id = ?");
+	sqlite3_bind_int64(st, 1, account);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+	db_done(st);
+	st = db_prep(db, "UPDATE account SET email = ?, email_key = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+	                 "WHERE id = ?");
+	db_bind_text(st, 1, to);
+	db_bind_text(st, 2, key);
+	sqlite3_bind_int64(st, 3, account);
+	if (!old[0] || db_run(st) != SQLITE_DONE || sqlite3_changes(db->h) != 1)
+		return -1;
+	st = db_prep(db, "INSERT INTO account_email(account_id, kind, to_addr, created_s) VALUES (?, 'email_changed', ?, ?)");
+	sqlite3_bind_int64(st, 1, account);
+	db_bind_text(st, 2, old);
+	sqlite3_bind_int64(st, 3, now_s());
+	if (db_run(st) != SQLITE_DONE)
+		return -1;
+	return changes_void(db, account) || resets_void(db, account) ? -1 : 0;
+}
+
+/* POST /account/email/confirm {"token"}: the new address becomes the account's (409 when
+ * another account took it meanwhile). Every other pending change and every reset link
+ * (sent to the old address) are void, and the old address is told of the change. */
+static int email_change_confirm(struct ctx *c)
+{
+	long long id = 0, account = 0;
+	char to[256] = "", key[256];
+	json_t *t = json_object_get(c->req->json, "token");
+	const char *token = json_is_string(t) ? json_string_value(t) : NULL;
+	int found = change_lookup(c->db, token, &id, &account, to, sizeof to);
+	if (found <= 0)
+		return change_gone(c, found);
+	if (email_key(to, key, sizeof key))
+		return change_gone(c, 0);
+	if (db_begin(c->db))
+		return confirm_page(c, problem_unavailable(c, 1, "the database is busy; try again"), token, to);
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE email_change SET used_s = ?1 WHERE id = ?2 AND used_s IS NULL "
+	                                  "AND expires_s > ?1");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, id);
+	if (db_run(st) != SQLITE_DONE || sqlite3_changes(c->db->h) != 1) { /* used meanwhile, by a post in parallel */
+		db_rollback(c->db);
+		return change_gone(c, 0);
+	}
+	int taken = email_taken(c->db, key, account);
+	if (taken) {
+		db_rollback(c->db);
+		return confirm_page(c, taken > 0 ? email_taken_problem(c)
+		                                 : problem_unavailable(c, 1, "the database is busy; try again"), token, to);
+	}
+	if (email_switch(c->db, account, to, key) || db_commit(c->db)) {
+		db_rollback(c->db);
+		return confirm_page(c, problem_unavailable(c, 1, "the email could not be changed; try again"), token, to);
+	}
+	log_info("address change=%lld account=%lld: confirmed", id, account);
+	snprintf(c->res->flash, sizeof c->res->flash, "Your account's email is now %s.", to);
+	json_object_del(c->req->json, "token");
+	if (c->req->body_is_form) {
+		response_header(c->res, "Location", "/account");
+		return 204;
+	}
+	c->res->model = account_load(c->db, account);
+	return c->res->model ? 200 : problem_unavailable(c, 1, "the account could not be read; try again");
+}
+
 /* ---- pages ---- */
 
 /* A local path to go back to after signing in ("/" when next is missing or foreign). */
@@ -1410,9 +1737,41 @@ static int reset_link_print(struct db *db, const char *email)
 	return 0;
 }
 
+/* Gives the account with email the address to, for an operator who knows its owner (a
+ * site without e-mail, or an owner whose mailbox is gone): as a confirmed change, the
+ * old address is told and its reset links stop working. 0, 1 when there is no such
+ * account (or the database is busy), 3 when to is not an address or is another's. */
+static int email_set(struct db *db, const char *email, const char *to)
+{
+	char key[256], to_key[256];
+	long long account = 0;
+	if (email_key(to, to_key, sizeof to_key) || !mail_address_ok(to)) {
+		fprintf(stderr, "accounts: %s is not an email address in plain letters\n", to);
+		return 3;
+	}
+	if (email_key(email, key, sizeof key) || db_begin(db))
+		return 1;
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM account WHERE email_key = ?");
+	db_bind_text(st, 1, key);
+	if (db_scalar_int(st, &account) != 1) {
+		db_rollback(db);
+		return 1;
+	}
+	int taken = email_taken(db, to_key, account);
+	if (taken || email_switch(db, account, to, to_key) || db_commit(db)) {
+		db_rollback(db);
+		if (taken <= 0)
+			return 1;
+		fprintf(stderr, "accounts: another account has %s\n", to);
+		return 3;
+	}
+	printf("account %lld: email %s\n", account, to);
+	return 0;
+}
+
 /* `accounts admin grant|revoke EMAIL`, `accounts sign-out-everywhere EMAIL`,
- * `accounts password-reset-link EMAIL`: what an operator does from the command line
- * (the admin role is never granted over HTTP). */
+ * `accounts password-reset-link EMAIL`, `accounts set-email EMAIL NEW`: what an operator
+ * does from the command line (the admin role is never granted over HTTP). */
 static int accounts_command(struct db *db, int argc, char **argv)
 {
 	int rc = 2;
@@ -1424,9 +1783,11 @@ static int accounts_command(struct db *db, int argc, char **argv)
 		rc = sign_out_everywhere(db, argv[1]);
 	else if (argc == 2 && strcmp(argv[0], "password-reset-link") == 0)
 		rc = reset_link_print(db, argv[1]);
+	else if (argc == 3 && strcmp(argv[0], "set-email") == 0)
+		rc = email_set(db, argv[1], argv[2]);
 	if (rc == 2)
 		fprintf(stderr, "usage: accounts admin grant|revoke EMAIL | accounts sign-out-everywhere EMAIL | "
-		                "accounts password-reset-link EMAIL\n");
+		                "accounts password-reset-link EMAIL | accounts set-email EMAIL NEW\n");
 	else if (rc == 1)
 		fprintf(stderr, "accounts: no account with that email (or the database is busy)\n");
 	return rc;
@@ -1449,6 +1810,10 @@ static const struct route routes[] = {
 	{"POST", "/account/edit", account_update, "", 0},
 	{"GET", "/account/password", account_password_page, "", ROUTE_PAGE},
 	{"POST", "/account/password", password_change, "", 0},
+	{"GET", "/account/email", account_email_page, "", ROUTE_PAGE},
+	{"POST", "/account/email", email_change_request, "", 0},
+	{"GET", "/account/email/confirm", email_change_confirm_page, "token", ROUTE_PUBLIC | ROUTE_PAGE},
+	{"POST", "/account/email/confirm", email_change_confirm, "", ROUTE_PUBLIC},
 	{"GET", "/sign-in", sign_in_page, "next", ROUTE_PUBLIC | ROUTE_PAGE},
 	{"POST", "/sign-in", sessions_create, "", ROUTE_PUBLIC},
 	{"GET", "/sign-up", sign_up_page, "next", ROUTE_PUBLIC | ROUTE_PAGE},

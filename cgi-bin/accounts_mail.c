@@ -1,7 +1,8 @@
 /* accounts_mail.c — the e-mails the accounts service sends itself: the link of a
  * forgotten password (POST /password-reset queues it in account_email, in the
- * transaction that made the link) and the notice that an account's password was
- * changed (queued by the change). Linked into the accounts program alone, like
+ * transaction that made the link), the notice that an account's password was changed
+ * (queued by the change), the link that confirms a new address (sent to that address)
+ * and the notice that the address changed (sent to the one the account had). Linked into the accounts program alone, like
  * messages_mail.c: the worker, which links accounts.c, loads no libcurl.
  *
  * An attempt: lease the row (attempts + 1, lease_until_ms), read what it needs (a
@@ -62,6 +63,7 @@ static int sender_setup(struct sender *s)
 struct outgoing {
 	long long id, attempts, when_s;
 	char kind[24], secret[128], addr[MAIL_ADDRESS_MAX + 1], name[NAME_SIZE];
+	char account_addr[MAIL_ADDRESS_MAX + 1]; /* the account's address now (addr may be another) */
 };
 
 /* Leases row id for one attempt and reads it into o. Returns 1, 0 when it is not due
@@ -81,10 +83,12 @@ static int email_claim(struct db *db, const struct sender *s, long long id, stru
 		db_rollback(db);
 		return 0;
 	}
-	st = db_prep(db, "SELECT e.attempts, e.kind, e.secret, a.email, a.name, e.created_s, "
-	                 "e.kind <> 'reset' OR (p.used_s IS NULL AND p.expires_s > ?2) "
+	st = db_prep(db, "SELECT e.attempts, e.kind, e.secret, coalesce(e.to_addr, a.email), a.name, e.created_s, "
+	                 "CASE e.kind WHEN 'reset' THEN p.used_s IS NULL AND p.expires_s > ?2 "
+	                 "WHEN 'email_confirm' THEN c.used_s IS NULL AND c.expires_s > ?2 ELSE 1 END, a.email "
 	                 "FROM account_email e JOIN account a ON a.id = e.account_id "
-	                 "LEFT JOIN password_reset p ON p.id = e.reset_id WHERE e.id = ?1");
+	                 "LEFT JOIN password_reset p ON p.id = e.reset_id "
+	                 "LEFT JOIN email_change c ON c.id = e.change_id WHERE e.id = ?1");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now / 1000);
 	int live = 0, rc = sqlite3_step(st);
@@ -98,6 +102,7 @@ static int email_claim(struct db *db, const struct sender *s, long long id, stru
 		utf8_copy(o->name, sizeof o->name, (const char *)sqlite3_column_text(st, 4));
 		o->when_s = sqlite3_column_int64(st, 5);
 		live = sqlite3_column_int(st, 6);
+		snprintf(o->account_addr, sizeof o->account_addr, "%s", (const char *)sqlite3_column_text(st, 7));
 	}
 	db_done(st);
 	if (rc == SQLITE_ROW && !live) {
@@ -134,11 +139,37 @@ static const char *email_text(const struct sender *s, const struct outgoing *o, 
 		           name[0] ? name : "there", o->addr, reset_ttl_minutes(), (int)site_len, s->site, o->secret);
 		return "Choose a new password for Roombook";
 	}
+	if (strcmp(o->kind, "email_confirm") == 0) {
+		buf_printf(text,
+		           "Hello %s,\n\n"
+		           "Someone, we hope you, asked to change the email of a Roombook account\n"
+		           "from %s to this address (%s).\n"
+		           "Open this link within %ld minutes to confirm it. It works once:\n\n"
+		           "%.*s/account/email/confirm?token=%s\n\n"
+		           "If it was not you, you need not do anything: the account keeps its address.\n\n"
+		           "Roombook\n",
+		           name[0] ? name : "there", o->account_addr, o->addr, reset_ttl_minutes(), (int)site_len, s->site,
+		           o->secret);
+		return "Confirm your new email for Roombook";
+	}
 	char when[64];
 	time_t t = (time_t)o->when_s;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%a %-d %b %Y at %H:%M UTC", &tm);
+	if (strcmp(o->kind, "email_changed") == 0) {
+		buf_printf(text,
+		           "Hello %s,\n\n"
+		           "The email of your Roombook account was changed on %s\n"
+		           "from this address (%s) to %s.\n"
+		           "E-mails about your bookings, and links to choose a new password, now go there.\n\n"
+		           "If this was you, you need not do anything.\n\n"
+		           "If it was not you, someone who knows your password has your account: reply to\n"
+		           "this e-mail at once, or write to the site's operator, to have it back.\n\n"
+		           "Roombook\n",
+		           name[0] ? name : "there", when, o->addr, o->account_addr);
+		return "The email of your Roombook account was changed";
+	}
 	buf_printf(text,
 	           "Hello %s,\n\n"
 	           "The password of your Roombook account (%s) was changed on %s.\n"

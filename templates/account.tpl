@@ -3,7 +3,7 @@
 {{>ERROR_SUMMARY}}
 <dl class="facts">
 <dt>Name</dt><dd>{{NAME}} <a href="/account/edit">Change<span class="visually-hidden"> your name</span></a></dd>
-<dt>Email</dt><dd>{{EMAIL}}</dd>
+<dt>Email</dt><dd>{{EMAIL}} <a href="/account/email">Change<span class="visually-hidden"> your email</span></a></dd>
 <dt>Member since</dt><dd>{{MEMBER_SINCE:x-date}}</dd>
 <dt>Password</dt><dd><a href="/account/password">Change your password</a></dd>
 </dl>

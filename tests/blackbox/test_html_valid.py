@@ -111,6 +111,20 @@ def _reset_link(stack):
     return stack.get("/password-reset/new?token=" + token, headers=BROWSER, auth=None)
 
 
+def _email_change_link(stack):
+    """A live link confirming a new address, made in accounts.db as POST /account/email
+    makes one (this stack sends no e-mail); its page."""
+    import hashlib
+    token = "rbe_" + os.urandom(32).hex()
+    db = sqlite3.connect(os.path.join(stack.var, "db", "accounts.db"), timeout=10)
+    with db:
+        db.execute("INSERT INTO email_change(account_id, new_email, hash, created_s, expires_s) "
+                   "SELECT min(id), 'new.<b>address@example.com', ?, strftime('%s','now'), "
+                   "strftime('%s','now') + 3600 FROM account", (hashlib.sha256(token.encode()).hexdigest(),))
+    db.close()
+    return stack.get("/account/email/confirm?token=" + token, headers=BROWSER, auth=None)
+
+
 def _signed_in_elsewhere(stack):
     """The account page of an account signed in twice (its "Signed in elsewhere" part)."""
     from stack import PASSWORD
@@ -151,6 +165,10 @@ PAGES = {
     "account_edit": (lambda s, f: s.get("/account/edit", headers=BROWSER), 200),
     "account_edit_with_errors": (lambda s, f: _form_post(s, "/account/edit", {"name": "a\nb <i>"}), 422),
     "account_password": (lambda s, f: s.get("/account/password", headers=BROWSER), 200),
+    "account_email_mail_off": (lambda s, f: s.get("/account/email", headers=BROWSER), 200),
+    "account_email_confirm": (lambda s, f: _email_change_link(s), 200),
+    "account_email_link_gone": (lambda s, f: s.get("/account/email/confirm?token=rbe_" + "0" * 64, headers=BROWSER,
+                                                   auth=None), 404),
     "password_reset": (lambda s, f: s.get("/password-reset", headers=BROWSER, auth=None), 200),
     "password_reset_with_errors": (lambda s, f: _form_post(s, "/password-reset", {"email": "not <an> address"},
                                                            auth=None), 422),

@@ -1,14 +1,16 @@
 // Accounts in the browser (SPEC §6): sign up, sign in and back to where you were going,
 // sign out; the booking's answers survive the detour through sign-in; wrong
-// passwords and too many of them; changing the name and the password; a forgotten one.
+// passwords and too many of them; changing the name, the password and the email; a
+// forgotten password.
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   addDays, api, apiAccount, assert, BASE, CARD_OK, createRoom, fillSignIn, mypageRow, open, PASSWORD,
-  signedInAs, signOut, signUp, submit, text, today, uniq,
+  signedInAs, signOut, signUp, sql, submit, text, today, uniq,
   inBrowser,
 } from './lib.mjs';
+import { createHash, randomBytes } from 'node:crypto';
 
 const path = (page) => new URL(page.url()).pathname;
 
@@ -272,5 +274,40 @@ test('a forgotten password: the page says to ask the operator here, whose link c
 
     assert.equal(await open(page, link), 404, 'the link works once');
     await shot('reset-link-used');
+    assert.match(await text(page.locator('main')), /This link does not work/);
+  }));
+
+test('a new email: the page says to ask the operator here; the link e-mailed to the new address confirms it once',
+  inBrowser(async ({ page, shot }) => {
+    const me = await signUp(page, uniq('Elliot'));
+    await open(page, '/account');
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Change your email', exact: true }).click()]);
+    assert.equal(path(page), '/account/email');
+    await shot('email-no-e-mail');
+    assert.match(await text(page.locator('main')), new RegExp(`Your account's email is ${me.email.replace(/[.]/g, '\\.')}`));
+    assert.match(await text(page.locator('main')), /This site sends no e-mail/, 'this stack sends no e-mail, and says so');
+    assert.equal(await page.locator('main form[action="/account/email"]').count(), 0, 'so no form promises a link');
+
+    // The link a site with e-mail sends to the new address (POST /account/email makes it
+    // so: only the secret's hash is kept).
+    const token = `rbe_${randomBytes(32).toString('hex')}`;
+    const fresh = `${uniq('elliot-new')}@example.com`;
+    sql('accounts', `INSERT INTO email_change(account_id, new_email, hash, created_s, expires_s) VALUES (${me.account.id}, '${fresh}', '${createHash('sha256').update(token).digest('hex')}', strftime('%s','now'), strftime('%s','now') + 3600)`);
+    const link = `/account/email/confirm?token=${token}`;
+    assert.equal(await open(page, link), 200);
+    await shot('email-confirm');
+    assert.match(await text(page.locator('main')), new RegExp(`Make ${fresh.replace(/[.]/g, '\\.')} your account's email`));
+    assert.equal((await api('GET', '/account', null, { token: me.token })).json.email, me.email, 'opening it changes nothing');
+    const done = await submit(page, page.getByRole('button', { name: 'Confirm the new email', exact: true }));
+    await shot('email-confirmed');
+    assert.equal(done.post, 303);
+    assert.equal(done.url, '/account', 'on my account page');
+    assert.match(await text(page.locator('.flash')), new RegExp(`Your account's email is now ${fresh.replace(/[.]/g, '\\.')}`));
+    assert.match(await text(page.locator('dl.facts')), new RegExp(fresh.replace(/[.]/g, '\\.')));
+    const signIn = await api('POST', '/sessions', { email: fresh, password: me.password }, { token: null });
+    assert.equal(signIn.status, 201, 'the new email signs in');
+
+    assert.equal(await open(page, link), 404, 'the link works once');
+    await shot('email-link-used');
     assert.match(await text(page.locator('main')), /This link does not work/);
   }));
