@@ -1325,6 +1325,17 @@ static int password_reset_finish(struct ctx *c)
  * (SITE_URL/account/email/confirm?token=...); kept like a reset link's. */
 #define CHANGE_PREFIX "rbe_"
 
+/* Sets the flash to said, or to shorter when said (naming addresses of up to 254
+ * characters) would not fit: a flash is never cut inside an address. */
+static void flash_or(struct ctx *c, const char *said, const char *shorter)
+{
+	size_t n = strlen(said);
+	if (n < sizeof c->res->flash)
+		memcpy(c->res->flash, said, n + 1);
+	else
+		snprintf(c->res->flash, sizeof c->res->flash, "%s", shorter);
+}
+
 static int email_form(struct ctx *c, int status)
 {
 	char why[160];
@@ -1495,10 +1506,11 @@ static int email_change_request(struct ctx *c)
 		return email_form(c, problem_unavailable(c, 1, "the change could not be stored; try again"));
 	}
 	log_info("address change account=%lld: a link to confirm it queued for e-mail", c->req->account_id);
-	char said[sizeof c->res->flash];
+	char said[700];
 	snprintf(said, sizeof said, "We sent a link to %s. Open it within %ld minutes to make it your account's email; "
 	                            "until then your account keeps %s.", email, reset_ttl_minutes(), old);
-	snprintf(c->res->flash, sizeof c->res->flash, "%s", said);
+	flash_or(c, said, "We sent a link to the new address. Open it to make it your account's "
+	                  "email; until then your account keeps the one it has.");
 	forget_password(c);
 	c->res->model = json_pack("{s:s}", "detail", said);
 	if (c->req->body_is_form)
@@ -1636,7 +1648,9 @@ static int email_change_confirm(struct ctx *c)
 		return confirm_page(c, problem_unavailable(c, 1, "the email could not be changed; try again"), token, to);
 	}
 	log_info("address change=%lld account=%lld: confirmed", id, account);
-	snprintf(c->res->flash, sizeof c->res->flash, "Your account's email is now %s.", to);
+	char said[320];
+	snprintf(said, sizeof said, "Your account's email is now %s.", to);
+	flash_or(c, said, "Your account's email was changed.");
 	json_object_del(c->req->json, "token");
 	if (c->req->body_is_form) {
 		response_header(c->res, "Location", "/account");
