@@ -954,14 +954,30 @@ static int resets_void(struct db *db, long long account)
 	return db_run(st) == SQLITE_DONE ? 0 : -1;
 }
 
+/* Makes every pending change of account void and drops its links not sent yet. Inside
+ * the caller's transaction; 0 or -1. */
+static int changes_void(struct db *db, long long account)
+{
+	sqlite3_stmt *st = db_prep(db, "DELETE FROM account_email WHERE kind = 'email_confirm' AND change_id IN "
+	                               "(SELECT id FROM email_change WHERE account_id = ? AND used_s IS NULL)");
+	sqlite3_bind_int64(st, 1, account);
+	if (db_run(st) != SQLITE_DONE)
+		return -1;
+	st = db_prep(db, "UPDATE email_change SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
+	sqlite3_bind_int64(st, 1, now_s());
+	sqlite3_bind_int64(st, 2, account);
+	return db_run(st) == SQLITE_DONE ? 0 : -1;
+}
+
 /* Queues the e-mail that tells account its password was changed (sent by
- * accounts_mail.c, to the address the account has then): an owner whose password
+ * accounts_mail.c, to the address the account has now, even if it changes before the
+ * e-mail goes out): an owner whose password
  * someone else changed learns it, and is told how to take the account back. Inside the
  * caller's transaction; 0 or -1. */
 static int password_changed_notice(struct db *db, long long account)
 {
-	sqlite3_stmt *st = db_prep(db, "INSERT INTO account_email(account_id, kind, created_s) "
-	                               "VALUES (?, 'password_changed', ?)");
+	sqlite3_stmt *st = db_prep(db, "INSERT INTO account_email(account_id, kind, to_addr, created_s) "
+	                               "SELECT id, 'password_changed', email, ?2 FROM account WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, account);
 	sqlite3_bind_int64(st, 2, now_s());
 	return db_run(st) == SQLITE_DONE ? 0 : -1;
@@ -1035,7 +1051,8 @@ static int password_change(struct ctx *c)
 	}
 	int ended = -1;
 	if ((ended = other_sessions_end(c->db, c->req->account_id, w.credential)) < 0 ||
-	    resets_void(c->db, c->req->account_id) || password_changed_notice(c->db, c->req->account_id) ||
+	    resets_void(c->db, c->req->account_id) || changes_void(c->db, c->req->account_id) ||
+	    password_changed_notice(c->db, c->req->account_id) ||
 	    throttle_clear(c->db, email_k) ||
 	    throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
 		db_rollback(c->db);
@@ -1302,8 +1319,9 @@ static int password_reset_finish(struct ctx *c)
 	db_bind_text(st, 1, hash);
 	sqlite3_bind_int64(st, 2, account);
 	explicit_bzero(hash, sizeof hash);
-	if (db_run(st) != SQLITE_DONE || resets_void(c->db, account) || other_sessions_end(c->db, account, 0) < 0 ||
-	    password_changed_notice(c->db, account) || throttle_clear(c->db, email_k)) {
+	if (db_run(st) != SQLITE_DONE || resets_void(c->db, account) || changes_void(c->db, account) ||
+	    other_sessions_end(c->db, account, 0) < 0 || password_changed_notice(c->db, account) ||
+	    throttle_clear(c->db, email_k)) {
 		db_rollback(c->db);
 		return reset_choose_page(c, problem_unavailable(c, 1, "the password could not be changed; try again"), token);
 	}
@@ -1358,21 +1376,6 @@ static int account_email_page(struct ctx *c)
 	return email_form(c, 200);
 }
 
-/* Makes every pending change of account void and drops its links not sent yet. Inside
- * the caller's transaction; 0 or -1. */
-static int changes_void(struct db *db, long long account)
-{
-	sqlite3_stmt *st = db_prep(db, "DELETE FROM account_email WHERE kind = 'email_confirm' AND change_id IN "
-	                               "(SELECT id FROM email_change WHERE account_id = ? AND used_s IS NULL)");
-	sqlite3_bind_int64(st, 1, account);
-	if (db_run(st) != SQLITE_DONE)
-		return -1;
-	st = db_prep(db, "UPDATE email_change SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
-	sqlite3_bind_int64(st, 1, now_s());
-	sqlite3_bind_int64(st, 2, account);
-	return db_run(st) == SQLITE_DONE ? 0 : -1;
-}
-
 /* Whether an account other than account has the address whose key is key: 1, 0, -1. */
 static int email_taken(struct db *db, const char *key, long long account)
 {
@@ -1388,6 +1391,36 @@ static int email_taken_problem(struct ctx *c)
 	json_t *errors = json_array();
 	field_error(errors, "email", "Another account has this email");
 	return problem_fields(c, 409, errors, "another account has this email");
+}
+
+/* Seconds until another link to confirm an address may go out, for account and to the
+ * address whose key is key: at most RESET_MAX_PER_ACCOUNT links in SIGN_IN_WINDOW_S and
+ * RESET_MAX_PER_ACCOUNT_DAY in a day, from one account and to one address alike (one
+ * address is not flooded by many accounts). 0 when one may, -1 when it cannot be read. */
+static long long change_wait(struct db *db, long long account, const char *key)
+{
+	long long window = config_long("SIGN_IN_WINDOW_S", 900), worst = 0;
+	static const char *const sql[] = {
+		"SELECT count(*), min(created_s) FROM email_change WHERE account_id = ?1 AND created_s > ?3",
+		"SELECT count(*), min(created_s) FROM email_change WHERE new_key = ?2 AND created_s > ?3"};
+	for (int i = 0; i < 2; i++)
+		for (int day = 0; day < 2; day++) {
+			long long span = day ? 86400 : window,
+			          most = day ? config_long("RESET_MAX_PER_ACCOUNT_DAY", 10) : config_long("RESET_MAX_PER_ACCOUNT", 3);
+			sqlite3_stmt *st = db_prep(db, sql[i]);
+			sqlite3_bind_int64(st, 1, account);
+			db_bind_text(st, 2, key);
+			sqlite3_bind_int64(st, 3, now_s() - span);
+			if (sqlite3_step(st) != SQLITE_ROW) {
+				db_done(st);
+				return -1;
+			}
+			long long n = sqlite3_column_int64(st, 0), first = sqlite3_column_int64(st, 1);
+			db_done(st);
+			if (n >= most && first + span - now_s() > worst)
+				worst = first + span - now_s() > 0 ? first + span - now_s() : 1;
+		}
+	return worst;
 }
 
 /* POST /account/email {"email","currentPassword"}: e-mails a link to the new address;
@@ -1448,44 +1481,46 @@ static int email_change_request(struct ctx *c)
 	}
 	if (db_begin(c->db))
 		return email_form(c, problem_unavailable(c, 1, "the database is busy; try again"));
-	int taken = email_taken(c->db, key, c->req->account_id);
-	long long recent = -1, today = -1;
-	st = db_prep(c->db, "SELECT (SELECT count(*) FROM email_change WHERE account_id = ?1 AND created_s > ?2), "
-	                    "(SELECT count(*) FROM email_change WHERE account_id = ?1 AND created_s > ?3)");
+	/* the password was right: neither counter keeps this attempt, whatever follows */
+	long long wait = 0;
+	rc = throttle_clear(c->db, email_k) || throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50))
+	             ? problem_unavailable(c, 1, "the database is busy; try again")
+	             : 0;
+	st = db_prep(c->db, "SELECT password_hash = ?2 FROM account WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, c->req->account_id);
-	sqlite3_bind_int64(st, 2, now_s() - config_long("SIGN_IN_WINDOW_S", 900));
-	sqlite3_bind_int64(st, 3, now_s() - 86400);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		recent = sqlite3_column_int64(st, 0);
-		today = sqlite3_column_int64(st, 1);
-	}
-	db_done(st);
-	if (taken || recent < 0) { /* the password was right: it counts as no failure either way */
+	db_bind_text(st, 2, hash);
+	long long same = 0;
+	if (!rc && (db_scalar_int(st, &same) != 1 || !same)) /* a reset or a change committed since wins */
+		rc = problem(c, 409, "the password was changed meanwhile (on another device, or by a reset link); nothing "
+		                     "was changed here");
+	int taken = rc ? 0 : email_taken(c->db, key, c->req->account_id);
+	if (!rc && taken)
 		rc = taken > 0 ? email_taken_problem(c) : problem_unavailable(c, 1, "the database is busy; try again");
-		if (throttle_clear(c->db, email_k) || db_commit(c->db))
+	if (!rc && (wait = change_wait(c->db, c->req->account_id, key)) != 0)
+		rc = wait < 0 ? problem_unavailable(c, 1, "the database is busy; try again")
+		              : problem(c, 429, "links to confirm a new email were sent too often, from this account or to "
+		                                "this address; try again in %lld minute%s", (wait + 59) / 60,
+		                        (wait + 59) / 60 == 1 ? "" : "s");
+	if (rc) {
+		if (db_commit(c->db))
 			db_rollback(c->db);
+		if (wait > 0)
+			response_header(c->res, "Retry-After", "%lld", wait);
 		return email_form(c, rc);
 	}
-	if (recent >= config_long("RESET_MAX_PER_ACCOUNT", 3) || today >= config_long("RESET_MAX_PER_ACCOUNT_DAY", 10)) {
-		long long wait = recent >= config_long("RESET_MAX_PER_ACCOUNT", 3) ? config_long("SIGN_IN_WINDOW_S", 900)
-		                                                                   : 86400;
-		if (throttle_clear(c->db, email_k) || db_commit(c->db))
-			db_rollback(c->db);
-		response_header(c->res, "Retry-After", "%lld", wait);
-		return email_form(c, problem(c, 429, "links to confirm a new email were sent too often; try again in %lld "
-		                                     "minutes", wait / 60));
-	}
 	char secret[TOKEN_CHARS + 1], secret_h[SHA256_HEX];
-	int failed = new_secret(CHANGE_PREFIX, secret);
+	/* the newest link alone works: a mistyped address asked for before cannot confirm */
+	int failed = changes_void(c->db, c->req->account_id) || new_secret(CHANGE_PREFIX, secret);
 	if (!failed) {
 		secret_hash(secret, secret_h);
-		st = db_prep(c->db, "INSERT INTO email_change(account_id, new_email, hash, created_s, expires_s) "
-		                    "VALUES (?, ?, ?, ?, ?)");
+		st = db_prep(c->db, "INSERT INTO email_change(account_id, new_email, new_key, hash, created_s, expires_s) "
+		                    "VALUES (?, ?, ?, ?, ?, ?)");
 		sqlite3_bind_int64(st, 1, c->req->account_id);
 		db_bind_text(st, 2, email);
-		db_bind_text(st, 3, secret_h);
-		sqlite3_bind_int64(st, 4, now_s());
-		sqlite3_bind_int64(st, 5, now_s() + reset_ttl_s());
+		db_bind_text(st, 3, key);
+		db_bind_text(st, 4, secret_h);
+		sqlite3_bind_int64(st, 5, now_s());
+		sqlite3_bind_int64(st, 6, now_s() + reset_ttl_s());
 		failed = db_run(st) != SQLITE_DONE;
 	}
 	if (!failed) {
@@ -1500,8 +1535,7 @@ static int email_change_request(struct ctx *c)
 		sqlite3_clear_bindings(st); /* the cached statement keeps no copy of the secret */
 	}
 	explicit_bzero(secret, sizeof secret);
-	if (failed || throttle_clear(c->db, email_k) ||
-	    throttle_undo(c->db, addr_k, config_long("SIGN_IN_MAX_FAILURES_ADDR", 50)) || db_commit(c->db)) {
+	if (failed || db_commit(c->db)) {
 		db_rollback(c->db);
 		return email_form(c, problem_unavailable(c, 1, "the change could not be stored; try again"));
 	}
@@ -1615,7 +1649,8 @@ static int email_switch(struct db *db, long long account, const char *to, const 
 
 /* POST /account/email/confirm {"token"}: the new address becomes the account's (409 when
  * another account took it meanwhile). Every other pending change and every reset link
- * (sent to the old address) are void, and the old address is told of the change. */
+ * (sent to the old address) are void, and the old address is told of the change. The
+ * answer (204) tells the link's holder nothing of the account. */
 static int email_change_confirm(struct ctx *c)
 {
 	long long id = 0, account = 0;
@@ -1648,16 +1683,13 @@ static int email_change_confirm(struct ctx *c)
 		return confirm_page(c, problem_unavailable(c, 1, "the email could not be changed; try again"), token, to);
 	}
 	log_info("address change=%lld account=%lld: confirmed", id, account);
-	char said[320];
-	snprintf(said, sizeof said, "Your account's email is now %s.", to);
-	flash_or(c, said, "Your account's email was changed.");
+	char said[320]; /* whoever holds the link: nothing of the account but what it knows */
+	snprintf(said, sizeof said, "Confirmed: %s is now the email of the account.", to);
+	flash_or(c, said, "Confirmed: the new address is now the email of the account.");
 	json_object_del(c->req->json, "token");
-	if (c->req->body_is_form) {
+	if (c->req->body_is_form)
 		response_header(c->res, "Location", "/account");
-		return 204;
-	}
-	c->res->model = account_load(c->db, account);
-	return c->res->model ? 200 : problem_unavailable(c, 1, "the account could not be read; try again");
+	return 204;
 }
 
 /* ---- pages ---- */
@@ -1718,7 +1750,8 @@ static int sign_out_everywhere(struct db *db, const char *email)
 	sqlite3_bind_int64(st, 1, now_s());
 	sqlite3_bind_int64(st, 2, account);
 	int revoked = db_run(st) == SQLITE_DONE ? sqlite3_changes(db->h) : -1;
-	if (revoked < 0 || resets_void(db, account) || db_commit(db)) { /* and no reset link lives on */
+	if (revoked < 0 || resets_void(db, account) || changes_void(db, account) ||
+	    db_commit(db)) { /* and no reset link or address change lives on */
 		db_rollback(db);
 		return 1;
 	}
@@ -1772,12 +1805,14 @@ static int email_set(struct db *db, const char *email, const char *to)
 		return 1;
 	}
 	int taken = email_taken(db, to_key, account);
+	if (taken > 0 || strcmp(key, to_key) == 0) {
+		db_rollback(db);
+		fprintf(stderr, "accounts: %s\n", taken > 0 ? "another account has that email" : "the account has it already");
+		return 3;
+	}
 	if (taken || email_switch(db, account, to, to_key) || db_commit(db)) {
 		db_rollback(db);
-		if (taken <= 0)
-			return 1;
-		fprintf(stderr, "accounts: another account has %s\n", to);
-		return 3;
+		return 1;
 	}
 	printf("account %lld: email %s\n", account, to);
 	return 0;

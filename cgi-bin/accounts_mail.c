@@ -140,16 +140,17 @@ static const char *email_text(const struct sender *s, const struct outgoing *o, 
 		return "Choose a new password for Roombook";
 	}
 	if (strcmp(o->kind, "email_confirm") == 0) {
+		/* to an address nobody has shown to be the account owner's yet (a typo reaches a
+		 * stranger): neither the account's name nor its address */
 		buf_printf(text,
-		           "Hello %s,\n\n"
-		           "Someone, we hope you, asked to change the email of a Roombook account\n"
-		           "from %s to this address (%s).\n"
+		           "Hello,\n\n"
+		           "Someone, we hope you, asked to make this address (%s) the email of\n"
+		           "their Roombook account.\n"
 		           "Open this link within %ld minutes to confirm it. It works once:\n\n"
 		           "%.*s/account/email/confirm?token=%s\n\n"
-		           "If it was not you, you need not do anything: the account keeps its address.\n\n"
+		           "If it was not you, you need not do anything: no account gets this address.\n\n"
 		           "Roombook\n",
-		           name[0] ? name : "there", o->account_addr, o->addr, reset_ttl_minutes(), (int)site_len, s->site,
-		           o->secret);
+		           o->addr, reset_ttl_minutes(), (int)site_len, s->site, o->secret);
 		return "Confirm your new email for Roombook";
 	}
 	char when[64];
@@ -194,7 +195,9 @@ static int email_send(const struct sender *s, const struct outgoing *o, struct s
 	struct buf text = {0}, out = {0};
 	const char *subject = email_text(s, o, line, &text);
 	snprintf(message_id, sizeof message_id, "<account-%s-%lld@%s>", o->kind, o->id, mail_domain(s->from_addr));
-	struct mail mail = {s->from_name, s->from_addr, line[0] ? line : NULL, o->addr, subject, message_id, time(NULL),
+	int unproven = strcmp(o->kind, "email_confirm") == 0; /* not the owner's address yet: not their name */
+	struct mail mail = {s->from_name, s->from_addr, line[0] && !unproven ? line : NULL, o->addr, subject, message_id,
+	                    time(NULL),
 	                    buf_str(&text), NULL, NULL, 0, NULL, NULL, NULL};
 	int rc = -1;
 	if (mail_compose(&mail, &out)) {

@@ -118,8 +118,8 @@ def _email_change_link(stack):
     token = "rbe_" + os.urandom(32).hex()
     db = sqlite3.connect(os.path.join(stack.var, "db", "accounts.db"), timeout=10)
     with db:
-        db.execute("INSERT INTO email_change(account_id, new_email, hash, created_s, expires_s) "
-                   "SELECT min(id), 'new.<b>address@example.com', ?, strftime('%s','now'), "
+        db.execute("INSERT INTO email_change(account_id, new_email, new_key, hash, created_s, expires_s) "
+                   "SELECT min(id), 'new.<b>address@example.com', 'new.<b>address@example.com', ?, strftime('%s','now'), "
                    "strftime('%s','now') + 3600 FROM account", (hashlib.sha256(token.encode()).hexdigest(),))
     db.close()
     return stack.get("/account/email/confirm?token=" + token, headers=BROWSER, auth=None)

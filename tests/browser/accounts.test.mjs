@@ -292,7 +292,7 @@ test('a new email: the page says to ask the operator here; the link e-mailed to 
     // so: only the secret's hash is kept).
     const token = `rbe_${randomBytes(32).toString('hex')}`;
     const fresh = `${uniq('elliot-new')}@example.com`;
-    sql('accounts', `INSERT INTO email_change(account_id, new_email, hash, created_s, expires_s) VALUES (${me.account.id}, '${fresh}', '${createHash('sha256').update(token).digest('hex')}', strftime('%s','now'), strftime('%s','now') + 3600)`);
+    sql('accounts', `INSERT INTO email_change(account_id, new_email, new_key, hash, created_s, expires_s) VALUES (${me.account.id}, '${fresh}', '${fresh}', '${createHash('sha256').update(token).digest('hex')}', strftime('%s','now'), strftime('%s','now') + 3600)`);
     const link = `/account/email/confirm?token=${token}`;
     assert.equal(await open(page, link), 200);
     await shot('email-confirm');
@@ -302,7 +302,7 @@ test('a new email: the page says to ask the operator here; the link e-mailed to 
     await shot('email-confirmed');
     assert.equal(done.post, 303);
     assert.equal(done.url, '/account', 'on my account page');
-    assert.match(await text(page.locator('.flash')), new RegExp(`Your account's email is now ${fresh.replace(/[.]/g, '\\.')}`));
+    assert.match(await text(page.locator('.flash')), new RegExp(`Confirmed: ${fresh.replace(/[.]/g, '\\.')} is now the email of the account`));
     assert.match(await text(page.locator('dl.facts')), new RegExp(fresh.replace(/[.]/g, '\\.')));
     const signIn = await api('POST', '/sessions', { email: fresh, password: me.password }, { token: null });
     assert.equal(signIn.status, 201, 'the new email signs in');
