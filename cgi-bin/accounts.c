@@ -939,41 +939,43 @@ static int account_password_page(struct ctx *c)
 	return password_form(c, 200);
 }
 
-/* Makes every reset link of account void (used, or a later change made it pointless)
- * and drops the e-mails not sent yet. Inside the caller's transaction; 0 or -1. */
-static int resets_void(struct db *db, long long account)
+/* Makes every live link of account void (drop: its e-mails not sent yet; used: the
+ * links, the account bound as ?2, the time as ?1). Inside the caller's transaction; 0 or -1. */
+static int links_void(struct db *db, long long account, const char *drop, const char *used)
 {
-	sqlite3_stmt *st = db_prep(db, "DELETE FROM account_email WHERE kind = 'reset' AND reset_id IN "
-	                               "(SELECT id FROM password_reset WHERE account_id = ? AND used_s IS NULL)");
+	sqlite3_stmt *st = db_prep(db, drop);
 	sqlite3_bind_int64(st, 1, account);
 	if (db_run(st) != SQLITE_DONE)
 		return -1;
-	st = db_prep(db, "UPDATE password_reset SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
+	st = db_prep(db, used);
 	sqlite3_bind_int64(st, 1, now_s());
 	sqlite3_bind_int64(st, 2, account);
 	return db_run(st) == SQLITE_DONE ? 0 : -1;
 }
 
-/* Makes every pending change of account void and drops its links not sent yet. Inside
- * the caller's transaction; 0 or -1. */
+/* Every reset link of account (used, or a later change made it pointless). */
+static int resets_void(struct db *db, long long account)
+{
+	return links_void(db, account,
+	                  "DELETE FROM account_email WHERE kind = 'reset' AND reset_id IN "
+	                  "(SELECT id FROM password_reset WHERE account_id = ? AND used_s IS NULL)",
+	                  "UPDATE password_reset SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
+}
+
+/* Every pending address change of account (a newer one, a password change or reset, a
+ * confirmed change). */
 static int changes_void(struct db *db, long long account)
 {
-	sqlite3_stmt *st = db_prep(db, "DELETE FROM account_email WHERE kind = 'email_confirm' AND change_id IN "
-	                               "(SELECT id FROM email_change WHERE account_id = ? AND used_s IS NULL)");
-	sqlite3_bind_int64(st, 1, account);
-	if (db_run(st) != SQLITE_DONE)
-		return -1;
-	st = db_prep(db, "UPDATE email_change SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
-	sqlite3_bind_int64(st, 1, now_s());
-	sqlite3_bind_int64(st, 2, account);
-	return db_run(st) == SQLITE_DONE ? 0 : -1;
+	return links_void(db, account,
+	                  "DELETE FROM account_email WHERE kind = 'email_confirm' AND change_id IN "
+	                  "(SELECT id FROM email_change WHERE account_id = ? AND used_s IS NULL)",
+	                  "UPDATE email_change SET used_s = ?1 WHERE account_id = ?2 AND used_s IS NULL");
 }
 
 /* Queues the e-mail that tells account its password was changed (sent by
  * accounts_mail.c, to the address the account has now, even if it changes before the
- * e-mail goes out): an owner whose password
- * someone else changed learns it, and is told how to take the account back. Inside the
- * caller's transaction; 0 or -1. */
+ * e-mail goes out): an owner whose password someone else changed learns it, and is told
+ * how to take the account back. Inside the caller's transaction; 0 or -1. */
 static int password_changed_notice(struct db *db, long long account)
 {
 	sqlite3_stmt *st = db_prep(db, "INSERT INTO account_email(account_id, kind, to_addr, created_s) "
