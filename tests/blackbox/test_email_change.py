@@ -11,14 +11,10 @@ import time
 import urllib.parse
 
 from access_support import problem
-from stack import PASSWORD, Stack, free_port, wait_until
+from stack import PASSWORD, Stack, wait_until
 from test_email import SmtpSink
+from test_password_reset import MAIL_ENV, SITE, SMTP_PORT  # the same mail settings and sink's port
 
-SITE = "https://roombook.example"
-SMTP_PORT = free_port()
-MAIL_ENV = {"SMTP_URL": "smtp://127.0.0.1:%d" % SMTP_PORT, "MAIL_FROM": "Roombook Test <accounts@roombook.test>",
-            "SITE_URL": SITE, "MAIL_RETRY_MS": "300", "MAIL_RETRY_MAX_MS": "1200", "MAIL_POLL_MS": "50",
-            "SMTP_TIMEOUT_MS": "5000", "RESET_MAX_PER_ADDR": "1000"}
 STACK_OPTIONS = {"contract": True, "env": MAIL_ENV}
 BROWSER = {"Accept": "text/html"}
 CSRF = "c" * 32

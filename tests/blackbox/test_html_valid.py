@@ -97,32 +97,30 @@ def _form_post(stack, path, fields, auth="default"):
                          headers=dict(BROWSER, Cookie="csrf=%s" % f["csrf"]), auth=auth)
 
 
-def _reset_link(stack):
-    """A live link of a forgotten password, made in accounts.db as POST /password-reset
-    makes one (this stack sends no e-mail); its page."""
+def _live_link(stack, prefix, insert, page):
+    """A live e-mailed link, made in accounts.db as the route that sends it makes one
+    (this stack sends no e-mail: insert takes the secret's hash); its page."""
     import hashlib
-    token = "rbr_" + os.urandom(32).hex()
+    token = prefix + os.urandom(32).hex()
     db = sqlite3.connect(os.path.join(stack.var, "db", "accounts.db"), timeout=10)
     with db:
-        db.execute("INSERT INTO password_reset(account_id, hash, created_s, expires_s) "
-                   "SELECT min(id), ?, strftime('%s','now'), strftime('%s','now') + 3600 FROM account",
-                   (hashlib.sha256(token.encode()).hexdigest(),))
+        db.execute(insert, (hashlib.sha256(token.encode()).hexdigest(),))
     db.close()
-    return stack.get("/password-reset/new?token=" + token, headers=BROWSER, auth=None)
+    return stack.get(page + "?token=" + token, headers=BROWSER, auth=None)
+
+
+def _reset_link(stack):
+    """A forgotten password's link (POST /password-reset)."""
+    return _live_link(stack, "rbr_", "INSERT INTO password_reset(account_id, hash, created_s, expires_s) "
+                      "SELECT min(id), ?, strftime('%s','now'), strftime('%s','now') + 3600 FROM account",
+                      "/password-reset/new")
 
 
 def _email_change_link(stack):
-    """A live link confirming a new address, made in accounts.db as POST /account/email
-    makes one (this stack sends no e-mail); its page."""
-    import hashlib
-    token = "rbe_" + os.urandom(32).hex()
-    db = sqlite3.connect(os.path.join(stack.var, "db", "accounts.db"), timeout=10)
-    with db:
-        db.execute("INSERT INTO email_change(account_id, new_email, new_key, hash, created_s, expires_s) "
-                   "SELECT min(id), 'new.<b>address@example.com', 'new.<b>address@example.com', ?, strftime('%s','now'), "
-                   "strftime('%s','now') + 3600 FROM account", (hashlib.sha256(token.encode()).hexdigest(),))
-    db.close()
-    return stack.get("/account/email/confirm?token=" + token, headers=BROWSER, auth=None)
+    """A link confirming a new address (POST /account/email)."""
+    return _live_link(stack, "rbe_", "INSERT INTO email_change(account_id, new_email, new_key, hash, created_s, "
+                      "expires_s) SELECT min(id), 'new.<b>address@example.com', 'new.<b>address@example.com', ?, "
+                      "strftime('%s','now'), strftime('%s','now') + 3600 FROM account", "/account/email/confirm")
 
 
 def _signed_in_elsewhere(stack):

@@ -529,21 +529,31 @@ static int commit_probe_row(struct db *db)
 	return 0;
 }
 
+/* Two connections to messages.db with the header_probe table: 0, or -1 (checked, closed). */
+static int probe_pair(struct db **reader, struct db **writer)
+{
+	*reader = db_open("messages");
+	*writer = db_open("messages");
+	CHECK(*reader && *writer);
+	if (!*reader || !*writer) {
+		db_close(*reader);
+		db_close(*writer);
+		return -1;
+	}
+	CHECK(sqlite3_exec((*writer)->h, "CREATE TABLE IF NOT EXISTS header_probe(n INTEGER PRIMARY KEY)", NULL, NULL,
+	                   NULL) == SQLITE_OK);
+	return 0;
+}
+
 /* db_wal_unchanged, the worker's look before PRAGMA data_version: "unchanged" only
  * while nothing was committed; a commit by another connection, by another process, or
  * one that restarted the WAL (a checkpoint every 10 frames here) is seen at once. */
 static void every_commit_changes_the_wal_header(void)
 {
 	setenv("DB_WAL_AUTOCHECKPOINT", "10", 1);
-	struct db *reader = db_open("messages"), *writer = db_open("messages");
-	CHECK(reader && writer);
-	if (!reader || !writer) {
-		db_close(reader);
-		db_close(writer);
+	struct db *reader, *writer;
+	if (probe_pair(&reader, &writer))
 		return;
-	}
-	CHECK(sqlite3_exec(writer->h, "CREATE TABLE IF NOT EXISTS header_probe(n INTEGER PRIMARY KEY)", NULL, NULL,
-	                   NULL) == SQLITE_OK);
 	unsigned char seen[DB_WAL_HEADER] = {0};
 	CHECK(!db_wal_unchanged(reader, seen)); /* the first look */
 	CHECK(db_wal_unchanged(reader, seen));
@@ -574,15 +584,9 @@ static void every_commit_changes_the_wal_header(void)
  * bound value under its own key, is read afresh. */
 static void kept_rows_last_until_a_commit(void)
 {
-	struct db *reader = db_open("messages"), *writer = db_open("messages");
-	CHECK(reader && writer);
-	if (!reader || !writer) {
-		db_close(reader);
-		db_close(writer);
+	struct db *reader, *writer;
+	if (probe_pair(&reader, &writer))
 		return;
-	}
-	CHECK(sqlite3_exec(writer->h, "CREATE TABLE IF NOT EXISTS header_probe(n INTEGER PRIMARY KEY)", NULL, NULL,
-	                   NULL) == SQLITE_OK);
 	CHECK(commit_probe_row(writer) == 0);
 	static const char sql[] = "SELECT n AS id, (SELECT count(*) FROM header_probe) AS rows FROM header_probe "
 	                          "WHERE n >= ?1 ORDER BY n LIMIT 3";
